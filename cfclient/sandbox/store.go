@@ -1,0 +1,249 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Store is the sandbox's whole world: one account, its dispatch namespaces and
+// their scripts, its account-level scripts and its Workers KV namespaces.
+//
+// One RWMutex guards everything. Handlers take the read lock to serve and the
+// write lock to change; a change either happens whole or not at all, because
+// handlers validate everything before they take the write lock.
+//
+// Field names are exported so that the state file (see persist.go) can encode
+// the store directly.
+type Store struct {
+	mu sync.RWMutex
+
+	AccountID string `json:"account_id"`
+	// Namespaces by name.
+	Namespaces map[string]*Namespace `json:"namespaces"`
+	// AccountScripts are the account's own Workers (the dispatcher, outbound).
+	AccountScripts *ScriptSet `json:"account_scripts"`
+	// KV namespaces by id.
+	KV map[string]*KVNamespace `json:"kv"`
+
+	// dirty is set by every mutation and cleared by the persister.
+	dirty bool
+}
+
+// Namespace is a dispatch namespace.
+type Namespace struct {
+	ID         string     `json:"namespace_id"`
+	Name       string     `json:"namespace_name"`
+	Trusted    bool       `json:"trusted_workers"`
+	CreatedOn  time.Time  `json:"created_on"`
+	ModifiedOn time.Time  `json:"modified_on"`
+	CreatedBy  string     `json:"created_by"`
+	ModifiedBy string     `json:"modified_by"`
+	Scripts    *ScriptSet `json:"scripts"`
+}
+
+// ScriptSet holds scripts by name and keeps their names sorted so that cursor
+// pagination over 100,000 scripts is a binary search, not a sort per page.
+type ScriptSet struct {
+	ByName map[string]*Script `json:"by_name"`
+	names  []string           // sorted; rebuilt by reindex after decoding
+}
+
+// NewScriptSet returns an empty set.
+func NewScriptSet() *ScriptSet { return &ScriptSet{ByName: map[string]*Script{}} }
+
+// Put inserts or replaces a script, keeping the name index sorted.
+func (s *ScriptSet) Put(sc *Script) {
+	if _, ok := s.ByName[sc.Name]; !ok {
+		i, _ := slices.BinarySearch(s.names, sc.Name)
+		s.names = slices.Insert(s.names, i, sc.Name)
+	}
+	s.ByName[sc.Name] = sc
+}
+
+// Delete removes a script by name; it reports whether it existed.
+func (s *ScriptSet) Delete(name string) bool {
+	if _, ok := s.ByName[name]; !ok {
+		return false
+	}
+	delete(s.ByName, name)
+	if i, found := slices.BinarySearch(s.names, name); found {
+		s.names = slices.Delete(s.names, i, i+1)
+	}
+	return true
+}
+
+// Get returns a script by name.
+func (s *ScriptSet) Get(name string) (*Script, bool) {
+	sc, ok := s.ByName[name]
+	return sc, ok
+}
+
+// Len is the number of scripts.
+func (s *ScriptSet) Len() int { return len(s.ByName) }
+
+// Names returns the sorted names. The caller must not modify the slice.
+func (s *ScriptSet) Names() []string { return s.names }
+
+// After returns the index of the first name strictly greater than name.
+func (s *ScriptSet) After(name string) int {
+	i, found := slices.BinarySearch(s.names, name)
+	if found {
+		i++
+	}
+	return i
+}
+
+// reindex rebuilds the sorted name index (after decoding a state file, or
+// after a bulk seed that filled ByName directly).
+func (s *ScriptSet) reindex() {
+	s.names = make([]string, 0, len(s.ByName))
+	for n := range s.ByName {
+		s.names = append(s.names, n)
+	}
+	slices.Sort(s.names)
+}
+
+// Script is a Worker script: a namespace's user script or an account script.
+type Script struct {
+	Name               string          `json:"id"`
+	Tag                string          `json:"tag"` // immutable id, 32 hex
+	ETag               string          `json:"etag"`
+	CreatedOn          time.Time       `json:"created_on"`
+	ModifiedOn         time.Time       `json:"modified_on"`
+	Tags               []string        `json:"tags"`
+	Handlers           []string        `json:"handlers"`
+	CompatibilityDate  string          `json:"compatibility_date"`
+	CompatibilityFlags []string        `json:"compatibility_flags"`
+	UsageModel         string          `json:"usage_model"`
+	Limits             *Limits         `json:"limits,omitempty"`
+	Logpush            bool            `json:"logpush"`
+	Observability      json.RawMessage `json:"observability,omitempty"`
+	Placement          json.RawMessage `json:"placement,omitempty"`
+	TailConsumers      json.RawMessage `json:"tail_consumers,omitempty"`
+	MigrationTag       string          `json:"migration_tag,omitempty"`
+	// Bindings in upload order. Secrets are bindings of type secret_text or
+	// secret_key whose values live in Binding.Secret and are never served.
+	Bindings   []Binding `json:"bindings"`
+	MainModule string    `json:"main_module,omitempty"`
+	BodyPart   string    `json:"body_part,omitempty"`
+	Modules    []Module  `json:"modules"`
+}
+
+// Limits are a script's hard limits.
+type Limits struct {
+	CPUMs       *int `json:"cpu_ms,omitempty"`
+	Subrequests *int `json:"subrequests,omitempty"`
+}
+
+// Binding is one binding: Name and Type are pulled out of Raw, which is the
+// whole object as the client sent it (minus any secret value).
+type Binding struct {
+	Name string          `json:"name"`
+	Type string          `json:"type"`
+	Raw  json.RawMessage `json:"raw"`
+	// Secret is the value of a secret_text (or the key of a secret_key).
+	// It is persisted in the state file but never written to an API response.
+	Secret string `json:"secret,omitempty"`
+}
+
+// IsSecret reports whether the binding holds a secret.
+func (b Binding) IsSecret() bool { return b.Type == "secret_text" || b.Type == "secret_key" }
+
+// Module is one uploaded file of a script.
+type Module struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Content     []byte `json:"content"`
+}
+
+// KVNamespace is a Workers KV namespace.
+type KVNamespace struct {
+	ID    string              `json:"id"`
+	Title string              `json:"title"`
+	Keys  map[string]*KVEntry `json:"keys"`
+	names []string            // sorted key names; rebuilt by reindex
+}
+
+// KVEntry is one key's value, metadata and expiration (unix seconds, 0 = none).
+type KVEntry struct {
+	Value      []byte          `json:"value"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	Expiration int64           `json:"expiration,omitempty"`
+}
+
+// NewKVNamespace returns an empty KV namespace.
+func NewKVNamespace(id, title string) *KVNamespace {
+	return &KVNamespace{ID: id, Title: title, Keys: map[string]*KVEntry{}}
+}
+
+// Put inserts or replaces a key, keeping the key index sorted.
+func (k *KVNamespace) Put(key string, e *KVEntry) {
+	if _, ok := k.Keys[key]; !ok {
+		i, _ := slices.BinarySearch(k.names, key)
+		k.names = slices.Insert(k.names, i, key)
+	}
+	k.Keys[key] = e
+}
+
+// Delete removes a key; it reports whether it existed.
+func (k *KVNamespace) Delete(key string) bool {
+	if _, ok := k.Keys[key]; !ok {
+		return false
+	}
+	delete(k.Keys, key)
+	if i, found := slices.BinarySearch(k.names, key); found {
+		k.names = slices.Delete(k.names, i, i+1)
+	}
+	return true
+}
+
+// Names returns the sorted key names. The caller must not modify the slice.
+func (k *KVNamespace) Names() []string { return k.names }
+
+func (k *KVNamespace) reindex() {
+	k.names = make([]string, 0, len(k.Keys))
+	for n := range k.Keys {
+		k.names = append(k.names, n)
+	}
+	slices.Sort(k.names)
+}
+
+// NewStore returns an empty store for an account.
+func NewStore(accountID string) *Store {
+	return &Store{
+		AccountID:      accountID,
+		Namespaces:     map[string]*Namespace{},
+		AccountScripts: NewScriptSet(),
+		KV:             map[string]*KVNamespace{},
+	}
+}
+
+// reindex rebuilds every sorted index.
+func (st *Store) reindex() {
+	st.AccountScripts.reindex()
+	for _, ns := range st.Namespaces {
+		ns.Scripts.reindex()
+	}
+	for _, kv := range st.KV {
+		kv.reindex()
+	}
+}
+
+// Read runs f under the read lock.
+func (st *Store) Read(f func()) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	f()
+}
+
+// Write runs f under the write lock and marks the store dirty when f reports
+// that it changed something.
+func (st *Store) Write(f func() (changed bool)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if f() {
+		st.dirty = true
+	}
+}

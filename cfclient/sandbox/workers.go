@@ -1,0 +1,5 @@
+package sandbox
+
+// STUB: replaced by the Workers endpoints work.
+
+func (s *Server) workerRoutes() []route { return nil }
