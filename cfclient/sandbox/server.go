@@ -15,8 +15,8 @@
 //   - Several tag filter pairs combine with AND; tags compare case-sensitively.
 //   - Bulk delete by tags returns deleted[].id as the script *name* (the
 //     script's tag id is not useful to a caller that then wants to audit it).
-//   - A duplicate namespace name is 400 (code 10040), never 409, because
-//     cloudflare-go retries 409.
+//   - A duplicate namespace name is 400 (code 100120), never 409, because
+//     cloudflare-go retries 409; a missing namespace is 404 (code 100119).
 //   - Over the rate limit, the token is blocked until the oldest counted
 //     request leaves the rolling window; then counting starts afresh.
 //   - Re-uploading a script without metadata.tags keeps its tags; secrets are
@@ -77,6 +77,9 @@ func ParseRateLimit(s string) (RateLimit, error) {
 func (r RateLimit) String() string {
 	if r.Off {
 		return "off"
+	}
+	if r.Window%time.Second == 0 {
+		return fmt.Sprintf("%d/%ds", r.Requests, r.Window/time.Second)
 	}
 	return fmt.Sprintf("%d/%s", r.Requests, r.Window)
 }

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sandboxOutput is a bytes.Buffer safe to write from the sandbox goroutine
+// while the test reads it.
+type sandboxOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *sandboxOutput) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *sandboxOutput) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSandboxBadFlags(t *testing.T) {
+	cases := map[string][]string{
+		"unknown flag":     {"--bogus"},
+		"scripts not int":  {"--scripts", "many"},
+		"scripts negative": {"--scripts", "-1"},
+		"scripts too many": {"--scripts", "5000000"},
+		"rate limit":       {"--rate-limit", "fast"},
+		"faults":           {"--faults", "error-rate=2"},
+		"token":            {"--token", "a b$(rm)"},
+		"addr":             {"--addr", "nonsense"},
+		"addr no port":     {"--addr", "127.0.0.1:"},
+		"argument":         {"extra"},
+		"remote":           {"--addr", "0.0.0.0:8787"},
+		"remote host":      {"--addr", "example.com:8787"},
+		"all interfaces":   {"--addr", ":8787"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runSandboxContext(context.Background(), args, &stdout, &stderr)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			msg := stderr.String()
+			if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "wfp sandbox: ") {
+				t.Errorf("stderr %q, want one line starting with \"wfp sandbox: \"", msg)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+	var stderr bytes.Buffer
+	runSandboxContext(context.Background(), []string{"--addr", "10.1.2.3:80"}, io.Discard, &stderr)
+	if !strings.Contains(stderr.String(), "--allow-remote") {
+		t.Errorf("refusing a remote address should point at --allow-remote: %q", stderr.String())
+	}
+}
+
+func TestSandboxHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runSandboxContext(context.Background(), []string{"-h"}, &stdout, &stderr); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if !strings.Contains(stderr.String(), "-rate-limit") || stdout.Len() != 0 {
+		t.Errorf("help: stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.1": true, "::1": true, "localhost": true,
+		"": false, "0.0.0.0": false, "::": false, "10.0.0.1": false, "example.com": false, "localhost.evil.com": false,
+	} {
+		if got := isLoopbackHost(host); got != want {
+			t.Errorf("isLoopbackHost(%q) = %v", host, got)
+		}
+	}
+}
+
+// startSandboxCmd runs the sandbox command in the background and returns its
+// three export values once printed, a stop function and its exit channel.
+func startSandboxCmd(t *testing.T, args ...string) (env map[string]string, stderr *sandboxOutput, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr = &sandboxOutput{}
+	done := make(chan int, 1)
+	go func() {
+		done <- runSandboxContext(ctx, args, pw, stderr)
+		pw.Close()
+	}()
+	env = map[string]string{}
+	sc := bufio.NewScanner(pr)
+	var lines []string
+	for len(lines) < 3 && sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if len(lines) != 3 {
+		cancel()
+		t.Fatalf("printed %q (stderr %q), want three export lines", lines, stderr.String())
+	}
+	for _, l := range lines {
+		k, v, ok := strings.Cut(strings.TrimPrefix(l, "export "), "=")
+		if !strings.HasPrefix(l, "export ") || !ok {
+			t.Fatalf("line %q is not an export", l)
+		}
+		env[k] = v
+	}
+	go io.Copy(io.Discard, pr)
+	stop = func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(10 * time.Second):
+			t.Fatal("the sandbox did not stop within 10s of its context ending")
+			return -1
+		}
+	}
+	return env, stderr, stop
+}
+
+func TestSandboxServesAndStops(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	env, stderr, stop := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--seed", "4", "--scripts", "30",
+		"--token", "test-token", "--rate-limit", "100/60s", "--state", state)
+	base, acct, tok := env["CLOUDFLARE_API_BASE_URL"], env["CLOUDFLARE_ACCOUNT_ID"], env["CLOUDFLARE_API_TOKEN"]
+	if len(env) != 3 || !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/client/v4") ||
+		len(acct) != 32 || tok != "test-token" {
+		t.Fatalf("exports %v", env)
+	}
+
+	get := func(token string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest("GET", base+"/accounts/"+acct+"/no-such-endpoint", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatalf("response is not JSON: %v", err)
+		}
+		return resp, body
+	}
+	// The printed token is accepted (the request reaches routing and is
+	// counted against the configured limit); another is refused.
+	resp, body := get(tok)
+	if resp.StatusCode != 400 || resp.Header.Get("X-RateLimit-Limit") != "100" || body["success"] != false {
+		t.Errorf("with the printed token: %d %v %v", resp.StatusCode, resp.Header, body)
+	}
+	if resp, _ := get("other"); resp.StatusCode != 403 {
+		t.Errorf("with another token: status %d, want 403", resp.StatusCode)
+	}
+
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d after cancel, want 0; stderr %q", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), tok) {
+		t.Error("the token was written to stderr")
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Size() == 0 {
+		t.Errorf("state file after stop: %v", err)
+	}
+
+	// A second run loads the file: same account, whatever the seed.
+	env2, stderr2, stop2 := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--seed", "5", "--state", state)
+	if env2["CLOUDFLARE_ACCOUNT_ID"] != acct || !strings.Contains(stderr2.String(), "loaded the world from") {
+		t.Errorf("second run: account %s (want %s), stderr %q", env2["CLOUDFLARE_ACCOUNT_ID"], acct, stderr2.String())
+	}
+	if code := stop2(); code != 0 {
+		t.Fatalf("second run exit %d", code)
+	}
+}
+
+func TestSandboxBadStateFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(state, []byte("not a state file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := runSandboxContext(context.Background(), []string{"--addr", "127.0.0.1:0", "--state", state}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), state) || stdout.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and an error naming the file", code, stdout.String(), stderr.String())
+	}
+}
