@@ -1,0 +1,144 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateRules(t *testing.T) {
+	cases := []struct {
+		name, body string // body goes under [profiles.p] (or is the whole file when it starts with "!")
+		key, msg   string
+		line       int
+	}{
+		{"account id short", `account_id = "abc"`, "profiles.p.account_id", `must be 32 lower-case hex characters, the account id shown in the Cloudflare dashboard (got "abc")`, 2},
+		{"account id upper", `account_id = "0123456789ABCDEF0123456789ABCDEF"`, "profiles.p.account_id", "must be 32 lower-case hex", 2},
+		{"account id empty", `account_id = ""`, "profiles.p.account_id", "must be 32 lower-case hex", 2},
+		{"base url relative", `api_base_url = "/client/v4"`, "profiles.p.api_base_url", "must be an absolute http(s) URL", 2},
+		{"base url scheme", `api_base_url = "ftp://x/client/v4"`, "profiles.p.api_base_url", "the scheme must be https", 2},
+		{"base url credentials", `api_base_url = "https://u:pw@x/client/v4"`, "profiles.p.api_base_url", "must not contain a user name or password", 2},
+		{"base url query", `api_base_url = "https://x/client/v4?a=1"`, "profiles.p.api_base_url", "must not have a query or fragment", 2},
+		{"base url plain http", `api_base_url = "http://api.example.com/client/v4"`, "profiles.p.api_base_url", "plain http is allowed only for loopback hosts", 2},
+		{"token env empty", `token_env = ""`, "profiles.p.token_env", "must be the name of the environment variable holding the token", 2},
+		{"token env chars", `token_env = "CF-TOKEN"`, "profiles.p.token_env", "letters, digits and _", 2},
+		{"token env digit", `token_env = "1TOKEN"`, "profiles.p.token_env", "not starting with a digit", 2},
+		{"token env is a token", `token_env = "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"`, "profiles.p.token_env", "this looks like a token itself", 2},
+		{"kv namespace id", "[profiles.p.routing]\nkv_namespace_id = \"ROUTING\"", "profiles.p.routing.kv_namespace_id", "must be 32 lower-case hex characters, the routing namespace's id", 3},
+		{"kv namespace title", "[profiles.p.routing]\nkv_namespace_title = \"\"", "profiles.p.routing.kv_namespace_title", "must not be empty", 3},
+		{"prefix empty", "[profiles.p.routing]\nhostname_prefix = \"\"", "profiles.p.routing.hostname_prefix", "must not be empty", 3},
+		{"prefix blank", "[profiles.p.routing]\nsubdomain_prefix = \"sub domain:\"", "profiles.p.routing.subdomain_prefix", "must not contain spaces or control characters", 3},
+		{"prefix control", "[profiles.p.routing]\npath_prefix = \"p\\u001b:\"", "profiles.p.routing.path_prefix", `must not contain spaces or control characters (got "p\x1b:")`, 3},
+		{"prefix same", "[profiles.p.routing]\nlast_used_prefix = \"path:\"", "profiles.p.routing.last_used_prefix", `"path:" overlaps routing.path_prefix "path:": prefixes must differ and none may start with another`, 3},
+		// The problem sits on the key the file set, even when it comes first.
+		{"prefix overlap", "[profiles.p.routing]\nhostname_prefix = \"sub\"", "profiles.p.routing.hostname_prefix", `"sub" overlaps routing.subdomain_prefix "subdomain:"`, 3},
+		{"tier tag prefix comma", "[profiles.p.tiers]\ntag_prefix = \"tier,\"", "profiles.p.tiers.tag_prefix", "must not contain , or &", 3},
+		{"customer tag prefix overlaps tier", "[profiles.p.customers]\ntag_prefix = \"tier-c-\"", "profiles.p.customers.tag_prefix", `overlaps tiers.tag_prefix "tier-"`, 3},
+		{"tiers key empty", "[profiles.p.tiers]\nkey = \"\"", "profiles.p.tiers.key", "must not be empty", 3},
+		{"tiers key dot", "[profiles.p.tiers]\nkey = \"..\"", "profiles.p.tiers.key", `must not be "." or ".."`, 3},
+		{"tiers key is a route", "[profiles.p.tiers]\nkey = \"path:tiers\"", "profiles.p.tiers.key", `"path:tiers" starts with routing.path_prefix "path:", so it would be read as a route`, 3},
+		{"requests", "[profiles.p.rate]\nrequests = 0", "profiles.p.rate.requests", "must be at least 1 (got 0)", 3},
+		{"window short", "[profiles.p.rate]\nwindow = \"500ms\"", "profiles.p.rate.window", "must be between 1s and 24h (got 500ms)", 3},
+		{"window long", "[profiles.p.rate]\nwindow = \"25h\"", "profiles.p.rate.window", "must be between 1s and 24h (got 25h0m0s)", 3},
+		{"window syntax", "[profiles.p.rate]\nwindow = \"five minutes\"", "profiles.p.rate.window", `must be a duration such as "300s" or "5m", or whole seconds (got "five minutes")`, 3},
+		{"window seconds huge", "[profiles.p.rate]\nwindow = 999999999", "profiles.p.rate.window", "at most one day", 3},
+		{"safety margin zero", "[profiles.p.rate]\nsafety_margin = 0", "profiles.p.rate.safety_margin", "must be more than 0 and at most 0.5, the share of the budget kept unused (got 0)", 3},
+		{"safety margin big", "[profiles.p.rate]\nsafety_margin = 0.6", "profiles.p.rate.safety_margin", "(got 0.6)", 3},
+		{"safety margin nan", "[profiles.p.rate]\nsafety_margin = nan", "profiles.p.rate.safety_margin", "(got NaN)", 3},
+		{"in flight zero", "[profiles.p.rate]\nmax_in_flight = 0", "profiles.p.rate.max_in_flight", "must be between 1 and 32 (got 0)", 3},
+		{"in flight big", "[profiles.p.rate]\nmax_in_flight = 33", "profiles.p.rate.max_in_flight", "must be between 1 and 32 (got 33)", 3},
+		{"profile name", "![profiles.Prod]\nproduction = true", "profiles.Prod", "profile names must be 1 to 64 characters of a-z, 0-9, _ and -", 1},
+		{"profile name quoted", "![profiles.\"a b\"]\nproduction = true", `profiles."a b"`, "profile names must be", 1},
+		{"profile not a table", "!profiles = { p = 1 }", "profiles.p", "must be a table, e.g. [profiles.p] (got an integer)", 1},
+		{"profiles not a table", "!profiles = 1", "profiles", "must be a table of profiles", 1},
+		{"default profile missing", "!default_profile = \"prod\"\n[profiles.dev]\n[profiles.qa]", "default_profile", `no profile "prod" in this file (profiles: dev, qa)`, 1},
+		{"default profile no profiles", "!default_profile = \"prod\"", "default_profile", "(it defines no profiles)", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := "[profiles.p]\n" + tc.body + "\n"
+			if strings.HasPrefix(tc.body, "!") {
+				text = tc.body[1:] + "\n"
+			}
+			ps := parse(t, text).Validate()
+			if len(ps) != 1 {
+				t.Fatalf("want exactly one problem, got:\n%s", formatAll(ps))
+			}
+			p := ps[0]
+			if p.Key != tc.key || p.Line != tc.line || !strings.Contains(p.Message, tc.msg) || p.Layer != LayerFile {
+				t.Errorf("got %s (layer %s)\nwant c.toml:%d: %s: …%s…", p.Format("c.toml"), p.Layer, tc.line, tc.key, tc.msg)
+			}
+		})
+	}
+}
+
+func TestValidateTokenEnvNeverEchoed(t *testing.T) {
+	tok := "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5-_x"
+	ps := parse(t, "[profiles.p]\ntoken_env = \""+tok+"\"\n").Validate()
+	if len(ps) != 1 || strings.Contains(formatAll(ps), tok) {
+		t.Fatalf("want one problem without the value, got:\n%s", formatAll(ps))
+	}
+}
+
+func TestValidateEveryProblemAtOnce(t *testing.T) {
+	c := parse(t, `default_profile = "nope"
+[profiles.prod]
+account_id = "x"
+token_env = "bad name"
+api_base_url = "nonsense"
+[profiles.prod.rate]
+requests = -1
+max_in_flight = 100
+[profiles.dev]
+account_id = "y"
+`)
+	ps := c.Validate()
+	want := []string{
+		"c.toml:1: default_profile: ",
+		"c.toml:3: profiles.prod.account_id: ",
+		"c.toml:4: profiles.prod.token_env: ",
+		"c.toml:5: profiles.prod.api_base_url: ",
+		"c.toml:7: profiles.prod.rate.requests: ",
+		"c.toml:8: profiles.prod.rate.max_in_flight: ",
+		"c.toml:10: profiles.dev.account_id: ",
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("want %d problems in line order, got:\n%s", len(want), formatAll(ps))
+	}
+	for i, p := range ps {
+		if got := p.Format("c.toml"); !strings.HasPrefix(got, want[i]) {
+			t.Errorf("problem %d: %q, want prefix %q", i, got, want[i])
+		}
+	}
+}
+
+func TestValidateDefaultsAreValid(t *testing.T) {
+	c := parse(t, "[profiles.a]\n[profiles.b_2-x]\n")
+	if ps := c.Validate(); len(ps) != 0 {
+		t.Fatalf("defaults have problems:\n%s", formatAll(ps))
+	}
+}
+
+func TestCheckAPIBaseURLAccepts(t *testing.T) {
+	for _, u := range []string{DefaultAPIBaseURL, "http://127.0.0.1:8787/client/v4", "http://localhost:1/client/v4", "http://[::1]:9/client/v4", "https://proxy.internal/cf"} {
+		if msg := CheckAPIBaseURL(u); msg != "" {
+			t.Errorf("%s: %s", u, msg)
+		}
+	}
+}
+
+func TestProblemFormat(t *testing.T) {
+	cases := []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{Layer: LayerFile, Key: "a.b", Line: 4, Message: "m"}, "f.toml:4: a.b: m"},
+		{Problem{Layer: LayerFile, Key: "a.b", Message: "m"}, "f.toml: a.b: m"},
+		{Problem{Layer: LayerEnv, Key: EnvAccountID, Message: "m"}, "environment: CLOUDFLARE_ACCOUNT_ID: m"},
+		{Problem{Layer: LayerFlag, Key: "--profile", Message: "m\x1b[2J"}, "command line: --profile: m?[2J"},
+	}
+	for _, tc := range cases {
+		if got := tc.p.Format("f.toml"); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}
