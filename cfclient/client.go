@@ -1,0 +1,262 @@
+package cfclient
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v6/kv"
+	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/cloudflare/cloudflare-go/v6/workers"
+	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+)
+
+// DefaultBaseURL is Cloudflare's API v4.
+const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
+
+// RoutingSchema says where the platform keeps its routing table and how the
+// keys look (docs/design.md, "Platform conventions").
+type RoutingSchema struct {
+	// NamespaceID is the KV namespace holding the routing table; when empty
+	// the namespace titled NamespaceTitle is used.
+	NamespaceID string
+	// NamespaceTitle defaults to "ROUTING".
+	NamespaceTitle string
+	// Key prefixes: "hostname:", "subdomain:", "path:" by default.
+	HostnamePrefix  string
+	SubdomainPrefix string
+	PathPrefix      string
+	// LastUsedPrefix marks last-use timestamps, which are not routes
+	// (default "last-used:").
+	LastUsedPrefix string
+}
+
+// Options configure a Client. main fills them from the config.
+type Options struct {
+	// BaseURL of the API, including /client/v4 (default DefaultBaseURL).
+	BaseURL string
+	// AccountID is the 32-hex Cloudflare account id.
+	AccountID string
+	// Token is the API token. It is sent only in the Authorization header:
+	// never logged, audited or cached. Options.String redacts it.
+	Token string
+	// Profile is the config profile's name (for the audit log).
+	Profile string
+	// ReadOnly refuses every change before any request is sent.
+	ReadOnly bool
+	// AuditPath is the JSONL audit log. Required unless ReadOnly.
+	AuditPath string
+	// CacheDir holds the on-disk listing cache ("" disables it).
+	CacheDir string
+	// Actor is who acts, for the audit log (default user@host).
+	Actor string
+	// Routing is the routing table schema.
+	Routing RoutingSchema
+	// TierTagPrefix marks a script's tier tag (default "tier-").
+	TierTagPrefix string
+	// TiersKey is the KV key of the tier definitions (default "tiers").
+	TiersKey string
+	// Throttle is shared by every client of the process; nil creates one
+	// with default options for this client alone.
+	Throttle *Throttle
+	// HTTPTimeout caps the wait for the response headers of one attempt
+	// (default 60 s). It configures the transport of the throttle New
+	// creates when Throttle is nil; a shared Throttle brings its own
+	// transport (build it with NewTransport). It is not a limit on the
+	// whole call: a request may wait longer in the throttle's queue, and
+	// callers bound that with their context.
+	HTTPTimeout time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// String describes the options without the token.
+func (o Options) String() string {
+	tok := "unset"
+	if o.Token != "" {
+		tok = "set"
+	}
+	return fmt.Sprintf("cfclient.Options{BaseURL:%q AccountID:%q Token:%s Profile:%q ReadOnly:%t}",
+		o.BaseURL, o.AccountID, tok, o.Profile, o.ReadOnly)
+}
+
+// GoString is String, so %#v does not print the token either.
+func (o Options) GoString() string { return o.String() }
+
+// Client talks to one Cloudflare account with one token. It is safe for
+// concurrent use.
+type Client struct {
+	opts     Options
+	base     *url.URL
+	auth     string // the Authorization header value; never printed
+	http     *http.Client
+	throttle *Throttle
+
+	namespaces *wfp.DispatchNamespaceService
+	scripts    *workers.ScriptService
+	kv         *kv.NamespaceService
+
+	auditMu sync.Mutex // serialises audit writes of this client
+
+	routingMu sync.Mutex
+	routingID string // the routing KV namespace, once resolved by title
+}
+
+// New validates opts, fills defaults and builds a Client. It sends nothing.
+func New(opts Options) (*Client, error) {
+	if err := opts.normalize(); err != nil {
+		return nil, err
+	}
+	base, err := parseBaseURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	th := opts.Throttle
+	if th == nil {
+		th = NewThrottle(ThrottleOptions{}, NewTransport(opts.HTTPTimeout))
+	}
+	c := &Client{
+		opts:     opts,
+		base:     base,
+		auth:     "Bearer " + opts.Token,
+		throttle: th,
+		// No http.Client.Timeout: it would also count the time a request
+		// waits in the throttle for budget.
+		http: &http.Client{Transport: th},
+	}
+	// The SDK and our own net/http calls share c.http, so every request
+	// goes through the throttle. SDK retries are off: the throttle owns them.
+	sdk := []option.RequestOption{
+		option.WithBaseURL(base.String()),
+		option.WithAPIToken(opts.Token),
+		option.WithMaxRetries(0),
+		option.WithHTTPClient(c.http),
+	}
+	c.namespaces = wfp.NewDispatchNamespaceService(sdk...)
+	c.scripts = workers.NewScriptService(sdk...)
+	c.kv = kv.NewNamespaceService(sdk...)
+	return c, nil
+}
+
+// normalize fills defaults and checks every field, naming it on error.
+func (o *Options) normalize() error {
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultBaseURL
+	}
+	if !isHex(o.AccountID, 32) {
+		return fmt.Errorf("account id %q: must be the 32 hex characters shown in the Cloudflare dashboard", o.AccountID)
+	}
+	if o.Token == "" {
+		return fmt.Errorf("token: required (an API token with Workers Scripts and Workers KV Storage permissions)")
+	}
+	for _, r := range o.Token {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Errorf("token: must not contain spaces or control characters")
+		}
+	}
+	if !o.ReadOnly && o.AuditPath == "" {
+		return fmt.Errorf("audit path: required unless the client is read-only")
+	}
+	if o.HTTPTimeout < 0 {
+		return fmt.Errorf("http timeout: must not be negative (got %s)", o.HTTPTimeout)
+	}
+	if o.HTTPTimeout == 0 {
+		o.HTTPTimeout = 60 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Actor == "" {
+		o.Actor = defaultActor()
+	}
+	r := &o.Routing
+	r.NamespaceTitle = orDefault(r.NamespaceTitle, "ROUTING")
+	r.HostnamePrefix = orDefault(r.HostnamePrefix, "hostname:")
+	r.SubdomainPrefix = orDefault(r.SubdomainPrefix, "subdomain:")
+	r.PathPrefix = orDefault(r.PathPrefix, "path:")
+	r.LastUsedPrefix = orDefault(r.LastUsedPrefix, "last-used:")
+	o.TierTagPrefix = orDefault(o.TierTagPrefix, "tier-")
+	o.TiersKey = orDefault(o.TiersKey, "tiers")
+	if err := validKVKey(o.TiersKey); err != "" {
+		return fmt.Errorf("tiers key %q: %s", o.TiersKey, err)
+	}
+	return nil
+}
+
+// NewTransport is the transport to put under a Throttle: Go's default
+// transport with headerTimeout (0 means 60 s) as the cap on waiting for a
+// response's headers.
+func NewTransport(headerTimeout time.Duration) *http.Transport {
+	if headerTimeout <= 0 {
+		headerTimeout = 60 * time.Second
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = headerTimeout
+	t.MaxIdleConnsPerHost = 8
+	return t
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("base url %q: must be an http(s) URL such as %s", s, DefaultBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base url %q: must not have a query or fragment", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultActor is user@host, as well as the system can tell.
+func defaultActor() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return name + "@" + host
+}
+
+// AccountID is the account the client works on.
+func (c *Client) AccountID() string { return c.opts.AccountID }
+
+// Profile is the profile name the client was built for.
+func (c *Client) Profile() string { return c.opts.Profile }
+
+// ReadOnly reports whether the client refuses changes.
+func (c *Client) ReadOnly() bool { return c.opts.ReadOnly }
+
+// Stats is the throttle's snapshot for this client's token.
+func (c *Client) Stats() Stats { return c.throttle.Stats(c.auth) }

@@ -1,0 +1,300 @@
+package cfclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+)
+
+// Kinds of errors. Every error cfclient returns from a call is an *Error
+// whose Kind is one of these, so callers test with errors.Is.
+var (
+	// ErrUnauthorized: the credentials are missing, malformed or unknown.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the token is valid but may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: the object (or the cache entry) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrRateLimited: Cloudflare's API rate limit was hit.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrValidation: the input breaks a rule (checked here or by the API).
+	ErrValidation = errors.New("invalid input")
+	// ErrReadOnly: the client is read-only and the call would change something.
+	ErrReadOnly = errors.New("read-only")
+	// ErrNetwork: the API could not be reached or the request timed out.
+	ErrNetwork = errors.New("network error")
+	// ErrServer: the API failed (5xx) or answered something unreadable.
+	ErrServer = errors.New("server error")
+	// ErrAudit: a change was made but its audit record could not be written,
+	// or the audit log could not be opened (then nothing was changed).
+	ErrAudit = errors.New("audit log error")
+)
+
+// Error is a failed call: what was tried, on what, and why, in words a
+// person can act on.
+type Error struct {
+	// Kind is one of the Err* sentinels; errors.Is matches it.
+	Kind error
+	// Op is the operation ("script.tags.replace", "namespaces.list", ...).
+	Op string
+	// Target is what it was done to ("production/tenant-1", a KV key, ...).
+	Target string
+	// Status is the HTTP status (0 when there was no response).
+	Status int
+	// Code is Cloudflare's first error code (0 when none).
+	Code int
+	// Reason is one line: why it failed.
+	Reason string
+	// Hint is one line: what the person can do about it.
+	Hint string
+	// RetryAfter is set on ErrRateLimited when the API said how long to wait.
+	RetryAfter time.Duration
+	// cause is the underlying non-API error (network, context), if any.
+	cause error
+}
+
+// Error is "op target: reason" on one line, with control characters
+// stripped (targets such as KV keys are tenant-controlled text).
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if t := oneLine(e.Target); t != "" {
+		b.WriteString(" ")
+		b.WriteString(t)
+	}
+	b.WriteString(": ")
+	b.WriteString(oneLine(e.Reason))
+	return b.String()
+}
+
+// Unwrap returns the Kind, and the underlying cause when there is one, so
+// that errors.Is(err, ErrNotFound) and errors.Is(err, context.Canceled) both
+// work.
+func (e *Error) Unwrap() []error {
+	if e.cause != nil {
+		return []error{e.Kind, e.cause}
+	}
+	return []error{e.Kind}
+}
+
+// Hint returns the hint of err when it is an *Error ("" otherwise).
+func Hint(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}
+
+// validationError is an ErrValidation naming the field and the rule.
+func validationError(op, target, field, rule string) *Error {
+	return &Error{Kind: ErrValidation, Op: op, Target: target,
+		Reason: field + ": " + rule,
+		Hint:   "fix " + field + " and try again; nothing was changed"}
+}
+
+// fail turns any error from a call into an *Error. It is the one place where
+// API errors (from the SDK or from our own net/http calls, which build the
+// same *wfp.Error) and transport errors are mapped to a kind, a reason and a
+// hint. write says whether the call changes something (for the permission
+// named in the hint).
+func (c *Client) fail(op, target string, write bool, err error) error {
+	if err == nil {
+		return nil
+	}
+	var done *Error
+	if errors.As(err, &done) {
+		return err
+	}
+	e := &Error{Op: op, Target: target}
+	var api *wfp.Error
+	switch {
+	case errors.As(err, &api):
+		c.classifyAPI(e, api, write)
+	case errors.Is(err, context.Canceled):
+		e.Kind, e.cause = ErrNetwork, err
+		e.Reason = "canceled"
+		e.Hint = "the request was canceled before it finished"
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		e.Kind, e.cause = ErrNetwork, err
+		e.Reason = "timed out waiting for " + c.host()
+		e.Hint = "check the network or proxy; the API may be slow, try again"
+	case isNetwork(err):
+		e.Kind, e.cause = ErrNetwork, err
+		e.Reason = "could not reach " + c.host() + ": " + oneLine(netReason(err))
+		e.Hint = "check the network, proxy and base URL, then try again"
+	default:
+		e.Kind = ErrServer
+		e.Reason = "unexpected response: " + oneLine(err.Error())
+		e.Hint = "the API answered something wfp cannot read; try again, or report it"
+	}
+	return e
+}
+
+// classifyAPI fills e from an API error response.
+func (c *Client) classifyAPI(e *Error, api *wfp.Error, write bool) {
+	e.Status = api.StatusCode
+	msg := ""
+	if len(api.Errors) > 0 {
+		e.Code = int(api.Errors[0].Code)
+		msg = api.Errors[0].Message
+	}
+	msg = oneLine(msg)
+	if msg == "" {
+		msg = strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	}
+	e.Reason = msg
+	switch {
+	case e.Status == http.StatusTooManyRequests || e.Code == 971:
+		e.Kind = ErrRateLimited
+		e.RetryAfter = retryAfter(api.Response)
+		e.Hint = "Cloudflare allows 1200 requests per 5 minutes per token; wfp slows down by itself"
+		if e.RetryAfter > 0 {
+			e.Hint += "; wait " + e.RetryAfter.Round(time.Second).String()
+		}
+	case e.Status == http.StatusUnauthorized || isAuthFormatCode(e.Code):
+		e.Kind = ErrUnauthorized
+		e.Hint = "check the API token (CLOUDFLARE_API_TOKEN or the profile's token): it is missing, malformed or revoked"
+	case e.Status == http.StatusForbidden || e.Code == 10023:
+		e.Kind = ErrForbidden
+		perm := permissionFor(e.Op, write)
+		if strings.Contains(strings.ToLower(msg), "permission") {
+			e.Hint = "give the token the permission named above (it needs " + perm + ") on account " + c.opts.AccountID
+		} else {
+			e.Hint = "the token needs " + perm + " on account " + c.opts.AccountID + ", or it is not valid for this account"
+		}
+	case e.Status == http.StatusNotFound || isNotFoundCode(e.Code):
+		e.Kind = ErrNotFound
+		e.Hint = "it may have been deleted or renamed; refresh and try again"
+	case e.Status >= 500:
+		e.Kind = ErrServer
+		e.Hint = "Cloudflare had a problem; try again shortly (www.cloudflarestatus.com)"
+	case e.Status >= 400:
+		e.Kind = ErrValidation
+		e.Hint = "the API refused the input; fix it and try again"
+	default:
+		e.Kind = ErrServer
+		e.Hint = "unexpected answer from the API; try again"
+	}
+}
+
+// permissionFor names the API token permission an operation needs.
+func permissionFor(op string, write bool) string {
+	p := "Workers Scripts"
+	if strings.HasPrefix(op, "kv.") || strings.HasPrefix(op, "routing.") || strings.HasPrefix(op, "tiers.") {
+		p = "Workers KV Storage"
+	}
+	if write {
+		return p + " Edit"
+	}
+	return p + " Read"
+}
+
+// isAuthFormatCode reports codes Cloudflare uses for missing or malformed
+// credentials (sent with HTTP 400).
+func isAuthFormatCode(code int) bool {
+	switch code {
+	case 6003, 6100, 6101, 6102, 6103, 6111, 9106:
+		return true
+	}
+	return false
+}
+
+// isNotFoundCode reports codes for a missing object. 7003 is "could not
+// route": an unknown object id in the path.
+func isNotFoundCode(code int) bool {
+	switch code {
+	case 10007, 10009, 10013, 10056, 7003:
+		return true
+	}
+	return false
+}
+
+// retryAfter reads Retry-After (seconds) from a response.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp == nil {
+		return 0
+	}
+	s := resp.Header.Get("Retry-After")
+	if s == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isNetwork(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	var de *net.DNSError
+	return errors.As(err, &ne) || errors.As(err, &oe) || errors.As(err, &de)
+}
+
+// netReason is the innermost useful text of a network error (without the
+// URL, which a *url.Error would repeat).
+func netReason(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return de.Error()
+	}
+	return err.Error()
+}
+
+// host is the API host for messages.
+func (c *Client) host() string { return c.base.Host }
+
+// oneLine strips control characters (tenant- or server-controlled text may
+// hold terminal escapes), collapses white space and caps the length.
+func oneLine(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+		if b.Len() >= 300 {
+			b.WriteString("…")
+			break
+		}
+	}
+	return b.String()
+}
+
+// errf is a shorthand for a non-API failure of kind k.
+func errf(k error, op, target, hint, format string, args ...any) *Error {
+	return &Error{Kind: k, Op: op, Target: target, Reason: fmt.Sprintf(format, args...), Hint: hint}
+}

@@ -1,0 +1,223 @@
+package cfclient
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v6/option"
+	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+)
+
+// wireSettings is a settings object as the API sends it. The SDK calls
+// decode into it (option.WithResponseBodyInto) instead of the SDK's types,
+// to keep bindings and observability as raw JSON and to tell an unset limit
+// from a zero one.
+type wireSettings struct {
+	Bindings           []json.RawMessage `json:"bindings"`
+	CompatibilityDate  string            `json:"compatibility_date"`
+	CompatibilityFlags []string          `json:"compatibility_flags"`
+	Limits             struct {
+		CPUMs       *int `json:"cpu_ms"`
+		Subrequests *int `json:"subrequests"`
+	} `json:"limits"`
+	Logpush       bool            `json:"logpush"`
+	Observability json.RawMessage `json:"observability"`
+	Placement     json.RawMessage `json:"placement"`
+	TailConsumers []struct {
+		Service     string `json:"service"`
+		Environment string `json:"environment"`
+		Namespace   string `json:"namespace"`
+	} `json:"tail_consumers"`
+	Tags       []string `json:"tags"`
+	UsageModel string   `json:"usage_model"`
+}
+
+func (w wireSettings) settings() ScriptSettings {
+	s := ScriptSettings{
+		Limits:             Limits{CPUMs: w.Limits.CPUMs, Subrequests: w.Limits.Subrequests},
+		CompatibilityDate:  w.CompatibilityDate,
+		CompatibilityFlags: w.CompatibilityFlags,
+		UsageModel:         w.UsageModel,
+		Logpush:            w.Logpush,
+		Observability:      rawOrNil(string(w.Observability)),
+		Placement:          rawOrNil(string(w.Placement)),
+		Tags:               nonNil(w.Tags),
+	}
+	for _, raw := range w.Bindings {
+		var b struct{ Name, Type string }
+		_ = json.Unmarshal(raw, &b) // a binding we cannot read keeps its raw form
+		s.Bindings = append(s.Bindings, Binding{Name: b.Name, Type: b.Type, Raw: raw})
+	}
+	for _, t := range w.TailConsumers {
+		s.TailConsumers = append(s.TailConsumers, TailConsumer(t))
+	}
+	return s
+}
+
+// GetSettings returns a namespace script's settings.
+func (c *Client) GetSettings(ctx context.Context, ns, name string) (ScriptSettings, error) {
+	const op = "script.settings.get"
+	target := ns + "/" + name
+	if err := firstFailure(op, target, check{"namespace", nonEmpty(ns)}, check{"script", nonEmpty(name)}); err != nil {
+		return ScriptSettings{}, err
+	}
+	var env envelope[wireSettings]
+	var p wfp.DispatchNamespaceScriptSettingGetParams
+	p.AccountID.Value, p.AccountID.Present = c.opts.AccountID, true
+	_, err := c.namespaces.Scripts.Settings.Get(ctx, url.PathEscape(ns), url.PathEscape(name), p,
+		option.WithResponseBodyInto(&env))
+	if err != nil {
+		return ScriptSettings{}, c.fail(op, target, false, err)
+	}
+	return env.Result.settings(), nil
+}
+
+// PatchSettings changes the settings the patch names and returns the
+// settings as the API stored them. A limits patch sends both limits (the
+// unchanged one from the current settings), so a server that replaces the
+// limits object whole cannot drop the other.
+func (c *Client) PatchSettings(ctx context.Context, ns, name string, patch SettingsPatch) (ScriptSettings, error) {
+	const op = "script.settings.patch"
+	target := ns + "/" + name
+	var current, stored ScriptSettings
+	err := c.mutate(ctx, mutation{
+		op: op, target: target,
+		validate: func() error {
+			return firstFailure(op, target, append([]check{
+				{"namespace", nonEmpty(ns)}, {"script", validScriptName(name)}}, patch.checks()...)...)
+		},
+		before: func(ctx context.Context) (any, error) {
+			var err error
+			current, err = c.GetSettings(ctx, ns, name)
+			if err != nil {
+				return nil, err
+			}
+			return patch.view(current), nil
+		},
+		do: func(ctx context.Context) (any, error) {
+			var env envelope[wireSettings]
+			p := wfp.DispatchNamespaceScriptSettingEditParams{}
+			p.AccountID.Value, p.AccountID.Present = c.opts.AccountID, true
+			p.Settings.Value, p.Settings.Present = patch.params(current.Limits), true
+			_, err := c.namespaces.Scripts.Settings.Edit(ctx, url.PathEscape(ns), url.PathEscape(name), p,
+				option.WithResponseBodyInto(&env))
+			if err != nil {
+				return nil, err
+			}
+			stored = env.Result.settings()
+			return patch.view(stored), nil
+		},
+	})
+	return stored, err
+}
+
+// checks validates the patch.
+func (p SettingsPatch) checks() []check {
+	var cs []check
+	empty := "names nothing to change"
+	if p.Limits != nil || p.CompatibilityDate != nil || p.CompatibilityFlags != nil ||
+		p.UsageModel != nil || p.Logpush != nil || p.Tags != nil {
+		empty = ""
+	}
+	cs = append(cs, check{"settings patch", empty})
+	if p.Limits != nil {
+		if p.Limits.CPUMs != nil {
+			cs = append(cs, check{"limits.cpu_ms", validCPUMs(*p.Limits.CPUMs)})
+		}
+		if p.Limits.Subrequests != nil {
+			cs = append(cs, check{"limits.subrequests", validSubRequests(*p.Limits.Subrequests)})
+		}
+	}
+	if p.CompatibilityDate != nil {
+		bad := ""
+		if _, err := time.Parse(time.DateOnly, *p.CompatibilityDate); err != nil {
+			bad = "must be a date as YYYY-MM-DD"
+		}
+		cs = append(cs, check{"compatibility_date", bad})
+	}
+	if p.CompatibilityFlags != nil {
+		for _, f := range *p.CompatibilityFlags {
+			cs = append(cs, check{"compatibility_flags " + f, validTag(f)})
+		}
+	}
+	if p.UsageModel != nil {
+		bad := ""
+		switch *p.UsageModel {
+		case "standard", "bundled", "unbound":
+		default:
+			bad = "must be standard, bundled or unbound"
+		}
+		cs = append(cs, check{"usage_model", bad})
+	}
+	if p.Tags != nil {
+		f, r := validTags(*p.Tags)
+		cs = append(cs, check{f, r})
+	}
+	return cs
+}
+
+// params builds the SDK's settings body; current fills the limit the patch
+// leaves unchanged.
+func (p SettingsPatch) params(current Limits) wfp.DispatchNamespaceScriptSettingEditParamsSettings {
+	var s wfp.DispatchNamespaceScriptSettingEditParamsSettings
+	if p.Limits != nil {
+		var l wfp.DispatchNamespaceScriptSettingEditParamsSettingsLimits
+		cpu, sub := current.CPUMs, current.Subrequests
+		if p.Limits.CPUMs != nil {
+			cpu = p.Limits.CPUMs
+		}
+		if p.Limits.Subrequests != nil {
+			sub = p.Limits.Subrequests
+		}
+		if cpu != nil {
+			l.CPUMs.Value, l.CPUMs.Present = int64(*cpu), true
+		}
+		if sub != nil {
+			l.Subrequests.Value, l.Subrequests.Present = int64(*sub), true
+		}
+		s.Limits.Value, s.Limits.Present = l, true
+	}
+	if p.CompatibilityDate != nil {
+		s.CompatibilityDate.Value, s.CompatibilityDate.Present = *p.CompatibilityDate, true
+	}
+	if p.CompatibilityFlags != nil {
+		s.CompatibilityFlags.Value, s.CompatibilityFlags.Present = nonNil(*p.CompatibilityFlags), true
+	}
+	if p.UsageModel != nil {
+		s.UsageModel.Value = wfp.DispatchNamespaceScriptSettingEditParamsSettingsUsageModel(*p.UsageModel)
+		s.UsageModel.Present = true
+	}
+	if p.Logpush != nil {
+		s.Logpush.Value, s.Logpush.Present = *p.Logpush, true
+	}
+	if p.Tags != nil {
+		s.Tags.Value, s.Tags.Present = nonNil(*p.Tags), true
+	}
+	return s
+}
+
+// view is the part of s the patch touches (for the audit log).
+func (p SettingsPatch) view(s ScriptSettings) map[string]any {
+	m := map[string]any{}
+	if p.Limits != nil {
+		m["limits"] = map[string]*int{"cpu_ms": s.Limits.CPUMs, "subrequests": s.Limits.Subrequests}
+	}
+	if p.CompatibilityDate != nil {
+		m["compatibility_date"] = s.CompatibilityDate
+	}
+	if p.CompatibilityFlags != nil {
+		m["compatibility_flags"] = s.CompatibilityFlags
+	}
+	if p.UsageModel != nil {
+		m["usage_model"] = s.UsageModel
+	}
+	if p.Logpush != nil {
+		m["logpush"] = s.Logpush
+	}
+	if p.Tags != nil {
+		m["tags"] = s.Tags
+	}
+	return m
+}

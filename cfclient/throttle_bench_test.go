@@ -1,0 +1,84 @@
+package cfclient
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
+)
+
+// BenchmarkThrottleBudget runs the background job of
+// TestThrottleBackgroundJobUsesTheBudgetAndInteractiveJumpsIt once per
+// iteration (use -benchtime=1x: one iteration takes about 15 s) and reports
+// the share of the background budget used while the job ran (all sends
+// over 21 per 1 s window, so interactive sends on top of the job can lift
+// it past 100 %), the job's own rate (the background budget is 21 req/s)
+// and the interactive queue waits.
+func BenchmarkThrottleBudget(b *testing.B) {
+	j := budgetJob{Requests: 30, Window: time.Second, Jobs: 300, Workers: 8,
+		Interactive: 400 * time.Millisecond, Latency: 20 * time.Millisecond}
+	var share, rate float64
+	var waits []time.Duration
+	for b.Loop() {
+		r := j.run(b)
+		if len(r.Problems) > 0 || r.Server429 > 0 || r.Callers429 > 0 {
+			b.Fatalf("broken run: %v, %d server 429s, %d caller 429s", r.Problems, r.Server429, r.Callers429)
+		}
+		share += r.Share
+		rate += float64(r.BackgroundSends) / r.Duration.Seconds()
+		waits = append(waits, r.InteractiveWaits...)
+	}
+	sortDurations(waits)
+	b.ReportMetric(100*share/float64(b.N), "%budget")
+	b.ReportMetric(rate/float64(b.N), "bg-req/s")
+	b.ReportMetric(float64(percentile(waits, 50))/1e6, "int-p50-ms")
+	b.ReportMetric(float64(percentile(waits, 99))/1e6, "int-p99-ms")
+}
+
+// BenchmarkThrottleOverhead is the cost of one GET through a throttle that
+// never has to wait, against the same GET without it.
+func BenchmarkThrottleOverhead(b *testing.B) {
+	s := startThrServer(b, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}})
+	base := NewTransport(0)
+	for _, c := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{
+		{"direct", base},
+		{"throttled", NewThrottle(ThrottleOptions{Requests: 1 << 30, Window: time.Second, MaxInFlight: 64}, base)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.do(context.Background(), c.rt, "GET", s.listURL(), nil); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkThrottleSchedule is the scheduler alone: queue, grant and
+// release of one send, with goroutines contending for four slots.
+func BenchmarkThrottleSchedule(b *testing.B) {
+	tb := newTokenBudget(ThrottleOptions{Requests: 1 << 30, Window: time.Second}.withDefaults())
+	req, _ := http.NewRequest("GET", "http://127.0.0.1/", nil)
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			tk, err := tb.acquire(ctx, Background)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			tb.release(tk, req, resp, nil, time.Millisecond)
+		}
+	})
+}
