@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// helpColumn is one titled column of the help overlay.
+type helpColumn struct {
+	title string
+	rows  [][2]string // key, description
+}
+
+// helpColumns builds the overlay from the live bindings: the active
+// screen's FullHelp groups, the global keys, and the registered commands.
+// Disabled bindings are left out, so the overlay shows what works now.
+func (a *App) helpColumns() []helpColumn {
+	var cols []helpColumn
+	screen := a.active().screen
+	for i, group := range screen.FullHelp() {
+		title := ""
+		if i == 0 {
+			title = ansi.Truncate(Sanitize(screen.Title()), 24, "…")
+			if title == "" {
+				title = "screen"
+			}
+		}
+		if col := bindingColumn(title, group); len(col.rows) > 0 {
+			cols = append(cols, col)
+		}
+	}
+	for _, group := range a.c.Keys.FullHelp() {
+		cols = append(cols, bindingColumn("global", group))
+	}
+	cmds := helpColumn{title: "commands"}
+	for _, c := range a.cmd.cmds {
+		name := ":" + c.Name
+		if c.Args != "" {
+			name += " " + c.Args
+		}
+		cmds.rows = append(cmds.rows, [2]string{name, c.Help})
+	}
+	return append(cols, cmds)
+}
+
+// bindingColumn lists the enabled bindings of a group.
+func bindingColumn(title string, group []key.Binding) helpColumn {
+	col := helpColumn{title: title}
+	for _, b := range group {
+		if !b.Enabled() || b.Help().Key == "" {
+			continue
+		}
+		col.rows = append(col.rows, [2]string{b.Help().Key, b.Help().Desc})
+	}
+	return col
+}
+
+// helpView renders the help overlay box in width × height cells: columns
+// packed left to right and wrapped into bands, then the API budget detail.
+func (a *App) helpView(width, height int) string {
+	st := &a.c.Styles
+	inner := max(10, width-st.HelpBox.GetHorizontalFrameSize())
+	var bands []string
+	var row []string
+	rowWidth := 0
+	for _, col := range a.helpColumns() {
+		block := renderHelpColumn(st, col, inner)
+		w := lipgloss.Width(block)
+		if len(row) > 0 && rowWidth+3+w > inner {
+			bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowWidth = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, "   ")
+			rowWidth += 3
+		}
+		row = append(row, block)
+		rowWidth += w
+	}
+	if len(row) > 0 {
+		bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	body := st.HelpTitle.Render("Help") + st.Subtle.Render(" · esc or ? closes") + "\n\n" +
+		strings.Join(bands, "\n\n") + "\n\n" + a.budgetDetail()
+
+	maxLines := max(1, height-st.HelpBox.GetVerticalFrameSize())
+	lines := strings.Split(body, "\n")
+	if len(lines) > maxLines {
+		lines = append(lines[:maxLines-1], st.Subtle.Render("… more: enlarge the terminal"))
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, inner, "…")
+	}
+	return st.HelpBox.Width(width).Render(strings.Join(lines, "\n"))
+}
+
+// renderHelpColumn renders a column: its title, then aligned key and
+// description, no wider than maxWidth.
+func renderHelpColumn(st *Styles, col helpColumn, maxWidth int) string {
+	keyWidth := 0
+	for _, r := range col.rows {
+		keyWidth = max(keyWidth, ansi.StringWidth(r[0]))
+	}
+	lines := []string{st.HelpTitle.Render(col.title)}
+	for _, r := range col.rows {
+		pad := strings.Repeat(" ", keyWidth-ansi.StringWidth(r[0]))
+		line := st.HelpKey.Render(r[0]) + pad + "  " + st.HelpDesc.Render(r[1])
+		lines = append(lines, ansi.Truncate(line, maxWidth, "…"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// budgetDetail is the API budget line at the bottom of the overlay, with
+// the queue, requests in flight and the last API error.
+func (a *App) budgetDetail() string {
+	b := a.info.Budget
+	if b.Limit <= 0 && b.LastError == "" {
+		return ""
+	}
+	st := &a.c.Styles
+	text := fmt.Sprintf("API %d/%d per %s · %d left · %d queued (%d interactive) · %d in flight",
+		b.Used, b.Limit, formatWindow(b.Window), b.Remaining,
+		b.QueuedInteractive+b.QueuedBackground, b.QueuedInteractive, b.InFlight)
+	out := st.Subtle.Render(text)
+	if b.LastError != "" {
+		out += "\n" + st.Error.Render("last API error: ") + Sanitize(b.LastError)
+	}
+	return out
+}

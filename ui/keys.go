@@ -1,0 +1,40 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds the global key bindings the App handles itself. Screens read
+// them from Common.Keys to show them, never to handle them.
+type KeyMap struct {
+	// Command opens the command line.
+	Command key.Binding
+	// Help opens and closes the full help overlay.
+	Help key.Binding
+	// Back goes back one screen (after the screen had its turn, see Escaper).
+	Back key.Binding
+	// Refresh sends RefreshMsg to the active screen.
+	Refresh key.Binding
+	// Quit leaves the console (twice within a second with pending work).
+	Quit key.Binding
+}
+
+// DefaultKeyMap returns the default global bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
+		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// ShortHelp returns the global bindings shown in the footer after the
+// active screen's own.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Command, k.Help}
+}
+
+// FullHelp returns the global bindings for the help overlay.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Command, k.Help, k.Back, k.Refresh, k.Quit}}
+}

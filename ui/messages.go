@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Messages screens and commands send to the App.
+type (
+	// NavigateMsg opens the screen for Route: an existing screen on the
+	// stack with the same Route.Key becomes active again (screens above it
+	// are closed); otherwise a new screen is built and pushed.
+	NavigateMsg struct{ Route Route }
+	// BackMsg pops the active screen; at the root it does nothing.
+	BackMsg struct{}
+	// RefreshMsg asks the active screen to reload its data now (ctrl+r).
+	RefreshMsg struct{}
+	// StatusMsg shows a message in the footer until the next key or a few
+	// seconds pass.
+	StatusMsg struct {
+		Level Level
+		Text  string
+		// Hint says what to do about it; shown after the text.
+		Hint string
+	}
+	// StylesChangedMsg is broadcast to every screen after Common.Styles was
+	// replaced (background detected, NO_COLOR), for screens that copied
+	// styles into components.
+	StylesChangedMsg struct{}
+	// ConfirmMsg opens the shared confirm dialog as an overlay. When the
+	// operator decides, the App dispatches Request.OnYes or Request.OnNo
+	// (if not nil) to the screens. A dialog already open is replaced and
+	// counts as declined.
+	ConfirmMsg struct{ Request ConfirmRequest }
+)
+
+// Messages the App schedules for itself.
+type (
+	// headerTickMsg refreshes the header once a second; owner and seq stop
+	// two apps (or two tick chains) from eating each other's ticks.
+	headerTickMsg struct {
+		owner *byte
+		seq   int
+	}
+	// statusTimeoutMsg clears the status message numbered seq.
+	statusTimeoutMsg struct {
+		owner *byte
+		seq   int
+	}
+	// copyMsg asks the App to copy text to the clipboard with OSC52.
+	copyMsg struct{ text string }
+)
+
+// Level is the severity of a status message.
+type Level int
+
+// Status levels. The footer shows a word for Warn and Error, never colour
+// alone.
+const (
+	LevelInfo Level = iota
+	LevelWarn
+	LevelError
+)
+
+// String returns the word shown in front of a status message.
+func (l Level) String() string {
+	switch l {
+	case LevelWarn:
+		return "warning"
+	case LevelError:
+		return "error"
+	default:
+		return "info"
+	}
+}
+
+// Navigate returns a command that opens the screen for r.
+func Navigate(r Route) tea.Cmd {
+	return func() tea.Msg { return NavigateMsg{Route: r} }
+}
+
+// Back returns a command that pops the active screen.
+func Back() tea.Cmd {
+	return func() tea.Msg { return BackMsg{} }
+}
+
+// ShowStatus returns a command that shows text in the footer.
+func ShowStatus(level Level, text string) tea.Cmd {
+	return func() tea.Msg { return StatusMsg{Level: level, Text: text} }
+}
+
+// ShowError returns a command that shows err in the footer, with the hint
+// from the error itself (see Explainer) or the given fallback hint.
+func ShowError(err error, hint string) tea.Cmd {
+	msg := StatusFromError(err)
+	if msg.Hint == "" {
+		msg.Hint = hint
+	}
+	return func() tea.Msg { return msg }
+}
+
+// Explainer is implemented by errors that carry a human reason and a hint
+// (cfclient's typed errors may implement it); StatusFromError uses it.
+type Explainer interface {
+	error
+	Reason() string
+	Hint() string
+}
+
+// StatusFromError turns err into an error status message. When err wraps an
+// Explainer, its reason and hint are used; otherwise err.Error().
+func StatusFromError(err error) StatusMsg {
+	if err == nil {
+		return StatusMsg{Level: LevelError, Text: "unknown error"}
+	}
+	var ex Explainer
+	if errors.As(err, &ex) {
+		return StatusMsg{Level: LevelError, Text: ex.Reason(), Hint: ex.Hint()}
+	}
+	return StatusMsg{Level: LevelError, Text: err.Error()}
+}
+
+// AskConfirm returns a command that opens the shared confirm dialog.
+func AskConfirm(req ConfirmRequest) tea.Cmd {
+	return func() tea.Msg { return ConfirmMsg{Request: req} }
+}
+
+// errorStatus builds an error status message with a hint.
+func errorStatus(hint, format string, args ...any) StatusMsg {
+	return StatusMsg{Level: LevelError, Text: fmt.Sprintf(format, args...), Hint: hint}
+}
