@@ -86,6 +86,12 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind}
 }
 
+// Explain returns the error's one-line description (what was tried, on
+// what, and why) and its hint, for the console's status line (ui.Explainer).
+func (e *Error) Explain() (reason, hint string) {
+	return e.Error(), oneLine(e.Hint)
+}
+
 // Hint returns the hint of err when it is an *Error ("" otherwise).
 func Hint(err error) string {
 	var e *Error

@@ -182,3 +182,16 @@ func TestDuplicateNamespaceIsValidation(t *testing.T) {
 		t.Fatalf("got %v, want ErrValidation 400", err)
 	}
 }
+
+// TestErrorExplain checks the console's view of an error: what failed and
+// why on one line, and the hint.
+func TestErrorExplain(t *testing.T) {
+	e := &Error{Kind: ErrForbidden, Op: "scripts.list", Target: "production", Reason: "the token lacks Workers Scripts Read", Hint: "add the permission\nto the token"}
+	reason, hint := e.Explain()
+	if reason != "scripts.list production: the token lacks Workers Scripts Read" {
+		t.Errorf("reason = %q", reason)
+	}
+	if strings.Contains(hint, "\n") || !strings.Contains(hint, "add the permission") {
+		t.Errorf("hint = %q, want one line", hint)
+	}
+}

@@ -268,9 +268,8 @@ func TestStatusFromExplainerError(t *testing.T) {
 
 type explained struct{ reason, hint string }
 
-func (e explained) Error() string  { return e.reason }
-func (e explained) Reason() string { return e.reason }
-func (e explained) Hint() string   { return e.hint }
+func (e explained) Error() string             { return e.reason }
+func (e explained) Explain() (string, string) { return e.reason, e.hint }
 
 func errorsWrap(err error) error { return errors.Join(errors.New("context"), err) }
 

@@ -102,11 +102,13 @@ func ShowError(err error, hint string) tea.Cmd {
 }
 
 // Explainer is implemented by errors that carry a human reason and a hint
-// (cfclient's typed errors may implement it); StatusFromError uses it.
+// (cfclient's typed errors do); StatusFromError uses it. ui declares it so
+// that it never imports cfclient.
 type Explainer interface {
 	error
-	Reason() string
-	Hint() string
+	// Explain returns one line saying what failed and why, and one line
+	// saying what the person can do about it ("" when nothing).
+	Explain() (reason, hint string)
 }
 
 // StatusFromError turns err into an error status message. When err wraps an
@@ -117,7 +119,8 @@ func StatusFromError(err error) StatusMsg {
 	}
 	var ex Explainer
 	if errors.As(err, &ex) {
-		return StatusMsg{Level: LevelError, Text: ex.Reason(), Hint: ex.Hint()}
+		reason, hint := ex.Explain()
+		return StatusMsg{Level: LevelError, Text: reason, Hint: hint}
 	}
 	return StatusMsg{Level: LevelError, Text: err.Error()}
 }
