@@ -1,0 +1,82 @@
+package namespaces
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds the namespaces screen's bindings. Bindings that do not apply
+// at the moment (no row, no filter) are disabled, so the footer and the ?
+// overlay show only what works now.
+type KeyMap struct {
+	// Movement, shared by the table and the JSON overlay.
+	Up, Down         key.Binding
+	Top, Bottom      key.Binding
+	HalfUp, HalfDown key.Binding
+	PageUp, PageDown key.Binding
+
+	Open        key.Binding // enter: the scripts of the namespace under the cursor
+	Filter      key.Binding // /: open the filter input
+	ClearFilter key.Binding // esc: clear the applied filter
+	Raw         key.Binding // y: the namespace as JSON
+	Copy        key.Binding // c: copy the namespace name
+
+	ApplyFilter  key.Binding // enter while typing: keep the filter
+	CancelFilter key.Binding // esc while typing: restore the previous filter
+	CloseRaw     key.Binding // JSON overlay: close
+}
+
+// DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:           key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
+		Down:         key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
+		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		HalfUp:       key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfDown:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
+		PageUp:       key.NewBinding(key.WithKeys("ctrl+b", "pgup"), key.WithHelp("ctrl+b/pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("ctrl+f", "pgdown"), key.WithHelp("ctrl+f/pgdn", "page down")),
+		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "scripts")),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Raw:          key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "json")),
+		Copy:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy name")),
+		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		CancelFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		CloseRaw:     key.NewBinding(key.WithKeys("esc", "y", "q"), key.WithHelp("esc", "close")),
+	}
+}
+
+// ShortHelp returns the bindings of the current mode for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	k := &m.Keys
+	switch {
+	case m.typing:
+		return []key.Binding{k.ApplyFilter, k.CancelFilter}
+	case m.raw.open:
+		return []key.Binding{k.Down, k.Up, k.CloseRaw}
+	}
+	return []key.Binding{k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}
+}
+
+// FullHelp returns the bindings of the current mode, grouped, for the ?
+// overlay.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := &m.Keys
+	move := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+	switch {
+	case m.typing:
+		return [][]key.Binding{{k.ApplyFilter, k.CancelFilter}}
+	case m.raw.open:
+		return [][]key.Binding{move, {k.CloseRaw}}
+	}
+	return [][]key.Binding{move, {k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}}
+}
+
+// syncKeys enables the bindings that apply to the current state.
+func (m *Model) syncKeys() {
+	k := &m.Keys
+	row := m.current() != nil
+	for _, b := range []*key.Binding{&k.Open, &k.Raw, &k.Copy} {
+		b.SetEnabled(row)
+	}
+	k.ClearFilter.SetEnabled(m.applied != "")
+}

@@ -1,0 +1,353 @@
+// Package namespaces is the root screen of the console: the account's
+// dispatch namespaces in a table (name, script count, trusted, created,
+// modified) with a substring filter, the raw JSON of a namespace, and
+// enter to open its scripts.
+package namespaces
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// Source is what the screen needs from cfclient; *cfclient.Client
+// satisfies it.
+type Source interface {
+	ListNamespaces(ctx context.Context) ([]cfclient.Namespace, error)
+}
+
+var _ Source = (*cfclient.Client)(nil)
+
+// Messages the screen's commands send back.
+type (
+	// loadedMsg is a namespace listing; key and token say which screen and
+	// which request it answers, so a superseded listing is dropped.
+	loadedMsg struct {
+		key   string
+		token int
+		nss   []cfclient.Namespace
+		err   error
+	}
+)
+
+// Model is the namespaces screen.
+type Model struct {
+	// Keys are the screen's bindings.
+	Keys KeyMap
+
+	c     *ui.Common
+	src   Source
+	route ui.Route
+	key   string // route key, tags every result message
+
+	width, height int
+
+	all    []cfclient.Namespace // as listed, sorted by name
+	shown  []int                // positions in all that pass the filter
+	dataAt time.Time            // when all was listed (zero: never)
+
+	loading bool
+	token   int   // the request in flight; older answers are dropped
+	loadErr error // why the last listing failed (nil when it did not)
+
+	cursor     int    // position in shown
+	top        int    // first visible position in shown
+	cursorName string // the namespace the cursor is meant to be on
+
+	// Filter: a case-insensitive substring of the name.
+	input   ui.Input
+	typing  bool   // the input has the keyboard
+	applied string // the filter in effect
+	before  string // the filter when typing began (esc restores it)
+
+	raw rawView
+}
+
+// rawView is the JSON overlay of one namespace.
+type rawView struct {
+	open  bool
+	title string
+	lines []string
+	top   int
+}
+
+// New builds the namespaces screen. Nothing is loaded until Init.
+func New(c *ui.Common, src Source, r ui.Route) *Model {
+	m := &Model{
+		Keys:   DefaultKeyMap(),
+		c:      c,
+		src:    src,
+		route:  r,
+		key:    r.Key(),
+		width:  c.Width,
+		height: c.Height,
+		input:  ui.NewInput("/", c.Styles.Input),
+		// Loading from the start: Init lists at once, and a screen that
+		// said "no namespaces" for a frame would be wrong.
+		loading: true,
+	}
+	m.input.Placeholder = "part of a name"
+	m.input.CharLimit = 200
+	m.syncKeys()
+	return m
+}
+
+// Factory returns the ui.Factory of the namespaces screen
+// (ui.Route{Kind: ui.KindNamespaces}).
+func Factory(src Source) ui.Factory {
+	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
+		return New(c, src, r), nil
+	}
+}
+
+// Init lists the namespaces.
+func (m *Model) Init() tea.Cmd {
+	return m.load()
+}
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	cmd := m.update(msg)
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		return m.handleLoaded(msg)
+	case ui.RefreshMsg:
+		return m.load()
+	case ui.StylesChangedMsg:
+		m.input.SetStyles(m.c.Styles.Input)
+	case tea.PasteMsg:
+		if m.typing {
+			return m.edit(msg)
+		}
+	case tea.KeyPressMsg:
+		switch {
+		case m.typing:
+			return m.handleInputKey(msg)
+		case m.raw.open:
+			m.handleRawKey(msg)
+			return nil
+		}
+		return m.handleKey(msg)
+	}
+	return nil
+}
+
+// handleKey handles a key on the table.
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := &m.Keys
+	page := max(1, m.rowsVisible())
+	switch {
+	case key.Matches(k, keys.Up):
+		m.move(-1)
+	case key.Matches(k, keys.Down):
+		m.move(1)
+	case key.Matches(k, keys.Top):
+		m.move(-len(m.shown))
+	case key.Matches(k, keys.Bottom):
+		m.move(len(m.shown))
+	case key.Matches(k, keys.HalfUp):
+		m.move(-max(1, page/2))
+	case key.Matches(k, keys.HalfDown):
+		m.move(max(1, page/2))
+	case key.Matches(k, keys.PageUp):
+		m.move(-page)
+	case key.Matches(k, keys.PageDown):
+		m.move(page)
+	case key.Matches(k, keys.Open):
+		if ns := m.current(); ns != nil {
+			return ui.Navigate(ui.Route{Kind: ui.KindScripts, Namespace: ns.Name})
+		}
+	case key.Matches(k, keys.Filter):
+		m.typing, m.before = true, m.applied
+		m.input.SetValue(m.applied)
+		m.input.Focus()
+	case key.Matches(k, keys.ClearFilter):
+		m.setFilter("")
+	case key.Matches(k, keys.Raw):
+		if ns := m.current(); ns != nil {
+			m.openRaw(*ns)
+		}
+	case key.Matches(k, keys.Copy):
+		if ns := m.current(); ns != nil {
+			return ui.CopyCmd(ns.Name)
+		}
+	}
+	return nil
+}
+
+// handleInputKey edits the filter; every keystroke filters at once.
+func (m *Model) handleInputKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.Keys.ApplyFilter):
+		m.typing = false
+		m.input.Blur()
+		m.setFilter(strings.TrimSpace(m.input.Value()))
+		return nil
+	case key.Matches(k, m.Keys.CancelFilter):
+		m.typing = false
+		m.input.Blur()
+		m.setFilter(m.before)
+		return nil
+	}
+	return m.edit(k)
+}
+
+// edit passes a key or paste to the input and filters by its new value.
+func (m *Model) edit(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.setFilter(strings.TrimSpace(m.input.Value()))
+	return cmd
+}
+
+// handleRawKey scrolls or closes the JSON overlay.
+func (m *Model) handleRawKey(k tea.KeyPressMsg) {
+	keys := &m.Keys
+	page := max(1, m.height-1)
+	switch {
+	case key.Matches(k, keys.CloseRaw):
+		m.raw = rawView{}
+	case key.Matches(k, keys.Up):
+		m.raw.top--
+	case key.Matches(k, keys.Down):
+		m.raw.top++
+	case key.Matches(k, keys.Top):
+		m.raw.top = 0
+	case key.Matches(k, keys.Bottom):
+		m.raw.top = len(m.raw.lines)
+	case key.Matches(k, keys.HalfUp):
+		m.raw.top -= max(1, page/2)
+	case key.Matches(k, keys.HalfDown):
+		m.raw.top += max(1, page/2)
+	case key.Matches(k, keys.PageUp):
+		m.raw.top -= page
+	case key.Matches(k, keys.PageDown):
+		m.raw.top += page
+	}
+	m.raw.top = max(0, min(m.raw.top, len(m.raw.lines)-page))
+}
+
+// handleLoaded takes a listing. A failed refresh keeps the rows already
+// shown and says so, in the content area and in the footer.
+func (m *Model) handleLoaded(msg loadedMsg) tea.Cmd {
+	if msg.key != m.key || msg.token != m.token {
+		return nil // another screen's, or superseded by a later request
+	}
+	m.loading = false
+	if msg.err != nil {
+		m.loadErr = msg.err
+		hint := "press ctrl+r to try again"
+		if m.dataAt.IsZero() {
+			return ui.ShowError(msg.err, hint)
+		}
+		return ui.ShowError(msg.err, "showing the namespaces listed before; "+hint)
+	}
+	m.loadErr = nil
+	m.all = msg.nss
+	m.dataAt = m.c.Now()
+	m.refilter()
+	return nil
+}
+
+// load starts a listing, superseding any in flight.
+func (m *Model) load() tea.Cmd {
+	m.token++
+	m.loading = true
+	ctx := cfclient.WithPriority(m.c.Context(), cfclient.Interactive)
+	src, key, token := m.src, m.key, m.token
+	return func() tea.Msg {
+		nss, err := src.ListNamespaces(ctx)
+		return loadedMsg{key: key, token: token, nss: nss, err: err}
+	}
+}
+
+// setFilter applies a filter and keeps the cursor on its namespace.
+func (m *Model) setFilter(f string) {
+	m.applied = f
+	m.refilter()
+}
+
+// refilter recomputes the shown rows. The cursor stays on the namespace it
+// was on when that namespace is still shown.
+func (m *Model) refilter() {
+	q := strings.ToLower(m.applied)
+	m.shown = m.shown[:0]
+	for i, ns := range m.all {
+		if q == "" || strings.Contains(strings.ToLower(ns.Name), q) {
+			m.shown = append(m.shown, i)
+		}
+	}
+	m.cursor = 0
+	for i, p := range m.shown {
+		if m.all[p].Name == m.cursorName {
+			m.cursor = i
+			break
+		}
+	}
+	m.clamp()
+}
+
+// move moves the cursor by delta rows.
+func (m *Model) move(delta int) {
+	m.cursor += delta
+	m.clamp()
+}
+
+// clamp keeps the cursor on a row and in view, and remembers its name.
+func (m *Model) clamp() {
+	m.cursor = max(0, min(m.cursor, len(m.shown)-1))
+	rows := max(1, m.rowsVisible())
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if m.cursor >= m.top+rows {
+		m.top = m.cursor - rows + 1
+	}
+	m.top = max(0, min(m.top, len(m.shown)-rows))
+	if ns := m.current(); ns != nil {
+		m.cursorName = ns.Name
+	}
+}
+
+// current returns the namespace under the cursor, or nil.
+func (m *Model) current() *cfclient.Namespace {
+	if m.cursor < 0 || m.cursor >= len(m.shown) {
+		return nil
+	}
+	return &m.all[m.shown[m.cursor]]
+}
+
+// SetSize is called with the content area size.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.input.SetWidth(width)
+	m.clamp()
+}
+
+// Title names the screen in the breadcrumbs: the account.
+func (m *Model) Title() string {
+	if a := m.c.HeaderInfo().Account; a != "" {
+		return a
+	}
+	return "namespaces"
+}
+
+// Capturing reports that the filter input has the keyboard.
+func (m *Model) Capturing() bool { return m.typing }
+
+// WantsEsc reports that esc closes the JSON overlay or clears the filter
+// before it means "go back".
+func (m *Model) WantsEsc() bool { return m.raw.open || m.applied != "" }
+
+// DataAge is when the namespaces were listed.
+func (m *Model) DataAge() time.Time { return m.dataAt }

@@ -1,0 +1,295 @@
+package namespaces
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/sandboxtest"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// now is the clock of the sandbox and of the screen, so dates are stable.
+var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return now }
+
+// start runs a seeded sandbox (1,234 production scripts) and a namespaces
+// screen on it; mod adjusts the client options.
+func start(t *testing.T, w, h int, mod func(*cfclient.Options)) (*sandboxtest.Env, *driver) {
+	t.Helper()
+	e := sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: 1234, Now: clock}, nil)
+	src := e.Client
+	if mod != nil {
+		src = e.NewClient(t, mod)
+	}
+	c := ui.NewCommon(t.Context(), clock, func() ui.HeaderInfo { return ui.HeaderInfo{Account: "acct-1"} })
+	s, err := Factory(src)(c, ui.Route{Kind: ui.KindNamespaces})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, newDriver(t, s, w, h)
+}
+
+func TestLoadsAndRendersTheTable(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	if !strings.Contains(d.view(), "loading namespaces…") {
+		t.Errorf("before the listing arrives the screen should say it is loading:\n%s", d.view())
+	}
+	if !d.s.(ui.DataAger).DataAge().IsZero() {
+		t.Error("DataAge before the first listing should be zero")
+	}
+	d.run(d.s.Init())
+	v := d.view()
+	for _, want := range []string{"3 namespaces", "NAME", "SCRIPTS", "TRUSTED", "CREATED", "MODIFIED",
+		"production", "1,234", "staging", "124", "testing", " no "} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	// Dates older than a month are YYYY-MM-DD.
+	if !strings.Contains(v, now.Add(-760*24*time.Hour).Format("2006-01")) {
+		t.Errorf("view lacks production's creation date:\n%s", v)
+	}
+	// The cursor row has a glyph, not only reverse video.
+	if !strings.Contains(v, "▸ production") {
+		t.Errorf("cursor not on the first row:\n%s", v)
+	}
+	checkWidth(t, v, 80)
+	if got := d.s.(ui.DataAger).DataAge(); !got.Equal(now) {
+		t.Errorf("DataAge %v, want %v", got, now)
+	}
+	if d.s.Title() != "acct-1" {
+		t.Errorf("Title %q, want the account", d.s.Title())
+	}
+}
+
+func TestNarrowWidthsFit(t *testing.T) {
+	for _, w := range []int{60, 80, 120} {
+		_, d := start(t, w, 12, nil)
+		d.run(d.s.Init())
+		v := d.view()
+		checkWidth(t, v, w)
+		if !strings.Contains(v, "production") {
+			t.Errorf("width %d: no production row:\n%s", w, v)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	d.run(d.s.Init())
+	d.press("/")
+	if !d.s.Capturing() {
+		t.Fatal("/ should give the filter input the keyboard")
+	}
+	d.typeText("TAG")
+	v := d.view()
+	if !strings.Contains(v, "1 shown (2 hidden by filter)") || !strings.Contains(v, "staging") || strings.Contains(v, "production") {
+		t.Errorf("case-insensitive filter TAG should show staging alone:\n%s", v)
+	}
+	d.press("enter")
+	if d.s.Capturing() {
+		t.Error("enter should keep the filter and release the keyboard")
+	}
+	if !d.s.(ui.Escaper).WantsEsc() {
+		t.Error("with a filter applied, esc should clear it before going back")
+	}
+	// enter now opens the one namespace shown.
+	d.takeSeen()
+	d.press("enter")
+	if !hasNavigate(d.takeSeen(), "staging") {
+		t.Error("enter on the filtered row did not open staging's scripts")
+	}
+	// Editing then cancelling restores the applied filter.
+	d.press("/")
+	d.typeText("zzz")
+	if !strings.Contains(d.view(), "no namespace matches") {
+		t.Errorf("no match should say so:\n%s", d.view())
+	}
+	d.press("esc")
+	if v := d.view(); !strings.Contains(v, "1 shown") || !strings.Contains(v, "staging") {
+		t.Errorf("esc while typing should restore the filter TAG:\n%s", v)
+	}
+	d.press("esc")
+	if v := d.view(); strings.Contains(v, "shown") || !strings.Contains(v, "production") {
+		t.Errorf("esc should clear the applied filter:\n%s", v)
+	}
+	if d.s.(ui.Escaper).WantsEsc() {
+		t.Error("without a filter, esc should mean back")
+	}
+}
+
+func TestEnterOpensTheScriptsOfTheCursorRow(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	d.run(d.s.Init())
+	d.press("j")
+	d.takeSeen()
+	d.press("enter")
+	if !hasNavigate(d.takeSeen(), "staging") {
+		t.Error("enter on the second row did not navigate to staging's scripts")
+	}
+	d.press("G", "enter")
+	if !hasNavigate(d.takeSeen(), "testing") {
+		t.Error("G then enter did not navigate to testing's scripts")
+	}
+}
+
+func hasNavigate(msgs []tea.Msg, ns string) bool {
+	for _, m := range msgs {
+		if n, ok := m.(ui.NavigateMsg); ok && n.Route == (ui.Route{Kind: ui.KindScripts, Namespace: ns}) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestScrollingRendersOnlyVisibleRows(t *testing.T) {
+	e, d := start(t, 80, 8, nil) // title + headings + 6 rows
+	ctx := context.Background()
+	for i := range 20 {
+		if _, err := e.Client.CreateNamespace(ctx, fmt.Sprintf("extra-%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.run(d.s.Init())
+	v := d.view()
+	if !strings.Contains(v, "23 namespaces") || !strings.Contains(v, "extra-00") || strings.Contains(v, "extra-10") {
+		t.Errorf("first page should show the first rows only:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n > 8 {
+		t.Errorf("view has %d lines, more than the height 8:\n%s", n, v)
+	}
+	d.press("G")
+	v = d.view()
+	if !strings.Contains(v, "▸ testing") || strings.Contains(v, "extra-00") {
+		t.Errorf("G should show the last row under the cursor:\n%s", v)
+	}
+	d.press("pgup")
+	if v := d.view(); strings.Contains(v, "▸ testing") {
+		t.Errorf("pgup did not move:\n%s", v)
+	}
+	d.press("g")
+	if v := d.view(); !strings.Contains(v, "▸ extra-00") {
+		t.Errorf("g should go to the top:\n%s", v)
+	}
+	d.press("pgdown")
+	if v := d.view(); strings.Contains(v, "▸ extra-00") {
+		t.Errorf("pgdown did not move:\n%s", v)
+	}
+	d.press("k", "down", "up")
+	if v := d.view(); strings.Contains(v, "▸ extra-00") {
+		t.Errorf("k/down/up moved too far:\n%s", v)
+	}
+}
+
+func TestRefreshFailureKeepsTheRows(t *testing.T) {
+	e, d := start(t, 80, 20, fastRetry)
+	d.run(d.s.Init())
+	e.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 1})
+	d.takeSeen()
+	d.send(ui.RefreshMsg{})
+	v := d.view()
+	for _, want := range []string{"3 namespaces", "production", "staging", "WARNING refresh failed", "Cloudflare had a problem"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("after a failed refresh the view lacks %q:\n%s", want, v)
+		}
+	}
+	st, ok := statusIn(d.takeSeen())
+	if !ok || st.Level != ui.LevelError || !strings.Contains(st.Text, "namespaces") || st.Hint == "" {
+		t.Errorf("a failed refresh should put the reason and hint in the footer, got %+v (%v)", st, ok)
+	}
+	checkWidth(t, v, 80)
+	// The next successful refresh clears the warning.
+	e.Sandbox.SetFaults(sandbox.Faults{})
+	d.send(ui.RefreshMsg{})
+	if v := d.view(); strings.Contains(v, "WARNING") {
+		t.Errorf("a successful refresh should clear the warning:\n%s", v)
+	}
+}
+
+func TestFirstLoadFailureIsShownInTheContent(t *testing.T) {
+	e, d := start(t, 80, 20, fastRetry)
+	e.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 1})
+	d.run(d.s.Init())
+	v := d.view()
+	for _, want := range []string{"✗ error: could not list the namespaces", "Cloudflare had a problem", "ctrl+r"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	d.run(d.s.Init())
+	m := d.s.(*Model)
+	fake := []cfclient.Namespace{{Name: "from-an-old-request"}}
+	d.send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
+	d.send(loadedMsg{key: "another-screen", token: m.token, nss: fake})
+	if v := d.view(); strings.Contains(v, "from-an-old-request") || !strings.Contains(v, "3 namespaces") {
+		t.Errorf("a stale or foreign result replaced the rows:\n%s", v)
+	}
+	// A refresh in flight supersedes the request before it.
+	cmd1 := m.load()
+	cmd2 := m.load()
+	d.run(cmd2)
+	d.send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
+	_ = cmd1
+	if strings.Contains(d.view(), "from-an-old-request") {
+		t.Error("the superseded request's answer was shown")
+	}
+}
+
+func TestRawJSONAndCopy(t *testing.T) {
+	_, d := start(t, 80, 6, nil)
+	d.run(d.s.Init())
+	d.press("j", "y")
+	v := d.view()
+	if !strings.Contains(v, `"namespace_name": "staging"`) || !strings.Contains(v, "esc closes") {
+		t.Errorf("y should show staging as JSON:\n%s", v)
+	}
+	if !d.s.(ui.Escaper).WantsEsc() {
+		t.Error("esc should close the JSON overlay, not go back")
+	}
+	first := v
+	d.press("j")
+	if d.view() == first {
+		t.Errorf("j should scroll the JSON:\n%s", d.view())
+	}
+	d.press("esc")
+	if v := d.view(); strings.Contains(v, "namespace_name") || !strings.Contains(v, "▸ staging") {
+		t.Errorf("esc should close the overlay and keep the cursor:\n%s", v)
+	}
+	d.takeSeen()
+	d.press("c")
+	want := ui.CopyCmd("staging")()
+	found := false
+	for _, m := range d.takeSeen() {
+		if reflect.DeepEqual(m, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("c did not copy the name of the cursor row")
+	}
+}
+
+func TestCursorFollowsTheNameAcrossRefresh(t *testing.T) {
+	e, d := start(t, 80, 20, nil)
+	d.run(d.s.Init())
+	d.press("G") // testing
+	if _, err := e.Client.CreateNamespace(context.Background(), "aaa-first"); err != nil {
+		t.Fatal(err)
+	}
+	d.send(ui.RefreshMsg{})
+	if v := d.view(); !strings.Contains(v, "4 namespaces") || !strings.Contains(v, "▸ testing") {
+		t.Errorf("after a refresh that added a row above, the cursor should stay on testing:\n%s", v)
+	}
+}

@@ -1,0 +1,392 @@
+package script
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// labelW is the width of the label column ("compatibility  ").
+const labelW = 15
+
+// View renders the content area: a window of the details (or of the JSON)
+// with a scroll indicator on the last line when they do not fit.
+func (m *Model) View() string {
+	if m.raw {
+		title := m.c.Styles.Title.Render(m.fit("JSON of " + ui.Sanitize(m.name) + " as the API returned it · y/esc closes"))
+		return m.window(append([]string{title}, m.rawLines...), m.rawOffset)
+	}
+	return m.window(m.lines(), m.offset)
+}
+
+// window shows lines from off; the last row says where we are when the
+// lines do not fit.
+func (m *Model) window(lines []string, off int) string {
+	if len(lines) <= m.height {
+		return strings.Join(lines, "\n")
+	}
+	rows := max(1, m.height-1)
+	off = max(0, min(off, len(lines)-rows))
+	end := min(len(lines), off+rows)
+	more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", off+1, end, len(lines))
+	out := append(append([]string{}, lines[off:end]...), m.c.Styles.Subtle.Render(m.fit(more)))
+	return strings.Join(out, "\n")
+}
+
+// lines renders every section, each line at most the width. It is cheap
+// (one script), so it runs on every View rather than being cached.
+func (m *Model) lines() []string {
+	var out []string
+	add := func(ls ...string) { out = append(out, ls...) }
+	st := &m.c.Styles
+	add(st.Title.Render(m.fit(ui.Sanitize(m.name))))
+	add(m.overview()...)
+	add("", m.heading("LIMITS"))
+	add(m.limits()...)
+	add("", m.heading(m.countTitle("BINDINGS", len(m.settings.val.Bindings), m.settings.have)))
+	add(m.bindings()...)
+	add("", m.heading(m.countTitle("SECRETS", len(m.secrets.val), m.secrets.have)+" · names only, values are never shown"))
+	add(m.secretLines()...)
+	add("", m.heading(m.routesTitle()))
+	add(m.routeLines()...)
+	add("", m.heading("TAIL CONSUMERS"))
+	add(m.tailConsumers()...)
+	add("", m.heading("OBSERVABILITY"))
+	add(m.observability()...)
+	return out
+}
+
+// overview is the script's identity and deployment.
+func (m *Model) overview() []string {
+	d := &m.details
+	out := []string{m.field("namespace", ui.Sanitize(m.ns))}
+	if !d.have {
+		return append(out, m.state(d.loading, d.err, "loading details…")...)
+	}
+	s := d.val
+	now := m.c.Now()
+	out = append(out, m.state(false, d.err, "")...) // a failed refresh, above the old values
+	out = append(out, m.wrapField("tags", m.tagItems(s.Tags))...)
+	out = append(out, m.field("tier", m.tierText(s.Tags)))
+	out = append(out,
+		m.field("created", when(s.CreatedOn, now)),
+		m.field("modified", when(s.ModifiedOn, now)),
+		m.field("handlers", orDash(joinSan(s.Handlers, ", "))),
+	)
+	compat := orDash(ui.Sanitize(s.CompatibilityDate))
+	out = append(out, m.field("compatibility", compat))
+	if len(s.CompatibilityFlags) > 0 {
+		out = append(out, m.wrapField("flags", sanitizeAll(s.CompatibilityFlags))...)
+	}
+	out = append(out,
+		m.field("usage model", orDash(ui.Sanitize(s.UsageModel))),
+		m.field("deployed from", orDash(ui.Sanitize(s.LastDeployedFrom))),
+		m.field("logpush", onOff(s.Logpush)),
+	)
+	if p := placement(s.Placement); p != "" {
+		out = append(out, m.field("placement", p))
+	}
+	return out
+}
+
+// tagItems renders tags, sanitized, for wrapping.
+func (m *Model) tagItems(tags []string) []string {
+	if len(tags) == 0 {
+		return []string{m.c.Styles.Subtle.Render("none")}
+	}
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = m.c.Styles.Tag.Render(ui.Sanitize(t))
+	}
+	return out
+}
+
+// tierTags are the tags that name the tier: the details', or the
+// settings' when the details could not be loaded.
+func (m *Model) tierTags() ([]string, bool) {
+	switch {
+	case m.details.have:
+		return m.details.val.Tags, true
+	case m.settings.have:
+		return m.settings.val.Tags, true
+	}
+	return nil, false
+}
+
+// tierText says which tier the tags name, flagging an ambiguous tier and a
+// tier missing from the tier table.
+func (m *Model) tierText(tags []string) string {
+	st := &m.c.Styles
+	name, ambiguous := m.src.TierOf(tags)
+	if name == "" {
+		return st.Subtle.Render("none (no tier tag)")
+	}
+	text := ui.Sanitize(name)
+	if ambiguous {
+		text += "  " + st.Warning.Render("WARNING ambiguous: the tags name several tiers; using "+ui.Sanitize(name))
+	}
+	if m.tiers.have && cfclient.FindTier(m.tiers.val, name) == nil {
+		text += "  " + st.Warning.Render("WARNING tier not defined in the tier table")
+	}
+	return text
+}
+
+// bindings lists the script's bindings with a short target each.
+func (m *Model) bindings() []string {
+	s := &m.settings
+	if !s.have {
+		return m.state(s.loading, s.err, "loading settings…")
+	}
+	out := m.state(false, s.err, "")
+	if len(s.val.Bindings) == 0 {
+		return append(out, m.c.Styles.Subtle.Render("none"))
+	}
+	const nameW, typeW = 18, 20
+	for _, b := range s.val.Bindings {
+		name := ansi.Truncate(ui.Sanitize(b.Name), nameW-2, "…")
+		typ := ansi.Truncate(ui.Sanitize(b.Type), typeW-2, "…")
+		out = append(out, m.fit(pad(name, nameW)+pad(typ, typeW)+bindingSummary(b)))
+	}
+	return out
+}
+
+// secretLines lists secret names and types, never values (the API does
+// not send them, and nothing here would show them).
+func (m *Model) secretLines() []string {
+	s := &m.secrets
+	if !s.have {
+		return m.state(s.loading, s.err, "loading secrets…")
+	}
+	out := m.state(false, s.err, "")
+	if len(s.val) == 0 {
+		return append(out, m.c.Styles.Subtle.Render("none"))
+	}
+	for _, sec := range s.val {
+		out = append(out, m.fit(pad(ansi.Truncate(ui.Sanitize(sec.Name), 30, "…"), 32)+ui.Sanitize(sec.Type)))
+	}
+	return out
+}
+
+// routesTitle is the routes heading, with the routing table's age.
+func (m *Model) routesTitle() string {
+	t := m.countTitle("ROUTES", len(m.routes.val), m.routes.have)
+	if m.routes.have && !m.routesAt.IsZero() {
+		t += " · routing table read " + ago(m.c.Now().Sub(m.routesAt))
+	}
+	return t
+}
+
+// routeLines lists the routes that send traffic to the script, and warns
+// when none does.
+func (m *Model) routeLines() []string {
+	st := &m.c.Styles
+	r := &m.routes
+	if !r.have {
+		return m.state(r.loading, r.err, "loading routing table… (read once for all scripts, in the background)")
+	}
+	out := m.state(false, r.err, "")
+	if len(r.val) == 0 {
+		return append(out, st.Warning.Render(m.fit("WARNING no route points to this script: the dispatcher sends it no traffic")))
+	}
+	for _, rt := range r.val {
+		line := pad(string(rt.Kind), 11) + ui.Sanitize(rt.Key)
+		if extra := routeExtras(rt.Raw); extra != "" {
+			line += "  " + st.Subtle.Render(extra)
+		}
+		out = append(out, m.fit(line))
+	}
+	return out
+}
+
+// tailConsumers lists the Workers receiving the script's logs.
+func (m *Model) tailConsumers() []string {
+	s := &m.settings
+	if !s.have {
+		return m.state(s.loading, s.err, "loading settings…")
+	}
+	if len(s.val.TailConsumers) == 0 {
+		return []string{m.c.Styles.Subtle.Render("none")}
+	}
+	var out []string
+	for _, tc := range s.val.TailConsumers {
+		line := ui.Sanitize(tc.Service)
+		if tc.Environment != "" {
+			line += " · environment " + ui.Sanitize(tc.Environment)
+		}
+		if tc.Namespace != "" {
+			line += " · namespace " + ui.Sanitize(tc.Namespace)
+		}
+		out = append(out, m.fit(line))
+	}
+	return out
+}
+
+// observability summarises the observability object (the details', or the
+// settings' when the details have none).
+func (m *Model) observability() []string {
+	switch {
+	case m.details.have && len(m.details.val.Observability) > 0:
+		return []string{m.fit(observabilitySummary(m.details.val.Observability))}
+	case m.settings.have:
+		return []string{m.fit(observabilitySummary(m.settings.val.Observability))}
+	case m.details.have:
+		return []string{m.fit(observabilitySummary(nil))}
+	}
+	return m.state(m.details.loading || m.settings.loading, m.details.err, "loading…")
+}
+
+// state renders a section that is loading or failed. A failure shows its
+// reason and the hint (naming the missing permission on a 403).
+func (m *Model) state(loading bool, err error, loadingText string) []string {
+	st := &m.c.Styles
+	if err != nil {
+		s := ui.StatusFromError(err)
+		out := m.wrap(st.Error, "✗ error: "+ui.Sanitize(s.Text))
+		if s.Hint != "" {
+			out = append(out, m.wrap(st.Subtle, "hint: "+ui.Sanitize(s.Hint))...)
+		}
+		return out
+	}
+	if loading && loadingText != "" {
+		return []string{st.Subtle.Render(m.fit(loadingText))}
+	}
+	return nil
+}
+
+// heading renders a section heading.
+func (m *Model) heading(s string) string {
+	return m.c.Styles.Bold.Render(m.fit(s))
+}
+
+// countTitle is "BINDINGS (4)", or "BINDINGS" before the count is known.
+func (m *Model) countTitle(name string, n int, known bool) string {
+	if !known {
+		return name
+	}
+	return name + " (" + strconv.Itoa(n) + ")"
+}
+
+// field renders "label          value".
+func (m *Model) field(label, value string) string {
+	return m.fit(m.c.Styles.Key.Render(pad(label, labelW)) + value)
+}
+
+// wrapField renders items after a label, wrapped under the value column.
+func (m *Model) wrapField(label string, items []string) []string {
+	lines := wrapItems(items, max(10, m.width-labelW))
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if i == 0 {
+			out[i] = m.field(label, l)
+		} else {
+			out[i] = m.fit(strings.Repeat(" ", labelW) + l)
+		}
+	}
+	return out
+}
+
+// wrap word-wraps plain (already sanitized) text to the width and styles
+// each line; errors and notes are worth reading whole at 80 columns.
+func (m *Model) wrap(style lipgloss.Style, text string) []string {
+	lines := strings.Split(ansi.Wrap(text, max(10, m.width), " "), "\n")
+	for i, l := range lines {
+		lines[i] = style.Render(m.fit(strings.TrimRight(l, " ")))
+	}
+	return lines
+}
+
+// fit truncates a line to the width.
+func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
+
+// wrapItems joins items with two spaces into lines at most w cells wide;
+// an item wider than w gets a line of its own (and is cut by fit).
+func wrapItems(items []string, w int) []string {
+	var out []string
+	cur, curW := "", 0
+	for _, it := range items {
+		iw := ansi.StringWidth(it)
+		switch {
+		case curW == 0:
+			cur, curW = it, iw
+		case curW+2+iw <= w:
+			cur += "  " + it
+			curW += 2 + iw
+		default:
+			out = append(out, cur)
+			cur, curW = it, iw
+		}
+	}
+	if curW > 0 || len(out) == 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// when renders a time as "2024-03-02 (362d ago)".
+func when(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format(time.DateOnly) + " (" + ago(now.Sub(t)) + ")"
+}
+
+// ago renders a duration as "12s ago", "5m ago", "3h ago", "12d ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "just now" // or a clock a little behind the data's
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s ago"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h ago"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
+}
+
+// withUnit renders a limit that may be unset.
+func withUnit(p *int, unit string) string {
+	if p == nil {
+		return "—"
+	}
+	return strconv.Itoa(*p) + unit
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// joinSan sanitizes and joins.
+func joinSan(ss []string, sep string) string {
+	return strings.Join(sanitizeAll(ss), sep)
+}
+
+func sanitizeAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = ui.Sanitize(s)
+	}
+	return out
+}
+
+// pad pads s with spaces to w cells.
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}

@@ -1,0 +1,338 @@
+// Package script is the script detail screen: one user script's overview,
+// effective limits (its own settings against its tier), bindings, secret
+// names, the routes that point to it, tail consumers and observability,
+// plus the raw JSON the API returned.
+//
+// Details, settings and secrets are loaded in parallel as interactive
+// requests; the routing table and the tier table come from the process-wide
+// routing cache (loaded once, in the background), so a large platform's
+// routing table is never read per script. Every section shows its own
+// loading and error state: a section that fails (a 403 on secrets, say)
+// does not hide the others.
+package script
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// Source is what the screen needs from cfclient; *cfclient.Client
+// satisfies it.
+type Source interface {
+	GetScript(ctx context.Context, ns, name string) (cfclient.ScriptDetails, error)
+	GetSettings(ctx context.Context, ns, name string) (cfclient.ScriptSettings, error)
+	Secrets(ctx context.Context, ns, name string) ([]cfclient.Secret, error)
+	TierOf(tags []string) (string, bool)
+}
+
+// Routing is the shared routing and tier cache; *cfclient.RoutingCache
+// satisfies it.
+type Routing interface {
+	RoutesTo(ctx context.Context, script string) ([]cfclient.Route, time.Time, error)
+	Tiers(ctx context.Context) ([]cfclient.Tier, error)
+	Invalidate()
+}
+
+var (
+	_ Source  = (*cfclient.Client)(nil)
+	_ Routing = (*cfclient.RoutingCache)(nil)
+)
+
+// Messages the screen's commands send back. Each carries the screen's route
+// key and the load's token, so answers for another screen or for a load
+// that a refresh superseded are dropped.
+type (
+	// loadedMsg is one section's answer (details, settings, secrets or
+	// tiers, told apart by T).
+	loadedMsg[T any] struct {
+		key   string
+		token int
+		val   T
+		err   error
+	}
+	// routesMsg is the routes pointing to the script and when the routing
+	// table they come from was read.
+	routesMsg struct {
+		key    string
+		token  int
+		routes []cfclient.Route
+		at     time.Time
+		err    error
+	}
+)
+
+// section is the state of one independently loaded part of the screen.
+type section[T any] struct {
+	loading bool
+	have    bool // val holds a loaded value (kept while a refresh runs or fails)
+	val     T
+	err     error // the last load's failure, nil when it worked
+}
+
+// set takes a section's answer.
+func (s *section[T]) set(val T, err error) {
+	s.loading = false
+	s.err = err
+	if err == nil {
+		s.val, s.have = val, true
+	}
+}
+
+// Model is the script detail screen.
+type Model struct {
+	// Keys are the screen's bindings.
+	Keys KeyMap
+
+	c       *ui.Common
+	src     Source
+	routing Routing
+	route   ui.Route
+	key     string // route key, tags every result message
+	ns      string
+	name    string
+
+	width, height int
+
+	// ctx lives as long as the screen (Close cancels it); each load gets a
+	// child that the next refresh cancels, so a waiting routing request
+	// stops waiting (the shared load itself goes on for other screens).
+	ctx        context.Context
+	cancel     context.CancelFunc
+	loadCancel context.CancelFunc
+	token      int
+
+	details  section[cfclient.ScriptDetails]
+	settings section[cfclient.ScriptSettings]
+	secrets  section[[]cfclient.Secret]
+	routes   section[[]cfclient.Route]
+	routesAt time.Time // when the routing table was read
+	tiers    section[[]cfclient.Tier]
+	dataAt   time.Time // when the details arrived
+
+	offset    int  // first line shown of the details
+	raw       bool // the JSON view is shown
+	rawOffset int
+	rawLines  []string // rebuilt when the JSON view opens or data arrive
+}
+
+// New builds the screen for route r (r.Namespace, r.Script). Nothing is
+// loaded until Init.
+func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
+	ctx, cancel := context.WithCancel(c.Context())
+	m := &Model{
+		Keys:    DefaultKeyMap(),
+		c:       c,
+		src:     src,
+		routing: routing,
+		route:   r,
+		key:     r.Key(),
+		ns:      r.Namespace,
+		name:    r.Script,
+		width:   c.Width,
+		height:  c.Height,
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+	m.markLoading()
+	m.syncKeys()
+	return m
+}
+
+// Factory returns the ui.Factory of the script screen
+// (ui.Route{Kind: ui.KindScript, Namespace: ns, Script: name}).
+func Factory(src Source, routing Routing) ui.Factory {
+	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
+		return New(c, src, routing, r), nil
+	}
+}
+
+// Init loads every section.
+func (m *Model) Init() tea.Cmd {
+	return m.load()
+}
+
+// Close stops the screen's requests (a routing load shared with other
+// screens goes on).
+func (m *Model) Close() {
+	m.cancel()
+}
+
+// Update handles a message.
+func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
+	cmd := m.update(msg)
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg[cfclient.ScriptDetails]:
+		if m.mine(msg.key, msg.token) {
+			m.details.set(msg.val, msg.err)
+			if msg.err == nil {
+				m.dataAt = m.c.Now()
+			}
+			m.rebuildRaw()
+			if msg.err != nil {
+				return ui.ShowError(msg.err, "press ctrl+r to try again")
+			}
+		}
+	case loadedMsg[cfclient.ScriptSettings]:
+		if m.mine(msg.key, msg.token) {
+			m.settings.set(msg.val, msg.err)
+			m.rebuildRaw()
+		}
+	case loadedMsg[[]cfclient.Secret]:
+		if m.mine(msg.key, msg.token) {
+			m.secrets.set(msg.val, msg.err)
+		}
+	case loadedMsg[[]cfclient.Tier]:
+		if m.mine(msg.key, msg.token) {
+			m.tiers.set(msg.val, msg.err)
+		}
+	case routesMsg:
+		if m.mine(msg.key, msg.token) {
+			m.routes.set(msg.routes, msg.err)
+			if msg.err == nil {
+				m.routesAt = msg.at
+			}
+		}
+	case ui.RefreshMsg:
+		// ctrl+r means fresh data everywhere, the shared routing table too.
+		m.routing.Invalidate()
+		return m.load()
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	}
+	return nil
+}
+
+// mine reports whether an answer belongs to this screen's current load.
+func (m *Model) mine(key string, token int) bool {
+	return key == m.key && token == m.token
+}
+
+// handleKey scrolls, toggles the JSON view, or copies the name.
+func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := &m.Keys
+	switch {
+	case key.Matches(k, keys.Raw):
+		m.raw = !m.raw
+		m.rawOffset = 0
+		m.rebuildRaw()
+		return nil
+	case m.raw && key.Matches(k, keys.CloseRaw):
+		m.raw = false
+		return nil
+	case key.Matches(k, keys.Copy):
+		return ui.CopyCmd(m.name)
+	}
+	off := &m.offset
+	if m.raw {
+		off = &m.rawOffset
+	}
+	page := max(1, m.height-1)
+	switch {
+	case key.Matches(k, keys.Up):
+		*off--
+	case key.Matches(k, keys.Down):
+		*off++
+	case key.Matches(k, keys.Top):
+		*off = 0
+	case key.Matches(k, keys.Bottom):
+		*off = 1 << 30
+	case key.Matches(k, keys.HalfUp):
+		*off -= max(1, page/2)
+	case key.Matches(k, keys.HalfDown):
+		*off += max(1, page/2)
+	case key.Matches(k, keys.PageUp):
+		*off -= page
+	case key.Matches(k, keys.PageDown):
+		*off += page
+	}
+	m.clampOffsets()
+	return nil
+}
+
+// clampOffsets keeps both scroll positions within their text.
+func (m *Model) clampOffsets() {
+	m.offset = clampOffset(m.offset, len(m.lines()), m.height)
+	m.rawOffset = clampOffset(m.rawOffset, len(m.rawLines)+1, m.height)
+}
+
+// clampOffset bounds the first line shown of n lines in height rows (one
+// row is the scroll indicator when the text does not fit).
+func clampOffset(off, n, height int) int {
+	if n <= height {
+		return 0
+	}
+	return max(0, min(off, n-(height-1)))
+}
+
+// markLoading puts every section in its loading state (values are kept, so
+// a refresh does not blank the screen).
+func (m *Model) markLoading() {
+	m.details.loading = true
+	m.settings.loading = true
+	m.secrets.loading = true
+	m.routes.loading = true
+	m.tiers.loading = true
+}
+
+// load starts every section's load, superseding any load in flight.
+func (m *Model) load() tea.Cmd {
+	if m.loadCancel != nil {
+		m.loadCancel()
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.loadCancel = cancel
+	m.token++
+	m.markLoading()
+
+	src, routing := m.src, m.routing
+	key, token, ns, name := m.key, m.token, m.ns, m.name
+	// What the operator is looking at goes ahead of background work; the
+	// routing cache lowers its own (shared) load to Background.
+	ictx := cfclient.WithPriority(ctx, cfclient.Interactive)
+	return tea.Batch(
+		fetch(key, token, func() (cfclient.ScriptDetails, error) { return src.GetScript(ictx, ns, name) }),
+		fetch(key, token, func() (cfclient.ScriptSettings, error) { return src.GetSettings(ictx, ns, name) }),
+		fetch(key, token, func() ([]cfclient.Secret, error) { return src.Secrets(ictx, ns, name) }),
+		fetch(key, token, func() ([]cfclient.Tier, error) { return routing.Tiers(ctx) }),
+		func() tea.Msg {
+			routes, at, err := routing.RoutesTo(ctx, name)
+			return routesMsg{key: key, token: token, routes: routes, at: at, err: err}
+		},
+	)
+}
+
+// fetch is a command that calls f and tags its answer.
+func fetch[T any](key string, token int, f func() (T, error)) tea.Cmd {
+	return func() tea.Msg {
+		v, err := f()
+		return loadedMsg[T]{key: key, token: token, val: v, err: err}
+	}
+}
+
+// SetSize is called with the content area size.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.clampOffsets()
+}
+
+// Title names the screen in the breadcrumbs: the script.
+func (m *Model) Title() string { return m.name }
+
+// Capturing reports false: the screen has no text input.
+func (m *Model) Capturing() bool { return false }
+
+// WantsEsc reports that esc closes the JSON view before it means "go back".
+func (m *Model) WantsEsc() bool { return m.raw }
+
+// DataAge is when the script's details were loaded.
+func (m *Model) DataAge() time.Time { return m.dataAt }
