@@ -1,0 +1,280 @@
+package scripts
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"charm.land/lipgloss/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/scripts/match"
+)
+
+// names returns the scripts' names.
+func names(ss []cfclient.Script) []string {
+	out := make([]string, len(ss))
+	for i := range ss {
+		out[i] = ss[i].Name
+	}
+	return out
+}
+
+func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
+	e := newEnv(t, 400)
+	h := open(t, e, "production", "")
+	all := names(h.m.all)
+	ix := match.NewIndex(all)
+
+	h.press("/")
+	if !h.m.Capturing() {
+		t.Fatal("the filter input does not capture keys")
+	}
+	for i, r := range "prod" {
+		h.typeText(string(r))
+		q := "prod"[:i+1]
+		var want []string
+		for _, mt := range ix.Find(q) {
+			want = append(want, all[mt.Index])
+		}
+		if got := h.shownNames(); !slices.Equal(got, want) {
+			t.Fatalf("after typing %q: %d rows, want %d (fuzzy.Find order)", q, len(got), len(want))
+		}
+	}
+	if len(h.m.shown) == 0 || len(h.m.shown) == len(all) {
+		t.Fatalf("filter prod shows %d of %d rows; pick a query that narrows", len(h.m.shown), len(all))
+	}
+	h.press("enter")
+	if h.m.Capturing() || h.m.applied != "prod" {
+		t.Errorf("enter: capturing %v, applied %q", h.m.Capturing(), h.m.applied)
+	}
+	if !strings.Contains(h.lines()[1], "/prod") {
+		t.Errorf("filter line = %q", h.lines()[1])
+	}
+	if !h.m.WantsEsc() {
+		t.Error("an applied filter does not want esc")
+	}
+	// esc clears the filter, then no longer wants esc (it means back).
+	h.press("esc")
+	if len(h.m.shown) != len(all) || h.m.WantsEsc() {
+		t.Errorf("after esc: %d rows shown, WantsEsc %v", len(h.m.shown), h.m.WantsEsc())
+	}
+}
+
+func TestEscWhileTypingRestoresThePreviousFilter(t *testing.T) {
+	e := newEnv(t, 200)
+	h := open(t, e, "production", "api")
+	withAPI := len(h.m.shown)
+	if withAPI == 0 || withAPI == len(h.m.all) {
+		t.Fatalf("route filter api shows %d of %d", withAPI, len(h.m.all))
+	}
+	h.press("/")
+	h.typeText("zz")
+	if len(h.m.shown) == withAPI {
+		t.Fatal("typing did not filter live")
+	}
+	h.press("esc")
+	if h.m.Capturing() || h.m.applied != "api" || len(h.m.shown) != withAPI {
+		t.Errorf("esc while typing: capturing %v, applied %q, %d rows (want %d)", h.m.Capturing(), h.m.applied, len(h.m.shown), withAPI)
+	}
+}
+
+func TestInverseFilter(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	all := names(h.m.all)
+	h.press("/")
+	h.typeText("!prod")
+	h.press("enter")
+	inv := match.NewIndex(all).FindInverse("prod")
+	var want []string
+	for _, i := range inv {
+		want = append(want, all[i])
+	}
+	if got := h.shownNames(); !slices.Equal(got, want) || len(got) == 0 || len(got) == len(all) {
+		t.Errorf("inverse: %d rows, want %d of %d", len(got), len(want), len(all))
+	}
+}
+
+func TestTagSelectorFiltersLoadedRowsLocally(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	h.press("/")
+	h.typeText("-t tier-pro,!environment-prod")
+	h.press("enter")
+	var want []string
+	for _, s := range h.m.all {
+		if s.HasTag("tier-pro") && !s.HasTag("environment-prod") {
+			want = append(want, s.Name)
+		}
+	}
+	if got := h.shownNames(); !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("tag selector: %d rows, want %d", len(got), len(want))
+	}
+	if calls := h.src.calls(); len(calls) != 1 {
+		t.Errorf("the full listing is loaded, yet %d listings ran (want the first only)", len(calls))
+	}
+}
+
+func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
+	e := newEnv(t, 3000)
+	h := newHarness(t, e, e.Client, "production", "")
+	// Start the cold load but commit the selector before it is complete.
+	h.exec(h.m.Init())
+	for len(h.m.all) == 0 {
+		msg := <-h.out
+		h.running--
+		h.dispatch(msg)
+	}
+	if h.m.complete {
+		t.Fatal("the listing completed before the selector was typed")
+	}
+	h.update(keyMsg("/"))
+	for _, r := range "-t tier-enterprise" {
+		h.exec(h.update(keyMsgRune(r)))
+	}
+	h.exec(h.update(keyMsg("enter")))
+	h.settle(nil)
+
+	want := listAll(t, e.Client, "production", cfclient.TagFilter{Has: []string{"tier-enterprise"}})
+	if !slices.Equal(names(h.m.all), names(want)) || len(want) == 0 {
+		t.Errorf("rows = %d, want the %d the API selects", len(h.m.all), len(want))
+	}
+	calls := h.src.calls()
+	if len(calls) != 2 || !calls[0].filter.IsEmpty() || !slices.Equal(calls[1].filter.Has, []string{"tier-enterprise"}) {
+		t.Errorf("listings = %+v, want the cold one then one with Has tier-enterprise", calls)
+	}
+	if !strings.Contains(h.lines()[1], "listed by the API") {
+		t.Errorf("filter line does not say the API filtered: %q", h.lines()[1])
+	}
+	// Clearing the selector lists the whole namespace again.
+	h.press("esc")
+	if len(h.m.all) != 3000 || !h.m.server.IsEmpty() {
+		t.Errorf("after esc: %d rows, server filter %+v", len(h.m.all), h.m.server)
+	}
+}
+
+func keyMsgRune(r rune) any { return keyMsg(string(r)) }
+
+func TestParseErrorsAreShownInlineAndKeepRows(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	h.press("/")
+	h.typeText("-t tier-pro")
+	good := h.shownNames()
+	if len(good) == 0 || len(good) == 100 {
+		t.Fatalf("-t tier-pro shows %d of 100", len(good))
+	}
+	h.typeText("&x")
+	line := h.lines()[1]
+	if !strings.Contains(line, "✗") || !strings.Contains(line, "term 1") || !strings.Contains(line, `must not contain "&"`) {
+		t.Errorf("filter line = %q, want the term and the rule", line)
+	}
+	h.press("enter")
+	if !h.m.Capturing() {
+		t.Error("enter closed the input despite the error")
+	}
+	if !slices.Equal(h.shownNames(), good) {
+		t.Errorf("rows shown with an invalid filter = %d, want the last good result (%d)", len(h.m.shown), len(good))
+	}
+	// Fixing the term filters again.
+	for range "&x" {
+		h.press("backspace")
+	}
+	h.typeText(",environment-prod")
+	if h.m.qErr != nil || slices.Equal(h.shownNames(), good) {
+		t.Errorf("after fixing: err %v, %d rows", h.m.qErr, len(h.m.shown))
+	}
+}
+
+func TestStaleFilterResultIsDropped(t *testing.T) {
+	e := newEnv(t, 200)
+	h := open(t, e, "production", "")
+	h.press("/")
+	h.typeText("api")
+	good := h.shownNames()
+	// A result computed for an older query (or older rows) arrives late.
+	snap := h.m.all[:len(h.m.all):len(h.m.all)]
+	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"))()
+	h.send(old)
+	if !slices.Equal(h.shownNames(), good) {
+		t.Fatal("a result for an older query was applied")
+	}
+	oldEpoch := runFilter(&engine{}, h.m.key, snap, h.m.epoch-1, "api", mustParse(t, "api"))()
+	h.send(oldEpoch)
+	if !slices.Equal(h.shownNames(), good) {
+		t.Fatal("a result for older rows was applied")
+	}
+	other := runFilter(&engine{}, "another screen", snap, h.m.epoch, "web", mustParse(t, "web"))()
+	h.send(other)
+	if !slices.Equal(h.shownNames(), good) {
+		t.Fatal("another screen's result was applied")
+	}
+	// Sanity: the same message for the current query is applied.
+	cur := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "api", mustParse(t, "api"))()
+	h.m.result = nil
+	h.send(cur)
+	if h.m.result == nil {
+		t.Fatal("the current result was not applied")
+	}
+}
+
+func mustParse(t *testing.T, s string) match.Query {
+	t.Helper()
+	q, err := match.ParseQuery(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestHighlightUnderlinesMatchesWithoutColour(t *testing.T) {
+	e := newEnv(t, 100)
+	h := newHarness(t, e, e.Client, "production", "")
+	h.c.Styles = ui.NoColorStyles()
+	h.settle(h.m.Init())
+	h.press("/")
+	h.typeText("tnt")
+	h.press("enter")
+	if len(h.m.shown) < 2 {
+		t.Fatalf("%d rows match tnt", len(h.m.shown))
+	}
+	// Row 2 (not under the cursor): its matched runs are underlined.
+	p := h.m.shown[1]
+	name := h.m.all[p].Name
+	mt := h.m.result.matches[h.m.result.member[p]-1]
+	raw := strings.Split(h.m.View(), "\n")[3+1]
+	ul := lipgloss.NewStyle().Underline(true)
+	for _, seg := range match.Segments(name, mt.MatchedIndexes) {
+		if seg.Matched && !strings.Contains(raw, ul.Render(seg.Text)) {
+			t.Errorf("row %q: matched run %q not underlined in %q", name, seg.Text, raw)
+		}
+	}
+	if _, ok := findColour(raw); ok {
+		t.Errorf("NO_COLOR row has a colour: %q", raw)
+	}
+}
+
+// findColour reports an SGR colour parameter (30–49, 90–107) in s.
+func findColour(s string) (string, bool) {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return "", false
+		}
+		s = s[i+2:]
+		j := strings.IndexByte(s, 'm')
+		if j < 0 {
+			return "", false
+		}
+		for _, p := range strings.Split(s[:j], ";") {
+			var n int
+			for _, c := range p {
+				n = n*10 + int(c-'0')
+			}
+			if (n >= 30 && n <= 49) || (n >= 90 && n <= 107) {
+				return s[:j], true
+			}
+		}
+	}
+}

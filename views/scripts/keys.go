@@ -1,0 +1,107 @@
+package scripts
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds the scripts screen's bindings. Bindings that do not apply
+// at the moment (no row, no marks, no filter) are disabled, so the footer
+// and the ? overlay show only what works now.
+type KeyMap struct {
+	// Movement, shared by the table, the tag facets and the JSON overlay.
+	Up, Down             key.Binding
+	Top, Bottom          key.Binding
+	HalfUp, HalfDown     key.Binding
+	PageUp, PageDown     key.Binding
+	Open                 key.Binding // enter: open the script under the cursor
+	Filter               key.Binding // /: open the filter input
+	ClearFilter          key.Binding // esc: clear the applied filter
+	Tags                 key.Binding // t: tag facets
+	Mark                 key.Binding // space: mark or unmark the current row
+	MarkAll              key.Binding // *: mark every row shown
+	ClearMarks           key.Binding // ctrl+\: clear every mark
+	SortName, SortMod    key.Binding // N, M: sort by name / modified
+	SortCreated          key.Binding // C: sort by created
+	Raw                  key.Binding // y: the current row's listing as JSON
+	Copy                 key.Binding // c: copy the marked names, or the current one
+	ApplyFilter          key.Binding // enter while typing: keep the filter
+	CancelFilter         key.Binding // esc while typing: restore the previous filter
+	ApplyTag, CloseFacet key.Binding // tag facets: filter by the tag / close
+	CloseRaw             key.Binding // JSON overlay: close
+}
+
+// DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:           key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
+		Down:         key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
+		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		HalfUp:       key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfDown:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
+		PageUp:       key.NewBinding(key.WithKeys("ctrl+b", "pgup"), key.WithHelp("ctrl+b/pgup", "page up")),
+		PageDown:     key.NewBinding(key.WithKeys("ctrl+f", "pgdown"), key.WithHelp("ctrl+f/pgdn", "page down")),
+		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Tags:         key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
+		Mark:         key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkAll:      key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark shown")),
+		ClearMarks:   key.NewBinding(key.WithKeys("ctrl+\\"), key.WithHelp("ctrl+\\", "clear marks")),
+		SortName:     key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort name")),
+		SortMod:      key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "sort modified")),
+		SortCreated:  key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "sort created")),
+		Raw:          key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "json")),
+		Copy:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy names")),
+		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		CancelFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		ApplyTag:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter by tag")),
+		CloseFacet:   key.NewBinding(key.WithKeys("esc", "t"), key.WithHelp("esc", "close tags")),
+		CloseRaw:     key.NewBinding(key.WithKeys("esc", "y", "q"), key.WithHelp("esc", "close")),
+	}
+}
+
+// ShortHelp returns the bindings of the current mode for the footer.
+func (m *Model) ShortHelp() []key.Binding {
+	k := &m.Keys
+	switch {
+	case m.typing:
+		return []key.Binding{k.ApplyFilter, k.CancelFilter}
+	case m.raw.open:
+		return []key.Binding{k.Down, k.Up, k.CloseRaw}
+	case m.facets.open:
+		return []key.Binding{k.Down, k.Up, k.ApplyTag, k.CloseFacet}
+	}
+	return []key.Binding{k.Open, k.Filter, k.ClearFilter, k.Mark, k.Tags, k.SortName, k.Raw, k.Copy}
+}
+
+// FullHelp returns the bindings of the current mode, grouped, for the ?
+// overlay.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := &m.Keys
+	move := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+	switch {
+	case m.typing:
+		return [][]key.Binding{{k.ApplyFilter, k.CancelFilter}}
+	case m.raw.open:
+		return [][]key.Binding{move, {k.CloseRaw}}
+	case m.facets.open:
+		return [][]key.Binding{move, {k.ApplyTag, k.CloseFacet}}
+	}
+	return [][]key.Binding{
+		move,
+		{k.Open, k.Filter, k.ClearFilter, k.Tags, k.Raw, k.Copy},
+		{k.Mark, k.MarkAll, k.ClearMarks, k.SortName, k.SortMod, k.SortCreated},
+	}
+}
+
+// syncKeys enables the bindings that apply to the current state.
+func (m *Model) syncKeys() {
+	k := &m.Keys
+	row := m.cursor >= 0 && m.cursor < len(m.shown)
+	for _, b := range []*key.Binding{&k.Open, &k.Mark, &k.Raw, &k.Copy} {
+		b.SetEnabled(row)
+	}
+	k.Copy.SetEnabled(row || len(m.marks) > 0)
+	k.MarkAll.SetEnabled(len(m.shown) > 0)
+	k.ClearMarks.SetEnabled(len(m.marks) > 0)
+	k.ClearFilter.SetEnabled(m.applied != "")
+}

@@ -1,0 +1,370 @@
+package scripts
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/scripts/match"
+)
+
+// maxBatch is how many pages one pagesMsg carries at most, so a fast
+// listing is applied in a few large steps rather than one per page.
+const maxBatch = 16
+
+// loadState is the listing (or cache read) in progress.
+type loadState struct {
+	token  int
+	cache  bool // reading the cache, not listing
+	swap   bool // a refresh: collect into buf and replace the rows at the end
+	filter cfclient.TagFilter
+	cancel context.CancelFunc
+	ch     <-chan loadEvent
+	buf    []cfclient.Script
+	count  int // scripts received so far
+}
+
+// loadEvent is what the listing goroutine sends: a page, or the end.
+type loadEvent struct {
+	page []cfclient.Script
+	done bool
+	err  error
+}
+
+// Commands
+
+// readCache reads a namespace's cached listing.
+func readCache(src Source, key string, token int, ns string) tea.Cmd {
+	return func() tea.Msg {
+		scripts, saved, err := src.CachedScripts(src.AccountID(), ns)
+		return cacheMsg{key: key, token: token, scripts: scripts, saved: saved, err: err}
+	}
+}
+
+// listScripts runs the listing, sending each page on ch as it arrives and
+// then the end; it returns no message (waitPages reports). ch is closed when
+// the listing ends, so a waiting reader always wakes.
+func listScripts(ctx context.Context, src Source, ns string, filter cfclient.TagFilter, ch chan<- loadEvent) tea.Cmd {
+	return func() tea.Msg {
+		defer close(ch)
+		err := src.ListScripts(ctx, ns, filter, func(page []cfclient.Script) error {
+			select {
+			case ch <- loadEvent{page: page}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		select {
+		case ch <- loadEvent{done: true, err: err}:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+}
+
+// waitPages blocks for the next page, then takes whatever else is already
+// waiting (up to maxBatch pages) and reports it as one message.
+func waitPages(key string, token int, ch <-chan loadEvent) tea.Cmd {
+	return func() tea.Msg {
+		msg := pagesMsg{key: key, token: token}
+		add := func(ev loadEvent, ok bool) bool {
+			if !ok {
+				msg.done = true
+				if msg.err == nil {
+					msg.err = context.Canceled
+				}
+				return false
+			}
+			if ev.done {
+				msg.done, msg.err = true, ev.err
+				return false
+			}
+			msg.pages = append(msg.pages, ev.page)
+			return true
+		}
+		ev, ok := <-ch
+		if !add(ev, ok) {
+			return msg
+		}
+		for len(msg.pages) < maxBatch {
+			select {
+			case ev, ok := <-ch:
+				if !add(ev, ok) {
+					return msg
+				}
+			default:
+				return msg
+			}
+		}
+		return msg
+	}
+}
+
+// Starting loads
+
+// open shows the cached listing when there is one (the cache handler then
+// refreshes in the background), else lists from the API.
+func (m *Model) open() tea.Cmd {
+	m.stopLoad()
+	m.tokens++
+	m.ld = &loadState{token: m.tokens, cache: true}
+	return readCache(m.src, m.key, m.tokens, m.ns)
+}
+
+// startLoad lists the namespace with filter. A cold load replaces the rows
+// now and shows pages as they arrive; a swap load (refresh) keeps the rows
+// until the listing is complete.
+func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio cfclient.Priority) tea.Cmd {
+	m.stopLoad()
+	m.tokens++
+	ctx, cancel := context.WithCancel(cfclient.WithPriority(m.c.Context(), prio))
+	ch := make(chan loadEvent, 4)
+	m.ld = &loadState{token: m.tokens, swap: swap, filter: filter, cancel: cancel, ch: ch}
+	m.loadErr = ""
+	if !swap {
+		m.replaceRows(nil, filter, false)
+		m.dataAt = time.Time{}
+	}
+	return tea.Batch(listScripts(ctx, m.src, m.ns, filter, ch), waitPages(m.key, m.tokens, ch))
+}
+
+// stopLoad cancels the listing in progress; its late messages carry an old
+// token and are dropped.
+func (m *Model) stopLoad() {
+	if m.ld != nil && m.ld.cancel != nil {
+		m.ld.cancel()
+	}
+	m.ld = nil
+}
+
+// refresh is ctrl+r: list again with the same server filter. Complete rows
+// stay on screen until the new listing is in; partial rows are replaced.
+func (m *Model) refresh() tea.Cmd {
+	filter := m.server
+	if m.ld != nil && !m.ld.cache {
+		filter = m.ld.filter
+	}
+	return m.startLoad(m.complete, filter, cfclient.Interactive)
+}
+
+// loading reports whether a listing (not a cache read) is running, and how
+// many scripts it has received.
+func (m *Model) loading() (bool, int) {
+	if m.ld == nil || m.ld.cache {
+		return false, 0
+	}
+	if m.ld.swap {
+		return true, m.ld.count
+	}
+	return true, len(m.all)
+}
+
+// Handlers
+
+func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
+	if msg.key != m.key || m.ld == nil || msg.token != m.ld.token || !m.ld.cache {
+		return nil
+	}
+	m.ld = nil
+	if msg.err != nil {
+		// A miss (or an unreadable cache) just means listing from the API;
+		// with a tag filter typed already, the API narrows the download.
+		return m.startLoad(false, m.wantedServerFilter(), cfclient.Interactive)
+	}
+	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
+	m.dataAt = msg.saved
+	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, cfclient.Background))
+}
+
+func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
+	if msg.key != m.key || m.ld == nil || m.ld.cache || msg.token != m.ld.token {
+		return nil // another screen's, or a superseded listing's
+	}
+	ld := m.ld
+	var cmd tea.Cmd
+	for _, p := range msg.pages {
+		ld.count += len(p)
+		if ld.swap {
+			ld.buf = append(ld.buf, p...)
+		}
+	}
+	if !ld.swap && len(msg.pages) > 0 {
+		m.appendRows(msg.pages)
+		cmd = m.requestFilter()
+	}
+	if !msg.done {
+		return tea.Batch(cmd, waitPages(m.key, ld.token, ld.ch))
+	}
+	ld.cancel()
+	m.ld = nil
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) && m.c.Context().Err() != nil {
+			return cmd // shutting down
+		}
+		st := ui.StatusFromError(msg.err)
+		what := "load failed"
+		if ld.swap {
+			what = "refresh failed"
+		}
+		m.loadErr = what + ": " + st.Text
+		return tea.Batch(cmd, ui.ShowError(msg.err, "press ctrl+r to try again"))
+	}
+	m.loadErr = ""
+	m.dataAt = m.c.Now()
+	if ld.swap {
+		m.replaceRows(ld.buf, ld.filter, true)
+		return tea.Batch(cmd, m.requestFilter())
+	}
+	m.complete = true
+	if cap(m.all)-len(m.all) > len(m.all)/8 {
+		// Appending pages left up to a quarter of the array unused: copy
+		// the rows into one of their size (same positions, same epoch;
+		// commands still reading the old array only read it).
+		m.all = slices.Clone(m.all)
+	}
+	m.pruneMarks()
+	return cmd
+}
+
+// Rows
+
+// replaceRows makes scripts the rows (a new epoch): the name index, the
+// sort order and the mark bits are rebuilt; cursor and marks follow names.
+func (m *Model) replaceRows(scripts []cfclient.Script, filter cfclient.TagFilter, complete bool) {
+	m.all = scripts
+	m.epoch++
+	m.server = filter
+	m.complete = complete
+	m.result = nil
+	n := len(scripts)
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	// Listings come sorted by name; sort only when they are not.
+	if !slices.IsSortedFunc(idx, m.cmpName) {
+		slices.SortStableFunc(idx, m.cmpName)
+	}
+	m.byName = idx
+	m.marked = make([]bool, n)
+	if len(m.marks) > 0 {
+		for name := range m.marks {
+			if i := m.lookup(name); i >= 0 {
+				m.marked[i] = true
+			}
+		}
+	}
+	if complete {
+		m.pruneMarks()
+	}
+	m.cursorIdx = m.lookup(m.cursorName)
+	m.resort()
+}
+
+// appendRows adds pages of a cold listing: positions of earlier rows keep
+// their meaning, so the filter result in place stays valid for them.
+func (m *Model) appendRows(pages [][]cfclient.Script) {
+	start := len(m.all)
+	for _, p := range pages {
+		m.all = append(m.all, p...)
+	}
+	n := len(m.all)
+	fresh := make([]int32, 0, n-start)
+	for i := start; i < n; i++ {
+		fresh = append(fresh, int32(i))
+		if len(m.marks) > 0 {
+			_, ok := m.marks[m.all[i].Name]
+			m.marked = append(m.marked, ok)
+		} else {
+			m.marked = append(m.marked, false)
+		}
+	}
+	slices.SortStableFunc(fresh, m.cmpName)
+	m.byName = mergeSorted(m.byName, fresh, m.cmpName)
+	if m.cursorIdx < 0 && m.cursorName != "" {
+		m.cursorIdx = m.lookup(m.cursorName)
+	}
+	cmp := m.cmpOrder()
+	slices.SortStableFunc(fresh, cmp)
+	m.order = mergeSorted(m.order, fresh, cmp)
+	m.rebuildShown()
+}
+
+// pruneMarks forgets marks of scripts a complete, unfiltered listing does
+// not have (deleted since they were marked).
+func (m *Model) pruneMarks() {
+	if !m.complete || !m.server.IsEmpty() {
+		return
+	}
+	for name := range m.marks {
+		if m.lookup(name) < 0 {
+			delete(m.marks, name)
+		}
+	}
+}
+
+// lookup returns the position in all of the script called name, or -1.
+func (m *Model) lookup(name string) int32 {
+	if name == "" {
+		return -1
+	}
+	i, ok := slices.BinarySearchFunc(m.byName, name, func(p int32, name string) int {
+		return compareStrings(m.all[p].Name, name)
+	})
+	if !ok {
+		return -1
+	}
+	return m.byName[i]
+}
+
+// wantedServerFilter is the tag filter to send to the API: the applied tag
+// selector while the full listing is not loaded (the download narrows),
+// else none (the loaded rows are filtered here).
+func (m *Model) wantedServerFilter() cfclient.TagFilter {
+	if m.applied == "" || m.qErr != nil || m.q.Kind != match.Tags {
+		return cfclient.TagFilter{}
+	}
+	if m.complete && m.server.IsEmpty() {
+		return cfclient.TagFilter{}
+	}
+	return tagFilter(m.q)
+}
+
+// tagFilter turns a tag selector into the API's filter.
+func tagFilter(q match.Query) cfclient.TagFilter {
+	var f cfclient.TagFilter
+	for _, t := range q.Terms {
+		if t.Negate {
+			f.HasNot = append(f.HasNot, t.Tag)
+		} else {
+			f.Has = append(f.Has, t.Tag)
+		}
+	}
+	return f
+}
+
+// syncServerFilter restarts the listing when the committed filter needs a
+// different server-side tag filter than the rows were listed with.
+func (m *Model) syncServerFilter() tea.Cmd {
+	want := m.wantedServerFilter()
+	have := m.server
+	if m.ld != nil && !m.ld.cache {
+		have = m.ld.filter
+	}
+	if sameFilter(want, have) {
+		return nil
+	}
+	if want.IsEmpty() {
+		return m.open() // back to the whole namespace: cache, then refresh
+	}
+	return m.startLoad(false, want, cfclient.Interactive)
+}
+
+func sameFilter(a, b cfclient.TagFilter) bool {
+	return slices.Equal(a.Has, b.Has) && slices.Equal(a.HasNot, b.HasNot)
+}

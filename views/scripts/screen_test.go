@@ -1,0 +1,377 @@
+package scripts
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+func TestTagFacetsCountAndApply(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	h.send(ShowTagsMsg{Namespace: "staging"})
+	if h.m.facets.open {
+		t.Fatal("ShowTagsMsg for another namespace opened the panel")
+	}
+	h.press("t")
+	if !h.m.facets.open || !h.m.facets.valid {
+		t.Fatalf("t: open %v, counted %v", h.m.facets.open, h.m.facets.valid)
+	}
+	counts := map[string]int{}
+	for _, s := range h.m.all {
+		for _, tag := range s.Tags {
+			counts[tag]++
+		}
+	}
+	tags := h.m.facets.tags
+	if len(tags) != len(counts) {
+		t.Fatalf("%d facets, want %d distinct tags", len(tags), len(counts))
+	}
+	for i, f := range tags {
+		if counts[f.tag] != f.count {
+			t.Errorf("facet %q = %d, want %d", f.tag, f.count, counts[f.tag])
+		}
+		if i > 0 && tags[i-1].count < f.count {
+			t.Errorf("facets not by count desc at %d", i)
+		}
+	}
+	if !strings.Contains(h.view(), fmt.Sprintf("%9s  %s", commas(tags[0].count), tags[0].tag)) {
+		t.Errorf("panel does not show the top tag:\n%s", h.view())
+	}
+	if !h.m.WantsEsc() {
+		t.Error("the open panel does not want esc")
+	}
+	h.press("j", "j")
+	pick := tags[2]
+	h.press("enter")
+	if h.m.facets.open || h.m.applied != "-t "+pick.tag {
+		t.Fatalf("enter: open %v, applied %q", h.m.facets.open, h.m.applied)
+	}
+	if len(h.m.shown) != pick.count {
+		t.Errorf("rows shown = %d, want the facet's %d", len(h.m.shown), pick.count)
+	}
+	// :tags reopens it; esc closes it without touching the filter.
+	h.send(ShowTagsMsg{Namespace: "production"})
+	if !h.m.facets.open {
+		t.Fatal("ShowTagsMsg did not open the panel")
+	}
+	h.press("esc")
+	if h.m.facets.open || h.m.applied != "-t "+pick.tag {
+		t.Errorf("esc: open %v, applied %q", h.m.facets.open, h.m.applied)
+	}
+}
+
+func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	all := h.shownNames()
+	// Mark rows 0, 1 and 2 (space marks and steps down).
+	h.press("space", "space", "space")
+	marked := all[:3]
+	if h.title() != "300 scripts · 300 shown · 3 marked" {
+		t.Errorf("title = %q", h.title())
+	}
+	if !strings.Contains(h.lines()[3], glyphMark) {
+		t.Errorf("a marked row has no glyph: %q", h.lines()[3])
+	}
+
+	// A filter that hides one mark.
+	h.press("/")
+	h.typeText("!" + marked[0])
+	h.press("enter")
+	want := fmt.Sprintf("300 scripts · %s shown · 3 marked (1 hidden by filter)", commas(len(h.m.shown)))
+	if h.title() != want {
+		t.Errorf("title = %q, want %q", h.title(), want)
+	}
+
+	// Delete one marked script, retag another, then ctrl+r.
+	if err := e.Client.DeleteScript(t.Context(), "production", marked[1], true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Client.ReplaceTags(t.Context(), "production", marked[2], []string{"tier-pro", "retagged"}); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(h.update(ui.RefreshMsg{}))
+	if len(h.m.all) != 299 {
+		t.Fatalf("after refresh: %d rows, want 299", len(h.m.all))
+	}
+	if _, ok := h.m.marks[marked[1]]; ok {
+		t.Error("the deleted script is still marked")
+	}
+	for _, name := range []string{marked[0], marked[2]} {
+		p := h.m.lookup(name)
+		if p < 0 || !h.m.marked[p] {
+			t.Errorf("%s lost its mark across the refresh", name)
+		}
+	}
+	p := h.m.lookup(marked[2])
+	if !slices.Contains(h.m.all[p].Tags, "retagged") {
+		t.Error("the refresh did not bring the new tags")
+	}
+	want = fmt.Sprintf("299 scripts · %s shown · 2 marked (1 hidden by filter)", commas(len(h.m.shown)))
+	if h.title() != want {
+		t.Errorf("title = %q, want %q", h.title(), want)
+	}
+
+	// Sorting keeps them; * marks all shown; ctrl+\ clears.
+	h.press("M")
+	if p := h.m.lookup(marked[2]); !h.m.marked[p] || len(h.m.marks) != 2 {
+		t.Error("sorting changed the marks")
+	}
+	h.press("*")
+	if len(h.m.marks) != 299 || h.m.markedShown != len(h.m.shown) {
+		t.Errorf("*: %d marks, %d of %d shown marked", len(h.m.marks), h.m.markedShown, len(h.m.shown))
+	}
+	h.press("ctrl+\\")
+	if len(h.m.marks) != 0 || h.m.markedShown != 0 || slices.Contains(h.m.marked, true) {
+		t.Error("ctrl+\\ left marks")
+	}
+}
+
+func TestSortAndReverseWithGlyph(t *testing.T) {
+	e := newEnv(t, 200)
+	h := open(t, e, "production", "")
+	byMod := func(desc bool) []string {
+		ss := slices.Clone(h.m.all)
+		slices.SortStableFunc(ss, func(a, b cfclient.Script) int {
+			c := a.ModifiedOn.Compare(b.ModifiedOn)
+			if desc {
+				c = -c
+			}
+			if c == 0 {
+				c = strings.Compare(a.Name, b.Name)
+			}
+			return c
+		})
+		return names(ss)
+	}
+	asc := slices.Sorted(slices.Values(h.shownNames()))
+	if !slices.Equal(h.shownNames(), asc) || !strings.Contains(h.lines()[1], "NAME ▲") {
+		t.Fatalf("default sort is not name ▲: %q", h.lines()[1])
+	}
+	desc := slices.Clone(asc)
+	slices.Reverse(desc)
+	h.press("N")
+	if !slices.Equal(h.shownNames(), desc) || !strings.Contains(h.lines()[1], "NAME ▼") {
+		t.Errorf("N again: not name ▼ (%q)", h.lines()[1])
+	}
+	h.press("M")
+	if !slices.Equal(h.shownNames(), byMod(true)) || !strings.Contains(h.lines()[1], "MODIFIED ▼") {
+		t.Errorf("M: not newest first (%q)", h.lines()[1])
+	}
+	h.press("M")
+	if !slices.Equal(h.shownNames(), byMod(false)) || !strings.Contains(h.lines()[1], "MODIFIED ▲") {
+		t.Errorf("M again: not oldest first (%q)", h.lines()[1])
+	}
+	h.press("C")
+	if !strings.Contains(h.lines()[1], "CREATED ▼") || strings.Contains(h.lines()[1], "MODIFIED ▲") {
+		t.Errorf("C: header %q", h.lines()[1])
+	}
+	for i := 1; i < len(h.m.shown); i++ {
+		if h.m.all[h.m.shown[i-1]].CreatedOn.Before(h.m.all[h.m.shown[i]].CreatedOn) {
+			t.Fatalf("C: row %d is newer than row %d", i, i-1)
+		}
+	}
+}
+
+func TestCursorKeptByName(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	h.press("j", "j", "j", "j", "j", "j", "j") // row 7
+	name := h.shownNames()[7]
+	check := func(when string) {
+		t.Helper()
+		if s, ok := h.m.current(); !ok || s.Name != name {
+			got := ""
+			if ok {
+				got = s.Name
+			}
+			t.Errorf("%s: cursor on %q, want %q", when, got, name)
+		}
+	}
+	h.press("M")
+	check("after sort")
+	h.press("N")
+	check("after sort by name")
+	h.settle(h.update(ui.RefreshMsg{}))
+	check("after refresh")
+	h.press("/")
+	h.typeText(name[:len(name)-2])
+	h.press("enter")
+	check("after filter")
+	h.press("esc")
+	check("after clearing the filter")
+	// Movement keys.
+	h.press("G")
+	if h.m.cursor != len(h.m.shown)-1 {
+		t.Errorf("G: cursor %d", h.m.cursor)
+	}
+	h.press("g")
+	if h.m.cursor != 0 {
+		t.Errorf("g: cursor %d", h.m.cursor)
+	}
+	h.press("ctrl+f")
+	if h.m.cursor != h.m.rowsHeight() {
+		t.Errorf("ctrl+f: cursor %d, want %d", h.m.cursor, h.m.rowsHeight())
+	}
+	h.press("ctrl+u")
+	if h.m.cursor != h.m.rowsHeight()-h.m.rowsHeight()/2 {
+		t.Errorf("ctrl+u: cursor %d", h.m.cursor)
+	}
+	h.press("ctrl+b", "down", "pgdown", "up", "end", "home")
+	if h.m.cursor != 0 {
+		t.Errorf("home: cursor %d", h.m.cursor)
+	}
+}
+
+func TestEnterOpensTheScript(t *testing.T) {
+	e := newEnv(t, 50)
+	h := open(t, e, "production", "")
+	h.press("j", "enter")
+	want := ui.Route{Kind: ui.KindScript, Namespace: "production", Script: h.shownNames()[1]}
+	last := h.seen[len(h.seen)-1]
+	if nav, ok := last.(ui.NavigateMsg); !ok || nav.Route != want {
+		t.Errorf("enter sent %#v, want NavigateMsg %+v", last, want)
+	}
+}
+
+func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
+	e := newEnv(t, 50)
+	h := open(t, e, "testing", "")
+	var hostile string
+	for _, s := range h.m.all {
+		for _, tag := range s.Tags {
+			if strings.ContainsRune(tag, 0x1b) {
+				hostile = s.Name
+			}
+		}
+	}
+	if hostile == "" {
+		t.Fatal("the testing namespace has no tag with an escape")
+	}
+	// Put the hostile row on screen under the cursor, then look at the
+	// table, the facets and the JSON overlay.
+	h.m.moveTo(slices.Index(h.shownNames(), hostile))
+	for _, step := range []struct{ key, want string }{
+		{"", `note-\x1b[31m`},            // the table (tags column, cut)
+		{"t", `note-\x1b[31mred\x1b[0m`}, // the facets panel
+		{"esc", `note-\x1b[31m`},
+		{"y", `note-\u001b[31mred\u001b[0m`}, // JSON's own escape, inert
+	} {
+		if step.key != "" {
+			h.press(step.key)
+		}
+		raw := h.m.View()
+		if strings.Contains(raw, "\x1b[31m") || strings.Contains(raw, "\x1b[0m") {
+			t.Errorf("%q: the tenant's escape sequence reached the view", step.key)
+		}
+		if !strings.Contains(ansi.Strip(raw), step.want) {
+			t.Errorf("%q: the hostile tag is not shown escaped (%s):\n%s", step.key, step.want, ansi.Strip(raw))
+		}
+	}
+	h.press("esc")
+	if h.m.raw.open {
+		t.Error("esc did not close the JSON overlay")
+	}
+}
+
+func TestRawJSONAndCopy(t *testing.T) {
+	e := newEnv(t, 50)
+	h := open(t, e, "production", "")
+	cur := h.shownNames()[0]
+	h.press("y")
+	if !h.m.raw.open || !h.m.WantsEsc() {
+		t.Fatal("y did not open the overlay")
+	}
+	v := h.view()
+	if !strings.Contains(v, `"id": "`+cur+`"`) || !strings.Contains(v, `"modified_on":`) {
+		t.Errorf("overlay:\n%s", v)
+	}
+	h.press("j", "esc")
+	if h.m.raw.open {
+		t.Fatal("esc did not close the overlay")
+	}
+	h.press("c")
+	if got := fmt.Sprint(h.seen[len(h.seen)-1]); !strings.Contains(got, cur) {
+		t.Errorf("c copied %q, want the current name", got)
+	}
+	h.press("space", "space")
+	h.press("c")
+	got := fmt.Sprint(h.seen[len(h.seen)-1])
+	if !strings.Contains(got, h.shownNames()[0]+"\n"+h.shownNames()[1]) {
+		t.Errorf("c copied %q, want the two marked names", got)
+	}
+}
+
+func TestNarrowAndWideLayouts(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "testing", "") // has a 63-character name
+	for _, tc := range []struct {
+		w       int
+		has     []string
+		hasNot  []string
+		maxName int
+	}{
+		{80, []string{"NAME", "TIER", "TAGS", "MODIFIED"}, []string{"CREATED"}, 0},
+		{120, []string{"NAME", "TIER", "TAGS", "MODIFIED", "CREATED"}, nil, 0},
+		{60, []string{"NAME", "TIER", "MODIFIED"}, []string{"TAGS", "CREATED"}, 0},
+	} {
+		h.m.SetSize(tc.w, 24)
+		lines := h.lines()
+		if len(lines) > 24 {
+			t.Errorf("%d cols: %d lines, want ≤ 24", tc.w, len(lines))
+		}
+		for i, l := range lines {
+			if ansi.StringWidth(l) > tc.w {
+				t.Errorf("%d cols: line %d is %d wide: %q", tc.w, i, ansi.StringWidth(l), l)
+			}
+		}
+		for _, s := range tc.has {
+			if !strings.Contains(lines[1], s) {
+				t.Errorf("%d cols: header %q lacks %s", tc.w, lines[1], s)
+			}
+		}
+		for _, s := range tc.hasNot {
+			if strings.Contains(lines[1], s) {
+				t.Errorf("%d cols: header %q has %s", tc.w, lines[1], s)
+			}
+		}
+		if !strings.Contains(h.view(), "…") {
+			t.Errorf("%d cols: the 63-character name is not cut with …", tc.w)
+		}
+	}
+}
+
+func TestHelpShowsLiveBindings(t *testing.T) {
+	e := newEnv(t, 50)
+	h := open(t, e, "production", "")
+	enabled := func() []string {
+		var out []string
+		for _, g := range h.m.FullHelp() {
+			for _, b := range g {
+				if b.Enabled() {
+					out = append(out, b.Help().Key)
+				}
+			}
+		}
+		return out
+	}
+	if slices.Contains(enabled(), "ctrl+\\") || slices.Contains(enabled(), "esc") {
+		t.Errorf("without marks or filter: %v", enabled())
+	}
+	h.press("space")
+	if !slices.Contains(enabled(), "ctrl+\\") {
+		t.Errorf("with a mark: %v", enabled())
+	}
+	h.press("/")
+	short := h.m.ShortHelp()
+	if len(short) != 2 || !key.Matches(keyMsg("enter"), short[0]) {
+		t.Errorf("typing: short help %v", short)
+	}
+}
