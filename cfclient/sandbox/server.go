@@ -1,7 +1,8 @@
 // Package sandbox is an in-process emulator of the Cloudflare API v4
 // endpoints that Workers for Platforms operators use: dispatch namespaces and
 // their scripts (upload, details, content, tags, settings, bindings,
-// secrets), account-level scripts, and Workers KV. It speaks the same paths,
+// secrets), account-level scripts, Workers KV, and the account memberships
+// a client reads to find its account. It speaks the same paths,
 // JSON envelopes, status and error codes, pagination and rate limiting as
 // Cloudflare (see docs/cloudflare-api.md), so the same client code runs
 // against it or against the real API. wfp runs on it by default; every test
@@ -23,6 +24,10 @@
 //     kept only when keep_bindings names their type.
 //   - The settings PATCH accepts the SDK's multipart "settings" part and also
 //     a plain JSON body.
+//   - A script upload's response carries deployment_id, a fresh UUID per
+//     upload (the id of the version it made current; wrangler prints it as
+//     "Current Version ID"). Versions are not kept: no other response
+//     carries it.
 package sandbox
 
 import (
@@ -167,6 +172,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.routes = append(s.routes, s.workerRoutes()...)
 	s.routes = append(s.routes, s.kvRoutes()...)
+	s.routes = append(s.routes, s.userRoutes()...)
 	return s, nil
 }
 

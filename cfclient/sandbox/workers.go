@@ -41,7 +41,9 @@ import (
 //     that name. A settings PATCH replaces limits whole.
 //   - Handlers are guessed from the main module: the names fetch,
 //     scheduled, queue, tail, email and trace followed by "(" or ":" after
-//     "export default" (module syntax), def [on_]<name>( (Python), or
+//     "export default", or after the declaration of the name that an
+//     `export { name as default }` clause exports, as wrangler's esbuild
+//     bundle writes it (module syntax), def [on_]<name>( (Python), or
 //     addEventListener("<name>") (service-worker syntax).
 //   - Content GET returns the main module only, with its content type.
 

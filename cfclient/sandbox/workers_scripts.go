@@ -32,6 +32,9 @@ type scriptView struct {
 	UsageModel         string          `json:"usage_model"`
 	// StartupTimeMs is set on upload responses only.
 	StartupTimeMs *int `json:"startup_time_ms,omitempty"`
+	// DeploymentID is set on upload responses only: the id of the version
+	// the upload made current (wrangler prints it as "Current Version ID").
+	DeploymentID string `json:"deployment_id,omitempty"`
 }
 
 // viewScript must run under the store lock. The view shares the script's
@@ -154,6 +157,7 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 		}
 		startup := startupMs(up.modules)
 		v.StartupTimeMs = &startup
+		v.DeploymentID = newUUID()
 		ok(w, v)
 	}
 }

@@ -247,10 +247,14 @@ func (up *upload) resolveMain(parts []uploadPart) *apiError {
 	return nil
 }
 
-// The handler heuristics: names after "export default", python handler
-// functions, and service-worker event listeners.
+// The handler heuristics: names after "export default" (or after the
+// declaration of the binding an export clause renames to default, as
+// esbuild and so wrangler bundle it: `var x_default = {…}; export {
+// x_default as default };`), python handler functions, and service-worker
+// event listeners.
 var (
 	moduleHandlerRE = regexp.MustCompile(`\b(fetch|scheduled|queue|tail|email|trace)\s*[(:]`)
+	exportAsDefault = regexp.MustCompile(`\bexport\s*\{[^}]*?([A-Za-z_$][\w$]*)\s+as\s+default\b`)
 	pythonHandlerRE = regexp.MustCompile(`\bdef\s+(?:on_)?(fetch|scheduled|queue|tail|email|trace)\s*\(`)
 	listenerRE      = regexp.MustCompile(`addEventListener\(\s*["'](fetch|scheduled|queue|tail|email|trace)["']`)
 )
@@ -265,7 +269,7 @@ func guessHandlers(main Module, isModule bool) []string {
 	case main.ContentType == "text/x-python":
 		re = pythonHandlerRE
 	default:
-		i := strings.Index(src, "export default")
+		i := defaultExportAt(src)
 		if i < 0 {
 			return []string{}
 		}
@@ -278,4 +282,22 @@ func guessHandlers(main Module, isModule bool) []string {
 		}
 	}
 	return out
+}
+
+// defaultExportAt is where a module's default export is written: at
+// "export default", or at the declaration of the name an export clause
+// exports as default; -1 when there is neither.
+func defaultExportAt(src string) int {
+	if i := strings.Index(src, "export default"); i >= 0 {
+		return i
+	}
+	m := exportAsDefault.FindStringSubmatch(src)
+	if m == nil {
+		return -1
+	}
+	decl := regexp.MustCompile(`\b(?:var|let|const|function|class)\s+` + regexp.QuoteMeta(m[1]) + `(?:[^\w$]|$)`)
+	if loc := decl.FindStringIndex(src); loc != nil {
+		return loc[0]
+	}
+	return -1
 }

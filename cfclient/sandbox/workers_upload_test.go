@@ -129,6 +129,12 @@ func TestUploadHandlers(t *testing.T) {
 		{"const x = fetch; export default { async queue(b) {}, scheduled: run }", []string{"queue", "scheduled"}},
 		{"export default {}", []string{}},
 		{"export class Counter {}", []string{}},
+		// esbuild's (and so wrangler's) bundle of a default export.
+		{wranglerBundle, []string{"fetch"}},
+		{"const h = { async email(m) {} };\nexport { h as default, x };", []string{"email"}},
+		{"function a() {}\nclass W { async fetch(r) {} tail(e) {} }\nexport { a, W as default }", []string{"fetch", "tail"}},
+		{"export { fetch as default }", []string{}}, // no declaration to read
+		{"var h$ = { fetch() {} };\nexport { h$ as default };", []string{"fetch"}},
 	}
 	for _, c := range cases {
 		r := doMultipart(t, s, http.MethodPut, scriptPath(s, "prod", "h"),
