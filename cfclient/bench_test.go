@@ -69,3 +69,23 @@ func BenchmarkCachedLoad100k(b *testing.B) {
 	b.ReportMetric(heapMB()-base, "MB-listing")
 	runtime.KeepAlive(held)
 }
+
+// BenchmarkCacheSave100k writes a 100,000-script listing to the on-disk
+// cache (encode, fsync, rename).
+func BenchmarkCacheSave100k(b *testing.B) {
+	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
+	var pages [][]Script
+	if err := e.c.ListScripts(context.Background(), "production", TagFilter{}, func(p []Script) error {
+		pages = append(pages, p)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := e.c.saveScripts("production", pages); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
