@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/config"
+)
+
+func TestConsoleFlagErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{{"--no-such-flag"}, {"extra"}, {"--scripts", "-1"}, {"--scripts", "x"}} {
+		var out, errb bytes.Buffer
+		if code := runConsole(args, &out, &errb); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if msg := errb.String(); !strings.HasPrefix(msg, "wfp: ") || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%q: stderr %q, want one line starting with wfp:", args, msg)
+		}
+	}
+}
+
+func TestConsoleHelpAndVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := runConsole([]string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "--read-only") {
+		t.Errorf("--help: exit %d, out %q", code, out.String())
+	}
+	out.Reset()
+	if code := runConsole([]string{"--version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "wfp ") {
+		t.Errorf("--version: exit %d, out %q", code, out.String())
+	}
+}
+
+// A broken config is reported before any screen opens: every problem, with
+// the file, line and key, and a non-zero exit.
+func TestConsoleConfigProblemsBeforeTheScreen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	body := "[profiles.default]\naccount_id = \"nothex\"\nread_only = \"yes\"\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", dir)
+	var out, errb bytes.Buffer
+	code := runConsole([]string{"--config", path}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %q", code, errb.String())
+	}
+	msg := errb.String()
+	for _, want := range []string{"config.toml:2: profiles.default.account_id", "config.toml:3: profiles.default.read_only", "2 problem(s)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, msg)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q, want nothing (no screen)", out.String())
+	}
+}
+
+// With credentials in the environment, the console talks to the account
+// they name (here a separate sandbox standing in for Cloudflare), not to an
+// embedded sandbox, and --read-only reaches the client.
+func TestConsoleUsesTheProfileAccount(t *testing.T) {
+	remote, err := sandbox.New(sandbox.Options{Seed: 7, Scripts: 20, RateLimit: sandbox.RateLimit{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { remote.Close() })
+	home := t.TempDir()
+	env := map[string]string{
+		"HOME":                    home,
+		"CLOUDFLARE_API_TOKEN":    remote.Token(),
+		"CLOUDFLARE_ACCOUNT_ID":   remote.AccountID(),
+		"CLOUDFLARE_API_BASE_URL": remote.URL(),
+	}
+	ro := true
+	con, err := newConsole(t.Context(), consoleFlags{load: config.LoadOptions{
+		Env:      func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Home:     home,
+		ReadOnly: &ro,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer con.Close()
+	if con.sandbox != nil {
+		t.Fatal("started an embedded sandbox although credentials are set")
+	}
+	info := con.header()
+	if info.Sandbox || info.Account != remote.AccountID() || !info.ReadOnly {
+		t.Errorf("header %+v: want the remote account, no SANDBOX badge, RO", info)
+	}
+	nss, err := con.client.ListNamespaces(t.Context())
+	if err != nil || len(nss) == 0 {
+		t.Fatalf("ListNamespaces on the remote: %v, %d namespaces", err, len(nss))
+	}
+	if err := con.client.DeleteNamespace(t.Context(), nss[0].Name); err == nil {
+		t.Error("a read-only console deleted a namespace")
+	}
+}
+
+// A token without an account id is a configuration problem, named.
+func TestConsoleTokenWithoutAccount(t *testing.T) {
+	home := t.TempDir()
+	env := map[string]string{"HOME": home, "CLOUDFLARE_API_TOKEN": "tok-123"}
+	_, err := newConsole(t.Context(), consoleFlags{load: config.LoadOptions{
+		Env:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Home: home,
+	}})
+	if err == nil || !strings.Contains(err.Error(), "no account id") || strings.Contains(err.Error(), "tok-123") {
+		t.Fatalf("err = %v, want a missing account id named (and no token)", err)
+	}
+}
