@@ -89,3 +89,33 @@ func BenchmarkCacheSave100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCacheEncode100k is the encoding part of BenchmarkCacheSave100k,
+// without the file system.
+func BenchmarkCacheEncode100k(b *testing.B) {
+	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
+	var pages [][]Script
+	if err := e.c.ListScripts(context.Background(), "production", TagFilter{}, func(p []Script) error {
+		pages = append(pages, p)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	var n countingWriter
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		n = 0
+		if err := encodeCache(&n, e.c.AccountID(), "production", time.Now().UTC(), pages); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/(1<<20), "MB-file")
+}
+
+type countingWriter int
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	*w += countingWriter(len(p))
+	return len(p), nil
+}

@@ -1,8 +1,6 @@
 package cfclient
 
 import (
-	"bufio"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -16,20 +14,17 @@ import (
 // on disk under CacheDir/<account>/<namespace>.gob, so that reopening a
 // 100,000-script namespace shows rows at once while a refresh runs. It holds
 // only what listings return (names, tags, dates, ...): no token, no secret.
-// A missing or unreadable cache is a cache miss (ErrNotFound), never fatal.
+// A missing, unreadable, corrupt, foreign or older-format cache is a cache
+// miss (ErrNotFound), never fatal.
+//
+// The file keeps its historical .gob name (so a new save replaces an old
+// file) but is the compact format of cache_format.go: a string table for
+// repeated values, length-prefixed rows, account/namespace and a version in
+// the header, and a CRC-32C so corruption is detected.
 
-// cacheVersion changes whenever the file layout or Script changes.
-const cacheVersion = 1
-
-// cacheHeader opens a cache file; Pages gob-encoded []Script values follow.
-type cacheHeader struct {
-	Version   int
-	Account   string
-	Namespace string
-	SavedAt   time.Time
-	Count     int
-	Pages     int
-}
+// cacheVersion changes whenever the file layout or Script changes. Version
+// 1 was gob; its files fail the magic check and are cache misses.
+const cacheVersion = 2
 
 // cachePath is where a namespace's listing is cached. The namespace name is
 // escaped so that any name is one safe file name.
@@ -66,23 +61,7 @@ func (c *Client) saveScripts(ns string, pages [][]Script) error {
 		return fmt.Errorf("create cache file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	count := 0
-	for _, p := range pages {
-		count += len(p)
-	}
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	err = enc.Encode(cacheHeader{Version: cacheVersion, Account: c.opts.AccountID, Namespace: ns,
-		SavedAt: c.opts.Now().UTC(), Count: count, Pages: len(pages)})
-	for _, p := range pages {
-		if err != nil {
-			break
-		}
-		err = enc.Encode(p)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
+	err = encodeCache(tmp, c.opts.AccountID, ns, c.opts.Now().UTC(), pages)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -120,41 +99,28 @@ func (c *Client) CachedScripts(account, ns string) ([]Script, time.Time, error) 
 		return miss("cache unreadable: " + oneLine(err.Error()))
 	}
 	defer f.Close()
-	scripts, saved, err := readCache(bufio.NewReaderSize(f, 1<<20), account, ns)
+	scripts, saved, err := readCache(f, account, ns)
 	if err != nil {
 		return miss("cache ignored: " + oneLine(err.Error()))
 	}
 	return scripts, saved, nil
 }
 
-// readCache decodes a cache file and checks that it is whole and is the
-// one asked for.
-func readCache(r io.Reader, account, ns string) ([]Script, time.Time, error) {
-	dec := gob.NewDecoder(r)
-	var h cacheHeader
-	if err := dec.Decode(&h); err != nil {
-		return nil, time.Time{}, fmt.Errorf("header: %w", err)
+// readCache reads a whole cache file and decodes it, checking that it is
+// whole, uncorrupted and the one asked for. The file's size bounds every
+// allocation.
+func readCache(f *os.File, account, ns string) ([]Script, time.Time, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
 	}
-	if h.Version != cacheVersion || h.Account != account || h.Namespace != ns || h.Count < 0 || h.Pages < 0 {
-		return nil, time.Time{}, fmt.Errorf("written by another version or for another namespace")
+	size := st.Size()
+	if size > maxCacheFile {
+		return nil, time.Time{}, fmt.Errorf("file too large (%d bytes)", size)
 	}
-	in := newInterner()
-	out := make([]Script, 0, min(h.Count, 1<<20))
-	for range h.Pages {
-		var page []Script
-		if err := dec.Decode(&page); err != nil {
-			return nil, time.Time{}, fmt.Errorf("page: %w", err)
-		}
-		for i := range page {
-			s := &page[i]
-			// Share repeated strings, as a fresh listing does.
-			s.Tags, s.Handlers, s.CompatibilityFlags = in.list(s.Tags), in.list(s.Handlers), in.list(s.CompatibilityFlags)
-			s.CompatibilityDate, s.UsageModel, s.LastDeployedFrom = in.str(s.CompatibilityDate), in.str(s.UsageModel), in.str(s.LastDeployedFrom)
-		}
-		out = append(out, page...)
+	data := make([]byte, size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, time.Time{}, err
 	}
-	if len(out) != h.Count {
-		return nil, time.Time{}, fmt.Errorf("holds %d scripts, header says %d", len(out), h.Count)
-	}
-	return out, h.SavedAt, nil
+	return decodeCache(data, account, ns)
 }

@@ -1,13 +1,21 @@
 package cfclient
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
@@ -127,4 +135,281 @@ func TestListingFillsTheCache(t *testing.T) {
 	if len(again) != 2500 {
 		t.Fatalf("filtered listing replaced the cache (%d scripts)", len(again))
 	}
+}
+
+// allFieldsScripts covers every Script field and its edge values: nil and
+// empty lists, zero, UTC, fixed-zone and sub-second times, empty and odd
+// strings, every flag combination.
+func allFieldsScripts() []Script {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	zone := time.FixedZone("", -(7*3600 + 30*60))
+	shared := []string{"fetch", "scheduled"}
+	out := []Script{
+		{}, // every field zero: nil lists, zero times
+		{Name: "a", Tag: "t", ETag: "e", Tags: []string{}, Handlers: []string{}, CompatibilityFlags: []string{}},
+		{Name: "all-set", Tag: "0123456789abcdef0123456789abcdef", ETag: strings.Repeat("f", 64),
+			Tags: []string{"tier-pro", "customer-1", "env-prod"}, Handlers: shared,
+			CreatedOn: at, ModifiedOn: at.Add(36 * time.Hour).In(zone),
+			CompatibilityDate: "2025-01-01", CompatibilityFlags: []string{"nodejs_compat", "streams_enable"},
+			UsageModel: "standard", LastDeployedFrom: "wrangler", Logpush: true, HasAssets: true, HasModules: true},
+		{Name: "ünïcode \x00 name/../", Tags: []string{"", "tier-pro"}, Handlers: shared,
+			CreatedOn: time.Unix(-1e10, 1).UTC(), ModifiedOn: time.Unix(1<<40, 999999999).UTC(),
+			UsageModel: "unbound", HasAssets: true},
+		{Name: "b", Tags: []string{"tier-pro", "customer-1", "env-prod"}, Handlers: []string{"fetch", "scheduled"},
+			CompatibilityDate: "2025-01-01", UsageModel: "standard", HasModules: true},
+	}
+	for i := range 20 {
+		out = append(out, Script{Name: fmt.Sprintf("s%03d", i), Logpush: i&1 != 0, HasAssets: i&2 != 0,
+			HasModules: i&4 != 0, Handlers: shared, Tags: []string{fmt.Sprintf("customer-%d", i%3)},
+			CreatedOn: at.Add(time.Duration(i) * time.Second)})
+	}
+	return out
+}
+
+func TestCacheRoundTripAllFields(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	saved := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	c := e.client(t, func(o *Options) { o.Now = func() time.Time { return saved } })
+	want := allFieldsScripts()
+	if err := c.saveScripts("ns", [][]Script{want[:3], nil, want[3:]}); err != nil {
+		t.Fatal(err)
+	}
+	got, at, err := c.CachedScripts(c.AccountID(), "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !at.Equal(saved) || at.Location() != time.UTC {
+		t.Errorf("saved at %v", at)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d scripts, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("script %d:\n got %#v\nwant %#v", i, got[i], want[i])
+		}
+	}
+	if got[0].Tags != nil || got[1].Tags == nil || len(got[1].Tags) != 0 {
+		t.Errorf("nil and empty lists not kept apart: %#v %#v", got[0].Tags, got[1].Tags)
+	}
+	// Repeated strings and shared lists are shared after loading.
+	if unsafe.StringData(got[2].Tags[0]) != unsafe.StringData(got[3].Tags[1]) ||
+		unsafe.StringData(got[2].UsageModel) != unsafe.StringData(got[4].UsageModel) ||
+		unsafe.StringData(got[2].CompatibilityDate) != unsafe.StringData(got[4].CompatibilityDate) {
+		t.Error("repeated strings are not shared")
+	}
+	if &got[2].Handlers[0] != &got[3].Handlers[0] || &got[5].Handlers[0] != &got[24].Handlers[0] {
+		t.Error("a shared list is not shared after loading")
+	}
+	// Shared lists are capped: appending to one cannot change another.
+	_ = append(got[2].Handlers, "x")
+	if !reflect.DeepEqual(got[3].Handlers, shared2()) || cap(got[2].Tags) != len(got[2].Tags) {
+		t.Error("lists are not capped at their length")
+	}
+	// An empty listing round-trips too.
+	if err := c.saveScripts("empty", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := c.CachedScripts(c.AccountID(), "empty"); err != nil || len(got) != 0 {
+		t.Errorf("empty listing: %d, %v", len(got), err)
+	}
+}
+
+func shared2() []string { return []string{"fetch", "scheduled"} }
+
+// cacheMiss asserts that CachedScripts reports data, as the file of ns, as
+// a miss.
+func cacheMiss(t *testing.T, c *Client, ns string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(c.cachePath(c.AccountID(), ns), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scripts, _, err := c.CachedScripts(c.AccountID(), ns)
+	if !errors.Is(err, ErrNotFound) || scripts != nil {
+		t.Fatalf("got %d scripts, %v; want a cache miss", len(scripts), err)
+	}
+}
+
+func TestCacheTruncatedAndFlipped(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	c := e.c
+	if err := c.saveScripts("ns", [][]Script{allFieldsScripts()}); err != nil {
+		t.Fatal(err)
+	}
+	path := c.cachePath(c.AccountID(), "ns")
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(good) {
+		cacheMiss(t, c, "ns", good[:n])
+	}
+	for i := range good {
+		for _, mask := range []byte{0x01, 0x80, 0xff} {
+			bad := bytes.Clone(good)
+			bad[i] ^= mask
+			if _, _, err := decodeCache(bad, c.AccountID(), "ns"); err == nil {
+				t.Fatalf("byte %d ^ %#x: accepted", i, mask)
+			}
+		}
+	}
+	bad := bytes.Clone(good)
+	bad[len(bad)/2] ^= 1
+	cacheMiss(t, c, "ns", bad)
+	cacheMiss(t, c, "ns", append(bytes.Clone(good), 0))
+	// The good file still loads.
+	cacheMiss(t, c, "ns", nil)
+	os.WriteFile(path, good, 0o600)
+	if _, _, err := c.CachedScripts(c.AccountID(), "ns"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCacheOtherAccountOrFormat(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	c := e.c
+	if err := c.saveScripts("ns", [][]Script{sampleScripts(10)}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(c.cachePath(c.AccountID(), "ns"))
+
+	// Another account's file copied under this account is not used.
+	other := strings.Repeat("ab", 16)
+	if other == c.AccountID() {
+		other = strings.Repeat("cd", 16)
+	}
+	os.MkdirAll(filepath.Dir(c.cachePath(other, "ns")), 0o700)
+	os.WriteFile(c.cachePath(other, "ns"), good, 0o600)
+	if _, _, err := c.CachedScripts(other, "ns"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another account's file: %v", err)
+	}
+	if _, _, err := decodeCache(good, other, "ns"); !errors.Is(err, errCacheForeign) {
+		t.Errorf("decode for another account: %v", err)
+	}
+
+	// A version-1 (gob) file is a miss.
+	var old bytes.Buffer
+	enc := gob.NewEncoder(&old)
+	type cacheHeaderV1 struct {
+		Version            int
+		Account, Namespace string
+		SavedAt            time.Time
+		Count, Pages       int
+	}
+	enc.Encode(cacheHeaderV1{Version: 1, Account: c.AccountID(), Namespace: "ns", SavedAt: time.Now(), Count: 10, Pages: 1})
+	enc.Encode(sampleScripts(10))
+	cacheMiss(t, c, "ns", old.Bytes())
+
+	// So is this format with another version number, checksum and all.
+	for _, v := range []uint64{0, 1, cacheVersion + 1, 1 << 40} {
+		f := append([]byte(cacheMagic), binary.AppendUvarint(nil, v)...)
+		f = append(f, good[len(cacheMagic)+1:len(good)-4]...)
+		f = binary.LittleEndian.AppendUint32(f, crc32.Checksum(f, castagnoli))
+		if _, _, err := decodeCache(f, c.AccountID(), "ns"); !errors.Is(err, errCacheFormat) {
+			t.Errorf("version %d: %v", v, err)
+		}
+		cacheMiss(t, c, "ns", f)
+	}
+}
+
+// A listing the format cannot hold fails to save and leaves the previous
+// cache in place, with no temporary file behind.
+func TestCacheFailedSaveKeepsOldFile(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	c := e.c
+	if err := c.saveScripts("ns", [][]Script{sampleScripts(5)}); err != nil {
+		t.Fatal(err)
+	}
+	far := time.FixedZone("", 40*24*3600) // beyond what time.MarshalBinary encodes
+	if err := c.saveScripts("ns", [][]Script{{{Name: "x", CreatedOn: time.Now().In(far)}}}); err == nil {
+		t.Fatal("saved an unencodable time")
+	}
+	got, _, err := c.CachedScripts(c.AccountID(), "ns")
+	if err != nil || !reflect.DeepEqual(got, sampleScripts(5)) {
+		t.Fatalf("previous cache lost: %d, %v", len(got), err)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(c.cachePath(c.AccountID(), "ns")), "*"))
+	if len(files) != 1 {
+		t.Fatalf("files left: %v", files)
+	}
+}
+
+// withCRC returns data with its last four bytes replaced by the right
+// checksum, so that mutations reach the parser.
+func withCRC(data []byte) []byte {
+	if len(data) < 4 {
+		return data
+	}
+	out := bytes.Clone(data)
+	binary.LittleEndian.PutUint32(out[len(out)-4:], crc32.Checksum(out[:len(out)-4], castagnoli))
+	return out
+}
+
+// decodeBounded decodes data, failing if it panics (that fails the test by
+// itself) or allocates far beyond the data's size.
+func decodeBounded(t testing.TB, data []byte, account, ns string) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	scripts, _, err := decodeCache(data, account, ns)
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(64*len(data)+64<<10) {
+		t.Fatalf("%d bytes allocated for a %d-byte file", alloc, len(data))
+	}
+	if err == nil {
+		// Whatever decodes encodes back to the same listing.
+		var buf bytes.Buffer
+		if err := encodeCache(&buf, account, ns, time.Unix(0, 0).UTC(), [][]Script{scripts}); err != nil {
+			return // a fuzzed time may not encode; that is fine
+		}
+		again, _, err := decodeCache(buf.Bytes(), account, ns)
+		if err != nil || !reflect.DeepEqual(again, scripts) {
+			t.Fatalf("re-encoded listing differs: %v", err)
+		}
+	}
+}
+
+func TestCacheRandomBytesAreSafe(t *testing.T) {
+	var good bytes.Buffer
+	const acct = "0123456789abcdef0123456789abcdef"
+	if err := encodeCache(&good, acct, "ns", time.Now().UTC(), [][]Script{allFieldsScripts()}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		data := bytes.Clone(good.Bytes())
+		switch rng.IntN(4) {
+		case 0: // random bytes after a valid magic and version
+			data = data[:len(cacheMagic)+1]
+			for range rng.IntN(200) {
+				data = append(data, byte(rng.UintN(256)))
+			}
+		case 1: // a few bytes changed
+			for range 1 + rng.IntN(4) {
+				data[rng.IntN(len(data))] = byte(rng.UintN(256))
+			}
+		case 2: // a varint made huge
+			i := len(cacheMagic) + 1 + rng.IntN(len(data)-len(cacheMagic)-1)
+			data = append(data[:i:i], append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, data[i:]...)...)
+		case 3: // cut and extended
+			data = append(data[:rng.IntN(len(data))], data[rng.IntN(len(data)):]...)
+		}
+		decodeBounded(t, data, acct, "ns")
+		decodeBounded(t, withCRC(data), acct, "ns")
+	}
+}
+
+func FuzzDecodeCache(f *testing.F) {
+	const acct = "0123456789abcdef0123456789abcdef"
+	for _, pages := range [][][]Script{nil, {allFieldsScripts()}, {sampleScripts(3)}} {
+		var b bytes.Buffer
+		if err := encodeCache(&b, acct, "ns", time.Unix(1, 0).UTC(), pages); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Add([]byte(cacheMagic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeBounded(t, data, acct, "ns")
+		decodeBounded(t, withCRC(data), acct, "ns")
+	})
 }
