@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -126,6 +127,10 @@ type console struct {
 	common   *ui.Common
 	names    *namespaceNames
 	noColor  bool
+	// onSandbox is fixed at start; the header reads it from Update while
+	// Close may run on another goroutine.
+	onSandbox bool
+	closeOnce sync.Once
 }
 
 // newConsole loads the configuration, starts the sandbox when there are no
@@ -222,6 +227,7 @@ func (con *console) clientOptions(f consoleFlags) (cfclient.Options, error) {
 		return opts, fmt.Errorf("sandbox: %w", err)
 	}
 	con.sandbox = sb
+	con.onSandbox = true
 	opts.BaseURL = sb.URL()
 	opts.AccountID = sb.AccountID()
 	opts.Token = sb.Token()
@@ -237,11 +243,11 @@ func (con *console) header() ui.HeaderInfo {
 	info := ui.HeaderInfo{
 		Profile:    p.Name,
 		Account:    con.client.AccountID(),
-		Sandbox:    con.sandbox != nil,
-		Production: p.Production && con.sandbox == nil,
+		Sandbox:    con.onSandbox,
+		Production: p.Production && !con.onSandbox,
 		ReadOnly:   con.client.ReadOnly(),
 	}
-	if con.sandbox != nil {
+	if con.onSandbox {
 		info.Profile = "sandbox"
 	}
 	st := con.client.Stats()
@@ -282,11 +288,12 @@ func (con *console) run(ctx context.Context, stderr io.Writer) (code int) {
 
 // Close stops the shared routing load and the sandbox, if one was started.
 func (con *console) Close() {
-	if con.routing != nil {
-		con.routing.Close()
-	}
-	if con.sandbox != nil {
-		con.sandbox.Close()
-		con.sandbox = nil
-	}
+	con.closeOnce.Do(func() {
+		if con.routing != nil {
+			con.routing.Close()
+		}
+		if con.sandbox != nil {
+			con.sandbox.Close()
+		}
+	})
 }
