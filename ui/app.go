@@ -74,9 +74,12 @@ type App struct {
 	statusSeq int
 
 	showHelp bool
-	confirm  *Confirm
-	cmd      cmdLine
-	help     help.Model
+	// helpTop is the first line of the help overlay shown (it scrolls when
+	// the terminal is too short for all of it).
+	helpTop int
+	confirm *Confirm
+	cmd     cmdLine
+	help    help.Model
 
 	lastQuit time.Time
 	env      terminalEnv
@@ -211,8 +214,11 @@ func (a *App) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	if a.showHelp {
-		if key.Matches(k, keys.Help, keys.Back) || k.String() == "q" {
+		switch {
+		case key.Matches(k, keys.Help, keys.Back) || k.String() == "q":
 			a.showHelp = false
+		default:
+			a.scrollHelp(k.String())
 		}
 		return nil
 	}
@@ -234,7 +240,7 @@ func (a *App) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Command):
 		return a.cmd.open(a.c.Width)
 	case key.Matches(k, keys.Help):
-		a.showHelp = true
+		a.showHelp, a.helpTop = true, 0
 		return nil
 	case key.Matches(k, keys.Refresh):
 		a.refreshHeader()
@@ -316,7 +322,7 @@ func (a *App) runCommand(line string) tea.Cmd {
 	case cmdQuitForce:
 		return a.quit()
 	case cmdHelp:
-		a.showHelp = true
+		a.showHelp, a.helpTop = true, 0
 		return nil
 	}
 	cmd, err := c.Run(a.active().route, args)

@@ -276,7 +276,7 @@ func errorsWrap(err error) error { return errors.Join(errors.New("context"), err
 func TestTooSmallTerminal(t *testing.T) {
 	h := newHarness(t)
 	h.send(tea.WindowSizeMsg{Width: 50, Height: 10})
-	if got := h.view(); got != "terminal too small (need ≥60×12, have 50×10)" {
+	if got := h.view(); got != "50×10 < 60×12: terminal too small for wfp" {
 		t.Errorf("view = %q", got)
 	}
 	h.press("j", ":")
@@ -573,5 +573,60 @@ func TestSecondConfirmDeclinesTheFirst(t *testing.T) {
 	}
 	if !strings.Contains(h.view(), "two") || strings.Contains(h.view(), "one") {
 		t.Error("second dialog not shown")
+	}
+}
+
+// The sizes come first, so even a very narrow terminal says what it has.
+func TestTooSmallKeepsTheSizes(t *testing.T) {
+	h := newHarness(t)
+	h.send(tea.WindowSizeMsg{Width: 16, Height: 5})
+	if got := h.view(); !strings.HasPrefix(got, "16×5 < 60×12") {
+		t.Errorf("view = %q, want the sizes first", got)
+	}
+}
+
+// Breadcrumbs say where the active screen is, not the path taken to it.
+func TestBreadcrumbsFollowTheRoute(t *testing.T) {
+	h := newHarness(t)
+	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScripts, Namespace: "production"}}))
+	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScript, Namespace: "production", Script: "tenant-1"}}))
+	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScripts, Namespace: "staging"}}))
+	if got := strings.Join(h.app.titles(), " ▸ "); got != "acct ▸ staging" {
+		t.Errorf("crumbs = %q, want acct ▸ staging", got)
+	}
+	if len(h.app.stack) != 4 {
+		t.Errorf("stack depth %d, want 4 (esc still walks back the way the operator came)", len(h.app.stack))
+	}
+	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScript, Namespace: "staging", Script: "tenant-2"}}))
+	if got := strings.Join(h.app.titles(), " ▸ "); got != "acct ▸ staging ▸ tenant-2" {
+		t.Errorf("crumbs = %q", got)
+	}
+}
+
+// At 80×12 the help does not fit; it scrolls and says where it is.
+func TestHelpScrollsWhenTooTall(t *testing.T) {
+	h := newHarness(t)
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 12})
+	h.press("?")
+	first := h.view()
+	if !strings.Contains(first, "j/k scroll") || !strings.Contains(first, "── lines 1–") {
+		t.Fatalf("help at 80×12 has no scroll position:\n%s", first)
+	}
+	h.press("G")
+	last := h.view()
+	if !strings.Contains(last, ":help") {
+		t.Errorf("G did not reach the end of the help (the commands):\n%s", last)
+	}
+	h.press("k")
+	if h.app.helpTop == 0 || h.view() == last {
+		t.Error("k after G did not scroll back up at once")
+	}
+	h.press("g")
+	if h.view() != first {
+		t.Error("g did not return to the top")
+	}
+	h.press("esc")
+	if h.app.showHelp {
+		t.Error("esc did not close the help")
 	}
 }

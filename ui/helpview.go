@@ -60,8 +60,28 @@ func bindingColumn(title string, group []key.Binding) helpColumn {
 }
 
 // helpView renders the help overlay box in width × height cells: columns
-// packed left to right and wrapped into bands, then the API budget detail.
+// packed left to right and wrapped into bands, then the API budget detail,
+// scrolled to helpTop when it is taller than the box.
 func (a *App) helpView(width, height int) string {
+	st := &a.c.Styles
+	inner := max(10, width-st.HelpBox.GetHorizontalFrameSize())
+	lines := a.helpLines(width)
+	maxLines := max(1, height-st.HelpBox.GetVerticalFrameSize())
+	if len(lines) > maxLines {
+		// Scroll: the last visible line says where we are and how to move.
+		page := max(1, maxLines-1)
+		top := min(max(0, a.helpTop), len(lines)-page)
+		more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", top+1, top+page, len(lines))
+		lines = append(append([]string(nil), lines[top:top+page]...), st.Subtle.Render(more))
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, inner, "…")
+	}
+	return st.HelpBox.Width(width).Render(strings.Join(lines, "\n"))
+}
+
+// helpLines are the lines of the help overlay's content at width.
+func (a *App) helpLines(width int) []string {
 	st := &a.c.Styles
 	inner := max(10, width-st.HelpBox.GetHorizontalFrameSize())
 	var bands []string
@@ -86,16 +106,30 @@ func (a *App) helpView(width, height int) string {
 	}
 	body := st.HelpTitle.Render("Help") + st.Subtle.Render(" · esc or ? closes") + "\n\n" +
 		strings.Join(bands, "\n\n") + "\n\n" + a.budgetDetail()
+	return strings.Split(body, "\n")
+}
 
-	maxLines := max(1, height-st.HelpBox.GetVerticalFrameSize())
-	lines := strings.Split(body, "\n")
-	if len(lines) > maxLines {
-		lines = append(lines[:maxLines-1], st.Subtle.Render("… more: enlarge the terminal"))
+// scrollHelp moves the help overlay by a key: j/k, arrows, pgup/pgdn,
+// ctrl+f/ctrl+b, g/G, home/end, clamped to the last full page.
+func (a *App) scrollHelp(k string) {
+	page := max(1, a.c.Height-a.c.Styles.HelpBox.GetVerticalFrameSize()-1)
+	switch k {
+	case "j", "down":
+		a.helpTop++
+	case "k", "up":
+		a.helpTop--
+	case "pgdown", "ctrl+f", "space":
+		a.helpTop += page
+	case "pgup", "ctrl+b":
+		a.helpTop -= page
+	case "g", "home":
+		a.helpTop = 0
+	case "G", "end":
+		a.helpTop = 1 << 30
 	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, inner, "…")
-	}
-	return st.HelpBox.Width(width).Render(strings.Join(lines, "\n"))
+	// Clamp to the last full page, so k works at once after G.
+	last := len(a.helpLines(a.c.Width)) - page
+	a.helpTop = max(0, min(a.helpTop, last))
 }
 
 // renderHelpColumn renders a column: its title, then aligned key and

@@ -112,11 +112,29 @@ func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// titles returns the breadcrumb titles of the stack, bottom first.
+// titles are the breadcrumbs: where the active screen is, not how the
+// operator got there (":scripts staging" from a script of production reads
+// "acct ▸ staging"). The root screen's title, then the active route's
+// namespace and script, or the active screen's own title for a screen
+// scoped to neither.
 func (a *App) titles() []string {
-	out := make([]string, 0, len(a.stack))
-	for _, e := range a.stack {
-		if t := e.screen.Title(); t != "" {
+	var out []string
+	if t := a.stack[0].screen.Title(); t != "" {
+		out = append(out, t)
+	}
+	if len(a.stack) == 1 {
+		return out
+	}
+	act := a.active()
+	r := act.route
+	if r.Namespace != "" {
+		out = append(out, r.Namespace)
+	}
+	if r.Script != "" {
+		out = append(out, r.Script)
+	}
+	if r.Namespace == "" && r.Script == "" {
+		if t := act.screen.Title(); t != "" {
 			out = append(out, t)
 		}
 	}

@@ -27,8 +27,9 @@ func (a *App) render() string {
 		return ""
 	}
 	if a.tooSmall() {
-		msg := fmt.Sprintf("terminal too small (need ≥%d×%d, have %d×%d)",
-			a.opts.MinWidth, a.opts.MinHeight, a.width, a.height)
+		// The sizes first, so a very narrow terminal still shows them.
+		msg := fmt.Sprintf("%d×%d < %d×%d: terminal too small for wfp",
+			a.width, a.height, a.opts.MinWidth, a.opts.MinHeight)
 		return ansi.Truncate(msg, a.width, "…")
 	}
 	st := &a.c.Styles
