@@ -1,11 +1,12 @@
 // Package namespaces is the root screen of the console: the account's
 // dispatch namespaces in a table (name, script count, trusted, created,
-// modified) with a substring filter, the raw JSON of a namespace, and
-// enter to open its scripts.
+// modified) with a name filter in the scripts screen's grammar (text,
+// !text), the raw JSON of a namespace, and enter to open its scripts.
 package namespaces
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // Source is what the screen needs from cfclient; *cfclient.Client
@@ -59,11 +61,15 @@ type Model struct {
 	top        int    // first visible position in shown
 	cursorName string // the namespace the cursor is meant to be on
 
-	// Filter: a case-insensitive substring of the name.
+	// Filter, in the scripts screen's / grammar: "text" keeps the names
+	// containing text, "!text" the names not containing it (both
+	// case-insensitive), "\text" takes text literally; "-t" is an error,
+	// namespaces have no tags.
 	input   ui.Input
-	typing  bool   // the input has the keyboard
-	applied string // the filter in effect
-	before  string // the filter when typing began (esc restores it)
+	typing  bool       // the input has the keyboard
+	applied string     // the filter in effect
+	before  string     // the filter when typing began (esc restores it)
+	filter  nameFilter // applied, parsed
 
 	raw rawView
 }
@@ -91,7 +97,7 @@ func New(c *ui.Common, src Source, r ui.Route) *Model {
 		// said "no namespaces" for a frame would be wrong.
 		loading: true,
 	}
-	m.input.Placeholder = "part of a name"
+	m.input.Placeholder = "part of a name · !text inverse"
 	m.input.CharLimit = 200
 	m.syncKeys()
 	return m
@@ -110,6 +116,15 @@ func (m *Model) Init() tea.Cmd {
 	return m.load()
 }
 
+// refresh is ctrl+r: list again, unless a listing is running already
+// (presses during a 429 pause must not queue listings).
+func (m *Model) refresh() tea.Cmd {
+	if m.loading {
+		return ui.ShowStatus(ui.LevelInfo, "already refreshing the namespaces")
+	}
+	return m.load()
+}
+
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	cmd := m.update(msg)
@@ -122,7 +137,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case loadedMsg:
 		return m.handleLoaded(msg)
 	case ui.RefreshMsg:
-		return m.load()
+		return m.refresh()
 	case ui.StylesChangedMsg:
 		m.input.SetStyles(m.c.Styles.Input)
 	case tea.PasteMsg:
@@ -271,19 +286,49 @@ func (m *Model) load() tea.Cmd {
 	}
 }
 
+// nameFilter is a parsed filter.
+type nameFilter struct {
+	text    string // lower case; "" keeps every name
+	inverse bool   // keep the names NOT containing text
+	err     error  // the text does not parse: every name is kept
+}
+
+// errNoTags is the parse error of a tag selector on this screen.
+var errNoTags = errors.New("namespaces have no tags: -t filters the scripts of a namespace")
+
+// parseFilter parses the filter text in the scripts screen's grammar.
+func parseFilter(s string) nameFilter {
+	q, err := match.ParseQuery(s)
+	switch {
+	case err != nil || q.Kind == match.Tags:
+		return nameFilter{err: errNoTags}
+	case q.Kind == match.Inverse:
+		return nameFilter{text: strings.ToLower(q.Text), inverse: true}
+	}
+	return nameFilter{text: strings.ToLower(q.Text)}
+}
+
+// keeps reports whether the filter shows a namespace called name.
+func (f nameFilter) keeps(name string) bool {
+	if f.err != nil || f.text == "" {
+		return true
+	}
+	return strings.Contains(strings.ToLower(name), f.text) != f.inverse
+}
+
 // setFilter applies a filter and keeps the cursor on its namespace.
 func (m *Model) setFilter(f string) {
 	m.applied = f
+	m.filter = parseFilter(f)
 	m.refilter()
 }
 
 // refilter recomputes the shown rows. The cursor stays on the namespace it
 // was on when that namespace is still shown.
 func (m *Model) refilter() {
-	q := strings.ToLower(m.applied)
 	m.shown = m.shown[:0]
 	for i, ns := range m.all {
-		if q == "" || strings.Contains(strings.ToLower(ns.Name), q) {
+		if m.filter.keeps(ns.Name) {
 			m.shown = append(m.shown, i)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,5 +292,97 @@ func TestCursorFollowsTheNameAcrossRefresh(t *testing.T) {
 	d.send(ui.RefreshMsg{})
 	if v := d.view(); !strings.Contains(v, "4 namespaces") || !strings.Contains(v, "▸ testing") {
 		t.Errorf("after a refresh that added a row above, the cursor should stay on testing:\n%s", v)
+	}
+}
+
+func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	d.run(d.s.Init())
+	rows := func() []string {
+		m := d.s.(*Model)
+		var out []string
+		for _, p := range m.shown {
+			out = append(out, m.all[p].Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"prod", []string{"production"}},
+		{"!prod", []string{"staging", "testing"}},
+		{"!PROD", []string{"staging", "testing"}},
+		{"!", []string{"production", "staging", "testing"}},
+		{`\!prod`, nil}, // literal: no name contains "!prod"
+		{"!ing", []string{"production"}},
+	} {
+		d.press("/")
+		d.typeText(tc.text)
+		d.press("enter")
+		if got := rows(); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("/%s shows %v, want %v", tc.text, got, tc.want)
+		}
+		if tc.text == "!prod" {
+			v := d.view()
+			if !strings.Contains(v, "1 shown (2 hidden by filter)") && !strings.Contains(v, "2 shown (1 hidden by filter)") {
+				t.Errorf("/!prod title:\n%s", v)
+			}
+			if !strings.Contains(v, "names not containing it") {
+				t.Errorf("/!prod does not say it is inverse:\n%s", v)
+			}
+		}
+		d.press("esc")
+	}
+	// A tag selector is an error here: every row stays, the line says why.
+	d.press("/")
+	d.typeText("-t customer-1")
+	v := d.view()
+	if got := rows(); len(got) != 3 || !strings.Contains(v, "✗ namespaces have no tags") {
+		t.Errorf("-t: rows %v, view:\n%s", got, v)
+	}
+	checkWidth(t, v, 80)
+}
+
+// countingSource counts the namespace listings of the real client.
+type countingSource struct {
+	*cfclient.Client
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingSource) ListNamespaces(ctx context.Context) ([]cfclient.Namespace, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Client.ListNamespaces(ctx)
+}
+
+func TestRefreshWhileListingIsCoalesced(t *testing.T) {
+	e := sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: 10, Now: clock}, nil)
+	src := &countingSource{Client: e.Client}
+	c := ui.NewCommon(t.Context(), clock, nil)
+	d := newDriver(t, New(c, src, ui.Route{Kind: ui.KindNamespaces}), 80, 20)
+	init := d.s.Init()
+	// ctrl+r while the first listing runs: no second listing, a word why.
+	for range 3 {
+		var cmd tea.Cmd
+		d.s, cmd = d.s.Update(ui.RefreshMsg{})
+		if cmd == nil {
+			t.Fatal("ctrl+r during a listing said nothing")
+		}
+		st, ok := cmd().(ui.StatusMsg)
+		if !ok || !strings.Contains(st.Text, "already refreshing") {
+			t.Errorf("ctrl+r during a listing: %#v", st)
+		}
+	}
+	d.run(init)
+	if src.n != 1 || !strings.Contains(d.view(), "3 namespaces") {
+		t.Errorf("%d listings, want 1:\n%s", src.n, d.view())
+	}
+	// Idle, ctrl+r lists again.
+	d.send(ui.RefreshMsg{})
+	if src.n != 2 {
+		t.Errorf("idle ctrl+r: %d listings, want 2", src.n)
 	}
 }

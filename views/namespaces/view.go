@@ -100,13 +100,28 @@ func (m *Model) noticeLines() []string {
 	return append(lines, st.Subtle.Render(m.fit("  "+tail)))
 }
 
-// filterLine is the filter input while typing, or the applied filter.
+// filterLine is the filter input while typing, or the applied filter; a
+// filter that does not parse says why instead of its hint.
 func (m *Model) filterLine() string {
+	st := &m.c.Styles
+	var tail string
+	switch {
+	case m.filter.err != nil:
+		tail = st.Error.Render("  ✗ " + m.filter.err.Error())
+	case m.typing:
+	case m.filter.inverse:
+		tail = st.Subtle.Render("  names not containing it · / edits, esc clears")
+	default:
+		tail = st.Subtle.Render("  (/ edits, esc clears)")
+	}
 	switch {
 	case m.typing:
-		return m.input.View()
+		if tail == "" {
+			return m.input.View()
+		}
+		return ansi.Truncate(ansi.Truncate(m.input.View(), max(10, m.width/3), "…")+tail, m.width, "…")
 	case m.applied != "":
-		return m.c.Styles.Subtle.Render(m.fit("filter: " + ui.Sanitize(m.applied) + "  (/ edits, esc clears)"))
+		return ansi.Truncate(st.Subtle.Render("filter: "+ui.Sanitize(m.applied))+tail, m.width, "…")
 	}
 	return ""
 }

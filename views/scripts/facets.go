@@ -170,7 +170,7 @@ func (m *Model) viewFacets(b *strings.Builder, h int) {
 		ft := f.tags[i]
 		prefix := "  "
 		if i == f.cursor {
-			prefix = "› "
+			prefix = glyphCursor + " "
 		}
 		line := fit(fmt.Sprintf("%s%9s  %s", prefix, commas(ft.count), ui.Sanitize(ft.tag)), m.width)
 		b.WriteByte('\n')

@@ -166,9 +166,12 @@ func TestParseErrorsAreShownInlineAndKeepRows(t *testing.T) {
 		t.Fatalf("-t tier-pro shows %d of 100", len(good))
 	}
 	h.typeText("&x")
-	line := h.lines()[1]
-	if !strings.Contains(line, "✗") || !strings.Contains(line, "term 1") || !strings.Contains(line, `must not contain "&"`) {
-		t.Errorf("filter line = %q, want the term and the rule", line)
+	if line := h.lines()[1]; !strings.HasPrefix(line, "/-t tier-pro&x") || strings.Contains(line, "✗") {
+		t.Errorf("filter line = %q, want the input alone", line)
+	}
+	line := h.lines()[2]
+	if !strings.Contains(line, "✗ invalid selector") || !strings.Contains(line, "term 1") || !strings.Contains(line, `must not contain "&"`) {
+		t.Errorf("error line = %q, want the term and the rule", line)
 	}
 	h.press("enter")
 	if !h.m.Capturing() {
@@ -276,5 +279,47 @@ func findColour(s string) (string, bool) {
 				return s[:j], true
 			}
 		}
+	}
+}
+
+func TestInvalidSelectorAt80Columns(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	h.m.SetSize(80, 24)
+	h.press("/")
+	h.typeText("-t a") // valid, selects nothing
+	if len(h.m.shown) != 0 || !strings.Contains(h.view(), "no script matches the filter") {
+		t.Fatalf("-t a shows %d rows", len(h.m.shown))
+	}
+	h.typeText("&b")
+	lines := h.lines()
+	checkFits(t, lines, 80, 24)
+	if !strings.HasPrefix(lines[2], "✗ invalid selector: term 1: tag must not contain \"&\"") {
+		t.Errorf("error line = %q", lines[2])
+	}
+	if !strings.Contains(lines[2]+" "+strings.TrimSpace(lines[3]), "(Cloudflare rejects it in tags)") {
+		t.Errorf("the rule is cut at 80 columns:\n%s", strings.Join(lines, "\n"))
+	}
+	if containsLine(lines, "no script matches") || !containsLine(lines, "invalid selector (see above)") {
+		t.Errorf("the empty state does not say the selector is invalid:\n%s", strings.Join(lines, "\n"))
+	}
+	if h.m.rowsHeight()+2+len(h.m.chrome()) != 24 || len(h.m.chrome()) != 3 {
+		t.Errorf("rows height %d does not leave room for the error (%d lines)", h.m.rowsHeight(), len(h.m.chrome()))
+	}
+	// An invalid selector typed over a filter with results keeps them.
+	for range "-t a&b" {
+		h.press("backspace")
+	}
+	h.typeText("-t tier-pro")
+	good := h.shownNames()
+	h.typeText(",")
+	if !slices.Equal(h.shownNames(), good) || len(good) == 0 || !strings.Contains(h.lines()[2], "empty tag") {
+		t.Errorf("a trailing comma: %d rows (want %d), error line %q", len(h.m.shown), len(good), h.lines()[2])
+	}
+	// An invalid selector as the screen's initial filter shows every row
+	// and says why.
+	h2 := open(t, e, "production", "-t a&b")
+	if len(h2.m.shown) != 100 || !strings.Contains(h2.lines()[2], "✗ invalid selector") {
+		t.Errorf("initial invalid filter: %d rows, line %q", len(h2.m.shown), h2.lines()[2])
 	}
 }

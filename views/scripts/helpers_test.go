@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -32,6 +33,10 @@ type recorder struct {
 	*cfclient.Client
 	mu    sync.Mutex
 	lists []listCall
+	// onPage, when set, is called on the listing goroutine after page
+	// (1-based) of listing call (0-based) is handed over, before the next
+	// request: a test can switch the sandbox's faults on at an exact page.
+	onPage func(call, page int)
 }
 
 type listCall struct {
@@ -41,9 +46,19 @@ type listCall struct {
 
 func (r *recorder) ListScripts(ctx context.Context, ns string, f cfclient.TagFilter, fn func([]cfclient.Script) error) error {
 	r.mu.Lock()
+	call := len(r.lists)
 	r.lists = append(r.lists, listCall{filter: f, prio: cfclient.PriorityFrom(ctx)})
+	hook := r.onPage
 	r.mu.Unlock()
-	return r.Client.ListScripts(ctx, ns, f, fn)
+	page := 0
+	return r.Client.ListScripts(ctx, ns, f, func(p []cfclient.Script) error {
+		err := fn(p)
+		page++
+		if hook != nil {
+			hook(call, page)
+		}
+		return err
+	})
 }
 
 func (r *recorder) calls() []listCall {
@@ -71,7 +86,20 @@ type harness struct {
 
 // newEnv starts a sandbox with n production scripts.
 func newEnv(t testing.TB, n int) *sandboxtest.Env {
-	return sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: n}, nil)
+	return sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: n}, func(o *cfclient.Options) {
+		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{}, closingTransport(t))
+	})
+}
+
+// closingTransport is the client transport, its idle connections closed
+// when the test ends, before the sandbox shuts down. The screen sends
+// requests concurrently (the listing and the script count), so the
+// transport may dial a connection it then never uses; the sandbox's
+// graceful shutdown would wait 5 s for such a connection's first request.
+func closingTransport(t testing.TB) *http.Transport {
+	tr := cfclient.NewTransport(0)
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
 }
 
 // newHarness builds the screen for namespace ns (arg: initial filter) on

@@ -16,6 +16,28 @@ import (
 // listing is applied in a few large steps rather than one per page.
 const maxBatch = 16
 
+// cacheFresh is how young a cached listing must be to be shown without a
+// background refresh: reopening a namespace seen moments ago (esc, enter)
+// does not list 100,000 scripts again. ctrl+r still lists at once.
+const cacheFresh = 60 * time.Second
+
+// namespaceGetter is the optional part of a Source that says how many
+// scripts a namespace has, so a cold load can show "2,000 of 20,000";
+// *cfclient.Client has it.
+type namespaceGetter interface {
+	GetNamespace(ctx context.Context, name string) (cfclient.Namespace, error)
+}
+
+var _ namespaceGetter = (*cfclient.Client)(nil)
+
+// loadFailure is why the last listing stopped before its end.
+type loadFailure struct {
+	refresh bool   // a refresh of complete rows failed; they stay shown
+	reason  string // what failed and why (unsanitized)
+	hint    string // what to do about it ("" when the error has none)
+	total   int    // scripts the namespace has, when known (else 0)
+}
+
 // loadState is the listing (or cache read) in progress.
 type loadState struct {
 	token  int
@@ -26,6 +48,7 @@ type loadState struct {
 	ch     <-chan loadEvent
 	buf    []cfclient.Script
 	count  int // scripts received so far
+	total  int // scripts the listing will bring, when known (else 0)
 }
 
 // loadEvent is what the listing goroutine sends: a page, or the end.
@@ -42,6 +65,18 @@ func readCache(src Source, key string, token int, ns string) tea.Cmd {
 	return func() tea.Msg {
 		scripts, saved, err := src.CachedScripts(src.AccountID(), ns)
 		return cacheMsg{key: key, token: token, scripts: scripts, saved: saved, err: err}
+	}
+}
+
+// countScripts asks how many scripts a namespace has (one request, at
+// background priority: it only improves the progress text).
+func countScripts(ctx context.Context, get namespaceGetter, key string, token int, ns string) tea.Cmd {
+	return func() tea.Msg {
+		n, err := get.GetNamespace(cfclient.WithPriority(ctx, cfclient.Background), ns)
+		if err != nil {
+			return nil // the total stays unknown
+		}
+		return totalMsg{key: key, token: token, total: n.ScriptCount}
 	}
 }
 
@@ -125,12 +160,25 @@ func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio cfclient.Pr
 	ctx, cancel := context.WithCancel(cfclient.WithPriority(m.c.Context(), prio))
 	ch := make(chan loadEvent, 4)
 	m.ld = &loadState{token: m.tokens, swap: swap, filter: filter, cancel: cancel, ch: ch}
-	m.loadErr = ""
+	m.fail = nil
+	cmds := []tea.Cmd{listScripts(ctx, m.src, m.ns, filter, ch), waitPages(m.key, m.tokens, ch)}
+	switch {
+	case !filter.IsEmpty():
+		// The namespace's script count is not the count the filter selects.
+	case swap && m.complete && m.server.IsEmpty():
+		m.ld.total = len(m.all) // about as many as last time
+	default:
+		if get, ok := m.src.(namespaceGetter); ok {
+			// Not cancelled with the listing: one small request, left to
+			// finish (its answer is dropped once the listing is over).
+			cmds = append(cmds, countScripts(m.c.Context(), get, m.key, m.tokens, m.ns))
+		}
+	}
 	if !swap {
 		m.replaceRows(nil, filter, false)
 		m.dataAt = time.Time{}
 	}
-	return tea.Batch(listScripts(ctx, m.src, m.ns, filter, ch), waitPages(m.key, m.tokens, ch))
+	return tea.Batch(cmds...)
 }
 
 // stopLoad cancels the listing in progress; its late messages carry an old
@@ -142,14 +190,41 @@ func (m *Model) stopLoad() {
 	m.ld = nil
 }
 
-// refresh is ctrl+r: list again with the same server filter. Complete rows
-// stay on screen until the new listing is in; partial rows are replaced.
+// refresh is ctrl+r: list again with the same server filter. The rows on
+// screen (complete, or what a failed listing brought) stay until the new
+// listing is in. While a listing or cache read runs, ctrl+r does not start
+// another: presses during a 429 pause must not queue listings.
 func (m *Model) refresh() tea.Cmd {
-	filter := m.server
-	if m.ld != nil && !m.ld.cache {
-		filter = m.ld.filter
+	if m.ld != nil {
+		text := "already loading"
+		if m.ld.swap {
+			text = "already refreshing"
+		}
+		if busy, n := m.loading(); busy {
+			text += " · " + m.progress(n)
+		}
+		return ui.ShowStatus(ui.LevelInfo, text)
 	}
-	return m.startLoad(m.complete, filter, cfclient.Interactive)
+	return m.startLoad(len(m.all) > 0, m.server, cfclient.Interactive)
+}
+
+// progress is "2,000 so far", or "2,000 of 20,000" when the total is known.
+func (m *Model) progress(n int) string {
+	if m.ld != nil && m.ld.total > 0 {
+		if m.ld.swap && m.ld.total == len(m.all) && m.complete {
+			return commas(n) + " of ~" + commas(m.ld.total)
+		}
+		return commas(n) + " of " + commas(max(n, m.ld.total))
+	}
+	return commas(n) + " so far"
+}
+
+// progressShort is progress for a narrow title: "2,000/20,000", "2,000".
+func (m *Model) progressShort(n int) string {
+	if m.ld != nil && m.ld.total > 0 {
+		return commas(n) + "/" + commas(max(n, m.ld.total))
+	}
+	return commas(n)
 }
 
 // loading reports whether a listing (not a cache read) is running, and how
@@ -178,7 +253,18 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 	}
 	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
 	m.dataAt = msg.saved
+	if age := m.c.Now().Sub(msg.saved); age >= 0 && age < cacheFresh {
+		// Listed moments ago: show it as it is (DataAge says how old).
+		return m.requestFilter()
+	}
 	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, cfclient.Background))
+}
+
+func (m *Model) handleTotal(msg totalMsg) {
+	if msg.key != m.key || m.ld == nil || msg.token != m.ld.token || msg.total <= 0 {
+		return
+	}
+	m.ld.total = msg.total
 }
 
 func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
@@ -206,15 +292,20 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		if errors.Is(msg.err, context.Canceled) && m.c.Context().Err() != nil {
 			return cmd // shutting down
 		}
-		st := ui.StatusFromError(msg.err)
-		what := "load failed"
-		if ld.swap {
-			what = "refresh failed"
+		if ld.swap && !m.complete && len(ld.buf) > len(m.all) && sameFilter(ld.filter, m.server) {
+			// Re-listing incomplete rows got further before it failed too:
+			// show the most that was listed (still incomplete).
+			m.replaceRows(ld.buf, ld.filter, false)
+			cmd = tea.Batch(cmd, m.requestFilter())
 		}
-		m.loadErr = what + ": " + st.Text
+		st := ui.StatusFromError(msg.err)
+		m.fail = &loadFailure{refresh: ld.swap && m.complete, reason: st.Text, hint: st.Hint}
+		if !m.fail.refresh && ld.filter.IsEmpty() {
+			m.fail.total = ld.total
+		}
 		return tea.Batch(cmd, ui.ShowError(msg.err, "press ctrl+r to try again"))
 	}
-	m.loadErr = ""
+	m.fail = nil
 	m.dataAt = m.c.Now()
 	if ld.swap {
 		m.replaceRows(ld.buf, ld.filter, true)

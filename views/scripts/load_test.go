@@ -7,8 +7,10 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -31,7 +33,7 @@ func TestColdLoadStreamsPagesThenCompletes(t *testing.T) {
 		t.Fatal("no page batch arrived before the listing completed")
 	}
 	for _, title := range partial {
-		if !strings.Contains(title, "loading… ") || !strings.Contains(title, " so far") {
+		if !strings.Contains(title, "loading… ") || !strings.Contains(title, " so far") && !strings.Contains(title, " of 2,500") {
 			t.Errorf("title while loading = %q, want a loading count", title)
 		}
 	}
@@ -62,6 +64,11 @@ func TestCachedNamespaceOpensAtOnceThenRefreshesInBackground(t *testing.T) {
 	open(t, e, "production", "") // fills the listing cache
 
 	h := newHarness(t, e, e.Client, "production", "")
+	_, saved, err := e.Client.CachedScripts(e.Client.AccountID(), "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.now = saved.Add(cacheFresh + time.Second) // old enough to refresh
 	var atCache string
 	var refreshing bool
 	h.after = func(msg tea.Msg) {
@@ -91,7 +98,7 @@ func TestFailedRefreshKeepsRowsAndSaysWhy(t *testing.T) {
 	fast := e.NewClient(t, func(o *cfclient.Options) {
 		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{
 			RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
-		}, cfclient.NewTransport(0))
+		}, closingTransport(t))
 	})
 	h := newHarness(t, e, fast, "production", "")
 	h.settle(h.m.Init())
@@ -105,8 +112,12 @@ func TestFailedRefreshKeepsRowsAndSaysWhy(t *testing.T) {
 		t.Error("rows changed after a failed refresh")
 	}
 	title := h.title()
-	if !strings.HasPrefix(title, "300 scripts · 300 shown") || !strings.Contains(title, "refresh failed:") {
-		t.Errorf("title = %q, want the old rows and the failure", title)
+	if title != "300 scripts · 300 shown · 0 marked" {
+		t.Errorf("title = %q, want the old rows, complete", title)
+	}
+	fail := h.lines()[1]
+	if !strings.HasPrefix(fail, "✗ refresh failed: ") {
+		t.Errorf("line under the title = %q, want the failure", fail)
 	}
 	var status *ui.StatusMsg
 	for _, msg := range h.seen {
@@ -117,14 +128,25 @@ func TestFailedRefreshKeepsRowsAndSaysWhy(t *testing.T) {
 	if status == nil || status.Level != ui.LevelError || status.Text == "" {
 		t.Fatalf("no error status in the footer: %+v", status)
 	}
-	if !strings.Contains(title, status.Text[:min(20, len(status.Text))]) {
-		t.Errorf("title %q does not carry the error's reason %q", title, status.Text)
+	if !strings.Contains(fail, status.Text[:min(20, len(status.Text))]) {
+		t.Errorf("failure line %q does not carry the error's reason %q", fail, status.Text)
+	}
+	// At 80 columns the note and the hint are readable on their own line.
+	h.m.SetSize(80, 24)
+	lines := h.lines()
+	checkFits(t, lines, 80, 24)
+	if !strings.HasPrefix(lines[1], "✗ refresh failed: ") || !containsLine(lines, "showing the rows listed before") ||
+		!containsLine(lines, "ctrl+r tries again") {
+		t.Errorf("at 80 columns:\n%s", strings.Join(lines, "\n"))
+	}
+	if h.m.rowsHeight()+2+len(h.m.chrome()) != 24 {
+		t.Errorf("rows height %d does not leave room for %d notice lines", h.m.rowsHeight(), len(h.m.chrome()))
 	}
 
 	// The next refresh works and clears the failure.
 	h.settle(h.update(ui.RefreshMsg{}))
-	if strings.Contains(h.title(), "failed") {
-		t.Errorf("title still says failed: %q", h.title())
+	if strings.Contains(h.view(), "failed") {
+		t.Errorf("the view still says failed:\n%s", h.view())
 	}
 }
 
@@ -148,11 +170,232 @@ func TestStaleLoadMessagesAreDropped(t *testing.T) {
 	if len(h.m.all) != n || slices.Contains(h.shownNames(), bogus[0].Name) {
 		t.Errorf("rows = %d (bogus row present: %v), want %d", len(h.m.all), slices.Contains(h.shownNames(), bogus[0].Name), n)
 	}
-	// A superseded load (ctrl+r twice) is dropped as a whole.
+	// A superseded load (a new server filter while a listing runs) is
+	// dropped as a whole.
 	first := h.update(ui.RefreshMsg{})
-	second := h.update(ui.RefreshMsg{})
+	second := h.m.startLoad(true, cfclient.TagFilter{}, cfclient.Interactive)
 	h.settle(tea.Batch(first, second))
 	if len(h.m.all) != n || h.m.ld != nil {
 		t.Errorf("after two refreshes: %d rows, ld %v", len(h.m.all), h.m.ld)
 	}
+}
+
+// fastClient is a client of e that gives up on 5xx after quick retries.
+func fastClient(t *testing.T, e *sandboxtest.Env) *cfclient.Client {
+	return e.NewClient(t, func(o *cfclient.Options) {
+		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{
+			MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
+		}, closingTransport(t))
+	})
+}
+
+// checkFits fails when the view is wider than w or taller than h.
+func checkFits(t *testing.T, lines []string, w, h int) {
+	t.Helper()
+	if len(lines) > h {
+		t.Errorf("%d lines, want ≤ %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Errorf("line %d is %d wide (> %d): %q", i, ansi.StringWidth(l), w, l)
+		}
+	}
+}
+
+// containsLine reports whether a line contains s whole (not cut).
+func containsLine(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFailedFirstLoadSaysIncompleteAndRetryKeepsTheRows(t *testing.T) {
+	e := newEnv(t, 5000)
+	h := newHarness(t, e, fastClient(t, e), "production", "")
+	// The first listing fails after two pages (2,000 scripts): every
+	// request after them gets a 500 from the sandbox.
+	// The re-list after it fails after three pages.
+	h.src.onPage = func(call, page int) {
+		if call == 0 && page == 2 || call == 1 && page == 3 {
+			e.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 1})
+		}
+	}
+	h.m.SetSize(80, 24)
+	h.settle(h.m.Init())
+	e.Sandbox.SetFaults(sandbox.Faults{})
+
+	if got := h.title(); got != "2,000 scripts (incomplete) · 2,000 shown · 0 marked" {
+		t.Errorf("title = %q, want the listing called incomplete", got)
+	}
+	lines := h.lines()
+	checkFits(t, lines, 80, 24)
+	if !strings.HasPrefix(lines[1], "✗ load failed: scripts.list production") {
+		t.Errorf("line under the title = %q, want the failure and its reason", lines[1])
+	}
+	if !containsLine(lines, "ctrl+r tries again") || !containsLine(lines, "listed before it stopped") {
+		t.Errorf("the hint is not readable at 80 columns:\n%s", strings.Join(lines, "\n"))
+	}
+	if len(h.m.shown) != 2000 {
+		t.Errorf("%d rows shown, want the 2,000 listed", len(h.m.shown))
+	}
+
+	// ctrl+r keeps the 2,000 rows on screen while the re-list runs...
+	h.exec(h.update(ui.RefreshMsg{}))
+	if len(h.m.all) != 2000 || h.m.ld == nil || !h.m.ld.swap {
+		t.Fatalf("ctrl+r: %d rows, load %+v; want the rows kept while it lists", len(h.m.all), h.m.ld)
+	}
+	if got := h.title(); !strings.HasPrefix(got, "2,000 scripts (incomplete) · 2,000 shown") || !strings.Contains(got, "refreshing…") {
+		t.Errorf("title while re-listing = %q", got)
+	}
+	if strings.Contains(h.view(), "load failed") {
+		t.Error("the old failure is still shown while the re-list runs")
+	}
+	// A re-list that fails too, but further, shows the most it listed.
+	h.settle(nil)
+	e.Sandbox.SetFaults(sandbox.Faults{})
+	if got := h.title(); got != "3,000 scripts (incomplete) · 3,000 shown · 0 marked" {
+		t.Errorf("title after a failed re-list = %q", got)
+	}
+	if !strings.HasPrefix(h.lines()[1], "✗ load failed: ") || !h.m.DataAge().IsZero() {
+		t.Errorf("after a failed re-list: line %q, data age %v", h.lines()[1], h.m.DataAge())
+	}
+	// ...and a re-list that completes replaces them.
+	h.settle(h.update(ui.RefreshMsg{}))
+	if got := h.title(); got != "5,000 scripts · 5,000 shown · 0 marked" {
+		t.Errorf("title after the re-list = %q", got)
+	}
+	if !h.m.complete || h.m.fail != nil || len(h.lines()) != 24 {
+		t.Errorf("complete %v, failure %+v, %d lines", h.m.complete, h.m.fail, len(h.lines()))
+	}
+	if calls := h.src.calls(); len(calls) != 3 {
+		t.Errorf("%d listings, want 3", len(calls))
+	}
+}
+
+func TestRefreshWhileLoadingIsCoalesced(t *testing.T) {
+	e := newEnv(t, 3000)
+	h := newHarness(t, e, e.Client, "production", "")
+	h.exec(h.m.Init())
+	for h.m.ld == nil || h.m.ld.cache {
+		msg := <-h.out
+		h.running--
+		h.dispatch(msg)
+	}
+	// A cold load runs: ctrl+r three times starts nothing and says so.
+	for range 3 {
+		cmd := h.update(ui.RefreshMsg{})
+		if cmd == nil {
+			t.Fatal("ctrl+r during a load said nothing")
+		}
+		st, ok := cmd().(ui.StatusMsg)
+		if !ok || !strings.HasPrefix(st.Text, "already loading") {
+			t.Errorf("ctrl+r during a load: %#v", st)
+		}
+	}
+	h.settle(nil)
+	if calls := h.src.calls(); len(calls) != 1 || len(h.m.all) != 3000 {
+		t.Errorf("%d listings, %d rows; want one listing of 3,000", len(calls), len(h.m.all))
+	}
+	// A refresh runs: the same.
+	first := h.update(ui.RefreshMsg{})
+	st, ok := h.update(ui.RefreshMsg{})().(ui.StatusMsg)
+	if !ok || !strings.HasPrefix(st.Text, "already refreshing") {
+		t.Errorf("ctrl+r during a refresh: %#v", st)
+	}
+	h.settle(first)
+	if calls := h.src.calls(); len(calls) != 2 || h.m.ld != nil {
+		t.Errorf("%d listings, want 2 (one per idle ctrl+r)", len(calls))
+	}
+}
+
+func TestFreshCacheOpensWithoutRefreshing(t *testing.T) {
+	e := newEnv(t, 1200)
+	open(t, e, "production", "") // lists and fills the cache
+	_, saved, err := e.Client.CachedScripts(e.Client.AccountID(), "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Reopened 10 s later: the cached rows, no listing, honest data age.
+	h := newHarness(t, e, e.Client, "production", "")
+	h.now = saved.Add(10 * time.Second)
+	h.settle(h.m.Init())
+	if got := h.title(); got != "1,200 scripts · 1,200 shown · 0 marked" {
+		t.Errorf("title = %q", got)
+	}
+	if calls := h.src.calls(); len(calls) != 0 {
+		t.Errorf("%d listings for a cache 10 s old, want none", len(calls))
+	}
+	if !h.m.DataAge().Equal(saved) {
+		t.Errorf("DataAge = %v, want the cache's %v", h.m.DataAge(), saved)
+	}
+	// ctrl+r still lists, at once.
+	h.settle(h.update(ui.RefreshMsg{}))
+	if calls := h.src.calls(); len(calls) != 1 || calls[0].prio != cfclient.Interactive {
+		t.Errorf("ctrl+r: listings %+v, want one interactive", calls)
+	}
+	if !h.m.DataAge().Equal(h.now) {
+		t.Errorf("DataAge after ctrl+r = %v, want now", h.m.DataAge())
+	}
+
+	// Reopened after the freshness window: a background refresh.
+	h2 := newHarness(t, e, e.Client, "production", "")
+	_, saved, _ = e.Client.CachedScripts(e.Client.AccountID(), "production")
+	h2.now = saved.Add(cacheFresh)
+	h2.settle(h2.m.Init())
+	if calls := h2.src.calls(); len(calls) != 1 || calls[0].prio != cfclient.Background {
+		t.Errorf("cache %v old: listings %+v, want one background refresh", cacheFresh, calls)
+	}
+	// A cache from the future (clock skew) is not trusted as fresh.
+	h3 := newHarness(t, e, e.Client, "production", "")
+	_, saved, _ = e.Client.CachedScripts(e.Client.AccountID(), "production")
+	h3.now = saved.Add(-time.Minute)
+	h3.settle(h3.m.Init())
+	if calls := h3.src.calls(); len(calls) != 1 {
+		t.Errorf("cache from the future: %d listings, want a refresh", len(calls))
+	}
+}
+
+func TestProgressSaysHowManyOfHowMany(t *testing.T) {
+	e := newEnv(t, 2500)
+	// The count command asks the sandbox.
+	msg := countScripts(t.Context(), e.Client, "k", 7, "production")()
+	if tm, ok := msg.(totalMsg); !ok || tm.total != 2500 || tm.key != "k" || tm.token != 7 {
+		t.Fatalf("countScripts = %#v, want 2,500", msg)
+	}
+	h := newHarness(t, e, e.Client, "production", "")
+	h.exec(h.m.Init())
+	for len(h.m.all) == 0 {
+		msg := <-h.out
+		h.running--
+		h.dispatch(msg)
+	}
+	if h.m.complete {
+		t.Skip("the listing completed before its first page was seen")
+	}
+	h.send(totalMsg{key: h.m.key, token: h.m.ld.token, total: 2500})
+	if got := h.title(); !strings.Contains(got, "loading… "+commas(len(h.m.all))+" of 2,500") {
+		t.Errorf("title = %q, want how many of how many", got)
+	}
+	// Narrower, the numbers stay readable: "1,000/2,500".
+	h.m.SetSize(ansi.StringWidth(h.title())-2, 24)
+	if got := h.title(); !strings.HasSuffix(got, "loading… "+commas(len(h.m.all))+"/2,500") {
+		t.Errorf("narrow title = %q", got)
+	}
+	h.m.SetSize(120, 40)
+	// Another listing's total is ignored.
+	h.send(totalMsg{key: h.m.key, token: h.m.ld.token - 1, total: 9})
+	if h.m.ld.total != 2500 {
+		t.Errorf("a stale total replaced the current one: %d", h.m.ld.total)
+	}
+	h.settle(nil)
+	// A refresh of the complete listing expects about as many.
+	cmd := h.update(ui.RefreshMsg{})
+	if got := h.title(); !strings.Contains(got, "refreshing… 0 of ~2,500") {
+		t.Errorf("title while refreshing = %q", got)
+	}
+	h.settle(cmd)
 }

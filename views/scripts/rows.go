@@ -150,10 +150,7 @@ func (m *Model) rebuildShown() {
 
 // rowsHeight is how many table rows fit.
 func (m *Model) rowsHeight() int {
-	h := m.height - 2 // title and column headings
-	if m.filterLine() {
-		h--
-	}
+	h := m.height - 2 - len(m.chrome()) // title, notices and column headings
 	return max(1, h)
 }
 

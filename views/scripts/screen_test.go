@@ -375,3 +375,90 @@ func TestHelpShowsLiveBindings(t *testing.T) {
 		t.Errorf("typing: short help %v", short)
 	}
 }
+
+func TestSortByCreatedStaysVisibleWhenNarrow(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	h.m.SetSize(80, 24)
+	h.press("C")
+	lines := h.lines()
+	if !strings.Contains(lines[1], "CREATED ▼") || strings.Contains(lines[1], "MODIFIED") {
+		t.Errorf("80 cols sorted by created: header %q, want CREATED ▼ in MODIFIED's place", lines[1])
+	}
+	first := h.m.all[h.m.shown[0]]
+	if !strings.Contains(lines[2], dateText(first.CreatedOn, false)) {
+		t.Errorf("row %q does not show its created date %s", lines[2], dateText(first.CreatedOn, false))
+	}
+	if strings.Contains(lines[1], "sorted by") {
+		t.Errorf("header %q names a sort whose column is shown", lines[1])
+	}
+	h.press("M")
+	if lines := h.lines(); !strings.Contains(lines[1], "MODIFIED ▼") || strings.Contains(lines[1], "CREATED") {
+		t.Errorf("80 cols sorted by modified: header %q", lines[1])
+	}
+	// Too narrow for any date column: the headings name the sort.
+	h.m.SetSize(40, 24)
+	if got := h.lines()[1]; !strings.Contains(got, "NAME · sorted by modified ▼") {
+		t.Errorf("40 cols: header %q", got)
+	}
+	h.press("C", "C")
+	if got := h.lines()[1]; !strings.Contains(got, "NAME · sorted by created ▲") {
+		t.Errorf("40 cols: header %q", got)
+	}
+	h.press("N")
+	if got := h.lines()[1]; strings.Contains(got, "sorted by") || !strings.Contains(got, "NAME ▲") {
+		t.Errorf("40 cols by name: header %q", got)
+	}
+	checkFits(t, h.lines(), 40, 24)
+}
+
+func TestTagsColumnShowsInformativeTagsFirst(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	var s *cfclient.Script
+	for i := range h.m.all {
+		tags := h.m.all[i].Tags
+		if slices.ContainsFunc(tags, func(t string) bool { return strings.HasPrefix(t, "customer-") }) &&
+			strings.HasPrefix(tags[0], "tier-") {
+			s = &h.m.all[i]
+			break
+		}
+	}
+	if s == nil {
+		t.Fatal("no script with a tier and a customer tag")
+	}
+	got := h.m.tagsText(s, 500)
+	parts := strings.Split(got, ",")
+	if len(parts) != len(s.Tags)-1 || slices.ContainsFunc(parts, func(t string) bool { return strings.HasPrefix(t, "tier-") }) {
+		t.Errorf("tags %v shown as %q: want every tag but the tier", s.Tags, got)
+	}
+	rank := -1
+	for _, p := range parts {
+		if r := tagRank(p); r < rank {
+			t.Errorf("%q: %s out of order (environment-, project-, customer-, others)", got, p)
+		} else {
+			rank = r
+		}
+	}
+	if !strings.HasPrefix(got, "environment-") {
+		t.Errorf("%q does not start with the environment", got)
+	}
+	// Cut at the end with …, at 80 columns too.
+	if short := h.m.tagsText(s, 20); ansi.StringWidth(short) != 20 || !strings.HasSuffix(short, "…") || !strings.HasPrefix(got, strings.TrimSuffix(short, "…")) {
+		t.Errorf("cut to 20: %q", short)
+	}
+	h.m.SetSize(80, 24)
+	for _, l := range h.lines()[2:] {
+		if strings.Contains(l, "customer-") && !strings.Contains(l, "environment-") {
+			t.Errorf("row shows a customer tag before the environment: %q", l)
+		}
+	}
+	// One cursor glyph on both screens: ▸, on the table and the facets.
+	if !strings.HasPrefix(h.lines()[2], "▸") {
+		t.Errorf("cursor row %q lacks ▸", h.lines()[2])
+	}
+	h.press("t")
+	if !strings.Contains(h.view(), "\n▸ ") {
+		t.Errorf("facets cursor lacks ▸:\n%s", h.view())
+	}
+}

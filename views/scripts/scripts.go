@@ -1,6 +1,7 @@
 // Package scripts is the scripts screen: the user scripts of one dispatch
 // namespace in a table that streams in page by page (or opens at once from
-// the on-disk listing cache and refreshes in the background), with fuzzy,
+// the on-disk listing cache and refreshes in the background when the cache
+// is older than a minute), with fuzzy,
 // inverse and tag filters, tag facets, marks, sorting and the raw listing
 // of a row. It holds 100,000 rows cheaply: rows are the listing's own
 // cfclient.Script values addressed by int32 positions, and only the visible
@@ -53,6 +54,12 @@ type (
 		done  bool
 		err   error
 	}
+	// totalMsg is how many scripts the namespace has (for the progress).
+	totalMsg struct {
+		key   string
+		token int
+		total int
+	}
 	// filterMsg is a filter result computed off the Update goroutine.
 	filterMsg struct {
 		key string
@@ -102,9 +109,9 @@ type Model struct {
 	server   cfclient.TagFilter // tag filter the listing was asked with
 	dataAt   time.Time          // when the rows were listed (cache: saved)
 
-	ld      *loadState // the listing or cache read in progress (nil when idle)
-	tokens  int
-	loadErr string // why the last listing failed ("" when it did not)
+	ld     *loadState // the listing or cache read in progress (nil when idle)
+	tokens int
+	fail   *loadFailure // why the last listing failed (nil when it did not)
 
 	sortBy   sortKey
 	sortDesc bool
@@ -155,8 +162,9 @@ func Factory(src Source) ui.Factory {
 	}
 }
 
-// Init reads the listing cache; the handler then shows it and refreshes in
-// the background, or lists from the API when nothing is cached.
+// Init reads the listing cache; the handler then shows it (and refreshes in
+// the background unless it is younger than cacheFresh), or lists from the
+// API when nothing is cached.
 func (m *Model) Init() tea.Cmd {
 	return m.open()
 }
@@ -174,6 +182,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleCache(msg)
 	case pagesMsg:
 		return m.handlePages(msg)
+	case totalMsg:
+		m.handleTotal(msg)
+		return nil
 	case filterMsg:
 		return m.handleFilter(msg)
 	case facetsMsg:

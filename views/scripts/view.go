@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -12,7 +13,7 @@ import (
 
 // Glyphs: states are never shown by colour alone.
 const (
-	glyphCursor = "›"
+	glyphCursor = "▸" // the namespaces screen's too
 	glyphMark   = "●"
 	glyphAsc    = "▲"
 	glyphDesc   = "▼"
@@ -28,9 +29,10 @@ type layout struct {
 }
 
 // layoutFor fits the columns into w cells. Wide terminals get every column
-// and times; at 80 columns created goes and dates lose the time; below ~70
-// tags go too; the name always keeps the rest.
-func layoutFor(w int) layout {
+// and times; at 80 columns created goes (it takes modified's place while
+// rows are sorted by it, so the sort glyph stays visible) and dates lose
+// the time; below ~70 tags go too; the name always keeps the rest.
+func layoutFor(w int, by sortKey) layout {
 	const tier, date, stamp = 10, 10, 16
 	var l layout
 	withTags := true
@@ -45,6 +47,9 @@ func layoutFor(w int) layout {
 	default:
 		l = layout{gap: 1}
 		withTags = false
+	}
+	if by == byCreated && l.create == 0 && l.mod > 0 {
+		l.create, l.mod = l.mod, 0
 	}
 	rest := w - prefixWidth
 	for _, c := range []int{l.tier, l.mod, l.create} {
@@ -74,9 +79,9 @@ func (m *Model) View() string {
 		m.viewRaw(&b)
 		return b.String()
 	}
-	if m.filterLine() {
+	for _, l := range m.chrome() {
 		b.WriteByte('\n')
-		b.WriteString(m.viewFilterLine())
+		b.WriteString(l)
 	}
 	b.WriteByte('\n')
 	h := m.rowsHeight()
@@ -84,7 +89,7 @@ func (m *Model) View() string {
 		m.viewFacets(&b, h)
 		return b.String()
 	}
-	lay := layoutFor(m.width)
+	lay := layoutFor(m.width, m.sortBy)
 	b.WriteString(m.viewHeader(lay))
 	if len(m.shown) == 0 {
 		b.WriteByte('\n')
@@ -107,11 +112,15 @@ func (m *Model) emptyText() string {
 		return "reading the cache…"
 	case m.ld != nil && len(m.all) == 0:
 		return "loading…"
+	case m.qErr != nil && m.typing:
+		return "invalid selector (see above): fix it, or esc to cancel"
+	case m.qErr != nil:
+		return "invalid selector (see above): / edits it, esc clears it"
 	case m.wantFilter && m.result == nil:
 		return "filtering…"
 	case len(m.all) > 0:
 		return "no script matches the filter"
-	case m.loadErr != "":
+	case m.fail != nil:
 		return "nothing loaded"
 	}
 	return "no scripts in this namespace"
@@ -125,6 +134,9 @@ func (m *Model) titleText() string {
 	if n == 1 {
 		noun = " script"
 	}
+	if m.incomplete() {
+		noun += " (incomplete)"
+	}
 	s := commas(n) + noun + " · " + commas(len(m.shown)) + " shown · " + commas(len(m.marks)) + " marked"
 	if hidden := len(m.marks) - m.markedShown; hidden > 0 {
 		if m.result != nil || m.wantFilter {
@@ -136,47 +148,159 @@ func (m *Model) titleText() string {
 	return s
 }
 
+// incomplete reports that the rows are what a listing brought before it
+// stopped (a failed load), not the whole namespace or selection. A cold
+// load in progress is not "incomplete": its title says "loading…".
+func (m *Model) incomplete() bool {
+	if m.complete || len(m.all) == 0 {
+		return false
+	}
+	return m.ld == nil || m.ld.swap
+}
+
 // viewTitle renders the counts and what the data is doing.
 func (m *Model) viewTitle() string {
 	st := &m.c.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render(m.titleText()))
+	title := m.titleText()
+	b.WriteString(st.Title.Render(title))
 	note := ""
 	if busy, count := m.loading(); busy {
 		verb := "loading… "
 		if m.ld.swap {
 			verb = "refreshing… "
 		}
-		note = verb + commas(count) + " so far"
+		note = " · " + verb + m.progress(count)
+		if ansi.StringWidth(title+note) > m.width {
+			// "2,000/20,000" keeps the numbers readable at 80 columns.
+			note = " · " + verb + m.progressShort(count)
+		}
 	} else if m.ld != nil && m.ld.cache {
-		note = "reading cache…"
+		note = " · reading cache…"
 	}
 	if note != "" {
-		b.WriteString(st.Subtle.Render(" · " + note))
-	}
-	if m.loadErr != "" {
-		b.WriteString(st.Error.Render(" · " + glyphError + " " + ui.Sanitize(m.loadErr)))
-		if len(m.all) > 0 && m.complete {
-			b.WriteString(st.Subtle.Render(" (showing the rows listed before)"))
-		}
+		b.WriteString(st.Subtle.Render(note))
 	}
 	return fitStyled(b.String(), m.width)
 }
 
-// viewFilterLine renders the input while typing, or the applied filter,
-// with a parse error inline.
+// hiddenSort names the sort when its column is not shown (narrow
+// terminals), so the order never looks shuffled: "sorted by created ▼"
+// (in the column headings, next to NAME, which then has the width).
+func (m *Model) hiddenSort() string {
+	if m.rankActive() {
+		return ""
+	}
+	l := layoutFor(m.width, m.sortBy)
+	name := ""
+	switch {
+	case m.sortBy == byModified && l.mod == 0:
+		name = "modified"
+	case m.sortBy == byCreated && l.create == 0:
+		name = "created"
+	default:
+		return ""
+	}
+	if m.sortDesc {
+		return "sorted by " + name + " " + glyphDesc
+	}
+	return "sorted by " + name + " " + glyphAsc
+}
+
+// chrome is the lines between the title and the table: why the last
+// listing failed, the filter, and why the filter text does not parse.
+// Each says its piece on its own lines, so nothing important is cut at 80
+// columns.
+func (m *Model) chrome() []string {
+	var out []string
+	out = append(out, m.failLines()...)
+	if m.filterLine() {
+		out = append(out, m.viewFilterLine())
+	}
+	if m.qErr != nil {
+		st := &m.c.Styles
+		msg := ui.Sanitize(m.qErr.Error())
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "tag selector: "), "tag selector ")
+		for _, l := range wrapLines(glyphError+" invalid selector: "+msg, m.width, 2) {
+			out = append(out, st.Error.Render(l))
+		}
+	}
+	return out
+}
+
+// failLines say why the last listing failed: the reason (up to two lines),
+// then what is shown and what to do, packed into as few lines as fit.
+func (m *Model) failLines() []string {
+	f := m.fail
+	if f == nil {
+		return nil
+	}
+	st := &m.c.Styles
+	what := "load failed"
+	if f.refresh {
+		what = "refresh failed"
+	}
+	var out []string
+	for _, l := range wrapLines(glyphError+" "+what+": "+ui.Sanitize(f.reason), m.width, 2) {
+		out = append(out, st.Error.Render(l))
+	}
+	var parts []string
+	switch n := len(m.all); {
+	case f.refresh:
+		parts = append(parts, "showing the rows listed before")
+	case n > 0 && f.total > n:
+		parts = append(parts, "showing the "+commas(n)+" of "+commas(f.total)+" listed before it stopped")
+	case n > 0:
+		parts = append(parts, "showing the "+commas(n)+" listed before it stopped")
+	}
+	parts = append(parts, "ctrl+r tries again")
+	if f.hint != "" {
+		parts = append(parts, ui.Sanitize(f.hint))
+	}
+	// Pack the parts into as few lines as fit; a part too long for a line
+	// of its own is cut.
+	const indent = "  "
+	line := ""
+	for _, p := range parts {
+		if line != "" && ansi.StringWidth(line+" · "+p) <= m.width {
+			line += " · " + p
+			continue
+		}
+		if line != "" {
+			out = append(out, st.Subtle.Render(line))
+		}
+		line = fit(indent+p, m.width)
+	}
+	return append(out, st.Subtle.Render(line))
+}
+
+// wrapLines wraps plain text to w cells in at most n lines (continuations
+// indented by two spaces); what does not fit ends the last line with "…".
+func wrapLines(s string, w, n int) []string {
+	if w < 8 || ansi.StringWidth(s) <= w {
+		return []string{fit(s, max(1, w))}
+	}
+	first := strings.Split(ansi.Wrap(s, w, ""), "\n")
+	out := []string{strings.TrimRight(first[0], " ")}
+	rest := strings.TrimLeft(strings.Join(first[1:], " "), " ")
+	for rest != "" && len(out) < n {
+		lines := strings.Split(ansi.Wrap(rest, w-2, ""), "\n")
+		if len(out) == n-1 {
+			out = append(out, fit("  "+rest, w))
+			break
+		}
+		out = append(out, "  "+strings.TrimRight(lines[0], " "))
+		rest = strings.TrimLeft(strings.Join(lines[1:], " "), " ")
+	}
+	return out
+}
+
+// viewFilterLine renders the input while typing, or the applied filter
+// (a parse error has its own line, see chrome).
 func (m *Model) viewFilterLine() string {
 	st := &m.c.Styles
-	var errText string
-	if m.qErr != nil {
-		errText = st.Error.Render(glyphError + " " + ui.Sanitize(m.qErr.Error()))
-	}
 	if m.typing {
-		line := m.input.View()
-		if errText != "" {
-			line = fitStyled(line, max(10, m.width/2)) + "  " + errText
-		}
-		return fitStyled(line, m.width)
+		return fitStyled(m.input.View(), m.width)
 	}
 	var b strings.Builder
 	if m.applied != "" {
@@ -195,9 +319,6 @@ func (m *Model) viewFilterLine() string {
 	}
 	if !m.server.IsEmpty() {
 		b.WriteString(st.Subtle.Render(" · listed by the API with tags " + ui.Sanitize(m.server.String())))
-	}
-	if errText != "" {
-		b.WriteString("  " + errText)
 	}
 	return fitStyled(b.String(), m.width)
 }
@@ -225,7 +346,11 @@ func (m *Model) viewHeader(l layout) string {
 		}
 		b.WriteString(pad(fit(text, w), w))
 	}
-	cell("NAME"+glyph(byName), l.name, true)
+	name := "NAME" + glyph(byName)
+	if s := m.hiddenSort(); s != "" {
+		name += " · " + s // the sort's column does not fit
+	}
+	cell(name, l.name, true)
 	cell("TIER", l.tier, false)
 	cell("TAGS", l.tags, false)
 	cell("MODIFIED"+glyph(byModified), l.mod, false)
@@ -268,7 +393,7 @@ func (m *Model) rowStyles() rowStyles {
 	if res := m.result; res != nil && res.q.Kind == match.Fuzzy && res.epoch == m.epoch {
 		rs.highlight, rs.hlMatches, rs.hlMember = true, res.matches, res.member
 	}
-	rs.gap = strings.Repeat(" ", layoutFor(m.width).gap)
+	rs.gap = strings.Repeat(" ", layoutFor(m.width, m.sortBy).gap)
 	return rs
 }
 
@@ -400,24 +525,43 @@ func (m *Model) tierText(s *cfclient.Script) string {
 	return ui.Sanitize(tier)
 }
 
-// tagsText is the tags column: the tags but the tier tag, comma-joined and
-// cut to w cells.
+// tagsText is the tags column: the tags but the tier tag (it has its own
+// column), the informative ones first (environment-, project-, customer-,
+// then the rest, each group in listing order), comma-joined and cut at the
+// end with "…" to w cells.
 func (m *Model) tagsText(s *cfclient.Script, w int) string {
-	var b strings.Builder
+	var buf [16]string
+	tags := buf[:0]
 	for i := range s.Tags {
 		if tier, _ := m.src.TierOf(s.Tags[i : i+1]); tier != "" {
 			continue
 		}
+		tags = append(tags, s.Tags[i])
+	}
+	if len(tags) == 0 {
+		return "-"
+	}
+	slices.SortStableFunc(tags, func(a, b string) int { return tagRank(a) - tagRank(b) })
+	var b strings.Builder
+	for _, t := range tags {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(ui.Sanitize(s.Tags[i]))
+		b.WriteString(ui.Sanitize(t))
 		if b.Len() > 4*w {
 			break // enough to fill the column
 		}
 	}
-	if b.Len() == 0 {
-		return "-"
-	}
 	return fit(b.String(), w)
+}
+
+// tagRank orders tags in the compact column: the ones that tell scripts
+// apart at a glance first.
+func tagRank(tag string) int {
+	for i, p := range []string{"environment-", "project-", "customer-"} {
+		if strings.HasPrefix(tag, p) {
+			return i
+		}
+	}
+	return 3
 }
