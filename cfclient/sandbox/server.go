@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -127,6 +128,10 @@ type Server struct {
 	ln      net.Listener
 	httpSrv *http.Server
 	persist *persister
+	// active counts requests being served, so Close need not wait on
+	// connections that never sent one (http.Server.Shutdown gives those
+	// 5 s before it treats them as idle).
+	active atomic.Int64
 }
 
 // New builds a sandbox: it loads the state file when there is one, or seeds
@@ -212,7 +217,22 @@ func (s *Server) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateActive:
+				s.active.Add(1)
+			case http.StateIdle, http.StateHijacked:
+				s.active.Add(-1)
+			case http.StateClosed:
+				// A connection closed while active (client gone) was
+				// counted; one closed from idle or new was not. The handler
+				// finishing moves it to idle first, so nothing to undo.
+			}
+		},
+	}
 	s.mu.Lock()
 	s.ln, s.httpSrv = ln, srv
 	s.mu.Unlock()
@@ -242,10 +262,29 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	var errs []error
 	if srv != nil {
+		// Let requests in flight finish (up to 5 s); with none in flight
+		// there is nothing graceful to wait for.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+		done := make(chan error, 1)
+		go func() { done <- srv.Shutdown(ctx) }()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					errs = append(errs, err)
+				}
+				break wait
+			case <-tick.C:
+				if s.active.Load() <= 0 {
+					srv.Close() // only never-used connections are left
+					<-done
+					break wait
+				}
+			}
 		}
 	}
 	if err := s.closeState(); err != nil {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -357,5 +358,30 @@ func TestCloseTwice(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// A connection that never sent a request must not hold Close up for the
+// 5 s http.Server.Shutdown gives new connections.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	s, err := New(Options{Seed: 1, Scripts: 5, RateLimit: RateLimit{Off: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(20 * time.Millisecond) // let the server accept it
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v with only an unused connection open", d)
 	}
 }
