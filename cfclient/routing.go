@@ -139,44 +139,10 @@ func (c *Client) RoutingNamespace(ctx context.Context) (string, error) {
 
 // ReadRouting reads the whole routing table: every key of the routing
 // namespace (but the tier table and last-use keys) and their values, 100 per
-// bulk read.
+// bulk read. It costs one request per 1,000 keys plus one per 100 routes;
+// see RoutingCache for reading it once per process (and from disk).
 func (c *Client) ReadRouting(ctx context.Context) (*RoutingTable, error) {
-	const op = "routing.read"
-	id, err := c.RoutingNamespace(ctx)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := c.ListKVKeys(ctx, id, "")
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if c.isRouteKey(k.Name) {
-			names = append(names, k.Name)
-		}
-	}
-	t := &RoutingTable{NamespaceID: id, ByScript: map[string][]Route{}}
-	for start := 0; start < len(names); start += kvBulkGetMax {
-		batch := names[start:min(start+kvBulkGetMax, len(names))]
-		vals, err := c.bulkGetText(ctx, id, batch)
-		if err != nil {
-			return nil, c.fail(op, id, false, err)
-		}
-		for _, k := range batch {
-			v, ok := vals[k]
-			if !ok || v == nil {
-				continue // deleted since the listing
-			}
-			r := c.ParseRoute(k, *v)
-			t.Routes = append(t.Routes, r)
-			if r.Target != "" {
-				t.ByScript[r.Target] = append(t.ByScript[r.Target], r)
-			}
-		}
-	}
-	sort.Slice(t.Routes, func(i, j int) bool { return t.Routes[i].KVKey < t.Routes[j].KVKey })
-	return t, nil
+	return c.ReadRoutingProgress(ctx, nil)
 }
 
 // routeKVKey is the KV key of a route.

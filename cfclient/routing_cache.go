@@ -2,6 +2,8 @@ package cfclient
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -10,15 +12,30 @@ import (
 // RoutingCache holds the routing table and the tier table for the whole
 // process, so that script screens never read them one script at a time.
 //
-// Why: ReadRouting costs one list request per 1,000 keys plus one bulk read
-// per 100 keys — about 1,800 requests for a 100,000-script platform, more
-// than the whole 5-minute API budget. The table is therefore read once, in
-// the background, and every script screen answers from its reverse index.
+// Why: reverse lookup (script → the routes naming it) needs the whole
+// table, and ReadRouting costs one list request per 1,000 keys plus one
+// bulk read per 100 routes: about 1,500 requests for a 100,000-script
+// platform, more than a whole 5-minute API budget. So:
+//
+//   - Ask first. A first read starts by itself only when its cost is at
+//     most RoutingCacheOptions.AutoReadMax requests (default 100, about 10%
+//     of the usable budget). The cost is learnt by listing keys (1 request
+//     per 1,000) only while the cost known so far stays within that bound;
+//     past it the listing stops, the loads answer an error matching
+//     ErrRoutingNotRead that carries a RoutingEstimate, and nothing more is
+//     spent until Read is called (the operator's R). Read continues the
+//     stopped listing instead of starting over.
+//   - Progress. Progress is a cheap snapshot (phase, keys listed, values
+//     read, when it started) for screens to poll while a read runs.
+//   - Reuse. A complete table is saved under the client's CacheDir (per
+//     account; see routing_disk.go) and read back by the first load of a
+//     later run, which then answers at once with the table's age. A cached
+//     table is never re-read by itself: only Read (R) or Invalidate does.
 //
 // Loads are single-flight: concurrent callers share one load. A successful
-// load is kept until Invalidate; a failed one is not kept, so the next call
-// tries again. Loads run with Background priority, so the operator's own
-// requests go first.
+// load is kept until Invalidate (or replaced by a Read); a failed one is not
+// kept, so the next call tries again. Loads run with Background priority,
+// so the operator's own requests go first.
 //
 // Cancellation: a caller whose context ends stops waiting and gets the
 // context's error, but the shared load carries on (it runs on the cache's
@@ -28,29 +45,174 @@ import (
 // called.
 type RoutingCache struct {
 	c      *Client
+	opts   RoutingCacheOptions
 	ctx    context.Context // parent of every load; Close cancels it
 	cancel context.CancelFunc
 
-	routing cachedLoad[*RoutingTable]
-	tiers   cachedLoad[[]Tier]
+	mu       sync.Mutex
+	table    *RoutingTable // nil until loaded
+	tableAt  time.Time
+	keys     int  // keys listed for table (0 when unknown)
+	fromDisk bool // table came from the disk cache
+	diskDone bool // the disk cache was tried (or Invalidate ruled it out)
+	// pending is set while the table is too costly to read without
+	// asking: the estimate, and the keys listed so far (Read continues).
+	pending *RoutingEstimate
+	probe   *routingListing
+	flight  *routingFlight
+	lastErr error
+
+	tiers cachedLoad[[]Tier]
 }
 
-// NewRoutingCache returns an empty cache over c. Nothing is read until the
-// first RoutesTo or Tiers.
+// RoutingCacheOptions configure a RoutingCache.
+type RoutingCacheOptions struct {
+	// AutoReadMax is the most requests (list + bulk) a first read of the
+	// routing table may cost to start without an explicit Read. 0 means
+	// DefaultRoutingAutoReadMax; a negative value means never.
+	AutoReadMax int
+}
+
+// DefaultRoutingAutoReadMax is about 10% of the usable default budget
+// (1,080 requests per 5 minutes): a table of up to ~9,000 routes.
+const DefaultRoutingAutoReadMax = 100
+
+// ErrRoutingNotRead matches the error of a load that did not read the
+// routing table because it costs more than AutoReadMax: call Read.
+var ErrRoutingNotRead = errors.New("routing table not read: too costly to read without asking")
+
+// RoutingEstimate is what reading the whole routing table will cost.
+type RoutingEstimate struct {
+	// Exact is true when every key was listed: Keys, Routes and Requests
+	// are then exact (give or take changes since).
+	Exact bool
+	// Keys is the number of keys: exact, or the number listed so far (the
+	// table has more).
+	Keys int
+	// Routes is the number of route values to read: exact, or estimated
+	// as the larger of the routes listed so far and Scripts.
+	Routes int
+	// Scripts is the number of scripts on the platform (all dispatch
+	// namespaces; one request), used when the listing stopped early: a
+	// platform's tenants have about a route each. 0 when not used.
+	Scripts int
+	// Requests is the whole read's cost (list + bulk): exact, or a rough
+	// estimate (the listing may be longer: last-use keys are listed too).
+	Requests int
+	// Spent is the requests already made listing keys (Read reuses them).
+	Spent int
+	// Budget is how much background budget Requests is: Requests /
+	// BackgroundLimit × Window of the client's throttle.
+	Budget time.Duration
+}
+
+// RoutingCostError is the error of a load that stopped before reading an
+// expensive table; errors.Is(err, ErrRoutingNotRead) holds.
+type RoutingCostError struct{ Estimate RoutingEstimate }
+
+func (e *RoutingCostError) Error() string {
+	about := ""
+	if !e.Estimate.Exact {
+		about = "about "
+	}
+	return fmt.Sprintf("the routing table was not read: it costs %s%d API requests; read it explicitly",
+		about, e.Estimate.Requests)
+}
+
+// Is makes errors.Is(err, ErrRoutingNotRead) hold.
+func (e *RoutingCostError) Is(target error) bool { return target == ErrRoutingNotRead }
+
+// RoutingPhase is what a RoutingCache is doing with the routing table.
+type RoutingPhase int
+
+const (
+	// RoutingIdle: nothing read or being read.
+	RoutingIdle RoutingPhase = iota
+	// RoutingSizing: listing the first keys to learn the table's cost.
+	RoutingSizing
+	// RoutingListing: listing every key (a read the operator asked for).
+	RoutingListing
+	// RoutingReading: reading the route values.
+	RoutingReading
+	// RoutingNeedsRead: too costly to read without asking; see Estimate.
+	RoutingNeedsRead
+	// RoutingReady: a table is in memory (and no read is running).
+	RoutingReady
+	// RoutingFailed: the last load failed (the next call retries).
+	RoutingFailed
+)
+
+// RoutingProgress is a snapshot of the routing table's state.
+type RoutingProgress struct {
+	Phase RoutingPhase
+	// The running read (Sizing, Listing, Reading): keys listed so far,
+	// whether the listing is done, route values to read, values read, and
+	// when it started.
+	Listed    int
+	ListDone  bool
+	Routes    int
+	Read      int
+	StartedAt time.Time
+	// Explicit is true for a read started by Read.
+	Explicit bool
+	// Estimate is set in RoutingNeedsRead.
+	Estimate *RoutingEstimate
+	// Have is true when a table is in memory (also while a Read replaces
+	// it); ReadAt is when it was read, FromDisk whether it came from the
+	// disk cache, Keys how many keys were listed for it (0 if unknown).
+	Have     bool
+	ReadAt   time.Time
+	FromDisk bool
+	Keys     int
+	// Err is the last load's failure (RoutingFailed).
+	Err error
+}
+
+// routingFlight is one load of the routing table. done is closed when it
+// ends; the other fields are guarded by the cache's mutex.
+type routingFlight struct {
+	explicit   bool
+	done       chan struct{}
+	cancel     context.CancelFunc
+	superseded bool
+	// result
+	table *RoutingTable
+	at    time.Time
+	fresh bool // the table was read from the API by this flight
+	err   error
+	// progress
+	phase    RoutingPhase
+	started  time.Time
+	listed   int
+	listDone bool
+	routes   int
+	read     int
+}
+
+// NewRoutingCache returns an empty cache over c with default options.
+// Nothing is read until the first RoutesTo, Table, Tiers or Read.
 func NewRoutingCache(c *Client) *RoutingCache {
+	return NewRoutingCacheWithOptions(c, RoutingCacheOptions{})
+}
+
+// NewRoutingCacheWithOptions returns an empty cache over c.
+func NewRoutingCacheWithOptions(c *Client, opts RoutingCacheOptions) *RoutingCache {
+	if opts.AutoReadMax == 0 {
+		opts.AutoReadMax = DefaultRoutingAutoReadMax
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &RoutingCache{c: c, ctx: ctx, cancel: cancel}
+	return &RoutingCache{c: c, opts: opts, ctx: ctx, cancel: cancel}
 }
 
 // RoutesTo returns the routes whose value names script, and when the routing
 // table they come from was read. The first call (and the first after
-// Invalidate or a failed load) reads the whole table; the others share that
-// read or answer from memory. When ctx ends first, RoutesTo returns ctx's
-// error while the load goes on for the other callers.
+// Invalidate or a failed load) loads the table: from the disk cache, or
+// from the API when that costs at most AutoReadMax requests; otherwise it
+// returns a *RoutingCostError (ErrRoutingNotRead) until Read is called.
+// Other calls share that load or answer from memory. When ctx ends first,
+// RoutesTo returns ctx's error while the load goes on for other callers.
 func (rc *RoutingCache) RoutesTo(ctx context.Context, script string) ([]Route, time.Time, error) {
-	t, at, err := rc.routing.get(ctx, rc.ctx, rc.now, func(ctx context.Context) (*RoutingTable, error) {
-		return rc.c.ReadRouting(WithPriority(ctx, Background))
-	})
+	t, at, err := rc.load(ctx, false)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -62,9 +224,214 @@ func (rc *RoutingCache) RoutesTo(ctx context.Context, script string) ([]Route, t
 // does) and when it was read. The table is shared: callers must not
 // modify it.
 func (rc *RoutingCache) Table(ctx context.Context) (*RoutingTable, time.Time, error) {
-	return rc.routing.get(ctx, rc.ctx, rc.now, func(ctx context.Context) (*RoutingTable, error) {
-		return rc.c.ReadRouting(WithPriority(ctx, Background))
-	})
+	return rc.load(ctx, false)
+}
+
+// Read reads the whole routing table from the API whatever it costs (the
+// operator asked: R), continuing a listing stopped for its cost, and
+// replaces the cached table (in memory and on disk) when it succeeds. The
+// old table, if any, keeps answering RoutesTo meanwhile. A read already
+// running is joined, not repeated.
+func (rc *RoutingCache) Read(ctx context.Context) error {
+	_, _, err := rc.load(ctx, true)
+	return err
+}
+
+// Progress is a snapshot of the routing table's state, cheap enough to
+// poll every few hundred milliseconds.
+func (rc *RoutingCache) Progress() RoutingProgress {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	p := RoutingProgress{Have: rc.table != nil, ReadAt: rc.tableAt, FromDisk: rc.fromDisk, Keys: rc.keys}
+	switch f := rc.flight; {
+	case f != nil:
+		p.Phase, p.Listed, p.ListDone, p.Routes, p.Read = f.phase, f.listed, f.listDone, f.routes, f.read
+		p.StartedAt, p.Explicit = f.started, f.explicit
+		if p.Phase == RoutingIdle {
+			p.Phase = RoutingSizing // trying the disk cache
+		}
+	case rc.table != nil:
+		p.Phase = RoutingReady
+	case rc.pending != nil:
+		e := *rc.pending
+		p.Phase, p.Estimate = RoutingNeedsRead, &e
+	case rc.lastErr != nil:
+		p.Phase, p.Err = RoutingFailed, rc.lastErr
+	}
+	return p
+}
+
+// load returns the table, joining or starting a load when needed.
+// explicit loads read from the API whatever the cost.
+func (rc *RoutingCache) load(ctx context.Context, explicit bool) (*RoutingTable, time.Time, error) {
+	for {
+		rc.mu.Lock()
+		if !explicit && rc.table != nil {
+			t, at := rc.table, rc.tableAt
+			rc.mu.Unlock()
+			return t, at, nil
+		}
+		if !explicit && rc.pending != nil && rc.flight == nil {
+			e := *rc.pending
+			rc.mu.Unlock()
+			return nil, time.Time{}, &RoutingCostError{Estimate: e}
+		}
+		f := rc.flight
+		if f == nil {
+			f = rc.start(explicit)
+		}
+		rc.mu.Unlock()
+
+		select {
+		case <-f.done:
+		default:
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, time.Time{}, ctx.Err()
+			}
+		}
+		// The result fields were written under the mutex before done was
+		// closed, so reading them here is ordered after those writes.
+		if f.superseded {
+			if err := ctx.Err(); err != nil {
+				return nil, time.Time{}, err
+			}
+			continue // Invalidate cancelled this load: wait for the new one
+		}
+		if explicit && !f.fresh && (f.err == nil || errors.Is(f.err, ErrRoutingNotRead)) {
+			continue // joined a load that did not read the API: read now
+		}
+		if f.err != nil {
+			return nil, time.Time{}, f.err
+		}
+		return f.table, f.at, nil
+	}
+}
+
+// start starts a load (rc.mu held).
+func (rc *RoutingCache) start(explicit bool) *routingFlight {
+	ctx, cancel := context.WithCancel(rc.ctx)
+	f := &routingFlight{explicit: explicit, done: make(chan struct{}), cancel: cancel, started: rc.now()}
+	tryDisk := !explicit && !rc.diskDone
+	rc.diskDone = true
+	var probe *routingListing
+	if rc.probe != nil {
+		probe = rc.probe.clone()
+	}
+	rc.flight = f
+	go func() {
+		defer cancel()
+		out := rc.run(WithPriority(ctx, Background), f, tryDisk, probe)
+		rc.finish(f, out)
+	}()
+	return f
+}
+
+// flightResult is what a load ends with.
+type flightResult struct {
+	table    *RoutingTable
+	at       time.Time
+	keys     int
+	fromDisk bool
+	err      error
+	pending  *RoutingEstimate
+	probe    *routingListing
+}
+
+// run is one load: the disk cache, then the listing (stopped early when
+// the read is not explicit and costs too much), then the values.
+func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool, probe *routingListing) flightResult {
+	if err := ctx.Err(); err != nil {
+		return flightResult{err: err}
+	}
+	c := rc.c
+	if tryDisk {
+		if t, keys, at, err := c.loadRoutingTable(); err == nil {
+			return flightResult{table: t, at: at, keys: keys, fromDisk: true}
+		}
+	}
+	id, err := c.RoutingNamespace(ctx)
+	if err != nil {
+		return flightResult{err: err}
+	}
+	l := probe
+	if l == nil || l.id != id {
+		l = &routingListing{id: id}
+	}
+	listPhase := RoutingSizing
+	if f.explicit {
+		listPhase = RoutingListing
+	}
+	report := func(phase RoutingPhase, read int) {
+		rc.mu.Lock()
+		f.phase, f.listed, f.listDone, f.routes, f.read = phase, l.keys, l.done, len(l.names), read
+		rc.mu.Unlock()
+	}
+	report(listPhase, 0)
+	limit := rc.opts.AutoReadMax
+	for !l.done && (f.explicit || l.lowerBound() <= limit) {
+		if err := c.listRoutingPage(ctx, l); err != nil {
+			return flightResult{err: err}
+		}
+		report(listPhase, 0)
+	}
+	if !f.explicit && (!l.done || routingCost(l.keys, len(l.names)) > limit) {
+		e := rc.estimate(ctx, l)
+		return flightResult{err: &RoutingCostError{Estimate: e}, pending: &e, probe: l}
+	}
+	report(RoutingReading, 0)
+	t, err := c.readRoutingValues(ctx, l, func(read int) { report(RoutingReading, read) })
+	if err != nil {
+		return flightResult{err: err}
+	}
+	at := rc.now()
+	// A failed save only costs the next run a read; the table is good.
+	_ = c.saveRoutingTable(t, l.keys, at)
+	return flightResult{table: t, at: at, keys: l.keys}
+}
+
+// estimate is what reading the table costs, from a listing stopped early
+// (or complete but too costly). An incomplete listing is extrapolated from
+// the platform's script count (one request): about a route per tenant.
+func (rc *RoutingCache) estimate(ctx context.Context, l *routingListing) RoutingEstimate {
+	e := RoutingEstimate{Exact: l.done, Keys: l.keys, Routes: len(l.names), Spent: l.pages}
+	if l.done {
+		e.Requests = routingCost(l.keys, len(l.names))
+	} else {
+		if nss, err := rc.c.ListNamespaces(ctx); err == nil {
+			for _, n := range nss {
+				e.Scripts += n.ScriptCount
+			}
+		}
+		e.Routes = max(e.Routes, e.Scripts)
+		e.Requests = max(l.lowerBound(), routingCost(max(l.keys+1, e.Routes), e.Routes))
+	}
+	st := rc.c.Stats()
+	if st.BackgroundLimit > 0 && st.Window > 0 {
+		e.Budget = time.Duration(float64(e.Requests) / float64(st.BackgroundLimit) * float64(st.Window))
+	}
+	return e
+}
+
+// finish records a load's result and wakes its waiters.
+func (rc *RoutingCache) finish(f *routingFlight, out flightResult) {
+	rc.mu.Lock()
+	f.table, f.at, f.err, f.fresh = out.table, out.at, out.err, out.table != nil && !out.fromDisk
+	if rc.flight == f { // not superseded by Invalidate
+		rc.flight = nil
+		switch {
+		case out.table != nil:
+			rc.table, rc.tableAt, rc.keys, rc.fromDisk = out.table, out.at, out.keys, out.fromDisk
+			rc.pending, rc.probe, rc.lastErr = nil, nil, nil
+		case out.pending != nil:
+			rc.pending, rc.probe, rc.lastErr = out.pending, out.probe, nil
+		default:
+			rc.lastErr = out.err
+		}
+	}
+	rc.mu.Unlock()
+	close(f.done)
 }
 
 // Tiers returns the tier table, read once (one request once the routing
@@ -79,11 +446,27 @@ func (rc *RoutingCache) Tiers(ctx context.Context) ([]Tier, error) {
 	return slices.Clone(ts), nil
 }
 
-// Invalidate forgets both tables (ctrl+r on a script screen). A load in
-// progress is cancelled; the callers waiting on it are moved to a new load
-// rather than failed.
+// Invalidate forgets both tables, the disk copy of the routing table
+// included (it is not read again by this cache): the next load reads from
+// the API, subject to AutoReadMax. A load in progress is cancelled; the
+// callers waiting on it are moved to a new load rather than failed.
 func (rc *RoutingCache) Invalidate() {
-	rc.routing.invalidate()
+	rc.mu.Lock()
+	rc.table, rc.tableAt, rc.keys, rc.fromDisk = nil, time.Time{}, 0, false
+	rc.pending, rc.probe, rc.lastErr = nil, nil, nil
+	rc.diskDone = true
+	if f := rc.flight; f != nil {
+		rc.flight = nil
+		f.superseded = true
+		f.cancel()
+	}
+	rc.mu.Unlock()
+	rc.tiers.invalidate()
+}
+
+// InvalidateTiers forgets the tier table only (ctrl+r on a script screen:
+// one request to read again, unlike the routing table).
+func (rc *RoutingCache) InvalidateTiers() {
 	rc.tiers.invalidate()
 }
 

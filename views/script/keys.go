@@ -13,6 +13,8 @@ type KeyMap struct {
 	Raw      key.Binding // y: the script as JSON (details + settings)
 	CloseRaw key.Binding // esc while the JSON is shown: back to the details
 	Copy     key.Binding // c: copy the script name
+
+	ReadRoutes key.Binding // R: read (or re-read) the routing table
 }
 
 // DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
@@ -29,6 +31,8 @@ func DefaultKeyMap() KeyMap {
 		Raw:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "json")),
 		CloseRaw: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close json")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy name")),
+
+		ReadRoutes: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "read routing table")),
 	}
 }
 
@@ -38,7 +42,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.raw {
 		return []key.Binding{k.Down, k.Up, k.Raw, k.CloseRaw, k.Copy}
 	}
-	return []key.Binding{k.Down, k.Up, k.Raw, k.Copy}
+	return []key.Binding{k.Down, k.Up, k.Raw, k.Copy, k.ReadRoutes}
 }
 
 // FullHelp returns the bindings, grouped, for the ? overlay.
@@ -46,7 +50,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown},
-		{k.Raw, k.CloseRaw, k.Copy},
+		{k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes},
 	}
 }
 

@@ -178,19 +178,35 @@ func (m *Model) routesTitle() string {
 	t := m.countTitle("ROUTES", len(m.routes.val), m.routes.have)
 	if m.routes.have && !m.routesAt.IsZero() {
 		t += " · routing table read " + ago(m.c.Now().Sub(m.routesAt))
+		if !m.reading {
+			t += " · R re-reads"
+		}
 	}
 	return t
 }
 
 // routeLines lists the routes that send traffic to the script, and warns
-// when none does.
+// when none does; or says what reading the routing table costs (and asks
+// for R), or how far its read has got.
 func (m *Model) routeLines() []string {
 	st := &m.c.Styles
 	r := &m.routes
-	if !r.have {
-		return m.state(r.loading, r.err, "loading routing table… (read once for all scripts, in the background)")
+	var out []string
+	if line := m.routingProgressLine(); line != "" && (m.reading || r.loading) {
+		out = append(out, m.wrap(st.Subtle, line)...)
 	}
-	out := m.state(false, r.err, "")
+	if !r.have {
+		switch {
+		case r.err != nil:
+			return append(out, m.state(false, r.err, "")...)
+		case m.routeCost != nil && !m.reading:
+			return append(out, m.wrap(st.Warning, costText(*m.routeCost))...)
+		case len(out) > 0:
+			return out
+		}
+		return m.state(r.loading, nil, "loading routing table… (read once for all scripts, in the background)")
+	}
+	out = append(out, m.state(false, r.err, "")...)
 	if len(r.val) == 0 {
 		return append(out, st.Warning.Render(m.fit("WARNING no route points to this script: the dispatcher sends it no traffic")))
 	}
@@ -202,6 +218,70 @@ func (m *Model) routeLines() []string {
 		out = append(out, m.fit(line))
 	}
 	return out
+}
+
+// routingProgressLine says how far a running read of the routing table
+// has got, from the last polled snapshot ("" when none runs).
+func (m *Model) routingProgressLine() string {
+	p := m.progress
+	const tail = " · background, waits for API budget"
+	since := ""
+	if !p.StartedAt.IsZero() {
+		since = " · started " + ago(m.c.Now().Sub(p.StartedAt))
+	}
+	switch p.Phase {
+	case cfclient.RoutingSizing:
+		if p.Listed == 0 {
+			return ""
+		}
+		return "sizing the routing table · " + count(p.Listed) + " keys listed" + tail
+	case cfclient.RoutingListing:
+		return "reading routing table · listing keys · " + count(p.Listed) + " so far" + since + tail
+	case cfclient.RoutingReading:
+		return "reading routing table · " + count(p.Read) + " of " + count(p.Routes) + " routes (" +
+			count(p.Listed) + " keys)" + since + tail
+	}
+	return ""
+}
+
+// costText asks before an expensive read of the routing table.
+func costText(e cfclient.RoutingEstimate) string {
+	var b strings.Builder
+	if e.Exact {
+		fmt.Fprintf(&b, "the routing table has %s keys (%s routes): reading it costs %s API requests",
+			count(e.Keys), count(e.Routes), count(e.Requests))
+	} else {
+		fmt.Fprintf(&b, "the routing table has more than %s keys", count(e.Keys))
+		if e.Scripts > 0 {
+			fmt.Fprintf(&b, " and the platform runs %s scripts", count(e.Scripts))
+		}
+		fmt.Fprintf(&b, ": reading it costs ~%s API requests or more", count(e.Requests))
+	}
+	if e.Budget > 0 {
+		fmt.Fprintf(&b, " (~%s of background budget)", budgetText(e.Budget))
+	}
+	b.WriteString(". press R to read it (once, shared by every script screen)")
+	return b.String()
+}
+
+// budgetText renders a budget duration: "40s", "7 min".
+func budgetText(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))) + "s"
+	}
+	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+}
+
+// count renders n with thousands separators: 221,204.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // tailConsumers lists the Workers receiving the script's logs.

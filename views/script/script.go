@@ -6,13 +6,20 @@
 // Details, settings and secrets are loaded in parallel as interactive
 // requests; the routing table and the tier table come from the process-wide
 // routing cache (loaded once, in the background), so a large platform's
-// routing table is never read per script. Every section shows its own
+// routing table is never read per script. A table too costly to read
+// without asking (cfclient.RoutingCacheOptions.AutoReadMax) shows its cost
+// and is read only on R; while it is read the section shows the progress
+// (polled every half second); a table cached on disk by an earlier run
+// shows at once with its age. ctrl+r never re-reads the routing table: R
+// does. Every section shows its own
 // loading and error state: a section that fails (a 403 on secrets, say)
 // does not hide the others.
 package script
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -33,9 +40,16 @@ type Source interface {
 // Routing is the shared routing and tier cache; *cfclient.RoutingCache
 // satisfies it.
 type Routing interface {
+	// RoutesTo answers from the cached table, or loads it when that is
+	// cheap; a costly table is a *cfclient.RoutingCostError until Read.
 	RoutesTo(ctx context.Context, script string) ([]cfclient.Route, time.Time, error)
+	// Read reads (or re-reads) the whole table whatever it costs: R.
+	Read(ctx context.Context) error
+	// Progress is a cheap snapshot, polled while a read runs.
+	Progress() cfclient.RoutingProgress
 	Tiers(ctx context.Context) ([]cfclient.Tier, error)
-	Invalidate()
+	// InvalidateTiers forgets the tier table (ctrl+r).
+	InvalidateTiers()
 }
 
 var (
@@ -64,7 +78,26 @@ type (
 		at     time.Time
 		err    error
 	}
+	// readMsg ends an explicit read of the routing table (R): the routes
+	// from the new table, or the read's failure. It is tagged with the
+	// screen's id rather than a load token: ctrl+r does not supersede it.
+	readMsg struct {
+		screen uint64
+		routes []cfclient.Route
+		at     time.Time
+		err    error
+	}
+	// progressMsg is the tick that polls the routing cache's progress; it
+	// is re-armed while the routes are loading or being read.
+	progressMsg struct{ screen uint64 }
 )
+
+// screenIDs numbers screens, so that ticks and reads of a closed screen
+// never reach another one showing the same script.
+var screenIDs atomic.Uint64
+
+// progressEvery is how often the routing progress is polled.
+const progressEvery = 500 * time.Millisecond
 
 // section is the state of one independently loaded part of the screen.
 type section[T any] struct {
@@ -106,6 +139,15 @@ type Model struct {
 	loadCancel context.CancelFunc
 	token      int
 
+	id        uint64        // this screen, for readMsg and progressMsg
+	tickEvery time.Duration // progressEvery; tests shorten it
+	ticking   bool          // a progressMsg is on its way
+	reading   bool          // an R read of the routing table runs
+	// routeCost is set while the routing table is too costly to read
+	// without asking (the section asks for R).
+	routeCost *cfclient.RoutingEstimate
+	progress  cfclient.RoutingProgress // the last polled snapshot
+
 	details  section[cfclient.ScriptDetails]
 	settings section[cfclient.ScriptSettings]
 	secrets  section[[]cfclient.Secret]
@@ -137,6 +179,9 @@ func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
 		height:  c.Height,
 		ctx:     ctx,
 		cancel:  cancel,
+
+		id:        screenIDs.Add(1),
+		tickEvery: progressEvery,
 	}
 	m.markLoading()
 	m.syncKeys()
@@ -197,14 +242,27 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 	case routesMsg:
 		if m.mine(msg.key, msg.token) {
-			m.routes.set(msg.routes, msg.err)
-			if msg.err == nil {
-				m.routesAt = msg.at
+			m.setRoutes(msg.routes, msg.at, msg.err)
+		}
+	case readMsg:
+		if msg.screen == m.id {
+			m.reading = false
+			m.setRoutes(msg.routes, msg.at, msg.err)
+			m.progress = m.routing.Progress()
+			if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
+				return ui.ShowError(msg.err, "press R to try again")
 			}
 		}
+	case progressMsg:
+		if msg.screen == m.id {
+			m.ticking = false
+			m.progress = m.routing.Progress()
+			return m.tick()
+		}
 	case ui.RefreshMsg:
-		// ctrl+r means fresh data everywhere, the shared routing table too.
-		m.routing.Invalidate()
+		// ctrl+r refreshes the script and the tier table; the routing table
+		// is only re-read on R (reading it may cost thousands of requests).
+		m.routing.InvalidateTiers()
 		return m.load()
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -231,6 +289,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, keys.Copy):
 		return ui.CopyCmd(m.name)
+	case key.Matches(k, keys.ReadRoutes):
+		return m.readRoutes()
 	}
 	off := &m.offset
 	if m.raw {
@@ -308,7 +368,57 @@ func (m *Model) load() tea.Cmd {
 			routes, at, err := routing.RoutesTo(ctx, name)
 			return routesMsg{key: key, token: token, routes: routes, at: at, err: err}
 		},
+		m.tick(),
 	)
+}
+
+// setRoutes takes the routes section's answer; a table too costly to read
+// without asking is not an error but a question (routeCost).
+func (m *Model) setRoutes(routes []cfclient.Route, at time.Time, err error) {
+	var cost *cfclient.RoutingCostError
+	if errors.As(err, &cost) {
+		e := cost.Estimate
+		m.routeCost = &e
+		m.routes.loading = false
+		return
+	}
+	m.routes.set(routes, err)
+	if err == nil {
+		m.routeCost = nil
+		m.routesAt = at
+	}
+}
+
+// readRoutes starts an explicit read of the routing table (R), unless one
+// started here is running. The read is shared by every screen and goes on
+// when this one closes.
+func (m *Model) readRoutes() tea.Cmd {
+	if m.reading {
+		return nil
+	}
+	m.reading = true
+	m.routes.err = nil
+	m.progress = m.routing.Progress()
+	routing, ctx, id, name := m.routing, m.ctx, m.id, m.name
+	read := func() tea.Msg {
+		if err := routing.Read(ctx); err != nil {
+			return readMsg{screen: id, err: err}
+		}
+		routes, at, err := routing.RoutesTo(ctx, name)
+		return readMsg{screen: id, routes: routes, at: at, err: err}
+	}
+	return tea.Batch(read, m.tick())
+}
+
+// tick arms the progress poll while the routes are loading or being read
+// (at most one tick is on its way).
+func (m *Model) tick() tea.Cmd {
+	if m.ticking || !(m.routes.loading || m.reading) {
+		return nil
+	}
+	m.ticking = true
+	id := m.id
+	return tea.Tick(m.tickEvery, func(time.Time) tea.Msg { return progressMsg{screen: id} })
 }
 
 // fetch is a command that calls f and tags its answer.

@@ -1,0 +1,152 @@
+package cfclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// The routing table's disk cache: the last complete read of the routing
+// table, under CacheDir/<account>/routing/table.json, so that a new run
+// answers reverse lookups at once instead of spending thousands of
+// requests again. It holds the routing namespace's id, when the table was
+// read, how many keys were listed, and every route's KV key and raw value
+// (tenant text, stored as is and sanitized when rendered): no token, no
+// secret. The file is written atomically with mode 0600; a missing,
+// unreadable, corrupt, foreign or older-format file is a miss, never an
+// error.
+//
+// Layout: one header line "wfprouting <version> <crc32c hex of the rest>\n",
+// then one JSON document (routingDiskFile).
+
+const routingDiskVersion = 1
+
+// maxRoutingDiskFile bounds what is read back (a million routes is ~100 MB).
+const maxRoutingDiskFile = 512 << 20
+
+type routingDiskFile struct {
+	Account   string      `json:"account"`
+	Schema    string      `json:"schema"` // routingSchemaKey at write time
+	Namespace string      `json:"namespace"`
+	ReadAt    time.Time   `json:"read_at"`
+	Keys      int         `json:"keys"` // keys listed, route or not
+	Routes    [][2]string `json:"routes"`
+}
+
+// routingDiskPath is where the account's routing table is cached. The
+// directory "routing" cannot clash with a listing cache file (those end in
+// ".gob").
+func (c *Client) routingDiskPath() string {
+	return filepath.Join(c.opts.CacheDir, escapeFileName(c.opts.AccountID), "routing", "table.json")
+}
+
+// routingSchemaKey fingerprints the options that decide which namespace is
+// read and which keys are routes: a cache written under other options is
+// ignored.
+func (c *Client) routingSchemaKey() string {
+	s := c.opts.Routing
+	b, _ := json.Marshal([]string{s.NamespaceID, s.NamespaceTitle, s.HostnamePrefix, s.SubdomainPrefix,
+		s.PathPrefix, s.LastUsedPrefix, c.opts.TiersKey})
+	return string(b)
+}
+
+// saveRoutingTable writes the table to the disk cache.
+func (c *Client) saveRoutingTable(t *RoutingTable, keys int, at time.Time) error {
+	if c.opts.CacheDir == "" {
+		return nil
+	}
+	f := routingDiskFile{Account: c.opts.AccountID, Schema: c.routingSchemaKey(), Namespace: t.NamespaceID,
+		ReadAt: at.UTC(), Keys: keys, Routes: make([][2]string, len(t.Routes))}
+	for i, r := range t.Routes {
+		f.Routes[i] = [2]string{r.KVKey, r.Raw}
+	}
+	body, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	path := c.routingDiskPath()
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create routing cache directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".table-*.tmp") // 0600
+	if err != nil {
+		return fmt.Errorf("create routing cache file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	_, err = fmt.Fprintf(tmp, "wfprouting %d %08x\n", routingDiskVersion, crc32.Checksum(body, castagnoli))
+	if err == nil {
+		_, err = tmp.Write(body)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write routing cache file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replace routing cache file: %w", err)
+	}
+	return nil
+}
+
+// loadRoutingTable reads the disk cache: the table, the number of keys
+// that were listed, and when it was read. Any problem is an error the
+// caller treats as a miss.
+func (c *Client) loadRoutingTable() (*RoutingTable, int, time.Time, error) {
+	fail := func(err error) (*RoutingTable, int, time.Time, error) { return nil, 0, time.Time{}, err }
+	if c.opts.CacheDir == "" {
+		return fail(errors.New("no cache directory configured"))
+	}
+	fh, err := os.Open(c.routingDiskPath())
+	if err != nil {
+		return fail(err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxRoutingDiskFile+1))
+	if err != nil {
+		return fail(err)
+	}
+	if len(data) > maxRoutingDiskFile {
+		return fail(errors.New("file too large"))
+	}
+	head, body, ok := bytes.Cut(data, []byte("\n"))
+	var version int
+	var sum string
+	if !ok {
+		return fail(errors.New("no header"))
+	}
+	if n, err := fmt.Sscanf(string(head), "wfprouting %d %s", &version, &sum); n != 2 || err != nil {
+		return fail(errors.New("bad header"))
+	}
+	if version != routingDiskVersion {
+		return fail(fmt.Errorf("version %d, want %d", version, routingDiskVersion))
+	}
+	want, err := strconv.ParseUint(sum, 16, 32)
+	if err != nil || uint32(want) != crc32.Checksum(body, castagnoli) {
+		return fail(errors.New("checksum mismatch"))
+	}
+	var f routingDiskFile
+	if err := json.Unmarshal(body, &f); err != nil {
+		return fail(err)
+	}
+	if f.Account != c.opts.AccountID || f.Schema != c.routingSchemaKey() || f.Namespace == "" || f.ReadAt.IsZero() {
+		return fail(errors.New("written for another account or routing schema"))
+	}
+	t := &RoutingTable{NamespaceID: f.Namespace, Routes: make([]Route, len(f.Routes))}
+	for i, kv := range f.Routes {
+		t.Routes[i] = c.ParseRoute(kv[0], kv[1])
+	}
+	t.index()
+	return t, f.Keys, f.ReadAt, nil
+}

@@ -1,0 +1,154 @@
+package script
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// costlyWorld is a world whose routing cache reads nothing by itself: the
+// 50-script table costs 2 requests, more than AutoReadMax 1.
+func costlyWorld(t *testing.T) *world {
+	w := newWorld(t)
+	w.cache.Close()
+	w.cache = cfclient.NewRoutingCacheWithOptions(w.e.Client, cfclient.RoutingCacheOptions{AutoReadMax: 1})
+	t.Cleanup(w.cache.Close)
+	return w
+}
+
+func TestCostlyRoutingTableAsksBeforeReading(t *testing.T) {
+	w := costlyWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	d := w.open("production", name)
+	v := d.view()
+	for _, want := range []string{"the routing table has", "keys", "reading it costs 2 API requests",
+		"of background budget", "press R to read it (once, shared by every script screen)", "ROUTES\n"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the ask lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "loading routing table") || strings.Contains(v, "✗ error") || strings.Contains(v, "WARNING no route") {
+		t.Errorf("a table waiting for R is neither loading, an error nor unrouted:\n%s", v)
+	}
+	checkWidth(t, v, 80)
+	if p := w.cache.Progress(); p.Phase != cfclient.RoutingNeedsRead {
+		t.Errorf("cache phase %v, want NeedsRead", p.Phase)
+	}
+	// ctrl+r does not read it either.
+	d.send(ui.RefreshMsg{})
+	if v := d.view(); !strings.Contains(v, "press R to read it") {
+		t.Errorf("after ctrl+r the table should still wait for R:\n%s", v)
+	}
+	d.press("R")
+	v = d.view()
+	if strings.Contains(v, "press R to read it") || !strings.Contains(v, w.table.ByScript[name][0].Key) ||
+		!strings.Contains(v, "routing table read just now · R re-reads") {
+		t.Errorf("after R the routes should show:\n%s", v)
+	}
+	// Another screen shares the read.
+	if v := w.open("production", name).view(); !strings.Contains(v, w.table.ByScript[name][0].Key) {
+		t.Errorf("a second screen does not share the read:\n%s", v)
+	}
+}
+
+func TestRoutingReadShowsProgress(t *testing.T) {
+	w := costlyWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	d := w.open("production", name)
+	m := d.s.(*Model)
+	w.e.Sandbox.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond})
+
+	_, cmd := m.Update(keyMsg("R"))
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok || len(batch) == 0 {
+		t.Fatalf("R returned %T, want a batch (the read and the progress tick)", cmd)
+	}
+	read := make(chan tea.Msg, 1)
+	go func() { read <- batch[0]() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for w.cache.Progress().Phase != cfclient.RoutingReading {
+		if time.Now().After(deadline) {
+			t.Fatalf("the read never reached the values: %+v", w.cache.Progress())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// The tick polls the snapshot (its re-armed tick is not run here).
+	m.Update(progressMsg{screen: m.id})
+	v := d.view()
+	p := w.cache.Progress()
+	want := "reading routing table · 0 of " + count(p.Routes) + " routes (" + count(p.Listed) + " keys)"
+	for _, s := range []string{want, "background, waits for API budget"} {
+		if !strings.Contains(v, s) {
+			t.Errorf("progress view lacks %q:\n%s", s, v)
+		}
+	}
+	if strings.Contains(v, "press R to read it") {
+		t.Errorf("the ask is still shown while reading:\n%s", v)
+	}
+	checkWidth(t, v, 80)
+	// A tick of another screen is ignored.
+	if _, cmd := m.Update(progressMsg{screen: m.id + 1000}); cmd != nil {
+		t.Error("a foreign tick re-armed")
+	}
+	msg := <-read
+	w.e.Sandbox.SetFaults(sandbox.Faults{})
+	d.send(msg)
+	if v := d.view(); strings.Contains(v, "reading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
+		t.Errorf("after the read:\n%s", v)
+	}
+	if _, cmd := m.Update(progressMsg{screen: m.id}); cmd != nil {
+		t.Error("the tick re-armed after the read ended")
+	}
+}
+
+func TestCachedRoutingTableShowsItsAge(t *testing.T) {
+	w := newWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	w.open("production", name) // reads the table (cheap) and saves it
+
+	// A later run, two hours on, where the table would be too costly.
+	later := func() time.Time { return now.Add(2 * time.Hour) }
+	client := w.e.NewClient(t, func(o *cfclient.Options) { o.Now = later })
+	cache := cfclient.NewRoutingCacheWithOptions(client, cfclient.RoutingCacheOptions{AutoReadMax: 1})
+	t.Cleanup(cache.Close)
+	c := ui.NewCommon(t.Context(), later, nil)
+	s, err := Factory(client, cache)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.(ui.Closer).Close)
+	d := newDriver(t, s, 80, 200)
+	d.run(d.s.Init())
+	v := d.view()
+	if !strings.Contains(v, "routing table read 2h ago · R re-reads") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
+		t.Errorf("a table cached by an earlier run should show at once with its age:\n%s", v)
+	}
+	if strings.Contains(v, "press R to read it") {
+		t.Errorf("a cached table must not ask:\n%s", v)
+	}
+	if p := cache.Progress(); !p.FromDisk {
+		t.Errorf("progress %+v, want the table from disk", p)
+	}
+	d.press("R")
+	if v := d.view(); !strings.Contains(v, "routing table read just now · R re-reads") {
+		t.Errorf("R should re-read a cached table:\n%s", v)
+	}
+}
+
+func TestCostText(t *testing.T) {
+	e := cfclient.RoutingEstimate{Keys: 9000, Routes: 110012, Scripts: 110012, Requests: 1212, Budget: 7 * time.Minute}
+	want := "the routing table has more than 9,000 keys and the platform runs 110,012 scripts: reading it costs ~1,212 API requests or more (~7 min of background budget). press R to read it (once, shared by every script screen)"
+	if got := costText(e); got != want {
+		t.Errorf("costText:\n got %q\nwant %q", got, want)
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 221204: "221,204", 1234567: "1,234,567"} {
+		if got := count(n); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
