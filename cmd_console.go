@@ -250,6 +250,11 @@ func (con *console) header() ui.HeaderInfo {
 	if con.onSandbox {
 		info.Profile = "sandbox"
 	}
+	// The one background job so far: a read of the routing table.
+	switch con.routing.Progress().Phase {
+	case cfclient.RoutingSizing, cfclient.RoutingListing, cfclient.RoutingReading:
+		info.Jobs = 1
+	}
 	st := con.client.Stats()
 	info.Budget = ui.BudgetInfo{
 		Used:              st.Used,

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/config"
@@ -115,5 +116,30 @@ func TestConsoleTokenWithoutAccount(t *testing.T) {
 	}})
 	if err == nil || !strings.Contains(err.Error(), "no account id") || strings.Contains(err.Error(), "tok-123") {
 		t.Fatalf("err = %v, want a missing account id named (and no token)", err)
+	}
+}
+
+// A read of the routing table is background work the header counts.
+func TestHeaderCountsTheRoutingRead(t *testing.T) {
+	con := testConsole(t, 50)
+	if got := con.header().Jobs; got != 0 {
+		t.Fatalf("jobs before any read = %d", got)
+	}
+	// Slow responses keep the read running while the header is looked at.
+	con.sandbox.SetFaults(sandbox.Faults{Latency: 100 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- con.routing.Read(t.Context()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for con.header().Jobs != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the header never counted the running read as a job")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := con.header().Jobs; got != 0 {
+		t.Errorf("jobs after the read = %d, want 0", got)
 	}
 }
