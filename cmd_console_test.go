@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/ui"
 )
 
 func TestConsoleFlagErrorsExit2(t *testing.T) {
@@ -141,5 +142,28 @@ func TestHeaderCountsTheRoutingRead(t *testing.T) {
 	}
 	if got := con.header().Jobs; got != 0 {
 		t.Errorf("jobs after the read = %d, want 0", got)
+	}
+}
+
+// :scripts refuses a namespace the last listing does not have, naming the
+// known ones, and accepts a known one.
+func TestScriptsCommandChecksTheNamespace(t *testing.T) {
+	con := testConsole(t, 20)
+	if _, err := con.namespaceArg(ui.Route{}, []string{"anything"}); err != nil {
+		t.Fatalf("before any listing every name is accepted, got %v", err)
+	}
+	nss, err := recordingNamespaces{con.client, con.names}.ListNamespaces(t.Context())
+	if err != nil || len(nss) == 0 {
+		t.Fatalf("ListNamespaces: %v", err)
+	}
+	_, err = con.namespaceArg(ui.Route{}, []string{"nope"})
+	if err == nil || !strings.Contains(err.Error(), `no namespace "nope"`) || !strings.Contains(err.Error(), "production") {
+		t.Errorf("err = %v, want the unknown name refused with the known ones", err)
+	}
+	if ns, err := con.namespaceArg(ui.Route{}, []string{"staging"}); err != nil || ns != "staging" {
+		t.Errorf("staging: %q, %v", ns, err)
+	}
+	if ns, err := con.namespaceArg(ui.Route{Kind: ui.KindScript, Namespace: "testing"}, nil); err != nil || ns != "testing" {
+		t.Errorf("no argument on a testing screen: %q, %v", ns, err)
 	}
 }

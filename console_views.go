@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -48,7 +51,7 @@ func (con *console) commands() []ui.Command {
 			Help:     "scripts of a namespace (the current one without an argument)",
 			Complete: complete,
 			Run: func(cur ui.Route, args []string) (tea.Cmd, error) {
-				ns, err := namespaceArg(cur, args)
+				ns, err := con.namespaceArg(cur, args)
 				if err != nil {
 					return nil, err
 				}
@@ -61,7 +64,7 @@ func (con *console) commands() []ui.Command {
 			Help:     "every tag of a namespace with its count; enter filters by it",
 			Complete: complete,
 			Run: func(cur ui.Route, args []string) (tea.Cmd, error) {
-				ns, err := namespaceArg(cur, args)
+				ns, err := con.namespaceArg(cur, args)
 				if err != nil {
 					return nil, err
 				}
@@ -73,11 +76,17 @@ func (con *console) commands() []ui.Command {
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.
-func namespaceArg(cur ui.Route, args []string) (string, error) {
+// A name the last listing does not have is refused without a request (the
+// listing may be old: :ns refreshes it).
+func (con *console) namespaceArg(cur ui.Route, args []string) (string, error) {
 	switch {
 	case len(args) > 1:
 		return "", errors.New("takes at most one argument: a namespace")
 	case len(args) == 1:
+		known := con.names.get()
+		if len(known) > 0 && !slices.Contains(known, args[0]) {
+			return "", fmt.Errorf("no namespace %q (known: %s; :ns lists them again)", args[0], strings.Join(known, ", "))
+		}
 		return args[0], nil
 	case cur.Namespace != "":
 		return cur.Namespace, nil

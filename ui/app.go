@@ -3,11 +3,13 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Defaults for AppOptions fields left zero.
@@ -185,7 +187,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case copyMsg:
 		return a, tea.Batch(copyCmds(msg.text, a.env), a.setStatus(StatusMsg{
 			Level: LevelInfo,
-			Text:  "copied " + plural(countLines(msg.text), "line", "lines") + " to the clipboard",
+			Text:  copiedText(msg.text),
 		}))
 	case tea.KeyPressMsg:
 		return a, a.handleKey(msg)
@@ -374,6 +376,19 @@ func (a *App) restyle() {
 	if a.confirm != nil {
 		a.confirm.SetStyles(a.c.Styles)
 	}
+}
+
+// copiedText confirms a copy: one short line is named ("copied
+// tenant-42-api-prod"), anything else is counted.
+func copiedText(s string) string {
+	if n := countLines(s); n > 1 {
+		return "copied " + plural(n, "line", "lines") + " to the clipboard"
+	}
+	line := strings.TrimRight(s, "\n")
+	if ansi.StringWidth(line) > 48 {
+		return "copied 1 line to the clipboard"
+	}
+	return "copied " + Sanitize(line) + " to the clipboard"
 }
 
 // countLines counts the lines of copied text for the confirmation.

@@ -630,3 +630,19 @@ func TestHelpScrollsWhenTooTall(t *testing.T) {
 		t.Error("esc did not close the help")
 	}
 }
+
+// One copied name is named in the confirmation, sanitized; long text and
+// several lines are counted.
+func TestCopiedText(t *testing.T) {
+	cases := map[string]string{
+		"tenant-42-api-prod\n":  "copied tenant-42-api-prod to the clipboard",
+		"a\nb\nc":               "copied 3 lines to the clipboard",
+		"evil\x1b[2J":           `copied evil\x1b[2J to the clipboard`,
+		strings.Repeat("x", 60): "copied 1 line to the clipboard",
+	}
+	for in, want := range cases {
+		if got := copiedText(in); got != want {
+			t.Errorf("copiedText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -124,6 +124,10 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 		left = append(left, segment{st.BadgeProduction.Render(" PRODUCTION "), 0})
 	case info.Sandbox:
 		left = append(left, segment{st.BadgeSandbox.Render(" SANDBOX "), 0})
+	default:
+		// A real account whose profile is not marked production must not
+		// look like a harmless one.
+		left = append(left, segment{st.BadgeLive.Render(" LIVE "), 0})
 	}
 	if info.ReadOnly {
 		left = append(left, segment{st.BadgeReadOnly.Render(" RO "), 0})
@@ -134,7 +138,7 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 		left = append(left, segment{st.HeaderProfile.Render(ansi.Truncate(Sanitize(info.Profile), 24, "…")), 1})
 	}
 	if info.Account != "" {
-		left = append(left, segment{st.HeaderAccount.Render("acct " + ansi.Truncate(Sanitize(info.Account), 20, "…")), 5})
+		left = append(left, segment{st.HeaderAccount.Render("acct " + ansi.Truncate(Sanitize(info.Account), 32, "…")), 5})
 	}
 
 	if gauge, level := budgetGauge(info.Budget, now); gauge != "" {

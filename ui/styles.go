@@ -41,6 +41,7 @@ type Styles struct {
 	HeaderAccount   lipgloss.Style // the account
 	BadgeSandbox    lipgloss.Style // " SANDBOX "
 	BadgeProduction lipgloss.Style // " PRODUCTION "
+	BadgeLive       lipgloss.Style // " LIVE ": a real account not marked production
 	BadgeReadOnly   lipgloss.Style // " RO "
 	BadgeReadWrite  lipgloss.Style // " RW "
 	GaugeOK         lipgloss.Style // API budget, plenty left
@@ -118,6 +119,7 @@ func DefaultStyles(isDark bool) Styles {
 	s.HeaderAccount = base.Foreground(s.Muted)
 	s.BadgeSandbox = base.Bold(true).Foreground(onLight).Background(lipgloss.Cyan)
 	s.BadgeProduction = base.Bold(true).Foreground(onDark).Background(lipgloss.Red)
+	s.BadgeLive = base.Bold(true).Foreground(onDark).Background(lipgloss.Magenta)
 	s.BadgeReadOnly = base.Bold(true).Foreground(onLight).Background(lipgloss.Green)
 	s.BadgeReadWrite = base.Bold(true).Foreground(onLight).Background(lipgloss.Yellow)
 	s.GaugeOK = base.Foreground(s.OK)
@@ -192,6 +194,7 @@ func NoColorStyles() Styles {
 	s.HeaderAccount = base.Faint(true)
 	s.BadgeSandbox = badge
 	s.BadgeProduction = badge
+	s.BadgeLive = badge
 	s.BadgeReadOnly = badge
 	s.BadgeReadWrite = badge
 	s.GaugeOK = base
