@@ -40,14 +40,14 @@ func start(t *testing.T, w, h int, mod func(*cfclient.Options)) (*sandboxtest.En
 
 func TestLoadsAndRendersTheTable(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
-	if !strings.Contains(d.view(), "loading namespaces…") {
-		t.Errorf("before the listing arrives the screen should say it is loading:\n%s", d.view())
+	if !strings.Contains(d.View(), "loading namespaces…") {
+		t.Errorf("before the listing arrives the screen should say it is loading:\n%s", d.View())
 	}
-	if !d.s.(ui.DataAger).DataAge().IsZero() {
+	if !d.S.(ui.DataAger).DataAge().IsZero() {
 		t.Error("DataAge before the first listing should be zero")
 	}
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	for _, want := range []string{"3 namespaces", "NAME", "SCRIPTS", "TRUSTED", "CREATED", "MODIFIED",
 		"production", "1,234", "staging", "124", "testing", " no "} {
 		if !strings.Contains(v, want) {
@@ -63,19 +63,19 @@ func TestLoadsAndRendersTheTable(t *testing.T) {
 		t.Errorf("cursor not on the first row:\n%s", v)
 	}
 	checkWidth(t, v, 80)
-	if got := d.s.(ui.DataAger).DataAge(); !got.Equal(now) {
+	if got := d.S.(ui.DataAger).DataAge(); !got.Equal(now) {
 		t.Errorf("DataAge %v, want %v", got, now)
 	}
-	if d.s.Title() != "acct-1" {
-		t.Errorf("Title %q, want the account", d.s.Title())
+	if d.S.Title() != "acct-1" {
+		t.Errorf("Title %q, want the account", d.S.Title())
 	}
 }
 
 func TestNarrowWidthsFit(t *testing.T) {
 	for _, w := range []int{60, 80, 120} {
 		_, d := start(t, w, 12, nil)
-		d.run(d.s.Init())
-		v := d.view()
+		d.Run(d.S.Init())
+		v := d.View()
 		checkWidth(t, v, w)
 		if !strings.Contains(v, "production") {
 			t.Errorf("width %d: no production row:\n%s", w, v)
@@ -85,59 +85,59 @@ func TestNarrowWidthsFit(t *testing.T) {
 
 func TestFilter(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
-	d.run(d.s.Init())
-	d.press("/")
-	if !d.s.Capturing() {
+	d.Run(d.S.Init())
+	d.Press("/")
+	if !d.S.Capturing() {
 		t.Fatal("/ should give the filter input the keyboard")
 	}
-	d.typeText("TAG")
-	v := d.view()
+	d.TypeText("TAG")
+	v := d.View()
 	if !strings.Contains(v, "1 shown (2 hidden by filter)") || !strings.Contains(v, "staging") || strings.Contains(v, "production") {
 		t.Errorf("case-insensitive filter TAG should show staging alone:\n%s", v)
 	}
-	d.press("enter")
-	if d.s.Capturing() {
+	d.Press("enter")
+	if d.S.Capturing() {
 		t.Error("enter should keep the filter and release the keyboard")
 	}
-	if !d.s.(ui.Escaper).WantsEsc() {
+	if !d.S.(ui.Escaper).WantsEsc() {
 		t.Error("with a filter applied, esc should clear it before going back")
 	}
 	// enter now opens the one namespace shown.
-	d.takeSeen()
-	d.press("enter")
-	if !hasNavigate(d.takeSeen(), "staging") {
+	d.TakeSeen()
+	d.Press("enter")
+	if !hasNavigate(d.TakeSeen(), "staging") {
 		t.Error("enter on the filtered row did not open staging's scripts")
 	}
 	// Editing then cancelling restores the applied filter.
-	d.press("/")
-	d.typeText("zzz")
-	if !strings.Contains(d.view(), "no namespace matches") {
-		t.Errorf("no match should say so:\n%s", d.view())
+	d.Press("/")
+	d.TypeText("zzz")
+	if !strings.Contains(d.View(), "no namespace matches") {
+		t.Errorf("no match should say so:\n%s", d.View())
 	}
-	d.press("esc")
-	if v := d.view(); !strings.Contains(v, "1 shown") || !strings.Contains(v, "staging") {
+	d.Press("esc")
+	if v := d.View(); !strings.Contains(v, "1 shown") || !strings.Contains(v, "staging") {
 		t.Errorf("esc while typing should restore the filter TAG:\n%s", v)
 	}
-	d.press("esc")
-	if v := d.view(); strings.Contains(v, "shown") || !strings.Contains(v, "production") {
+	d.Press("esc")
+	if v := d.View(); strings.Contains(v, "shown") || !strings.Contains(v, "production") {
 		t.Errorf("esc should clear the applied filter:\n%s", v)
 	}
-	if d.s.(ui.Escaper).WantsEsc() {
+	if d.S.(ui.Escaper).WantsEsc() {
 		t.Error("without a filter, esc should mean back")
 	}
 }
 
 func TestEnterOpensTheScriptsOfTheCursorRow(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
-	d.run(d.s.Init())
-	d.press("j")
-	d.takeSeen()
-	d.press("enter")
-	if !hasNavigate(d.takeSeen(), "staging") {
+	d.Run(d.S.Init())
+	d.Press("j")
+	d.TakeSeen()
+	d.Press("enter")
+	if !hasNavigate(d.TakeSeen(), "staging") {
 		t.Error("enter on the second row did not navigate to staging's scripts")
 	}
-	d.press("G", "enter")
-	if !hasNavigate(d.takeSeen(), "testing") {
+	d.Press("G", "enter")
+	if !hasNavigate(d.TakeSeen(), "testing") {
 		t.Error("G then enter did not navigate to testing's scripts")
 	}
 }
@@ -159,58 +159,58 @@ func TestScrollingRendersOnlyVisibleRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	if !strings.Contains(v, "23 namespaces") || !strings.Contains(v, "extra-00") || strings.Contains(v, "extra-10") {
 		t.Errorf("first page should show the first rows only:\n%s", v)
 	}
 	if n := strings.Count(v, "\n") + 1; n > 8 {
 		t.Errorf("view has %d lines, more than the height 8:\n%s", n, v)
 	}
-	d.press("G")
-	v = d.view()
+	d.Press("G")
+	v = d.View()
 	if !strings.Contains(v, "▸ testing") || strings.Contains(v, "extra-00") {
 		t.Errorf("G should show the last row under the cursor:\n%s", v)
 	}
-	d.press("pgup")
-	if v := d.view(); strings.Contains(v, "▸ testing") {
+	d.Press("pgup")
+	if v := d.View(); strings.Contains(v, "▸ testing") {
 		t.Errorf("pgup did not move:\n%s", v)
 	}
-	d.press("g")
-	if v := d.view(); !strings.Contains(v, "▸ extra-00") {
+	d.Press("g")
+	if v := d.View(); !strings.Contains(v, "▸ extra-00") {
 		t.Errorf("g should go to the top:\n%s", v)
 	}
-	d.press("pgdown")
-	if v := d.view(); strings.Contains(v, "▸ extra-00") {
+	d.Press("pgdown")
+	if v := d.View(); strings.Contains(v, "▸ extra-00") {
 		t.Errorf("pgdown did not move:\n%s", v)
 	}
-	d.press("k", "down", "up")
-	if v := d.view(); strings.Contains(v, "▸ extra-00") {
+	d.Press("k", "down", "up")
+	if v := d.View(); strings.Contains(v, "▸ extra-00") {
 		t.Errorf("k/down/up moved too far:\n%s", v)
 	}
 }
 
 func TestRefreshFailureKeepsTheRows(t *testing.T) {
 	e, d := start(t, 80, 20, fastRetry)
-	d.run(d.s.Init())
+	d.Run(d.S.Init())
 	e.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 1})
-	d.takeSeen()
-	d.send(ui.RefreshMsg{})
-	v := d.view()
+	d.TakeSeen()
+	d.Send(ui.RefreshMsg{})
+	v := d.View()
 	for _, want := range []string{"3 namespaces", "production", "staging", "WARNING refresh failed", "Cloudflare had a problem"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("after a failed refresh the view lacks %q:\n%s", want, v)
 		}
 	}
-	st, ok := statusIn(d.takeSeen())
+	st, ok := statusIn(d.TakeSeen())
 	if !ok || st.Level != ui.LevelError || !strings.Contains(st.Text, "namespaces") || st.Hint == "" {
 		t.Errorf("a failed refresh should put the reason and hint in the footer, got %+v (%v)", st, ok)
 	}
 	checkWidth(t, v, 80)
 	// The next successful refresh clears the warning.
 	e.Sandbox.SetFaults(sandbox.Faults{})
-	d.send(ui.RefreshMsg{})
-	if v := d.view(); strings.Contains(v, "WARNING") {
+	d.Send(ui.RefreshMsg{})
+	if v := d.View(); strings.Contains(v, "WARNING") {
 		t.Errorf("a successful refresh should clear the warning:\n%s", v)
 	}
 }
@@ -218,8 +218,8 @@ func TestRefreshFailureKeepsTheRows(t *testing.T) {
 func TestFirstLoadFailureIsShownInTheContent(t *testing.T) {
 	e, d := start(t, 80, 20, fastRetry)
 	e.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 1})
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	for _, want := range []string{"✗ error: could not list the namespaces", "Cloudflare had a problem", "ctrl+r"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -229,50 +229,50 @@ func TestFirstLoadFailureIsShownInTheContent(t *testing.T) {
 
 func TestStaleResultsAreDropped(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
-	d.run(d.s.Init())
-	m := d.s.(*Model)
+	d.Run(d.S.Init())
+	m := d.S.(*Model)
 	fake := []cfclient.Namespace{{Name: "from-an-old-request"}}
-	d.send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
-	d.send(loadedMsg{key: "another-screen", token: m.token, nss: fake})
-	if v := d.view(); strings.Contains(v, "from-an-old-request") || !strings.Contains(v, "3 namespaces") {
+	d.Send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
+	d.Send(loadedMsg{key: "another-screen", token: m.token, nss: fake})
+	if v := d.View(); strings.Contains(v, "from-an-old-request") || !strings.Contains(v, "3 namespaces") {
 		t.Errorf("a stale or foreign result replaced the rows:\n%s", v)
 	}
 	// A refresh in flight supersedes the request before it.
 	cmd1 := m.load()
 	cmd2 := m.load()
-	d.run(cmd2)
-	d.send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
+	d.Run(cmd2)
+	d.Send(loadedMsg{key: m.key, token: m.token - 1, nss: fake})
 	_ = cmd1
-	if strings.Contains(d.view(), "from-an-old-request") {
+	if strings.Contains(d.View(), "from-an-old-request") {
 		t.Error("the superseded request's answer was shown")
 	}
 }
 
 func TestRawJSONAndCopy(t *testing.T) {
 	_, d := start(t, 80, 6, nil)
-	d.run(d.s.Init())
-	d.press("j", "y")
-	v := d.view()
+	d.Run(d.S.Init())
+	d.Press("j", "y")
+	v := d.View()
 	if !strings.Contains(v, `"namespace_name": "staging"`) || !strings.Contains(v, "esc closes") {
 		t.Errorf("y should show staging as JSON:\n%s", v)
 	}
-	if !d.s.(ui.Escaper).WantsEsc() {
+	if !d.S.(ui.Escaper).WantsEsc() {
 		t.Error("esc should close the JSON overlay, not go back")
 	}
 	first := v
-	d.press("j")
-	if d.view() == first {
-		t.Errorf("j should scroll the JSON:\n%s", d.view())
+	d.Press("j")
+	if d.View() == first {
+		t.Errorf("j should scroll the JSON:\n%s", d.View())
 	}
-	d.press("esc")
-	if v := d.view(); strings.Contains(v, "namespace_name") || !strings.Contains(v, "▸ staging") {
+	d.Press("esc")
+	if v := d.View(); strings.Contains(v, "namespace_name") || !strings.Contains(v, "▸ staging") {
 		t.Errorf("esc should close the overlay and keep the cursor:\n%s", v)
 	}
-	d.takeSeen()
-	d.press("c")
+	d.TakeSeen()
+	d.Press("c")
 	want := ui.CopyCmd("staging")()
 	found := false
-	for _, m := range d.takeSeen() {
+	for _, m := range d.TakeSeen() {
 		if reflect.DeepEqual(m, want) {
 			found = true
 		}
@@ -284,22 +284,22 @@ func TestRawJSONAndCopy(t *testing.T) {
 
 func TestCursorFollowsTheNameAcrossRefresh(t *testing.T) {
 	e, d := start(t, 80, 20, nil)
-	d.run(d.s.Init())
-	d.press("G") // testing
+	d.Run(d.S.Init())
+	d.Press("G") // testing
 	if _, err := e.Client.CreateNamespace(context.Background(), "aaa-first"); err != nil {
 		t.Fatal(err)
 	}
-	d.send(ui.RefreshMsg{})
-	if v := d.view(); !strings.Contains(v, "4 namespaces") || !strings.Contains(v, "▸ testing") {
+	d.Send(ui.RefreshMsg{})
+	if v := d.View(); !strings.Contains(v, "4 namespaces") || !strings.Contains(v, "▸ testing") {
 		t.Errorf("after a refresh that added a row above, the cursor should stay on testing:\n%s", v)
 	}
 }
 
 func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
-	d.run(d.s.Init())
+	d.Run(d.S.Init())
 	rows := func() []string {
-		m := d.s.(*Model)
+		m := d.S.(*Model)
 		var out []string
 		for _, p := range m.shown {
 			out = append(out, m.all[p].Name)
@@ -317,14 +317,14 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 		{`\!prod`, nil}, // literal: no name contains "!prod"
 		{"!ing", []string{"production"}},
 	} {
-		d.press("/")
-		d.typeText(tc.text)
-		d.press("enter")
+		d.Press("/")
+		d.TypeText(tc.text)
+		d.Press("enter")
 		if got := rows(); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("/%s shows %v, want %v", tc.text, got, tc.want)
 		}
 		if tc.text == "!prod" {
-			v := d.view()
+			v := d.View()
 			if !strings.Contains(v, "1 shown (2 hidden by filter)") && !strings.Contains(v, "2 shown (1 hidden by filter)") {
 				t.Errorf("/!prod title:\n%s", v)
 			}
@@ -332,12 +332,12 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 				t.Errorf("/!prod does not say it is inverse:\n%s", v)
 			}
 		}
-		d.press("esc")
+		d.Press("esc")
 	}
 	// A tag selector is an error here: every row stays, the line says why.
-	d.press("/")
-	d.typeText("-t customer-1")
-	v := d.view()
+	d.Press("/")
+	d.TypeText("-t customer-1")
+	v := d.View()
 	if got := rows(); len(got) != 3 || !strings.Contains(v, "✗ namespaces have no tags") {
 		t.Errorf("-t: rows %v, view:\n%s", got, v)
 	}
@@ -363,11 +363,11 @@ func TestRefreshWhileListingIsCoalesced(t *testing.T) {
 	src := &countingSource{Client: e.Client}
 	c := ui.NewCommon(t.Context(), clock, nil)
 	d := newDriver(t, New(c, src, ui.Route{Kind: ui.KindNamespaces}), 80, 20)
-	init := d.s.Init()
+	init := d.S.Init()
 	// ctrl+r while the first listing runs: no second listing, a word why.
 	for range 3 {
 		var cmd tea.Cmd
-		d.s, cmd = d.s.Update(ui.RefreshMsg{})
+		d.S, cmd = d.S.Update(ui.RefreshMsg{})
 		if cmd == nil {
 			t.Fatal("ctrl+r during a listing said nothing")
 		}
@@ -376,12 +376,12 @@ func TestRefreshWhileListingIsCoalesced(t *testing.T) {
 			t.Errorf("ctrl+r during a listing: %#v", st)
 		}
 	}
-	d.run(init)
-	if src.n != 1 || !strings.Contains(d.view(), "3 namespaces") {
-		t.Errorf("%d listings, want 1:\n%s", src.n, d.view())
+	d.Run(init)
+	if src.n != 1 || !strings.Contains(d.View(), "3 namespaces") {
+		t.Errorf("%d listings, want 1:\n%s", src.n, d.View())
 	}
 	// Idle, ctrl+r lists again.
-	d.send(ui.RefreshMsg{})
+	d.Send(ui.RefreshMsg{})
 	if src.n != 2 {
 		t.Errorf("idle ctrl+r: %d listings, want 2", src.n)
 	}

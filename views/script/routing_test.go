@@ -25,7 +25,7 @@ func TestCostlyRoutingTableAsksBeforeReading(t *testing.T) {
 	w := costlyWorld(t)
 	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
 	d := w.open("production", name)
-	v := d.view()
+	v := d.View()
 	for _, want := range []string{"the routing table has", "keys", "reading it costs 2 API requests",
 		"of background budget", "press R to read it (once, shared by every script screen)", "ROUTES\n"} {
 		if !strings.Contains(v, want) {
@@ -40,18 +40,18 @@ func TestCostlyRoutingTableAsksBeforeReading(t *testing.T) {
 		t.Errorf("cache phase %v, want NeedsRead", p.Phase)
 	}
 	// ctrl+r does not read it either.
-	d.send(ui.RefreshMsg{})
-	if v := d.view(); !strings.Contains(v, "press R to read it") {
+	d.Send(ui.RefreshMsg{})
+	if v := d.View(); !strings.Contains(v, "press R to read it") {
 		t.Errorf("after ctrl+r the table should still wait for R:\n%s", v)
 	}
-	d.press("R")
-	v = d.view()
+	d.Press("R")
+	v = d.View()
 	if strings.Contains(v, "press R to read it") || !strings.Contains(v, w.table.ByScript[name][0].Key) ||
 		!strings.Contains(v, "routing table read just now · R re-reads") {
 		t.Errorf("after R the routes should show:\n%s", v)
 	}
 	// Another screen shares the read.
-	if v := w.open("production", name).view(); !strings.Contains(v, w.table.ByScript[name][0].Key) {
+	if v := w.open("production", name).View(); !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("a second screen does not share the read:\n%s", v)
 	}
 }
@@ -60,7 +60,7 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	w := costlyWorld(t)
 	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
 	d := w.open("production", name)
-	m := d.s.(*Model)
+	m := d.S.(*Model)
 	w.e.Sandbox.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond})
 
 	_, cmd := m.Update(keyMsg("R"))
@@ -79,7 +79,7 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	}
 	// The tick polls the snapshot (its re-armed tick is not run here).
 	m.Update(progressMsg{screen: m.id})
-	v := d.view()
+	v := d.View()
 	p := w.cache.Progress()
 	want := "reading routing table · 0 of " + count(p.Routes) + " routes (" + count(p.Listed) + " keys)"
 	for _, s := range []string{want, "background, waits for API budget"} {
@@ -97,8 +97,8 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	}
 	msg := <-read
 	w.e.Sandbox.SetFaults(sandbox.Faults{})
-	d.send(msg)
-	if v := d.view(); strings.Contains(v, "reading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
+	d.Send(msg)
+	if v := d.View(); strings.Contains(v, "reading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("after the read:\n%s", v)
 	}
 	if _, cmd := m.Update(progressMsg{screen: m.id}); cmd != nil {
@@ -123,8 +123,8 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 	}
 	t.Cleanup(s.(ui.Closer).Close)
 	d := newDriver(t, s, 80, 200)
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	if !strings.Contains(v, "routing table read 2h ago · R re-reads") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("a table cached by an earlier run should show at once with its age:\n%s", v)
 	}
@@ -134,8 +134,8 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 	if p := cache.Progress(); !p.FromDisk {
 		t.Errorf("progress %+v, want the table from disk", p)
 	}
-	d.press("R")
-	if v := d.view(); !strings.Contains(v, "routing table read just now · R re-reads") {
+	d.Press("R")
+	if v := d.View(); !strings.Contains(v, "routing table read just now · R re-reads") {
 		t.Errorf("R should re-read a cached table:\n%s", v)
 	}
 }

@@ -86,7 +86,7 @@ func (w *world) screen(ns, name string, width, height int, src Source) *driver {
 // open opens the screen tall enough to show everything and loads it.
 func (w *world) open(ns, name string) *driver {
 	d := w.screen(ns, name, 80, 200, nil)
-	d.run(d.s.Init())
+	d.Run(d.S.Init())
 	return d
 }
 
@@ -96,7 +96,7 @@ func TestSectionsOfARoutedScript(t *testing.T) {
 		return len(w.table.ByScript[s.Name]) == 2
 	})
 	d := w.open("production", name)
-	v := d.view()
+	v := d.View()
 	tier, _ := w.e.Client.TierOf(tagsOf(w, name))
 	for _, want := range []string{
 		name, "namespace      production", "tags ", "tier           " + tier, "created", "modified",
@@ -116,11 +116,11 @@ func TestSectionsOfARoutedScript(t *testing.T) {
 	if strings.Contains(v, "WARNING no route") || strings.Contains(v, "loading") {
 		t.Errorf("a routed, loaded script shows a no-route warning or a loading state:\n%s", v)
 	}
-	if d.s.Title() != name {
-		t.Errorf("Title %q", d.s.Title())
+	if d.S.Title() != name {
+		t.Errorf("Title %q", d.S.Title())
 	}
-	if !d.s.(ui.DataAger).DataAge().Equal(now) {
-		t.Errorf("DataAge %v", d.s.(ui.DataAger).DataAge())
+	if !d.S.(ui.DataAger).DataAge().Equal(now) {
+		t.Errorf("DataAge %v", d.S.(ui.DataAger).DataAge())
 	}
 	checkWidth(t, v, 80)
 }
@@ -138,7 +138,7 @@ func TestNoRouteWarning(t *testing.T) {
 	w := newWorld(t)
 	name := w.find("has no route", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) == 0 })
 	d := w.open("production", name)
-	v := d.view()
+	v := d.View()
 	if !strings.Contains(v, "ROUTES (0)") || !strings.Contains(v, "WARNING no route points to this script") {
 		t.Errorf("an unrouted script should carry the WARNING word:\n%s", v)
 	}
@@ -155,7 +155,7 @@ func TestLimitsSayWhichSideWins(t *testing.T) {
 		Limits: &cfclient.Limits{CPUMs: &cpu, Subrequests: &sub}}); err != nil {
 		t.Fatal(err)
 	}
-	v := w.open("production", name).view()
+	v := w.open("production", name).View()
 	for _, want := range []string{
 		"tier pro", "cpu time       20 ms     50 ms            20 ms · script wins",
 		"subrequests    500       50               50 · tier wins",
@@ -174,7 +174,7 @@ func TestTierNotDefinedAndAmbiguous(t *testing.T) {
 	if _, err := w.e.Client.ReplaceTags(ctx, "production", gold, []string{"tier-gold", "customer-x"}); err != nil {
 		t.Fatal(err)
 	}
-	v := w.open("production", gold).view()
+	v := w.open("production", gold).View()
 	for _, want := range []string{"gold  WARNING tier not defined in the tier table", `WARNING tier "gold" not defined in the tier table`, "not defined"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("a tier missing from the table: view lacks %q:\n%s", want, v)
@@ -184,7 +184,7 @@ func TestTierNotDefinedAndAmbiguous(t *testing.T) {
 	if _, err := w.e.Client.ReplaceTags(ctx, "production", both, []string{"tier-free", "tier-pro"}); err != nil {
 		t.Fatal(err)
 	}
-	v = w.open("production", both).view()
+	v = w.open("production", both).View()
 	if !strings.Contains(v, "WARNING ambiguous") {
 		t.Errorf("two tier tags should be flagged:\n%s", v)
 	}
@@ -194,13 +194,13 @@ func TestRoutesLoadWithoutBlockingTheRest(t *testing.T) {
 	w := newWorld(t)
 	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
 	d := w.screen("production", name, 80, 200, nil)
-	batch, ok := d.s.Init()().(tea.BatchMsg)
+	batch, ok := d.S.Init()().(tea.BatchMsg)
 	if !ok {
 		t.Fatal("Init should load the sections in parallel (a batch)")
 	}
 	var routes []tea.Msg
 	for _, cmd := range batch {
-		for _, msg := range d.exec(cmd) {
+		for _, msg := range d.Exec(cmd) {
 			if _, isRoutes := msg.(routesMsg); isRoutes {
 				routes = append(routes, msg)
 				continue
@@ -208,18 +208,18 @@ func TestRoutesLoadWithoutBlockingTheRest(t *testing.T) {
 			if _, isTick := msg.(progressMsg); isTick {
 				continue // a tick while the routes are held would re-arm forever
 			}
-			d.send(msg)
+			d.Send(msg)
 		}
 	}
-	v := d.view()
+	v := d.View()
 	if !strings.Contains(v, "loading routing table…") || !strings.Contains(v, "ENVIRONMENT") || !strings.Contains(v, "namespace      production") {
 		t.Errorf("while the routing table loads, the other sections should show:\n%s", v)
 	}
 	if len(routes) != 1 {
 		t.Fatalf("%d routes messages", len(routes))
 	}
-	d.send(routes[0])
-	if v := d.view(); strings.Contains(v, "loading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
+	d.Send(routes[0])
+	if v := d.View(); strings.Contains(v, "loading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("after the routes arrive:\n%s", v)
 	}
 }
@@ -230,13 +230,13 @@ func TestSecretsNeverShowValues(t *testing.T) {
 	const value = "hunter2-super-secret-value"
 	putSecret(t, w.e, "production", name, "TEST_SECRET", value)
 	d := w.open("production", name)
-	v := d.view()
+	v := d.View()
 	if !strings.Contains(v, "TEST_SECRET") || !strings.Contains(v, "secret_text") {
 		t.Errorf("secret name missing:\n%s", v)
 	}
-	d.press("y")
-	raw := d.view()
-	for _, view := range []string{v, raw, d.s.View()} {
+	d.Press("y")
+	raw := d.View()
+	for _, view := range []string{v, raw, d.S.View()} {
 		for _, leak := range []string{value, "sk_live_", "whsec_"} {
 			if strings.Contains(view, leak) {
 				t.Errorf("a secret value (%q) is on screen:\n%s", leak, view)
@@ -278,53 +278,53 @@ func TestHostileTenantTextIsEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := w.open("testing", "smoke-hostile-tag")
-	raw := d.s.View()
+	raw := d.S.View()
 	for _, bad := range []string{"\x1b[31mred", "\x1b]0;pwned", "\x07", "\x1b[2J"} {
 		if strings.Contains(raw, bad) {
 			t.Errorf("the raw view carries the tenant's escape %q", bad)
 		}
 	}
-	v := d.view()
+	v := d.View()
 	for _, want := range []string{`note-\x1b[31mred\x1b[0m`, `evil\x1b]0;pwned\x07.example.com`, `note=\x1b[2Jboom`} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the escape should be shown as inert text %q:\n%s", want, v)
 		}
 	}
-	d.press("y")
-	if raw := d.s.View(); strings.Contains(raw, "\x1b[31mred") || !strings.Contains(d.view(), "note-") {
-		t.Errorf("the JSON view carries the raw escape or lacks the tag:\n%s", d.view())
+	d.Press("y")
+	if raw := d.S.View(); strings.Contains(raw, "\x1b[31mred") || !strings.Contains(d.View(), "note-") {
+		t.Errorf("the JSON view carries the raw escape or lacks the tag:\n%s", d.View())
 	}
 }
 
 func TestRawJSONToggle(t *testing.T) {
 	w := newWorld(t)
 	d := w.open("production", w.prod[0].Name)
-	d.press("y")
-	v := d.view()
+	d.Press("y")
+	v := d.View()
 	for _, want := range []string{"JSON of " + w.prod[0].Name, `"script": {`, `"settings": {`, `"id": "` + w.prod[0].Name + `"`} {
 		if !strings.Contains(v, want) {
 			t.Errorf("JSON view lacks %q:\n%s", want, v)
 		}
 	}
 	checkWidth(t, v, 80)
-	d.s.SetSize(80, 24)
-	top := d.view()
+	d.S.SetSize(80, 24)
+	top := d.View()
 	if !strings.Contains(top, "j/k scroll") || strings.Contains(top, `"settings": {`) {
 		t.Errorf("at 80×24 the JSON should scroll:\n%s", top)
 	}
-	d.press("G")
-	if v := d.view(); !strings.Contains(v, `"usage_model"`) || strings.Contains(v, "JSON of") {
+	d.Press("G")
+	if v := d.View(); !strings.Contains(v, `"usage_model"`) || strings.Contains(v, "JSON of") {
 		t.Errorf("G in the JSON view should reach the end:\n%s", v)
 	}
-	if !d.s.(ui.Escaper).WantsEsc() {
+	if !d.S.(ui.Escaper).WantsEsc() {
 		t.Error("esc should close the JSON view first")
 	}
-	d.press("esc")
-	if v := d.view(); strings.Contains(v, `"settings"`) || !strings.Contains(v, "LIMITS") {
+	d.Press("esc")
+	if v := d.View(); strings.Contains(v, `"settings"`) || !strings.Contains(v, "LIMITS") {
 		t.Errorf("esc should return to the details:\n%s", v)
 	}
-	d.press("y", "y")
-	if v := d.view(); strings.Contains(v, `"settings"`) {
+	d.Press("y", "y")
+	if v := d.View(); strings.Contains(v, `"settings"`) {
 		t.Errorf("y twice should toggle the JSON view off:\n%s", v)
 	}
 }
@@ -332,8 +332,8 @@ func TestRawJSONToggle(t *testing.T) {
 func TestFitsAt80x24AndScrolls(t *testing.T) {
 	w := newWorld(t)
 	d := w.screen("production", w.prod[0].Name, 80, 24, nil)
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	checkWidth(t, v, 80)
 	if n := strings.Count(v, "\n") + 1; n > 24 {
 		t.Errorf("%d lines at height 24", n)
@@ -341,16 +341,16 @@ func TestFitsAt80x24AndScrolls(t *testing.T) {
 	if !strings.Contains(v, "j/k scroll") || strings.Contains(v, "OBSERVABILITY") {
 		t.Errorf("the details should not fit in 24 lines and say how to scroll:\n%s", v)
 	}
-	d.press("G")
-	if v := d.view(); !strings.Contains(v, "OBSERVABILITY") {
+	d.Press("G")
+	if v := d.View(); !strings.Contains(v, "OBSERVABILITY") {
 		t.Errorf("G should scroll to the end:\n%s", v)
 	}
-	d.press("g")
-	if v := d.view(); !strings.Contains(v, "namespace      production") {
+	d.Press("g")
+	if v := d.View(); !strings.Contains(v, "namespace      production") {
 		t.Errorf("g should scroll to the top:\n%s", v)
 	}
-	d.press("j", "pgdown", "ctrl+d")
-	if v := d.view(); strings.Contains(v, "namespace      production") {
+	d.Press("j", "pgdown", "ctrl+d")
+	if v := d.View(); strings.Contains(v, "namespace      production") {
 		t.Errorf("j/pgdown should scroll down:\n%s", v)
 	}
 }
@@ -362,11 +362,11 @@ func TestNoColorIsLegible(t *testing.T) {
 	c.Styles = ui.NoColorStyles()
 	s, _ := Factory(w.e.Client, w.cache)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
 	d := newDriver(t, s, 80, 200)
-	d.run(d.s.Init())
-	if sgr, ok := findColourSGR(d.s.View()); ok {
+	d.Run(d.S.Init())
+	if sgr, ok := findColourSGR(d.S.View()); ok {
 		t.Errorf("NO_COLOR view sets a colour: %q", sgr)
 	}
-	if !strings.Contains(d.view(), "WARNING no route") {
+	if !strings.Contains(d.View(), "WARNING no route") {
 		t.Error("the warning must be a word under NO_COLOR")
 	}
 }
@@ -390,8 +390,8 @@ func TestForbiddenSectionKeepsTheRest(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client := w.e.NewClient(t, func(o *cfclient.Options) { o.BaseURL = srv.URL + sandbox.APIPrefix })
 	d := w.screen("production", w.prod[0].Name, 80, 200, client)
-	d.run(d.s.Init())
-	v := d.view()
+	d.Run(d.S.Init())
+	v := d.View()
 	for _, want := range []string{"✗ error:", "Authentication", "Workers Scripts Read", "ENVIRONMENT", "LIMITS", "ROUTES ("} {
 		if !strings.Contains(v, want) {
 			t.Errorf("with secrets forbidden the view lacks %q:\n%s", want, v)
@@ -408,19 +408,19 @@ func TestRefreshDoesNotReReadTheRoutingTableButRDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another screen on the same cache still sees the cached table.
-	if v := w.open("production", name).view(); strings.Contains(v, "/refreshed-route") {
+	if v := w.open("production", name).View(); strings.Contains(v, "/refreshed-route") {
 		t.Fatalf("the cache was read again without R:\n%s", v)
 	}
-	d.send(ui.RefreshMsg{})
-	if v := d.view(); strings.Contains(v, "/refreshed-route") || !strings.Contains(v, "R re-reads") {
+	d.Send(ui.RefreshMsg{})
+	if v := d.View(); strings.Contains(v, "/refreshed-route") || !strings.Contains(v, "R re-reads") {
 		t.Errorf("ctrl+r must not re-read the routing table (R does):\n%s", v)
 	}
-	d.press("R")
-	if v := d.view(); !strings.Contains(v, "/refreshed-route") || !strings.Contains(v, "routing table read just now · R re-reads") {
+	d.Press("R")
+	if v := d.View(); !strings.Contains(v, "/refreshed-route") || !strings.Contains(v, "routing table read just now · R re-reads") {
 		t.Errorf("R should re-read the routing table:\n%s", v)
 	}
 	// The other screens share the new table.
-	if v := w.open("production", name).view(); !strings.Contains(v, "/refreshed-route") {
+	if v := w.open("production", name).View(); !strings.Contains(v, "/refreshed-route") {
 		t.Errorf("a new screen does not see the re-read table:\n%s", v)
 	}
 }
@@ -428,15 +428,15 @@ func TestRefreshDoesNotReReadTheRoutingTableButRDoes(t *testing.T) {
 func TestStaleAnswersAreDropped(t *testing.T) {
 	w := newWorld(t)
 	d := w.open("production", w.prod[0].Name)
-	m := d.s.(*Model)
+	m := d.S.(*Model)
 	old := loadedMsg[cfclient.ScriptDetails]{key: m.key, token: m.token - 1,
 		val: cfclient.ScriptDetails{Script: cfclient.Script{Name: "x", Handlers: []string{"stale-handler"}}}}
-	d.send(old)
+	d.Send(old)
 	foreign := old
 	foreign.token, foreign.key = m.token, "script\x00other"
-	d.send(foreign)
-	d.send(routesMsg{key: m.key, token: m.token - 1, routes: []cfclient.Route{{Kind: "hostname", Key: "stale.example.com"}}})
-	if v := d.view(); strings.Contains(v, "stale-handler") || strings.Contains(v, "stale.example.com") {
+	d.Send(foreign)
+	d.Send(routesMsg{key: m.key, token: m.token - 1, routes: []cfclient.Route{{Kind: "hostname", Key: "stale.example.com"}}})
+	if v := d.View(); strings.Contains(v, "stale-handler") || strings.Contains(v, "stale.example.com") {
 		t.Errorf("a stale answer was shown:\n%s", v)
 	}
 }
@@ -444,10 +444,10 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 func TestCopyName(t *testing.T) {
 	w := newWorld(t)
 	d := w.open("production", w.prod[0].Name)
-	d.takeSeen()
-	d.press("c")
+	d.TakeSeen()
+	d.Press("c")
 	want := ui.CopyCmd(w.prod[0].Name)()
-	for _, m := range d.takeSeen() {
+	for _, m := range d.TakeSeen() {
 		if reflect.DeepEqual(m, want) {
 			return
 		}
