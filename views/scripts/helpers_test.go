@@ -3,7 +3,6 @@ package scripts
 import (
 	"context"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,18 +13,13 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
+	"github.com/wfpconsole/wfp/internal/screentest"
 	"github.com/wfpconsole/wfp/ui"
 )
 
 // TestMain clears the variables cloudflare-go reads from the environment,
 // so a developer's real credentials can never reach a test.
-func TestMain(m *testing.M) {
-	for _, k := range []string{"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL",
-		"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_USER_SERVICE_KEY"} {
-		os.Unsetenv(k)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { screentest.Main(m) }
 
 // recorder wraps the real client (no mock: every call goes to the sandbox
 // over loopback) and records the listings asked for.
