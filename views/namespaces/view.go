@@ -182,22 +182,9 @@ func (m *Model) rowLine(i int) string {
 // fit truncates a line to the width.
 func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
 
-// rawNamespace is a namespace in the API's field names.
-type rawNamespace struct {
-	ID          string    `json:"namespace_id"`
-	Name        string    `json:"namespace_name"`
-	ScriptCount int       `json:"script_count"`
-	Trusted     bool      `json:"trusted_workers"`
-	CreatedOn   time.Time `json:"created_on"`
-	ModifiedOn  time.Time `json:"modified_on"`
-}
-
 // openRaw opens the JSON overlay for ns.
 func (m *Model) openRaw(ns cfclient.Namespace) {
-	b, err := json.MarshalIndent(rawNamespace{
-		ID: ns.ID, Name: ns.Name, ScriptCount: ns.ScriptCount, Trusted: ns.Trusted,
-		CreatedOn: ns.CreatedOn, ModifiedOn: ns.ModifiedOn,
-	}, "", "  ")
+	b, err := json.MarshalIndent(ns.APIObject(), "", "  ")
 	text := string(b)
 	if err != nil {
 		text = "cannot show JSON: " + err.Error()

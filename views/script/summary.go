@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/ui"
@@ -164,48 +163,8 @@ func compact(raw json.RawMessage) []byte {
 	return b.Bytes()
 }
 
-// The JSON view. Views never see the API's bytes (cfclient hands over its
-// own types), so the objects are rebuilt in the API's field names, with
-// the raw parts (bindings, observability, placement) exactly as sent.
-
-// rawDetails is ScriptDetails in the API's field names.
-type rawDetails struct {
-	ID                 string          `json:"id"`
-	Tag                string          `json:"tag"`
-	ETag               string          `json:"etag"`
-	DispatchNamespace  string          `json:"dispatch_namespace"`
-	Tags               []string        `json:"tags"`
-	Handlers           []string        `json:"handlers"`
-	CreatedOn          time.Time       `json:"created_on"`
-	ModifiedOn         time.Time       `json:"modified_on"`
-	CompatibilityDate  string          `json:"compatibility_date"`
-	CompatibilityFlags []string        `json:"compatibility_flags"`
-	UsageModel         string          `json:"usage_model"`
-	LastDeployedFrom   string          `json:"last_deployed_from,omitempty"`
-	Logpush            bool            `json:"logpush"`
-	HasAssets          bool            `json:"has_assets"`
-	HasModules         bool            `json:"has_modules"`
-	MigrationTag       string          `json:"migration_tag,omitempty"`
-	Placement          json.RawMessage `json:"placement,omitempty"`
-	Observability      json.RawMessage `json:"observability,omitempty"`
-}
-
-// rawSettings is ScriptSettings in the API's field names.
-type rawSettings struct {
-	Bindings           []json.RawMessage `json:"bindings"`
-	CompatibilityDate  string            `json:"compatibility_date"`
-	CompatibilityFlags []string          `json:"compatibility_flags"`
-	Limits             struct {
-		CPUMs       *int `json:"cpu_ms,omitempty"`
-		Subrequests *int `json:"subrequests,omitempty"`
-	} `json:"limits"`
-	Logpush       bool                    `json:"logpush"`
-	Observability json.RawMessage         `json:"observability,omitempty"`
-	Placement     json.RawMessage         `json:"placement,omitempty"`
-	TailConsumers []cfclient.TailConsumer `json:"tail_consumers"`
-	Tags          []string                `json:"tags"`
-	UsageModel    string                  `json:"usage_model"`
-}
+// The JSON view: details and settings in the API's field names
+// (cfclient's APIObject), with the raw parts exactly as sent.
 
 // rebuildRaw renders the JSON view's lines when it is open.
 func (m *Model) rebuildRaw() {
@@ -214,30 +173,12 @@ func (m *Model) rebuildRaw() {
 	}
 	doc := map[string]any{}
 	if d := m.details; d.have {
-		s := d.val
-		doc["script"] = rawDetails{
-			ID: s.Name, Tag: s.Tag, ETag: s.ETag, DispatchNamespace: s.Namespace, Tags: s.Tags,
-			Handlers: s.Handlers, CreatedOn: s.CreatedOn, ModifiedOn: s.ModifiedOn,
-			CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
-			UsageModel: s.UsageModel, LastDeployedFrom: s.LastDeployedFrom, Logpush: s.Logpush,
-			HasAssets: s.HasAssets, HasModules: s.HasModules, MigrationTag: s.MigrationTag,
-			Placement: validRaw(s.Placement), Observability: validRaw(s.Observability),
-		}
+		doc["script"] = d.val.APIObject()
 	} else {
 		doc["script"] = loadState(m.details.loading, m.details.err)
 	}
 	if st := m.settings; st.have {
-		s := st.val
-		r := rawSettings{
-			CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
-			Logpush: s.Logpush, Observability: validRaw(s.Observability), Placement: validRaw(s.Placement),
-			TailConsumers: s.TailConsumers, Tags: s.Tags, UsageModel: s.UsageModel,
-		}
-		r.Limits.CPUMs, r.Limits.Subrequests = s.Limits.CPUMs, s.Limits.Subrequests
-		for _, b := range s.Bindings {
-			r.Bindings = append(r.Bindings, validRaw(b.Raw))
-		}
-		doc["settings"] = r
+		doc["settings"] = st.val.APIObject()
 	} else {
 		doc["settings"] = loadState(m.settings.loading, m.settings.err)
 	}
@@ -261,17 +202,4 @@ func loadState(loading bool, err error) string {
 		return "loading…"
 	}
 	return "not loaded"
-}
-
-// validRaw keeps raw JSON that is valid, and turns anything else into a
-// JSON string so the document still marshals.
-func validRaw(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return nil
-	}
-	if json.Valid(raw) {
-		return raw
-	}
-	b, _ := json.Marshal(string(raw))
-	return b
 }

@@ -3,7 +3,6 @@ package scripts
 import (
 	"encoding/json"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -19,37 +18,9 @@ type rawState struct {
 	top   int
 }
 
-// wireListing is a listed script in the API's field names, for y.
-type wireListing struct {
-	ID                 string    `json:"id"`
-	Tag                string    `json:"tag"`
-	ETag               string    `json:"etag"`
-	Tags               []string  `json:"tags"`
-	Handlers           []string  `json:"handlers"`
-	CreatedOn          time.Time `json:"created_on"`
-	ModifiedOn         time.Time `json:"modified_on"`
-	CompatibilityDate  string    `json:"compatibility_date"`
-	CompatibilityFlags []string  `json:"compatibility_flags"`
-	UsageModel         string    `json:"usage_model"`
-	LastDeployedFrom   string    `json:"last_deployed_from"`
-	Logpush            bool      `json:"logpush"`
-	HasAssets          bool      `json:"has_assets"`
-	HasModules         bool      `json:"has_modules"`
-}
-
-// listingJSON renders a script as indented JSON.
+// listingJSON renders a script as the listing sent it, indented.
 func listingJSON(s *cfclient.Script) string {
-	w := wireListing{
-		ID: s.Name, Tag: s.Tag, ETag: s.ETag, Tags: s.Tags, Handlers: s.Handlers,
-		CreatedOn: s.CreatedOn, ModifiedOn: s.ModifiedOn,
-		CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
-		UsageModel: s.UsageModel, LastDeployedFrom: s.LastDeployedFrom,
-		Logpush: s.Logpush, HasAssets: s.HasAssets, HasModules: s.HasModules,
-	}
-	if w.Tags == nil {
-		w.Tags = []string{}
-	}
-	out, err := json.MarshalIndent(w, "", "  ")
+	out, err := json.MarshalIndent(s.APIObject(), "", "  ")
 	if err != nil {
 		return "error: " + err.Error()
 	}

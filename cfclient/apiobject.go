@@ -1,0 +1,123 @@
+package cfclient
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// The console's raw JSON views (y) show objects in the API's field names.
+// cfclient hands views its own types, not the API's bytes (a 100,000-script
+// listing does not keep them), so APIObject rebuilds each object in the
+// API's shape here, next to the wire types, and views never learn the API's
+// field names. Raw parts (bindings, observability, placement) are passed
+// through as sent.
+
+// APIObject returns the namespace as the API sends it, for json.Marshal.
+func (n Namespace) APIObject() any {
+	return wireNamespace{ID: n.ID, Name: n.Name, ScriptCount: n.ScriptCount, Trusted: n.Trusted,
+		CreatedOn: n.CreatedOn, ModifiedOn: n.ModifiedOn}
+}
+
+// APIObject returns the script as a listing sends it, for json.Marshal.
+func (s Script) APIObject() any {
+	w := wireScript{
+		ID: s.Name, Tag: s.Tag, ETag: s.ETag, Tags: s.Tags, Handlers: s.Handlers,
+		CreatedOn: s.CreatedOn, ModifiedOn: s.ModifiedOn,
+		CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
+		UsageModel: s.UsageModel, LastDeployedFrom: s.LastDeployedFrom,
+		Logpush: s.Logpush, HasAssets: s.HasAssets, HasModules: s.HasModules,
+	}
+	if w.Tags == nil {
+		w.Tags = []string{}
+	}
+	return w
+}
+
+// apiDetails is ScriptDetails in the API's field names.
+type apiDetails struct {
+	ID                 string          `json:"id"`
+	Tag                string          `json:"tag"`
+	ETag               string          `json:"etag"`
+	DispatchNamespace  string          `json:"dispatch_namespace"`
+	Tags               []string        `json:"tags"`
+	Handlers           []string        `json:"handlers"`
+	CreatedOn          time.Time       `json:"created_on"`
+	ModifiedOn         time.Time       `json:"modified_on"`
+	CompatibilityDate  string          `json:"compatibility_date"`
+	CompatibilityFlags []string        `json:"compatibility_flags"`
+	UsageModel         string          `json:"usage_model"`
+	LastDeployedFrom   string          `json:"last_deployed_from,omitempty"`
+	Logpush            bool            `json:"logpush"`
+	HasAssets          bool            `json:"has_assets"`
+	HasModules         bool            `json:"has_modules"`
+	MigrationTag       string          `json:"migration_tag,omitempty"`
+	Placement          json.RawMessage `json:"placement,omitempty"`
+	Observability      json.RawMessage `json:"observability,omitempty"`
+}
+
+// APIObject returns the worker details as the API sends them.
+func (d ScriptDetails) APIObject() any {
+	return apiDetails{
+		ID: d.Name, Tag: d.Tag, ETag: d.ETag, DispatchNamespace: d.Namespace, Tags: d.Tags,
+		Handlers: d.Handlers, CreatedOn: d.CreatedOn, ModifiedOn: d.ModifiedOn,
+		CompatibilityDate: d.CompatibilityDate, CompatibilityFlags: d.CompatibilityFlags,
+		UsageModel: d.UsageModel, LastDeployedFrom: d.LastDeployedFrom, Logpush: d.Logpush,
+		HasAssets: d.HasAssets, HasModules: d.HasModules, MigrationTag: d.MigrationTag,
+		Placement: validRaw(d.Placement), Observability: validRaw(d.Observability),
+	}
+}
+
+// apiSettings is ScriptSettings in the API's field names.
+type apiSettings struct {
+	Bindings           []json.RawMessage `json:"bindings"`
+	CompatibilityDate  string            `json:"compatibility_date"`
+	CompatibilityFlags []string          `json:"compatibility_flags"`
+	Limits             struct {
+		CPUMs       *int `json:"cpu_ms,omitempty"`
+		Subrequests *int `json:"subrequests,omitempty"`
+	} `json:"limits"`
+	Logpush       bool            `json:"logpush"`
+	Observability json.RawMessage `json:"observability,omitempty"`
+	Placement     json.RawMessage `json:"placement,omitempty"`
+	TailConsumers []apiTail       `json:"tail_consumers"`
+	Tags          []string        `json:"tags"`
+	UsageModel    string          `json:"usage_model"`
+}
+
+// apiTail is a tail consumer in the API's field names.
+type apiTail struct {
+	Service     string `json:"service"`
+	Environment string `json:"environment,omitempty"`
+	Namespace   string `json:"namespace,omitempty"`
+}
+
+// APIObject returns the settings as the API sends them (secret values are
+// never part of them).
+func (s ScriptSettings) APIObject() any {
+	r := apiSettings{
+		CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
+		Logpush: s.Logpush, Observability: validRaw(s.Observability), Placement: validRaw(s.Placement),
+		Tags: s.Tags, UsageModel: s.UsageModel,
+	}
+	for _, t := range s.TailConsumers {
+		r.TailConsumers = append(r.TailConsumers, apiTail(t))
+	}
+	r.Limits.CPUMs, r.Limits.Subrequests = s.Limits.CPUMs, s.Limits.Subrequests
+	for _, b := range s.Bindings {
+		r.Bindings = append(r.Bindings, validRaw(b.Raw))
+	}
+	return r
+}
+
+// validRaw keeps raw JSON that is valid, and turns anything else into a
+// JSON string so the document still marshals.
+func validRaw(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	if json.Valid(raw) {
+		return raw
+	}
+	b, _ := json.Marshal(string(raw))
+	return b
+}
