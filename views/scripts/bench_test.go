@@ -2,8 +2,6 @@ package scripts
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,71 +10,21 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/benchnames"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/ui"
 )
 
-// benchNamesEnv names a file of script names, one per line, used instead
-// of the generator (the shared list is /work/shared/bench/names-100k.txt).
-const benchNamesEnv = "WFP_BENCH_NAMES"
-
-// benchNames returns the names of WFP_BENCH_NAMES, else n generated ones.
-func benchNames(tb testing.TB, n int) []string {
-	tb.Helper()
-	path := os.Getenv(benchNamesEnv)
-	if path == "" {
-		tb.Logf("names: %d generated (set %s to use a file)", n, benchNamesEnv)
-		return generateNames(n, 1)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read %s=%s: %v", benchNamesEnv, path, err)
-	}
-	names := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	tb.Logf("names: %d from %s", len(names), path)
-	return names
-}
-
-var (
-	genServices  = []string{"api", "auth", "billing", "cron", "edge", "gateway", "images", "queue", "search", "web", "webhook", "worker"}
-	genEnvs      = []string{"dev", "staging", "prod", "qa", "preview", "canary"}
-	genTeams     = []string{"ads", "support", "growth", "identity", "platform", "payments", "media", "infra"}
-	genCompanies = []string{"acme", "cyberdyne", "globex", "hooli", "initech", "stark", "tyrell", "umbrella", "wayne", "wonka"}
-)
-
-// generateNames mirrors views/scripts/match's generator: n distinct names
-// with the shape and mix of the shared names-100k.txt.
-func generateNames(n int, seed uint64) []string {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	pick := func(list []string) string { return list[rng.IntN(len(list))] }
-	seen := make(map[string]bool, n)
-	names := make([]string, 0, n)
-	for len(names) < n {
-		var name string
-		switch k := rng.IntN(1000); {
-		case k < 562:
-			name = fmt.Sprintf("tenant-%05d-%s-%s", rng.IntN(100000), pick(genServices), pick(genEnvs))
-		case k < 675:
-			name = fmt.Sprintf("user_script_%d_%s", rng.IntN(1000000), pick(genEnvs))
-		case k < 788:
-			name = fmt.Sprintf("pr-%d-preview-%s", 1+rng.IntN(19999), pick(genServices))
-		case k < 886:
-			name = fmt.Sprintf("%s-%s-%s-%d", pick(genTeams), pick(genServices), pick(genEnvs), rng.IntN(20))
-		default:
-			name = fmt.Sprintf("%s-corp-%s-%06x", pick(genCompanies), pick(genServices), rng.IntN(1<<24))
-		}
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
-		}
-	}
-	return names
-}
+// benchNames returns the names of $WFP_BENCH_NAMES, else n generated ones.
+func benchNames(tb testing.TB, n int) []string { return benchnames.Load(tb, n) }
 
 // benchScripts turns names into listed scripts with shared tag lists, as a
 // listing has them.
 func benchScripts(names []string) []cfclient.Script {
 	tiers := []string{"free", "pro", "enterprise"}
+	envs := []string{"dev", "staging", "prod", "qa", "preview", "canary"}
+	services := []string{"api", "auth", "billing", "cron", "edge", "gateway", "images", "queue", "search", "web", "webhook", "worker"}
+	teams := []string{"ads", "support", "growth", "identity", "platform", "payments", "media", "infra"}
 	lists := map[string][]string{}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	out := make([]cfclient.Script, len(names))
@@ -84,7 +32,7 @@ func benchScripts(names []string) []cfclient.Script {
 		k := fmt.Sprintf("%d/%d/%d", i%3, i%6, i%12)
 		tags, ok := lists[k]
 		if !ok {
-			tags = []string{"tier-" + tiers[i%3], "environment-" + genEnvs[i%6], "project-" + genServices[i%12], "team-" + genTeams[i%8]}
+			tags = []string{"tier-" + tiers[i%3], "environment-" + envs[i%6], "project-" + services[i%12], "team-" + teams[i%8]}
 			lists[k] = tags
 		}
 		out[i] = cfclient.Script{
