@@ -38,3 +38,32 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Command, k.Help, k.Back, k.Refresh, k.Quit}}
 }
+
+// MoveKeyMap holds the movement bindings every table and scrolled view
+// shares (docs/ux.md: j/k, arrows, g/G, ctrl+u/ctrl+d, ctrl+b/ctrl+f,
+// pgup/pgdn). Screens embed it in their KeyMap.
+type MoveKeyMap struct {
+	Up, Down         key.Binding
+	Top, Bottom      key.Binding
+	HalfUp, HalfDown key.Binding
+	PageUp, PageDown key.Binding
+}
+
+// DefaultMoveKeyMap returns the default movement bindings.
+func DefaultMoveKeyMap() MoveKeyMap {
+	return MoveKeyMap{
+		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
+		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
+		HalfUp:   key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
+		HalfDown: key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
+		PageUp:   key.NewBinding(key.WithKeys("ctrl+b", "pgup"), key.WithHelp("ctrl+b/pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("ctrl+f", "pgdown"), key.WithHelp("ctrl+f/pgdn", "page down")),
+	}
+}
+
+// Bindings lists the movement bindings in help order.
+func (k MoveKeyMap) Bindings() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+}

@@ -1,16 +1,17 @@
 package namespaces
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/wfpconsole/wfp/ui"
+)
 
 // KeyMap holds the namespaces screen's bindings. Bindings that do not apply
 // at the moment (no row, no filter) are disabled, so the footer and the ?
 // overlay show only what works now.
 type KeyMap struct {
 	// Movement, shared by the table and the JSON overlay.
-	Up, Down         key.Binding
-	Top, Bottom      key.Binding
-	HalfUp, HalfDown key.Binding
-	PageUp, PageDown key.Binding
+	ui.MoveKeyMap
 
 	Open        key.Binding // enter: the scripts of the namespace under the cursor
 	Filter      key.Binding // /: open the filter input
@@ -26,14 +27,7 @@ type KeyMap struct {
 // DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:           key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
-		Down:         key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
-		Top:          key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "top")),
-		Bottom:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "bottom")),
-		HalfUp:       key.NewBinding(key.WithKeys("ctrl+u"), key.WithHelp("ctrl+u", "half page up")),
-		HalfDown:     key.NewBinding(key.WithKeys("ctrl+d"), key.WithHelp("ctrl+d", "half page down")),
-		PageUp:       key.NewBinding(key.WithKeys("ctrl+b", "pgup"), key.WithHelp("ctrl+b/pgup", "page up")),
-		PageDown:     key.NewBinding(key.WithKeys("ctrl+f", "pgdown"), key.WithHelp("ctrl+f/pgdn", "page down")),
+		MoveKeyMap:   ui.DefaultMoveKeyMap(),
 		Open:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "scripts")),
 		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
@@ -61,7 +55,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // overlay.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
-	move := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+	move := k.MoveKeyMap.Bindings()
 	switch {
 	case m.typing:
 		return [][]key.Binding{{k.ApplyFilter, k.CancelFilter}}
