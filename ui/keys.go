@@ -1,6 +1,9 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap holds the global key bindings the App handles itself. Screens read
 // them from Common.Keys to show them, never to handle them.
@@ -66,4 +69,32 @@ func DefaultMoveKeyMap() MoveKeyMap {
 // Bindings lists the movement bindings in help order.
 func (k MoveKeyMap) Bindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+}
+
+// Move maps a movement key to the new position in a list of n rows of
+// which page are visible, clamped to [0, n-1]; ok is false for any other
+// key. Tables move a cursor with it; scrolled text moves its first line.
+func (k MoveKeyMap) Move(msg tea.KeyPressMsg, pos, n, page int) (int, bool) {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		pos--
+	case key.Matches(msg, k.Down):
+		pos++
+	case key.Matches(msg, k.Top):
+		pos = 0
+	case key.Matches(msg, k.Bottom):
+		pos = n - 1
+	case key.Matches(msg, k.HalfUp):
+		pos -= max(1, page/2)
+	case key.Matches(msg, k.HalfDown):
+		pos += max(1, page/2)
+	case key.Matches(msg, k.PageUp):
+		pos -= page
+	case key.Matches(msg, k.PageDown):
+		pos += page
+	default:
+		return pos, false
+	}
+	return max(0, min(pos, n-1)), true
 }

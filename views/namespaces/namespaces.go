@@ -161,23 +161,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
 	page := max(1, m.rowsVisible())
+	if pos, ok := keys.Move(k, m.cursor, len(m.shown), page); ok {
+		m.cursor = pos
+		m.clamp()
+		return nil
+	}
 	switch {
-	case key.Matches(k, keys.Up):
-		m.move(-1)
-	case key.Matches(k, keys.Down):
-		m.move(1)
-	case key.Matches(k, keys.Top):
-		m.move(-len(m.shown))
-	case key.Matches(k, keys.Bottom):
-		m.move(len(m.shown))
-	case key.Matches(k, keys.HalfUp):
-		m.move(-max(1, page/2))
-	case key.Matches(k, keys.HalfDown):
-		m.move(max(1, page/2))
-	case key.Matches(k, keys.PageUp):
-		m.move(-page)
-	case key.Matches(k, keys.PageDown):
-		m.move(page)
 	case key.Matches(k, keys.Open):
 		if ns := m.current(); ns != nil {
 			return ui.Navigate(ui.Route{Kind: ui.KindScripts, Namespace: ns.Name})
@@ -229,27 +218,13 @@ func (m *Model) edit(msg tea.Msg) tea.Cmd {
 func (m *Model) handleRawKey(k tea.KeyPressMsg) {
 	keys := &m.Keys
 	page := max(1, m.height-1)
-	switch {
-	case key.Matches(k, keys.CloseRaw):
+	if key.Matches(k, keys.CloseRaw) {
 		m.raw = rawView{}
-	case key.Matches(k, keys.Up):
-		m.raw.top--
-	case key.Matches(k, keys.Down):
-		m.raw.top++
-	case key.Matches(k, keys.Top):
-		m.raw.top = 0
-	case key.Matches(k, keys.Bottom):
-		m.raw.top = len(m.raw.lines)
-	case key.Matches(k, keys.HalfUp):
-		m.raw.top -= max(1, page/2)
-	case key.Matches(k, keys.HalfDown):
-		m.raw.top += max(1, page/2)
-	case key.Matches(k, keys.PageUp):
-		m.raw.top -= page
-	case key.Matches(k, keys.PageDown):
-		m.raw.top += page
+		return
 	}
-	m.raw.top = max(0, min(m.raw.top, len(m.raw.lines)-page))
+	if top, ok := keys.Move(k, m.raw.top, max(1, len(m.raw.lines)-page+1), page); ok {
+		m.raw.top = top
+	}
 }
 
 // handleLoaded takes a listing. A failed refresh keeps the rows already
@@ -339,12 +314,6 @@ func (m *Model) refilter() {
 			break
 		}
 	}
-	m.clamp()
-}
-
-// move moves the cursor by delta rows.
-func (m *Model) move(delta int) {
-	m.cursor += delta
 	m.clamp()
 }
 

@@ -297,23 +297,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		off = &m.rawOffset
 	}
 	page := max(1, m.height-1)
-	switch {
-	case key.Matches(k, keys.Up):
-		*off--
-	case key.Matches(k, keys.Down):
-		*off++
-	case key.Matches(k, keys.Top):
-		*off = 0
-	case key.Matches(k, keys.Bottom):
-		*off = 1 << 30
-	case key.Matches(k, keys.HalfUp):
-		*off -= max(1, page/2)
-	case key.Matches(k, keys.HalfDown):
-		*off += max(1, page/2)
-	case key.Matches(k, keys.PageUp):
-		*off -= page
-	case key.Matches(k, keys.PageDown):
-		*off += page
+	// Any position is fine here: clampOffsets bounds it by the text.
+	if pos, ok := keys.Move(k, *off, 1<<30, page); ok {
+		*off = pos
 	}
 	m.clampOffsets()
 	return nil

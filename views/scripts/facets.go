@@ -123,7 +123,7 @@ func (m *Model) handleFacets(msg facetsMsg) tea.Cmd {
 func (m *Model) handleFacetKey(k tea.KeyPressMsg) tea.Cmd {
 	f := &m.facets
 	h := m.rowsHeight()
-	if pos, ok := m.movement(k, f.cursor, len(f.tags), h); ok {
+	if pos, ok := m.Keys.Move(k, f.cursor, len(f.tags), h); ok {
 		f.cursor = pos
 		f.top = max(0, min(f.top, f.cursor), f.cursor-h+1)
 		return nil

@@ -45,7 +45,7 @@ func (m *Model) openRaw() {
 func (m *Model) handleRawKey(k tea.KeyPressMsg) {
 	h := m.rawHeight()
 	last := max(0, len(m.raw.lines)-h)
-	if pos, ok := m.movement(k, m.raw.top, last+1, h); ok {
+	if pos, ok := m.Keys.Move(k, m.raw.top, last+1, h); ok {
 		m.raw.top = pos
 		return
 	}

@@ -11,7 +11,7 @@ import (
 
 // handleKey handles a key on the table.
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
-	if pos, ok := m.movement(k, m.cursor, len(m.shown), m.rowsHeight()); ok {
+	if pos, ok := m.Keys.Move(k, m.cursor, len(m.shown), m.rowsHeight()); ok {
 		m.moveTo(pos)
 		return nil
 	}
@@ -50,34 +50,6 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.copyNames()
 	}
 	return nil
-}
-
-// movement maps a movement key to the new position in a list of n rows
-// with h visible; ok is false for other keys.
-func (m *Model) movement(k tea.KeyPressMsg, cur, n, h int) (int, bool) {
-	keys := &m.Keys
-	pos := cur
-	switch {
-	case key.Matches(k, keys.Up):
-		pos--
-	case key.Matches(k, keys.Down):
-		pos++
-	case key.Matches(k, keys.Top):
-		pos = 0
-	case key.Matches(k, keys.Bottom):
-		pos = n - 1
-	case key.Matches(k, keys.HalfUp):
-		pos -= max(1, h/2)
-	case key.Matches(k, keys.HalfDown):
-		pos += max(1, h/2)
-	case key.Matches(k, keys.PageUp):
-		pos -= h
-	case key.Matches(k, keys.PageDown):
-		pos += h
-	default:
-		return cur, false
-	}
-	return max(0, min(pos, n-1)), true
 }
 
 // copyNames copies the marked names, or the current one, one per line.
