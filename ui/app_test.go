@@ -646,3 +646,16 @@ func TestCopiedText(t *testing.T) {
 		}
 	}
 }
+
+// At 80 columns a long path drops leading crumbs before the data age.
+func TestCrumbsKeepTheDataAge(t *testing.T) {
+	st := DefaultStyles(true)
+	titles := []string{"0123456789abcdef0123456789abcdef", "production", "tenant-42307-api-prod"}
+	line := ansi.Strip(renderCrumbs(&st, titles, "refreshed 3s ago", 80))
+	if !strings.Contains(line, "refreshed 3s ago") || !strings.Contains(line, "production ▸ tenant-42307-api-prod") {
+		t.Errorf("crumbs = %q, want the path's end and the data age", line)
+	}
+	if w := ansi.StringWidth(line); w > 80 {
+		t.Errorf("crumbs are %d wide", w)
+	}
+}

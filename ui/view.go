@@ -146,8 +146,10 @@ func overlayCenter(base, top string, width, height int) string {
 func renderCrumbs(st *Styles, titles []string, age string, width int) string {
 	sep := st.CrumbSep.Render(" ▸ ")
 	var right []segment
+	ageWidth := 0
 	if age != "" {
 		right = append(right, segment{st.DataAge.Render(age), 1})
+		ageWidth = ansi.StringWidth(age) + 1
 	}
 	for start := 0; start < len(titles); start++ {
 		var parts []string
@@ -163,7 +165,9 @@ func renderCrumbs(st *Styles, titles []string, age string, width int) string {
 			}
 		}
 		line := strings.Join(parts, sep)
-		if ansi.StringWidth(line) < width || start == len(titles)-1 {
+		// Leading crumbs go before the data age does: how fresh the
+		// rows are matters more than the path to them.
+		if ansi.StringWidth(line)+ageWidth < width || start == len(titles)-1 {
 			return layoutLine([]segment{{line, 0}}, right, width, "", "")
 		}
 	}
