@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"unicode/utf8"
 
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
-	"github.com/cloudflare/cloudflare-go/v6/shared"
 )
 
 const (
@@ -131,11 +131,15 @@ func (c *Client) PutValue(ctx context.Context, nsID, key string, value []byte) e
 }
 
 // putValue is the KV write itself, for callers already inside the gate.
+// The value goes as the raw request body, which the API accepts, on the
+// same http.Client as the SDK: cloudflare-go v6.10.0's multipart encoder
+// races when several goroutines write values at once.
 func (c *Client) putValue(ctx context.Context, nsID, key string, value []byte) error {
-	var p kv.NamespaceValueUpdateParams
-	p.AccountID.Value, p.AccountID.Present = c.opts.AccountID, true
-	p.Value.Value, p.Value.Present = shared.UnionString(value), true
-	_, err := c.kv.Values.Update(ctx, url.PathEscape(nsID), url.PathEscape(key), p)
+	if value == nil {
+		value = []byte{} // an empty value is still a body
+	}
+	path := apiPath("accounts", c.opts.AccountID, "storage", "kv", "namespaces", nsID, "values", key)
+	_, _, _, err := c.send(ctx, http.MethodPut, path, nil, value, "application/octet-stream")
 	return err
 }
 

@@ -60,7 +60,7 @@ func callJSON[T any](ctx context.Context, c *Client, method, path string, query 
 		}
 		payload = b
 	}
-	raw, req, resp, err := c.send(ctx, method, path, query, payload)
+	raw, req, resp, err := c.send(ctx, method, path, query, payload, "application/json")
 	if err != nil {
 		return env, err
 	}
@@ -75,8 +75,9 @@ func callJSON[T any](ctx context.Context, c *Client, method, path string, query 
 }
 
 // send performs one request through the shared http.Client and returns the
-// body. A status of 400 or more comes back as a *wfp.Error.
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, payload []byte) ([]byte, *http.Request, *http.Response, error) {
+// body; a payload is sent with contentType. A status of 400 or more comes
+// back as a *wfp.Error.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, payload []byte, contentType string) ([]byte, *http.Request, *http.Response, error) {
 	u := c.base.String() + "/" + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -93,7 +94,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "wfp")
 	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
