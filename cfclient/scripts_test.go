@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
@@ -268,5 +269,47 @@ func TestAccountScripts(t *testing.T) {
 	}
 	if types["DISPATCHER"] != "dispatch_namespace" || types["ROUTING"] != "kv_namespace" {
 		t.Fatalf("dispatcher bindings %v", types)
+	}
+}
+
+// Every field of a settings patch reaches the API, and patches of several
+// scripts at once (bulk tier edits) are race-free: the multipart body is
+// built by cfclient, not by the SDK's encoder.
+func TestPatchSettingsEveryFieldConcurrently(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{}, nil)
+	ctx := testCtx(t)
+	scripts := listAll(t, e.c, "production", TagFilter{})[:6]
+	date, model, logpush := "2025-06-01", "standard", true
+	flags, tags := []string{"nodejs_compat"}, []string{"tier-pro", "customer-77"}
+	patch := SettingsPatch{
+		Limits:            &Limits{CPUMs: intp(120), Subrequests: intp(60)},
+		CompatibilityDate: &date, CompatibilityFlags: &flags, UsageModel: &model, Logpush: &logpush, Tags: &tags,
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(scripts))
+	for _, s := range scripts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.c.PatchSettings(ctx, "production", s.Name, patch)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("PatchSettings: %v", err)
+		}
+	}
+	for _, s := range scripts {
+		got, err := e.c.GetSettings(ctx, "production", s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *got.Limits.CPUMs != 120 || *got.Limits.Subrequests != 60 || got.CompatibilityDate != date ||
+			!slices.Equal(got.CompatibilityFlags, flags) || got.UsageModel != model || !got.Logpush || !slices.Equal(got.Tags, tags) {
+			t.Errorf("%s: stored settings %+v", s.Name, got)
+		}
 	}
 }

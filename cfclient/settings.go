@@ -1,8 +1,13 @@
 package cfclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"net/url"
 	"time"
 
@@ -97,14 +102,18 @@ func (c *Client) PatchSettings(ctx context.Context, ns, name string, patch Setti
 			return patch.view(current), nil
 		},
 		do: func(ctx context.Context) (any, error) {
-			var env envelope[wireSettings]
-			p := wfp.DispatchNamespaceScriptSettingEditParams{}
-			p.AccountID.Value, p.AccountID.Present = c.opts.AccountID, true
-			p.Settings.Value, p.Settings.Present = patch.params(current.Limits), true
-			_, err := c.namespaces.Scripts.Settings.Edit(ctx, url.PathEscape(ns), url.PathEscape(name), p,
-				option.WithResponseBodyInto(&env))
+			body, contentType, err := settingsMultipart(patch.body(current.Limits))
 			if err != nil {
 				return nil, err
+			}
+			path := apiPath("accounts", c.opts.AccountID, "workers", "dispatch", "namespaces", ns, "scripts", name, "settings")
+			raw, _, _, err := c.send(ctx, http.MethodPatch, path, nil, body, contentType)
+			if err != nil {
+				return nil, err
+			}
+			var env envelope[wireSettings]
+			if err := json.Unmarshal(raw, &env); err != nil {
+				return nil, fmt.Errorf("decode settings response: %w", err)
 			}
 			stored = env.Result.settings()
 			return patch.view(stored), nil
@@ -158,44 +167,78 @@ func (p SettingsPatch) checks() []check {
 	return cs
 }
 
-// params builds the SDK's settings body; current fills the limit the patch
-// leaves unchanged.
-func (p SettingsPatch) params(current Limits) wfp.DispatchNamespaceScriptSettingEditParamsSettings {
-	var s wfp.DispatchNamespaceScriptSettingEditParamsSettings
+// settingsBody is the "settings" part of a settings PATCH: only the fields
+// the patch names.
+type settingsBody struct {
+	Limits             *settingsLimits `json:"limits,omitempty"`
+	CompatibilityDate  *string         `json:"compatibility_date,omitempty"`
+	CompatibilityFlags *[]string       `json:"compatibility_flags,omitempty"`
+	UsageModel         *string         `json:"usage_model,omitempty"`
+	Logpush            *bool           `json:"logpush,omitempty"`
+	Tags               *[]string       `json:"tags,omitempty"`
+}
+
+// settingsLimits are the limits of a settings PATCH.
+type settingsLimits struct {
+	CPUMs       *int `json:"cpu_ms,omitempty"`
+	Subrequests *int `json:"subrequests,omitempty"`
+}
+
+// body builds the settings part. A limits patch sends both limits (the
+// unchanged one from current), so a server that replaces the limits object
+// whole cannot drop the other.
+func (p SettingsPatch) body(current Limits) settingsBody {
+	b := settingsBody{
+		CompatibilityDate: p.CompatibilityDate,
+		UsageModel:        p.UsageModel,
+		Logpush:           p.Logpush,
+	}
 	if p.Limits != nil {
-		var l wfp.DispatchNamespaceScriptSettingEditParamsSettingsLimits
-		cpu, sub := current.CPUMs, current.Subrequests
+		l := settingsLimits{CPUMs: current.CPUMs, Subrequests: current.Subrequests}
 		if p.Limits.CPUMs != nil {
-			cpu = p.Limits.CPUMs
+			l.CPUMs = p.Limits.CPUMs
 		}
 		if p.Limits.Subrequests != nil {
-			sub = p.Limits.Subrequests
+			l.Subrequests = p.Limits.Subrequests
 		}
-		if cpu != nil {
-			l.CPUMs.Value, l.CPUMs.Present = int64(*cpu), true
-		}
-		if sub != nil {
-			l.Subrequests.Value, l.Subrequests.Present = int64(*sub), true
-		}
-		s.Limits.Value, s.Limits.Present = l, true
-	}
-	if p.CompatibilityDate != nil {
-		s.CompatibilityDate.Value, s.CompatibilityDate.Present = *p.CompatibilityDate, true
+		b.Limits = &l
 	}
 	if p.CompatibilityFlags != nil {
-		s.CompatibilityFlags.Value, s.CompatibilityFlags.Present = nonNil(*p.CompatibilityFlags), true
-	}
-	if p.UsageModel != nil {
-		s.UsageModel.Value = wfp.DispatchNamespaceScriptSettingEditParamsSettingsUsageModel(*p.UsageModel)
-		s.UsageModel.Present = true
-	}
-	if p.Logpush != nil {
-		s.Logpush.Value, s.Logpush.Present = *p.Logpush, true
+		flags := nonNil(*p.CompatibilityFlags)
+		b.CompatibilityFlags = &flags
 	}
 	if p.Tags != nil {
-		s.Tags.Value, s.Tags.Present = nonNil(*p.Tags), true
+		tags := nonNil(*p.Tags)
+		b.Tags = &tags
 	}
-	return s
+	return b
+}
+
+// settingsMultipart encodes the body as the API takes it (and cloudflare-go
+// sends it): multipart/form-data with one JSON part named "settings". It is
+// built here rather than by the SDK, whose multipart encoder races when
+// several goroutines encode at once (cloudflare-go v6.10.0).
+func settingsMultipart(b settingsBody) ([]byte, string, error) {
+	js, err := json.Marshal(b)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode settings: %w", err)
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="settings"`)
+	h.Set("Content-Type", "application/json")
+	part, err := w.CreatePart(h)
+	if err == nil {
+		_, err = part.Write(js)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("encode settings: %w", err)
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
 }
 
 // view is the part of s the patch touches (for the audit log).
