@@ -65,10 +65,11 @@ type (
 		key string
 		res *filterResult
 	}
-	// facetsMsg is the tag counts of the loaded scripts.
+	// facetsMsg is the tag counts of the scripts shown (n of them) when
+	// scope was current.
 	facetsMsg struct {
 		key   string
-		epoch int
+		scope facetScope
 		n     int
 		tags  []facet
 	}
@@ -172,6 +173,13 @@ func (m *Model) Init() tea.Cmd {
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	cmd := m.update(msg)
+	if m.facets.open {
+		// The counts follow the rows shown (filter results, pages, a
+		// refresh); a key that changes nothing starts nothing.
+		if c := m.countFacets(); c != nil {
+			cmd = tea.Batch(cmd, c)
+		}
+	}
 	m.syncKeys()
 	return m, cmd
 }
@@ -199,10 +207,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.openFacets()
 	case ui.StylesChangedMsg:
 		m.input.SetStyles(m.c.Styles.Input)
+		m.facets.search.SetStyles(m.c.Styles.Input)
 		return nil
 	case tea.PasteMsg:
 		if m.typing {
 			return m.typeKey(msg)
+		}
+		if m.facets.open && m.facets.searching {
+			m.typeTagSearch(msg)
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -223,8 +235,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // Title names the screen in the breadcrumbs.
 func (m *Model) Title() string { return ui.Sanitize(m.ns) }
 
-// Capturing reports that the filter input has the keyboard.
-func (m *Model) Capturing() bool { return m.typing }
+// Capturing reports that the filter input or the tag search has the
+// keyboard.
+func (m *Model) Capturing() bool { return m.typing || (m.facets.open && m.facets.searching) }
 
 // WantsEsc reports that esc closes an overlay or clears the filter before
 // it means "back".
@@ -240,6 +253,7 @@ func (m *Model) DataAge() time.Time { return m.dataAt }
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.input.SetWidth(width)
+	m.facets.search.SetWidth(width)
 	m.clampCursor()
 }
 

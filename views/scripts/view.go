@@ -84,11 +84,11 @@ func (m *Model) View() string {
 		b.WriteString(l)
 	}
 	b.WriteByte('\n')
-	h := m.rowsHeight()
 	if m.facets.open {
-		m.viewFacets(&b, h)
+		m.viewFacets(&b)
 		return b.String()
 	}
+	h := m.rowsHeight()
 	lay := layoutFor(m.width, m.sortBy)
 	b.WriteString(m.viewHeader(lay))
 	if len(m.shown) == 0 {
