@@ -119,12 +119,12 @@ func (d *Driver) TakeSeen() []tea.Msg {
 	return s
 }
 
-// Key is a key press by name ("j", "esc", "enter", "ctrl+u", "pgdown").
+// Key is a key press by name ("j", "esc", "enter", "space", "ctrl+u", "pgdown").
 func Key(name string) tea.KeyPressMsg {
 	special := map[string]rune{
 		"esc": tea.KeyEscape, "enter": tea.KeyEnter, "up": tea.KeyUp, "down": tea.KeyDown,
 		"home": tea.KeyHome, "end": tea.KeyEnd, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-		"backspace": tea.KeyBackspace,
+		"backspace": tea.KeyBackspace, "space": tea.KeySpace,
 	}
 	if code, ok := special[name]; ok {
 		return tea.KeyPressMsg{Code: code}

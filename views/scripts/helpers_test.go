@@ -230,18 +230,4 @@ func listAll(t *testing.T, c *cfclient.Client, ns string, f cfclient.TagFilter) 
 }
 
 // keyMsg builds a key press by name ("j", "esc", "ctrl+r", "space", "N").
-func keyMsg(name string) tea.KeyPressMsg {
-	special := map[string]rune{
-		"esc": tea.KeyEscape, "enter": tea.KeyEnter, "up": tea.KeyUp, "down": tea.KeyDown,
-		"home": tea.KeyHome, "end": tea.KeyEnd, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-		"backspace": tea.KeyBackspace, "space": tea.KeySpace,
-	}
-	if code, ok := special[name]; ok {
-		return tea.KeyPressMsg{Code: code}
-	}
-	if rest, ok := strings.CutPrefix(name, "ctrl+"); ok {
-		return tea.KeyPressMsg{Code: []rune(rest)[0], Mod: tea.ModCtrl}
-	}
-	r := []rune(name)[0]
-	return tea.KeyPressMsg{Code: r, Text: name}
-}
+var keyMsg = screentest.Key
