@@ -67,46 +67,22 @@ func (d ScriptDetails) APIObject() any {
 	}
 }
 
-// apiSettings is ScriptSettings in the API's field names.
-type apiSettings struct {
-	Bindings           []json.RawMessage `json:"bindings"`
-	CompatibilityDate  string            `json:"compatibility_date"`
-	CompatibilityFlags []string          `json:"compatibility_flags"`
-	Limits             struct {
-		CPUMs       *int `json:"cpu_ms,omitempty"`
-		Subrequests *int `json:"subrequests,omitempty"`
-	} `json:"limits"`
-	Logpush       bool            `json:"logpush"`
-	Observability json.RawMessage `json:"observability,omitempty"`
-	Placement     json.RawMessage `json:"placement,omitempty"`
-	TailConsumers []apiTail       `json:"tail_consumers"`
-	Tags          []string        `json:"tags"`
-	UsageModel    string          `json:"usage_model"`
-}
-
-// apiTail is a tail consumer in the API's field names.
-type apiTail struct {
-	Service     string `json:"service"`
-	Environment string `json:"environment,omitempty"`
-	Namespace   string `json:"namespace,omitempty"`
-}
-
 // APIObject returns the settings as the API sends them (secret values are
 // never part of them).
 func (s ScriptSettings) APIObject() any {
-	r := apiSettings{
+	w := wireSettings{
 		CompatibilityDate: s.CompatibilityDate, CompatibilityFlags: s.CompatibilityFlags,
 		Logpush: s.Logpush, Observability: validRaw(s.Observability), Placement: validRaw(s.Placement),
 		Tags: s.Tags, UsageModel: s.UsageModel,
 	}
-	for _, t := range s.TailConsumers {
-		r.TailConsumers = append(r.TailConsumers, apiTail(t))
-	}
-	r.Limits.CPUMs, r.Limits.Subrequests = s.Limits.CPUMs, s.Limits.Subrequests
+	w.Limits.CPUMs, w.Limits.Subrequests = s.Limits.CPUMs, s.Limits.Subrequests
 	for _, b := range s.Bindings {
-		r.Bindings = append(r.Bindings, validRaw(b.Raw))
+		w.Bindings = append(w.Bindings, validRaw(b.Raw))
 	}
-	return r
+	for _, t := range s.TailConsumers {
+		w.TailConsumers = append(w.TailConsumers, wireTail(t))
+	}
+	return w
 }
 
 // validRaw keeps raw JSON that is valid, and turns anything else into a

@@ -19,24 +19,29 @@ import (
 // decode into it (option.WithResponseBodyInto) instead of the SDK's types,
 // to keep bindings and observability as raw JSON and to tell an unset limit
 // from a zero one.
+// It is also what APIObject encodes for the raw view, hence the omitempty
+// tags (which decoding ignores).
 type wireSettings struct {
 	Bindings           []json.RawMessage `json:"bindings"`
 	CompatibilityDate  string            `json:"compatibility_date"`
 	CompatibilityFlags []string          `json:"compatibility_flags"`
 	Limits             struct {
-		CPUMs       *int `json:"cpu_ms"`
-		Subrequests *int `json:"subrequests"`
+		CPUMs       *int `json:"cpu_ms,omitempty"`
+		Subrequests *int `json:"subrequests,omitempty"`
 	} `json:"limits"`
 	Logpush       bool            `json:"logpush"`
-	Observability json.RawMessage `json:"observability"`
-	Placement     json.RawMessage `json:"placement"`
-	TailConsumers []struct {
-		Service     string `json:"service"`
-		Environment string `json:"environment"`
-		Namespace   string `json:"namespace"`
-	} `json:"tail_consumers"`
-	Tags       []string `json:"tags"`
-	UsageModel string   `json:"usage_model"`
+	Observability json.RawMessage `json:"observability,omitempty"`
+	Placement     json.RawMessage `json:"placement,omitempty"`
+	TailConsumers []wireTail      `json:"tail_consumers"`
+	Tags          []string        `json:"tags"`
+	UsageModel    string          `json:"usage_model"`
+}
+
+// wireTail is a tail consumer as the API sends it.
+type wireTail struct {
+	Service     string `json:"service"`
+	Environment string `json:"environment,omitempty"`
+	Namespace   string `json:"namespace,omitempty"`
 }
 
 func (w wireSettings) settings() ScriptSettings {
