@@ -282,14 +282,8 @@ func (rc *RoutingCache) load(ctx context.Context, explicit bool) (*RoutingTable,
 		}
 		rc.mu.Unlock()
 
-		select {
-		case <-f.done:
-		default:
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, time.Time{}, ctx.Err()
-			}
+		if err := awaitDone(ctx, f.done); err != nil {
+			return nil, time.Time{}, err
 		}
 		// The result fields were written under the mutex before done was
 		// closed, so reading them here is ordered after those writes.
@@ -509,14 +503,8 @@ func (c *cachedLoad[T]) get(ctx, base context.Context, now func() time.Time, loa
 	var zero T
 	for {
 		f := c.flight(base, now, load)
-		select {
-		case <-f.done:
-		default:
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return zero, time.Time{}, ctx.Err()
-			}
+		if err := awaitDone(ctx, f.done); err != nil {
+			return zero, time.Time{}, err
 		}
 		// superseded was written before done was closed (see invalidate
 		// and the loader, which both hold the mutex), so reading it here is
@@ -570,4 +558,20 @@ func (c *cachedLoad[T]) invalidate() {
 	}
 	f.superseded = true
 	f.cancel()
+}
+
+// awaitDone waits for done or the end of ctx. A load that has already
+// finished wins over a context that has ended too.
+func awaitDone(ctx context.Context, done <-chan struct{}) error {
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
