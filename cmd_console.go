@@ -124,7 +124,6 @@ type console struct {
 	routing  *cfclient.RoutingCache
 	sandbox  *sandbox.Server
 	app      *ui.App
-	common   *ui.Common
 	names    *namespaceNames
 	noColor  bool
 	// onSandbox is fixed at start; the header reads it from Update while
@@ -174,8 +173,8 @@ func newConsole(ctx context.Context, f consoleFlags) (*console, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	con.common = ui.NewCommon(ctx, clock, con.header)
-	con.app, err = ui.NewApp(con.common, con.factories(), ui.Route{Kind: ui.KindNamespaces}, ui.AppOptions{
+	common := ui.NewCommon(ctx, clock, con.header)
+	con.app, err = ui.NewApp(common, con.factories(), ui.Route{Kind: ui.KindNamespaces}, ui.AppOptions{
 		Commands: con.commands(),
 		NoColor:  f.noColor,
 	})
