@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 // benchThrottle gives the client a budget no benchmark run can exhaust, so
 // the figures measure the client, not Cloudflare's rate limit.
 func benchThrottle(o *Options) {
-	o.Throttle = NewThrottle(ThrottleOptions{Requests: 1 << 30, Window: time.Second}, NewTransport(0))
+	o.Throttle = throttle.New(throttle.Options{Requests: 1 << 30, Window: time.Second}, throttle.NewTransport(0))
 }
 
 // heapMB is the live heap after a full GC, in MiB.
@@ -24,8 +25,7 @@ func heapMB() float64 {
 }
 
 // BenchmarkListNamespace100k lists a 100,000-script namespace cold from the
-// sandbox over loopback (rate limit off): 100 pages, decode, interning and
-// the cache write. "MB-listing" is the live heap the listing itself holds.
+// sandbox over loopback (rate limit off): 100 pages, decode and interning. "MB-listing" is the live heap the listing itself holds.
 func BenchmarkListNamespace100k(b *testing.B) {
 	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
 	ctx := context.Background()
@@ -46,76 +46,4 @@ func BenchmarkListNamespace100k(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(heapMB()-base, "MB-listing")
 	runtime.KeepAlive(held)
-}
-
-// BenchmarkCachedLoad100k loads the same listing from the on-disk cache.
-func BenchmarkCachedLoad100k(b *testing.B) {
-	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
-	if err := e.c.ListScripts(context.Background(), "production", TagFilter{}, func([]Script) error { return nil }); err != nil {
-		b.Fatal(err)
-	}
-	base := heapMB()
-	var held []Script
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		var err error
-		held, _, err = e.c.CachedScripts(e.sb.AccountID(), "production")
-		if err != nil || len(held) != 100000 {
-			b.Fatalf("loaded %d: %v", len(held), err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(heapMB()-base, "MB-listing")
-	runtime.KeepAlive(held)
-}
-
-// BenchmarkCacheSave100k writes a 100,000-script listing to the on-disk
-// cache (encode, fsync, rename).
-func BenchmarkCacheSave100k(b *testing.B) {
-	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
-	var pages [][]Script
-	if err := e.c.ListScripts(context.Background(), "production", TagFilter{}, func(p []Script) error {
-		pages = append(pages, p)
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := e.c.saveScripts("production", pages); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkCacheEncode100k is the encoding part of BenchmarkCacheSave100k,
-// without the file system.
-func BenchmarkCacheEncode100k(b *testing.B) {
-	e := newTestEnv(b, sandbox.Options{Scripts: 100000}, benchThrottle)
-	var pages [][]Script
-	if err := e.c.ListScripts(context.Background(), "production", TagFilter{}, func(p []Script) error {
-		pages = append(pages, p)
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	var n countingWriter
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		n = 0
-		if err := encodeCache(&n, e.c.AccountID(), "production", time.Now().UTC(), pages); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n)/(1<<20), "MB-file")
-}
-
-type countingWriter int
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	*w += countingWriter(len(p))
-	return len(p), nil
 }

@@ -14,27 +14,13 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/option"
 	"github.com/cloudflare/cloudflare-go/v6/workers"
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 // DefaultBaseURL is Cloudflare's API v4.
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
-
-// RoutingSchema says where the platform keeps its routing table and how the
-// keys look (docs/design.md, "Platform conventions").
-type RoutingSchema struct {
-	// NamespaceID is the KV namespace holding the routing table; when empty
-	// the namespace titled NamespaceTitle is used.
-	NamespaceID string
-	// NamespaceTitle defaults to "ROUTING".
-	NamespaceTitle string
-	// Key prefixes: "hostname:", "subdomain:", "path:" by default.
-	HostnamePrefix  string
-	SubdomainPrefix string
-	PathPrefix      string
-	// LastUsedPrefix marks last-use timestamps, which are not routes
-	// (default "last-used:").
-	LastUsedPrefix string
-}
 
 // Options configure a Client. main fills them from the config.
 type Options struct {
@@ -49,25 +35,22 @@ type Options struct {
 	Profile string
 	// ReadOnly refuses every change before any request is sent.
 	ReadOnly bool
-	// AuditPath is the JSONL audit log. Required unless ReadOnly.
-	AuditPath string
-	// CacheDir holds the on-disk listing cache ("" disables it).
-	CacheDir string
-	// Actor is who acts, for the audit log (default user@host).
+	// Audit is the audit log every change is recorded in. Required unless
+	// ReadOnly. The client writes through it; it owns no file itself.
+	Audit *audit.Log
+	// Actor is who acts when a call's context names no Actor (WithActor),
+	// for the audit log (default user@host).
 	Actor string
-	// Routing is the routing table schema.
-	Routing RoutingSchema
-	// TierTagPrefix marks a script's tier tag (default "tier-").
-	TierTagPrefix string
-	// TiersKey is the KV key of the tier definitions (default "tiers").
-	TiersKey string
+	// Schema is the platform's convention: where the routing table lives,
+	// the tier table's key, the tag prefixes (defaults filled in).
+	Schema platform.Schema
 	// Throttle is shared by every client of the process; nil creates one
 	// with default options for this client alone.
-	Throttle *Throttle
+	Throttle *throttle.Throttle
 	// HTTPTimeout caps the wait for the response headers of one attempt
 	// (default 60 s). It configures the transport of the throttle New
 	// creates when Throttle is nil; a shared Throttle brings its own
-	// transport (build it with NewTransport). It is not a limit on the
+	// transport (build it with throttle.NewTransport). It is not a limit on the
 	// whole call: a request may wait longer in the throttle's queue, and
 	// callers bound that with their context.
 	HTTPTimeout time.Duration
@@ -95,7 +78,7 @@ type Client struct {
 	base     *url.URL
 	auth     string // the Authorization header value; never printed
 	http     *http.Client
-	throttle *Throttle
+	throttle *throttle.Throttle
 
 	namespaces *wfp.DispatchNamespaceService
 	scripts    *workers.ScriptService
@@ -118,7 +101,7 @@ func New(opts Options) (*Client, error) {
 	}
 	th := opts.Throttle
 	if th == nil {
-		th = NewThrottle(ThrottleOptions{}, NewTransport(opts.HTTPTimeout))
+		th = throttle.New(throttle.Options{}, throttle.NewTransport(opts.HTTPTimeout))
 	}
 	c := &Client{
 		opts:     opts,
@@ -159,8 +142,8 @@ func (o *Options) normalize() error {
 			return fmt.Errorf("token: must not contain spaces or control characters")
 		}
 	}
-	if !o.ReadOnly && o.AuditPath == "" {
-		return fmt.Errorf("audit path: required unless the client is read-only")
+	if !o.ReadOnly && o.Audit == nil {
+		return fmt.Errorf("audit log: required unless the client is read-only")
 	}
 	if o.HTTPTimeout < 0 {
 		return fmt.Errorf("http timeout: must not be negative (got %s)", o.HTTPTimeout)
@@ -174,31 +157,11 @@ func (o *Options) normalize() error {
 	if o.Actor == "" {
 		o.Actor = defaultActor()
 	}
-	r := &o.Routing
-	r.NamespaceTitle = orDefault(r.NamespaceTitle, "ROUTING")
-	r.HostnamePrefix = orDefault(r.HostnamePrefix, "hostname:")
-	r.SubdomainPrefix = orDefault(r.SubdomainPrefix, "subdomain:")
-	r.PathPrefix = orDefault(r.PathPrefix, "path:")
-	r.LastUsedPrefix = orDefault(r.LastUsedPrefix, "last-used:")
-	o.TierTagPrefix = orDefault(o.TierTagPrefix, "tier-")
-	o.TiersKey = orDefault(o.TiersKey, "tiers")
-	if err := validKVKey(o.TiersKey); err != "" {
-		return fmt.Errorf("tiers key %q: %s", o.TiersKey, err)
+	o.Schema = o.Schema.WithDefaults()
+	if re := o.Schema.Validate(); re != nil {
+		return re
 	}
 	return nil
-}
-
-// NewTransport is the transport to put under a Throttle: Go's default
-// transport with headerTimeout (0 means 60 s) as the cap on waiting for a
-// response's headers.
-func NewTransport(headerTimeout time.Duration) *http.Transport {
-	if headerTimeout <= 0 {
-		headerTimeout = 60 * time.Second
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = headerTimeout
-	t.MaxIdleConnsPerHost = 8
-	return t
 }
 
 func parseBaseURL(s string) (*url.URL, error) {
@@ -212,13 +175,6 @@ func parseBaseURL(s string) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func isHex(s string, n int) bool {
@@ -259,4 +215,14 @@ func (c *Client) Profile() string { return c.opts.Profile }
 func (c *Client) ReadOnly() bool { return c.opts.ReadOnly }
 
 // Stats is the throttle's snapshot for this client's token.
-func (c *Client) Stats() Stats { return c.throttle.Stats(c.auth) }
+func (c *Client) Stats() throttle.Stats { return c.throttle.Stats(c.auth) }
+
+// BaseURL is the API base URL the client talks to (caches are kept per
+// base URL and account, so the sandbox and Cloudflare never share one).
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Schema is the platform convention the client reads routes and tiers with.
+func (c *Client) Schema() platform.Schema { return c.opts.Schema }
+
+// Now is the client's clock.
+func (c *Client) Now() time.Time { return c.opts.Now() }

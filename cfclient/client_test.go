@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 func TestNewValidatesOptions(t *testing.T) {
-	good := Options{AccountID: strings.Repeat("0a", 16), Token: "tok", AuditPath: "/tmp/x/audit.jsonl"}
+	good := Options{AccountID: strings.Repeat("0a", 16), Token: "tok", Audit: audit.New("/tmp/x/audit.jsonl")}
 	cases := []struct {
 		name  string
 		mod   func(*Options)
@@ -19,12 +22,12 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"no token", func(o *Options) { o.Token = "" }, "token"},
 		{"token with newline", func(o *Options) { o.Token = "a\nb" }, "token"},
 		{"token with space", func(o *Options) { o.Token = "a b" }, "token"},
-		{"no audit path", func(o *Options) { o.AuditPath = "" }, "audit path"},
+		{"no audit path", func(o *Options) { o.Audit = nil }, "audit log"},
 		{"bad scheme", func(o *Options) { o.BaseURL = "ftp://x/client/v4" }, "base url"},
 		{"no host", func(o *Options) { o.BaseURL = "http:///client/v4" }, "base url"},
 		{"query", func(o *Options) { o.BaseURL = "http://x/client/v4?a=b" }, "base url"},
 		{"negative timeout", func(o *Options) { o.HTTPTimeout = -time.Second }, "http timeout"},
-		{"tiers key", func(o *Options) { o.TiersKey = ".." }, "tiers key"},
+		{"tiers key", func(o *Options) { o.Schema.TiersKey = ".." }, "tiers key"},
 	}
 	for _, tc := range cases {
 		o := good
@@ -39,12 +42,12 @@ func TestNewValidatesOptions(t *testing.T) {
 		t.Fatalf("valid options: %v", err)
 	}
 	o := c.opts
-	if o.BaseURL != DefaultBaseURL || o.Routing.NamespaceTitle != "ROUTING" || o.Routing.HostnamePrefix != "hostname:" ||
-		o.TierTagPrefix != "tier-" || o.TiersKey != "tiers" || o.HTTPTimeout != 60*time.Second || !strings.Contains(o.Actor, "@") {
-		t.Fatalf("defaults not filled: %+v", o.Routing)
+	if o.BaseURL != DefaultBaseURL || o.Schema.Routing.KVNamespaceTitle != "ROUTING" || o.Schema.Routing.HostnamePrefix != "hostname:" ||
+		o.Schema.TierTagPrefix != "tier-" || o.Schema.TiersKey != "tiers" || o.HTTPTimeout != 60*time.Second || !strings.Contains(o.Actor, "@") {
+		t.Fatalf("defaults not filled: %+v", o.Schema.Routing)
 	}
 	ro := good
-	ro.AuditPath, ro.ReadOnly = "", true
+	ro.Audit, ro.ReadOnly = nil, true
 	if _, err := New(ro); err != nil {
 		t.Fatalf("read-only client without audit path: %v", err)
 	}
@@ -60,7 +63,7 @@ func TestOptionsNeverPrintTheToken(t *testing.T) {
 }
 
 func TestStatsUsesTheClientsThrottle(t *testing.T) {
-	th := NewThrottle(ThrottleOptions{}, nil)
+	th := throttle.New(throttle.Options{}, nil)
 	c, err := New(Options{AccountID: strings.Repeat("a", 32), Token: "t", ReadOnly: true, Throttle: th})
 	if err != nil {
 		t.Fatal(err)

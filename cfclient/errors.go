@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Kinds of errors. Every error cfclient returns from a call is an *Error
@@ -120,6 +121,10 @@ func (c *Client) fail(op, target string, write bool, err error) error {
 	var done *Error
 	if errors.As(err, &done) {
 		return err
+	}
+	var rule *platform.RuleError
+	if errors.As(err, &rule) {
+		return validationError(op, target, rule.Field, rule.Rule)
 	}
 	e := &Error{Op: op, Target: target}
 	var api *wfp.Error
@@ -304,3 +309,37 @@ func oneLine(s string) string {
 func errf(k error, op, target, hint, format string, args ...any) *Error {
 	return &Error{Kind: k, Op: op, Target: target, Reason: fmt.Sprintf(format, args...), Hint: hint}
 }
+
+// check pairs a field with a platform rule's result (see firstFailure).
+type check struct{ field, rule string }
+
+// asCheck is a broken rule (or nil) as a check.
+func asCheck(re *platform.RuleError) check {
+	if re == nil {
+		return check{}
+	}
+	return check{re.Field, re.Rule}
+}
+
+// firstFailure returns the first broken rule as an ErrValidation for op on
+// target, or nil.
+func firstFailure(op, target string, cs ...check) error {
+	for _, c := range cs {
+		if c.rule != "" {
+			return validationError(op, target, c.field, c.rule)
+		}
+	}
+	return nil
+}
+
+// ruleError turns a broken platform rule into an ErrValidation (nil stays
+// nil).
+func ruleError(op, target string, re *platform.RuleError) error {
+	if re == nil {
+		return nil
+	}
+	return validationError(op, target, re.Field, re.Rule)
+}
+
+// nonEmpty is the rule that a value be given.
+func nonEmpty(s string) string { return platform.NonEmpty(s) }

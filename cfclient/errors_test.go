@@ -12,6 +12,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/shared"
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -106,7 +107,7 @@ func TestUnreachableAPIIsANetworkError(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	c, err := New(Options{BaseURL: "http://" + addr + "/client/v4", AccountID: strings.Repeat("a", 32),
-		Token: "t", AuditPath: filepath.Join(t.TempDir(), "audit.jsonl"), HTTPTimeout: 5 * time.Second})
+		Token: "t", Audit: audit.New(filepath.Join(t.TempDir(), "audit.jsonl")), HTTPTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

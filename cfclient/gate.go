@@ -3,15 +3,19 @@ package cfclient
 import (
 	"context"
 	"errors"
+
+	"github.com/wfpconsole/wfp/cfclient/audit"
 )
 
 // The mutation gate. Every call that changes something at Cloudflare goes
 // through Client.mutate, which, in this order:
 //
-//  1. refuses in read-only mode, before any request is sent (ErrReadOnly);
+//  1. refuses in read-only mode, or for a read-only Actor (WithActor),
+//     before any request is sent (ErrReadOnly);
 //  2. validates the input, before any request is sent (ErrValidation);
-//  3. opens the audit log, and refuses when it cannot (ErrAudit), so that no
-//     change is ever made without a record;
+//  3. opens the audit log (Options.Audit, a file the client does not own),
+//     and refuses when it cannot (ErrAudit), so that no change is ever made
+//     without a record;
 //  4. reads the "before" state when the operation has a reader for it;
 //  5. makes the change;
 //  6. appends one audit record and fsyncs it before returning.
@@ -36,29 +40,60 @@ type mutation struct {
 	do func(ctx context.Context) (any, error)
 }
 
+// Actor is who makes a change: "user@host" on a terminal, a user name and
+// key fingerprint over SSH. ReadOnly is the actor's role: a read-only
+// actor's changes are refused in the gate, before any request, whatever the
+// client's own mode.
+type Actor struct {
+	Name     string
+	ReadOnly bool
+}
+
+type actorKey struct{}
+
+// WithActor makes a the actor of every change made with ctx. A session puts
+// its operator here, so one client shared by many sessions audits each
+// change under the person who made it and refuses a viewer's changes.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// actorFrom returns the actor ctx carries, else the client's default.
+func (c *Client) actorFrom(ctx context.Context) Actor {
+	if a, ok := ctx.Value(actorKey{}).(Actor); ok && a.Name != "" {
+		return a
+	}
+	return Actor{Name: c.opts.Actor}
+}
+
 // mutate runs m through the gate; see the comment at the top of this file.
 func (c *Client) mutate(ctx context.Context, m mutation) error {
-	if c.opts.ReadOnly {
+	actor := c.actorFrom(ctx)
+	if c.opts.ReadOnly || actor.ReadOnly {
 		err := &Error{Kind: ErrReadOnly, Op: m.op, Target: m.target,
 			Reason: "this profile is read-only; nothing was sent",
 			Hint:   "use a profile without read_only (or drop --read-only) to make changes"}
-		if c.opts.AuditPath != "" {
-			_ = c.auditRefusal(m, err) // the refusal stands even if its record fails
+		if !c.opts.ReadOnly {
+			err.Reason = actor.Name + " may only read; nothing was sent"
+			err.Hint = "ask an operator to make this change"
+		}
+		if c.opts.Audit != nil {
+			_ = c.auditRefusal(actor, m, err) // the refusal stands even if its record fails
 		}
 		return err
 	}
 	if m.validate != nil {
 		if err := m.validate(); err != nil {
 			err = c.fail(m.op, m.target, true, err)
-			_ = c.auditRefusal(m, err)
+			_ = c.auditRefusal(actor, m, err)
 			return err
 		}
 	}
-	log, err := c.openAudit()
+	log, err := c.opts.Audit.Open()
 	if err != nil {
 		return &Error{Kind: ErrAudit, Op: m.op, Target: m.target,
 			Reason: "cannot open the audit log, so nothing was changed: " + oneLine(err.Error()),
-			Hint:   "check that " + c.opts.AuditPath + " is writable (its directory must exist or be creatable)"}
+			Hint:   "check that " + c.auditPath() + " is writable (its directory must exist or be creatable)"}
 	}
 	defer log.Close()
 
@@ -74,27 +109,47 @@ func (c *Client) mutate(ctx context.Context, m mutation) error {
 	if err != nil {
 		result = "error: " + reasonOf(err)
 	}
-	rec := c.record(m, before, after, result)
-	if werr := c.appendRecord(log, rec); werr != nil {
+	if werr := log.Append(c.record(actor, m, before, after, result)); werr != nil {
 		if err != nil {
 			return err
 		}
 		return &Error{Kind: ErrAudit, Op: m.op, Target: m.target,
 			Reason: "the change was made but its audit record could not be written: " + oneLine(werr.Error()),
-			Hint:   "check the disk and " + c.opts.AuditPath + "; note the change by hand"}
+			Hint:   "check the disk and " + c.auditPath() + "; note the change by hand"}
 	}
 	return err
 }
 
 // auditRefusal records a refused mutation.
-func (c *Client) auditRefusal(m mutation, err error) error {
-	reason := reasonOf(err)
-	log, oerr := c.openAudit()
+func (c *Client) auditRefusal(actor Actor, m mutation, err error) error {
+	log, oerr := c.opts.Audit.Open()
 	if oerr != nil {
 		return oerr
 	}
 	defer log.Close()
-	return c.appendRecord(log, c.record(m, nil, nil, "refused: "+reason))
+	return log.Append(c.record(actor, m, nil, nil, "refused: "+reasonOf(err)))
+}
+
+// record builds the audit record of m.
+func (c *Client) record(actor Actor, m mutation, before, after any, result string) audit.Record {
+	return audit.Record{
+		Time:    c.opts.Now().UTC(),
+		Actor:   actor.Name,
+		Profile: c.opts.Profile,
+		Account: c.opts.AccountID,
+		Op:      m.op,
+		Target:  m.target,
+		Before:  before,
+		After:   after,
+		Result:  result,
+	}
+}
+
+func (c *Client) auditPath() string {
+	if c.opts.Audit == nil {
+		return "the audit log"
+	}
+	return c.opts.Audit.Path()
 }
 
 // reasonOf is the one-line reason of an error, for the audit log.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -46,7 +48,7 @@ func allMutations(kvID string) []namedMutation {
 			return c.RemoveTag(ctx, "testing", "smoke-untagged", "added")
 		}},
 		{"PatchSettings", "script.settings.patch", func(ctx context.Context, c *Client) error {
-			_, err := c.PatchSettings(ctx, "testing", "smoke-untagged", SettingsPatch{Limits: &Limits{CPUMs: intp(50)}})
+			_, err := c.PatchSettings(ctx, "testing", "smoke-untagged", SettingsPatch{Limits: &platform.Limits{CPUMs: intp(50)}})
 			return err
 		}},
 		{"DeleteScript", "script.delete", func(ctx context.Context, c *Client) error {
@@ -70,13 +72,13 @@ func allMutations(kvID string) []namedMutation {
 			return c.BulkDeleteValues(ctx, kvID, []string{"k2"})
 		}},
 		{"SetRoute", "routing.set", func(ctx context.Context, c *Client) error {
-			return c.SetRoute(ctx, RouteHostname, "new.example.com", "some-script")
+			return c.SetRoute(ctx, platform.RouteHostname, "new.example.com", "some-script")
 		}},
 		{"DeleteRoute", "routing.delete", func(ctx context.Context, c *Client) error {
-			return c.DeleteRoute(ctx, RouteHostname, "new.example.com")
+			return c.DeleteRoute(ctx, platform.RouteHostname, "new.example.com")
 		}},
 		{"WriteTiers", "tiers.write", func(ctx context.Context, c *Client) error {
-			return c.WriteTiers(ctx, []Tier{{Name: "free", CPUMs: 10, SubRequests: 5}})
+			return c.WriteTiers(ctx, []platform.Tier{{Name: "free", CPUMs: 10, SubRequests: 5}})
 		}},
 	}
 }
@@ -96,7 +98,7 @@ func TestReadOnlyRefusesEveryMutationWithoutARequest(t *testing.T) {
 	if n := e.requests.Load(); n != 0 {
 		t.Fatalf("read-only client sent %d requests, want 0", n)
 	}
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	if len(lines) != len(allMutations("")) {
 		t.Fatalf("got %d audit lines for %d refused mutations", len(lines), len(allMutations("")))
 	}
@@ -109,7 +111,7 @@ func TestReadOnlyRefusesEveryMutationWithoutARequest(t *testing.T) {
 
 func TestReadOnlyWithoutAuditPathIsAllowed(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
-	c := e.client(t, func(o *Options) { o.ReadOnly, o.AuditPath = true, "" })
+	c := e.client(t, func(o *Options) { o.ReadOnly, o.Audit = true, nil })
 	if err := c.AddTag(testCtx(t), "ns", "s", "t"); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("got %v, want ErrReadOnly", err)
 	}
@@ -131,18 +133,18 @@ func TestValidationRefusesBeforeSendingAndIsAudited(t *testing.T) {
 		{"script name starting with -", func() error { return e.c.AddTag(ctx, "ns", "-x", "t") }, "script"},
 		{"empty bulk filter", func() error { _, err := e.c.BulkDeleteByTags(ctx, "ns", TagFilter{}, 0); return err }, "tag filter"},
 		{"cpu too low", func() error {
-			_, err := e.c.PatchSettings(ctx, "ns", "s", SettingsPatch{Limits: &Limits{CPUMs: intp(9)}})
+			_, err := e.c.PatchSettings(ctx, "ns", "s", SettingsPatch{Limits: &platform.Limits{CPUMs: intp(9)}})
 			return err
 		}, "limits.cpu_ms"},
 		{"subrequests too high", func() error {
-			_, err := e.c.PatchSettings(ctx, "ns", "s", SettingsPatch{Limits: &Limits{Subrequests: intp(1001)}})
+			_, err := e.c.PatchSettings(ctx, "ns", "s", SettingsPatch{Limits: &platform.Limits{Subrequests: intp(1001)}})
 			return err
 		}, "limits.subrequests"},
 		{"empty patch", func() error { _, err := e.c.PatchSettings(ctx, "ns", "s", SettingsPatch{}); return err }, "settings patch"},
-		{"tier cpu", func() error { return e.c.WriteTiers(ctx, []Tier{{Name: "x", CPUMs: 300001, SubRequests: 5}}) }, "cpuMs"},
-		{"tier subrequests", func() error { return e.c.WriteTiers(ctx, []Tier{{Name: "x", CPUMs: 10, SubRequests: 4}}) }, "subRequests"},
+		{"tier cpu", func() error { return e.c.WriteTiers(ctx, []platform.Tier{{Name: "x", CPUMs: 300001, SubRequests: 5}}) }, "cpuMs"},
+		{"tier subrequests", func() error { return e.c.WriteTiers(ctx, []platform.Tier{{Name: "x", CPUMs: 10, SubRequests: 4}}) }, "subRequests"},
 		{"duplicate tier", func() error {
-			return e.c.WriteTiers(ctx, []Tier{{Name: "x", CPUMs: 10, SubRequests: 5}, {Name: "x", CPUMs: 20, SubRequests: 5}})
+			return e.c.WriteTiers(ctx, []platform.Tier{{Name: "x", CPUMs: 10, SubRequests: 5}, {Name: "x", CPUMs: 20, SubRequests: 5}})
 		}, "appears twice"},
 		{"empty kv key", func() error { return e.c.PutValue(ctx, "id", "", []byte("v")) }, "key"},
 		{"dot kv key", func() error { return e.c.PutValue(ctx, "id", ".", []byte("v")) }, "key"},
@@ -154,9 +156,9 @@ func TestValidationRefusesBeforeSendingAndIsAudited(t *testing.T) {
 			return err
 		}, "expiration_ttl"},
 		{"bad namespace name", func() error { _, err := e.c.CreateNamespace(ctx, "Has Space"); return err }, "name"},
-		{"route target", func() error { return e.c.SetRoute(ctx, RouteHostname, "a.com", "Not A Script") }, "target"},
-		{"route kind", func() error { return e.c.SetRoute(ctx, RouteKind("bogus"), "a.com", "s") }, "kind"},
-		{"route onto tiers key", func() error { return e.c.SetRoute(ctx, RouteOther, "tiers", "s") }, "reserved"},
+		{"route target", func() error { return e.c.SetRoute(ctx, platform.RouteHostname, "a.com", "Not A Script") }, "target"},
+		{"route kind", func() error { return e.c.SetRoute(ctx, platform.RouteKind("bogus"), "a.com", "s") }, "kind"},
+		{"route onto tiers key", func() error { return e.c.SetRoute(ctx, platform.RouteOther, "tiers", "s") }, "reserved"},
 	}
 	for _, tc := range cases {
 		err := tc.call()
@@ -171,7 +173,7 @@ func TestValidationRefusesBeforeSendingAndIsAudited(t *testing.T) {
 	if n := e.requests.Load(); n != 0 {
 		t.Fatalf("invalid input sent %d requests, want 0", n)
 	}
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	if len(lines) != len(cases) {
 		t.Fatalf("%d audit lines for %d refusals", len(lines), len(cases))
 	}
@@ -189,7 +191,7 @@ func TestEveryMutationWritesExactlyOneAuditLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RoutingNamespace: %v", err)
 	}
-	path := e.options().AuditPath
+	path := e.auditPath()
 	for i, m := range allMutations(kvID) {
 		callErr := m.call(ctx, e.c)
 		lines := auditLines(t, path)
@@ -215,7 +217,7 @@ func TestFailedMutationIsAuditedAsError(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("delete missing script: got %v, want ErrNotFound", err)
 	}
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	if len(lines) != 1 || !strings.HasPrefix(lines[0].Result, "error: ") {
 		t.Fatalf("audit %+v, want one error record", lines)
 	}
@@ -252,7 +254,7 @@ func TestConcurrentMutationsNeverInterleaveAuditLines(t *testing.T) {
 			t.Errorf("ReplaceTags: %v", err)
 		}
 	}
-	lines := auditLines(t, e.options().AuditPath) // fails on any line that is not JSON
+	lines := auditLines(t, e.auditPath()) // fails on any line that is not JSON
 	if len(lines) != 16 {
 		t.Fatalf("%d audit lines, want 16", len(lines))
 	}
@@ -261,7 +263,7 @@ func TestConcurrentMutationsNeverInterleaveAuditLines(t *testing.T) {
 			t.Errorf("record %+v", l)
 		}
 	}
-	assertNoToken(t, e.options().AuditPath, e.sb.Token())
+	assertNoToken(t, e.auditPath(), e.sb.Token())
 }
 
 func TestUnwritableAuditLogRefusesWithoutARequest(t *testing.T) {
@@ -270,7 +272,7 @@ func TestUnwritableAuditLogRefusesWithoutARequest(t *testing.T) {
 	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := e.client(t, func(o *Options) { o.AuditPath = filepath.Join(blocker, "audit.jsonl") })
+	c := e.client(t, func(o *Options) { o.Audit = audit.New(filepath.Join(blocker, "audit.jsonl")) })
 	err := c.AddTag(testCtx(t), "ns", "s", "t")
 	if !errors.Is(err, ErrAudit) {
 		t.Fatalf("got %v, want ErrAudit", err)
@@ -283,7 +285,7 @@ func TestUnwritableAuditLogRefusesWithoutARequest(t *testing.T) {
 func TestAuditFileMode(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	_ = e.c.AddTag(testCtx(t), "ns", "s", "a,b") // refused, still audited
-	st, err := os.Stat(e.options().AuditPath)
+	st, err := os.Stat(e.auditPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 const (
@@ -89,7 +90,7 @@ func (c *Client) ListKVKeys(ctx context.Context, nsID, prefix string) ([]KVKey, 
 func (c *Client) GetValue(ctx context.Context, nsID, key string) ([]byte, error) {
 	const op = "kv.value.get"
 	target := nsID + "/" + key
-	if err := firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)}, check{"key", validKVKey(key)}); err != nil {
+	if err := firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)}, check{"key", platform.ValidKVKey(key)}); err != nil {
 		return nil, err
 	}
 	var p kv.NamespaceValueGetParams
@@ -121,7 +122,7 @@ func (c *Client) PutValue(ctx context.Context, nsID, key string, value []byte) e
 				big = fmt.Sprintf("must be at most %d bytes (got %d)", maxKVValue, len(value))
 			}
 			return firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)},
-				check{"key", validKVKey(key)}, check{"value", big})
+				check{"key", platform.ValidKVKey(key)}, check{"value", big})
 		},
 		before: func(ctx context.Context) (any, error) { return c.valueForAudit(ctx, nsID, key) },
 		do: func(ctx context.Context) (any, error) {
@@ -150,7 +151,7 @@ func (c *Client) DeleteValue(ctx context.Context, nsID, key string) error {
 	return c.mutate(ctx, mutation{
 		op: op, target: target,
 		validate: func() error {
-			return firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)}, check{"key", validKVKey(key)})
+			return firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)}, check{"key", platform.ValidKVKey(key)})
 		},
 		before: func(ctx context.Context) (any, error) { return c.valueForAudit(ctx, nsID, key) },
 		do:     func(ctx context.Context) (any, error) { return nil, c.deleteValue(ctx, nsID, key) },
@@ -177,10 +178,10 @@ func (c *Client) BulkPutValues(ctx context.Context, nsID string, pairs []KVPair)
 			cs := []check{{"kv namespace", nonEmpty(nsID)}, {"pairs", bulkSize(len(pairs))}}
 			for i, p := range pairs {
 				ttl := ""
-				if p.ExpirationTTL != 0 && p.ExpirationTTL < MinKVExpiration {
-					ttl = fmt.Sprintf("must be 0 (none) or at least %d seconds", MinKVExpiration)
+				if p.ExpirationTTL != 0 && p.ExpirationTTL < platform.MinKVExpiration {
+					ttl = fmt.Sprintf("must be 0 (none) or at least %d seconds", platform.MinKVExpiration)
 				}
-				cs = append(cs, check{fmt.Sprintf("pairs[%d].key %q", i, p.Key), validKVKey(p.Key)},
+				cs = append(cs, check{fmt.Sprintf("pairs[%d].key %q", i, p.Key), platform.ValidKVKey(p.Key)},
 					check{fmt.Sprintf("pairs[%d].expiration_ttl", i), ttl})
 			}
 			return firstFailure(op, target, cs...)
@@ -218,7 +219,7 @@ func (c *Client) BulkDeleteValues(ctx context.Context, nsID string, keys []strin
 		validate: func() error {
 			cs := []check{{"kv namespace", nonEmpty(nsID)}, {"keys", bulkSize(len(keys))}}
 			for i, k := range keys {
-				cs = append(cs, check{fmt.Sprintf("keys[%d] %q", i, k), validKVKey(k)})
+				cs = append(cs, check{fmt.Sprintf("keys[%d] %q", i, k), platform.ValidKVKey(k)})
 			}
 			return firstFailure(op, target, cs...)
 		},
@@ -270,8 +271,8 @@ func auditValue(v []byte) any {
 
 // bulkSize checks a bulk call's item count.
 func bulkSize(n int) string {
-	if n == 0 || n > MaxKVBulkItems {
-		return fmt.Sprintf("must hold 1 to %d items (got %d)", MaxKVBulkItems, n)
+	if n == 0 || n > platform.MaxKVBulkItems {
+		return fmt.Sprintf("must hold 1 to %d items (got %d)", platform.MaxKVBulkItems, n)
 	}
 	return ""
 }

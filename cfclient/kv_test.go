@@ -72,7 +72,7 @@ func TestKVOperations(t *testing.T) {
 		t.Fatalf("after bulk delete %+v", keys)
 	}
 
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	if len(lines) != 5 {
 		t.Fatalf("%d audit lines, want 5", len(lines))
 	}

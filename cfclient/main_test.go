@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -82,10 +83,12 @@ func (e *testEnv) options() Options {
 		Token:     e.sb.Token(),
 		Profile:   "test",
 		Actor:     "tester@testhost",
-		AuditPath: filepath.Join(e.dir, "state", "audit.jsonl"),
-		CacheDir:  filepath.Join(e.dir, "cache"),
+		Audit:     audit.New(e.auditPath()),
 	}
 }
+
+// auditPath is the audit log of the clients options builds.
+func (e *testEnv) auditPath() string { return filepath.Join(e.dir, "state", "audit.jsonl") }
 
 // client builds another client for the sandbox.
 func (e *testEnv) client(t testing.TB, mod func(*Options)) *Client {
@@ -102,7 +105,7 @@ func (e *testEnv) client(t testing.TB, mod func(*Options)) *Client {
 }
 
 // auditLines reads and decodes every line of the audit log.
-func auditLines(t testing.TB, path string) []AuditRecord {
+func auditLines(t testing.TB, path string) []audit.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -112,11 +115,11 @@ func auditLines(t testing.TB, path string) []AuditRecord {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []AuditRecord
+	var out []audit.Record
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
-		var r AuditRecord
+		var r audit.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("audit line is not JSON: %v\n%s", err, sc.Bytes())
 		}

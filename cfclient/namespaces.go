@@ -8,6 +8,7 @@ import (
 	"time"
 
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // A note on SDK parameters: cloudflare-go's param.Field lives in an internal
@@ -70,7 +71,7 @@ func (c *Client) CreateNamespace(ctx context.Context, name string) (Namespace, e
 	err := c.mutate(ctx, mutation{
 		op: "namespace.create", target: name,
 		validate: func() error {
-			return firstFailure("namespace.create", name, check{"name", validNamespaceName(name)})
+			return firstFailure("namespace.create", name, check{"name", platform.ValidNamespaceName(name)})
 		},
 		do: func(ctx context.Context) (any, error) {
 			var p wfp.DispatchNamespaceNewParams
@@ -101,7 +102,7 @@ func (c *Client) RenameNamespace(ctx context.Context, oldName, newName string) (
 			}
 			return firstFailure(op, oldName,
 				check{"namespace", nonEmpty(oldName)},
-				check{"new name", validNamespaceName(newName)},
+				check{"new name", platform.ValidNamespaceName(newName)},
 				check{"new name", same})
 		},
 		before: func(ctx context.Context) (any, error) { return map[string]string{"name": oldName}, nil },
@@ -136,12 +137,4 @@ func (c *Client) DeleteNamespace(ctx context.Context, name string) error {
 			return nil, err
 		},
 	})
-}
-
-// nonEmpty is the rule for a required name.
-func nonEmpty(s string) string {
-	if s == "" {
-		return "must not be empty"
-	}
-	return ""
 }

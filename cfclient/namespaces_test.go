@@ -53,7 +53,7 @@ func TestNamespaceLifecycle(t *testing.T) {
 		t.Fatalf("rename to the same name: %v", err)
 	}
 
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	ops := []string{"namespace.create", "namespace.rename", "namespace.delete", "namespace.rename"}
 	if len(lines) != len(ops) {
 		t.Fatalf("%d audit lines, want %d", len(lines), len(ops))

@@ -3,9 +3,9 @@ package cfclient
 import (
 	"context"
 	"net/url"
-	"sort"
 
 	"github.com/cloudflare/cloudflare-go/v6/kv"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // RoutingReadProgress is how far a read of the routing table has got.
@@ -22,33 +22,33 @@ type RoutingReadProgress struct {
 	Read int
 }
 
-// routingListing is a listing of the routing namespace's keys, possibly
-// stopped part way: it can be continued from cursor.
-type routingListing struct {
-	id     string
-	names  []string // route keys, in listing order
-	keys   int      // keys listed, route or not
-	pages  int      // list requests made
-	cursor string   // next page; "" with done
-	done   bool
+// RoutingListing is a listing of the routing namespace's keys, possibly
+// stopped part way: ListRoutingPage continues it from Cursor.
+type RoutingListing struct {
+	ID     string   // the routing KV namespace
+	Names  []string // route keys, in listing order
+	Keys   int      // keys listed, route or not
+	Pages  int      // list requests made
+	Cursor string   // next page; "" with Done
+	Done   bool
 }
 
 // routingListPage is the number of keys a list request returns.
 const routingListPage = kvKeysPerPage
 
-// routingCost is the number of requests a whole read of the routing table
+// RoutingCost is the number of requests a whole read of the routing table
 // takes: one list request per 1,000 keys and one bulk read per 100 route
 // keys.
-func routingCost(keys, routes int) int {
+func RoutingCost(keys, routes int) int {
 	return ceilDiv(max(keys, 1), routingListPage) + ceilDiv(routes, kvBulkGetMax)
 }
 
-// lowerBound is the fewest requests a whole read can take, knowing what
+// LowerBound is the fewest requests a whole read can take, knowing what
 // has been listed so far: the pages made, at least one more when the
 // listing is not done, and the bulk reads of the route keys seen.
-func (l *routingListing) lowerBound() int {
-	n := l.pages + ceilDiv(len(l.names), kvBulkGetMax)
-	if !l.done {
+func (l *RoutingListing) LowerBound() int {
+	n := l.Pages + ceilDiv(len(l.Names), kvBulkGetMax)
+	if !l.Done {
 		n++
 	}
 	return n
@@ -56,101 +56,90 @@ func (l *routingListing) lowerBound() int {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// clone copies a listing so that continuing it leaves the original as is.
-func (l *routingListing) clone() *routingListing {
+// Clone copies a listing so that continuing it leaves the original as is.
+func (l *RoutingListing) Clone() *RoutingListing {
 	c := *l
-	c.names = append([]string(nil), l.names...)
+	c.Names = append([]string(nil), l.Names...)
 	return &c
 }
 
-// listPage lists the next page of keys.
-func (c *Client) listRoutingPage(ctx context.Context, l *routingListing) error {
+// ListRoutingPage lists the next page of l's keys, keeping the route keys.
+func (c *Client) ListRoutingPage(ctx context.Context, l *RoutingListing) error {
 	const op = "kv.keys.list"
 	var p kv.NamespaceKeyListParams
 	p.AccountID.Value, p.AccountID.Present = c.opts.AccountID, true
 	p.Limit.Value, p.Limit.Present = routingListPage, true
-	if l.cursor != "" {
-		p.Cursor.Value, p.Cursor.Present = l.cursor, true
+	if l.Cursor != "" {
+		p.Cursor.Value, p.Cursor.Present = l.Cursor, true
 	}
-	res, err := c.kv.Keys.List(ctx, url.PathEscape(l.id), p)
+	res, err := c.kv.Keys.List(ctx, url.PathEscape(l.ID), p)
 	if err != nil {
-		return c.fail(op, l.id, false, err)
+		return c.fail(op, l.ID, false, err)
 	}
-	l.pages++
+	l.Pages++
 	for _, k := range res.Result {
-		l.keys++
-		if c.isRouteKey(k.Name) {
-			l.names = append(l.names, k.Name)
+		l.Keys++
+		if c.opts.Schema.IsRouteKey(k.Name) {
+			l.Names = append(l.Names, k.Name)
 		}
 	}
 	next := res.ResultInfo.Cursor
 	switch {
 	case next == "" || len(res.Result) == 0:
-		l.done, l.cursor = true, ""
-	case next == l.cursor:
-		return errf(ErrServer, op, l.id, "try again; report it if it persists", "the API returned the same cursor twice")
+		l.Done, l.Cursor = true, ""
+	case next == l.Cursor:
+		return errf(ErrServer, op, l.ID, "try again; report it if it persists", "the API returned the same cursor twice")
 	default:
-		l.cursor = next
+		l.Cursor = next
 	}
 	return nil
 }
 
-// readRoutingValues reads the values of a complete listing's route keys,
-// 100 per bulk read, calling progress after each.
-func (c *Client) readRoutingValues(ctx context.Context, l *routingListing, progress func(read int)) (*RoutingTable, error) {
+// ReadRoutingValues reads the values of a complete listing's route keys,
+// 100 per bulk read, calling progress after each, and parses them with the
+// client's schema.
+func (c *Client) ReadRoutingValues(ctx context.Context, l *RoutingListing, progress func(read int)) (*platform.RoutingTable, error) {
 	const op = "routing.read"
-	t := &RoutingTable{NamespaceID: l.id, ByScript: map[string][]Route{}}
-	for start := 0; start < len(l.names); start += kvBulkGetMax {
-		batch := l.names[start:min(start+kvBulkGetMax, len(l.names))]
-		vals, err := c.bulkGetText(ctx, l.id, batch)
+	var routes []platform.Route
+	for start := 0; start < len(l.Names); start += kvBulkGetMax {
+		batch := l.Names[start:min(start+kvBulkGetMax, len(l.Names))]
+		vals, err := c.bulkGetText(ctx, l.ID, batch)
 		if err != nil {
-			return nil, c.fail(op, l.id, false, err)
+			return nil, c.fail(op, l.ID, false, err)
 		}
 		for _, k := range batch {
 			v, ok := vals[k]
 			if !ok || v == nil {
 				continue // deleted since the listing
 			}
-			t.Routes = append(t.Routes, c.ParseRoute(k, *v))
+			routes = append(routes, c.opts.Schema.ParseRoute(k, *v))
 		}
 		if progress != nil {
 			progress(start + len(batch))
 		}
 	}
-	t.index()
-	return t, nil
-}
-
-// index sorts the routes by key and builds the reverse index.
-func (t *RoutingTable) index() {
-	sort.Slice(t.Routes, func(i, j int) bool { return t.Routes[i].KVKey < t.Routes[j].KVKey })
-	t.ByScript = make(map[string][]Route)
-	for _, r := range t.Routes {
-		if r.Target != "" {
-			t.ByScript[r.Target] = append(t.ByScript[r.Target], r)
-		}
-	}
+	return platform.NewRoutingTable(l.ID, routes), nil
 }
 
 // ReadRoutingProgress is ReadRouting reporting its progress: progress (if
 // not nil) is called on the calling goroutine after every list page and
 // every bulk read. Listed, Routes and Read never decrease.
-func (c *Client) ReadRoutingProgress(ctx context.Context, progress func(RoutingReadProgress)) (*RoutingTable, error) {
+func (c *Client) ReadRoutingProgress(ctx context.Context, progress func(RoutingReadProgress)) (*platform.RoutingTable, error) {
 	id, err := c.RoutingNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l := &routingListing{id: id}
+	l := &RoutingListing{ID: id}
 	report := func(read int) {
 		if progress != nil {
-			progress(RoutingReadProgress{Listed: l.keys, ListDone: l.done, Routes: len(l.names), Read: read})
+			progress(RoutingReadProgress{Listed: l.Keys, ListDone: l.Done, Routes: len(l.Names), Read: read})
 		}
 	}
-	for !l.done {
-		if err := c.listRoutingPage(ctx, l); err != nil {
+	for !l.Done {
+		if err := c.ListRoutingPage(ctx, l); err != nil {
 			return nil, err
 		}
 		report(0)
 	}
-	return c.readRoutingValues(ctx, l, report)
+	return c.ReadRoutingValues(ctx, l, report)
 }

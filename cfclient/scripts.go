@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/workers"
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // listPageSize is the page size of namespace script listings (the API's max).
@@ -47,7 +48,7 @@ func (f TagFilter) String() string {
 func (f TagFilter) check() check {
 	all := append(append([]string{}, f.Has...), f.HasNot...)
 	for _, t := range all {
-		if r := validTag(t); r != "" {
+		if r := platform.ValidTag(t); r != "" {
 			return check{fmt.Sprintf("tag filter %q", t), r}
 		}
 		if strings.Contains(t, ":") {
@@ -138,7 +139,7 @@ func (w *wireScript) script(in *interner) Script {
 // fn as it arrives, so a view can show rows while the rest load. The tag
 // filter is applied by the API. fn must not modify the scripts (their
 // slices are shared); an error from fn stops the listing and is returned.
-// A complete unfiltered listing is written to the on-disk cache.
+// The listing is never cached here: the caller decides (package cache).
 func (c *Client) ListScripts(ctx context.Context, ns string, filter TagFilter, fn func(page []Script) error) error {
 	const op = "scripts.list"
 	if err := firstFailure(op, ns, check{"namespace", nonEmpty(ns)}, filter.check()); err != nil {
@@ -146,7 +147,6 @@ func (c *Client) ListScripts(ctx context.Context, ns string, filter TagFilter, f
 	}
 	path := apiPath("accounts", c.opts.AccountID, "workers", "dispatch", "namespaces", ns, "scripts")
 	in := newInterner()
-	var all [][]Script // kept for the cache (page slices only, no copies)
 	cursor := ""
 	for {
 		q := url.Values{"limit": {strconv.Itoa(listPageSize)}}
@@ -168,9 +168,6 @@ func (c *Client) ListScripts(ctx context.Context, ns string, filter TagFilter, f
 			if err := fn(page); err != nil {
 				return err
 			}
-			if filter.IsEmpty() {
-				all = append(all, page)
-			}
 		}
 		next := env.ResultInfo.Cursor
 		if next == "" || len(page) == 0 {
@@ -181,10 +178,6 @@ func (c *Client) ListScripts(ctx context.Context, ns string, filter TagFilter, f
 				"the API returned the same cursor twice")
 		}
 		cursor = next
-	}
-	if filter.IsEmpty() && c.opts.CacheDir != "" {
-		// The cache is a convenience: failing to write it is not an error.
-		_ = c.saveScripts(ns, all)
 	}
 	return nil
 }
@@ -311,7 +304,7 @@ func (c *Client) DeleteScript(ctx context.Context, ns, name string, force bool) 
 	return c.mutate(ctx, mutation{
 		op: op, target: target,
 		validate: func() error {
-			return firstFailure(op, target, check{"namespace", nonEmpty(ns)}, check{"script", validScriptName(name)})
+			return firstFailure(op, target, check{"namespace", nonEmpty(ns)}, check{"script", platform.ValidScriptName(name)})
 		},
 		do: func(ctx context.Context) (any, error) {
 			var p wfp.DispatchNamespaceScriptDeleteParams

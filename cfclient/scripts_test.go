@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -144,7 +145,7 @@ func TestPatchSettingsKeepsTheOtherLimit(t *testing.T) {
 		t.Fatalf("GetSettings: %+v %v", old.Limits, err)
 	}
 	logpush := !old.Logpush
-	got, err := e.c.PatchSettings(ctx, "production", name, SettingsPatch{Limits: &Limits{CPUMs: intp(25)}, Logpush: &logpush})
+	got, err := e.c.PatchSettings(ctx, "production", name, SettingsPatch{Limits: &platform.Limits{CPUMs: intp(25)}, Logpush: &logpush})
 	if err != nil {
 		t.Fatalf("PatchSettings: %v", err)
 	}
@@ -155,7 +156,7 @@ func TestPatchSettingsKeepsTheOtherLimit(t *testing.T) {
 	if *again.Limits.CPUMs != 25 || again.CompatibilityDate != old.CompatibilityDate {
 		t.Fatalf("stored settings %+v", again)
 	}
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	rec := lines[len(lines)-1]
 	before := rec.Before.(map[string]any)["limits"].(map[string]any)
 	after := rec.After.(map[string]any)["limits"].(map[string]any)
@@ -201,7 +202,7 @@ func TestTagOperations(t *testing.T) {
 	if err := e.c.AddTag(ctx, ns, s, "ninth"); !errors.Is(err, ErrValidation) {
 		t.Fatalf("ninth tag: %v", err)
 	}
-	lines := auditLines(t, e.options().AuditPath)
+	lines := auditLines(t, e.auditPath())
 	if lines[0].Op != "script.tags.replace" || lines[0].Result != "ok" {
 		t.Fatalf("audit %+v", lines[0])
 	}
@@ -282,7 +283,7 @@ func TestPatchSettingsEveryFieldConcurrently(t *testing.T) {
 	date, model, logpush := "2025-06-01", "standard", true
 	flags, tags := []string{"nodejs_compat"}, []string{"tier-pro", "customer-77"}
 	patch := SettingsPatch{
-		Limits:            &Limits{CPUMs: intp(120), Subrequests: intp(60)},
+		Limits:            &platform.Limits{CPUMs: intp(120), Subrequests: intp(60)},
 		CompatibilityDate: &date, CompatibilityFlags: &flags, UsageModel: &model, Logpush: &logpush, Tags: &tags,
 	}
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v6/option"
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // wireSettings is a settings object as the API sends it. The SDK calls
@@ -46,7 +47,7 @@ type wireTail struct {
 
 func (w wireSettings) settings() ScriptSettings {
 	s := ScriptSettings{
-		Limits:             Limits{CPUMs: w.Limits.CPUMs, Subrequests: w.Limits.Subrequests},
+		Limits:             platform.Limits{CPUMs: w.Limits.CPUMs, Subrequests: w.Limits.Subrequests},
 		CompatibilityDate:  w.CompatibilityDate,
 		CompatibilityFlags: w.CompatibilityFlags,
 		UsageModel:         w.UsageModel,
@@ -96,7 +97,7 @@ func (c *Client) PatchSettings(ctx context.Context, ns, name string, patch Setti
 		op: op, target: target,
 		validate: func() error {
 			return firstFailure(op, target, append([]check{
-				{"namespace", nonEmpty(ns)}, {"script", validScriptName(name)}}, patch.checks()...)...)
+				{"namespace", nonEmpty(ns)}, {"script", platform.ValidScriptName(name)}}, patch.checks()...)...)
 		},
 		before: func(ctx context.Context) (any, error) {
 			var err error
@@ -138,10 +139,10 @@ func (p SettingsPatch) checks() []check {
 	cs = append(cs, check{"settings patch", empty})
 	if p.Limits != nil {
 		if p.Limits.CPUMs != nil {
-			cs = append(cs, check{"limits.cpu_ms", validCPUMs(*p.Limits.CPUMs)})
+			cs = append(cs, check{"limits.cpu_ms", platform.ValidCPUMs(*p.Limits.CPUMs)})
 		}
 		if p.Limits.Subrequests != nil {
-			cs = append(cs, check{"limits.subrequests", validSubRequests(*p.Limits.Subrequests)})
+			cs = append(cs, check{"limits.subrequests", platform.ValidSubRequests(*p.Limits.Subrequests)})
 		}
 	}
 	if p.CompatibilityDate != nil {
@@ -153,7 +154,7 @@ func (p SettingsPatch) checks() []check {
 	}
 	if p.CompatibilityFlags != nil {
 		for _, f := range *p.CompatibilityFlags {
-			cs = append(cs, check{"compatibility_flags " + f, validTag(f)})
+			cs = append(cs, check{"compatibility_flags " + f, platform.ValidTag(f)})
 		}
 	}
 	if p.UsageModel != nil {
@@ -166,8 +167,7 @@ func (p SettingsPatch) checks() []check {
 		cs = append(cs, check{"usage_model", bad})
 	}
 	if p.Tags != nil {
-		f, r := validTags(*p.Tags)
-		cs = append(cs, check{f, r})
+		cs = append(cs, asCheck(platform.ValidTags(*p.Tags)))
 	}
 	return cs
 }
@@ -192,7 +192,7 @@ type settingsLimits struct {
 // body builds the settings part. A limits patch sends both limits (the
 // unchanged one from current), so a server that replaces the limits object
 // whole cannot drop the other.
-func (p SettingsPatch) body(current Limits) settingsBody {
+func (p SettingsPatch) body(current platform.Limits) settingsBody {
 	b := settingsBody{
 		CompatibilityDate: p.CompatibilityDate,
 		UsageModel:        p.UsageModel,

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // GetTags returns a script's tags.
@@ -34,9 +35,8 @@ func (c *Client) ReplaceTags(ctx context.Context, ns, name string, tags []string
 	err := c.mutate(ctx, mutation{
 		op: op, target: target,
 		validate: func() error {
-			f, r := validTags(tags)
 			return firstFailure(op, target, check{"namespace", nonEmpty(ns)},
-				check{"script", validScriptName(name)}, check{f, r})
+				check{"script", platform.ValidScriptName(name)}, asCheck(platform.ValidTags(tags)))
 		},
 		before: func(ctx context.Context) (any, error) { return c.GetTags(ctx, ns, name) },
 		do: func(ctx context.Context) (any, error) {
@@ -62,7 +62,7 @@ func (c *Client) AddTag(ctx context.Context, ns, name, tag string) error {
 		op: op, target: target,
 		validate: func() error {
 			return firstFailure(op, target, check{"namespace", nonEmpty(ns)},
-				check{"script", validScriptName(name)}, check{"tag", validTag(tag)})
+				check{"script", platform.ValidScriptName(name)}, check{"tag", platform.ValidTag(tag)})
 		},
 		do: func(ctx context.Context) (any, error) {
 			_, err := callJSON[any](ctx, c, http.MethodPut,
@@ -80,7 +80,7 @@ func (c *Client) RemoveTag(ctx context.Context, ns, name, tag string) error {
 		op: op, target: target,
 		validate: func() error {
 			return firstFailure(op, target, check{"namespace", nonEmpty(ns)},
-				check{"script", validScriptName(name)}, check{"tag", nonEmpty(tag)})
+				check{"script", platform.ValidScriptName(name)}, check{"tag", nonEmpty(tag)})
 		},
 		do: func(ctx context.Context) (any, error) {
 			var p wfp.DispatchNamespaceScriptTagDeleteParams

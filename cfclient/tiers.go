@@ -4,131 +4,51 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
-// Tiers live in the routing KV namespace under Options.TiersKey as
-// {"free":{"cpuMs":10,"subRequests":5},...}. A script's tier is its tag
-// Options.TierTagPrefix+<name>.
-//
-// Effective limits: the dispatch Worker passes the tier's limits with every
-// dispatch, and Cloudflare also enforces the script's own settings limits
-// (limits.cpu_ms, limits.subrequests) on every invocation. Both apply, so the
-// STRICTER one wins, field by field (Cloudflare documents the same rule for
-// Dynamic Workers: "the lower of the two limits is used"). A per-script
-// limit can therefore tighten a tier but never loosen it; EffectiveLimits
-// says which side binds so the console can point out a per-script limit that
-// has no effect.
-
-// ParseTiers decodes a tier table, sorted by CPU time then name. Every
-// tier must be valid.
-func ParseTiers(b []byte) ([]Tier, error) {
-	raw, err := decodeTierTable(b)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Tier, 0, len(raw))
-	for name, fields := range raw {
-		t := Tier{Name: name}
-		for key, dst := range map[string]*int{"cpuMs": &t.CPUMs, "subRequests": &t.SubRequests} {
-			v, ok := fields[key]
-			if !ok {
-				return nil, fmt.Errorf("tier %q: %s is missing", name, key)
-			}
-			if err := json.Unmarshal(v, dst); err != nil {
-				return nil, fmt.Errorf("tier %q: %s must be a whole number", name, key)
-			}
-		}
-		if err := ValidateTier(t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	sortTiers(out)
-	return out, nil
-}
-
-// decodeTierTable reads the table keeping every field of every tier, so a
-// rewrite preserves fields wfp does not know.
-func decodeTierTable(b []byte) (map[string]map[string]json.RawMessage, error) {
-	var raw map[string]map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("tier table is not a JSON object of tiers: %s", oneLine(err.Error()))
-	}
-	return raw, nil
-}
-
-func sortTiers(ts []Tier) {
-	sort.Slice(ts, func(i, j int) bool {
-		if ts[i].CPUMs != ts[j].CPUMs {
-			return ts[i].CPUMs < ts[j].CPUMs
-		}
-		return ts[i].Name < ts[j].Name
-	})
-}
-
-// ValidateTier checks a tier's name and the documented ranges (cpuMs
-// 10–300000, subRequests 5–1000).
-func ValidateTier(t Tier) error {
-	field := fmt.Sprintf("tier %q", t.Name)
-	return firstFailure("tiers.validate", t.Name,
-		check{field + " name", validTierName(t.Name)},
-		check{field + " cpuMs", validCPUMs(t.CPUMs)},
-		check{field + " subRequests", validSubRequests(t.SubRequests)})
-}
+// The tier table's reads and writes; its format, the rules and the
+// effective-limit rule are in package platform.
 
 // ReadTiers reads the tier table from the routing namespace. No table yet
 // is an empty list.
-func (c *Client) ReadTiers(ctx context.Context) ([]Tier, error) {
+func (c *Client) ReadTiers(ctx context.Context) ([]platform.Tier, error) {
 	const op = "tiers.read"
 	id, err := c.RoutingNamespace(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.GetValue(ctx, id, c.opts.TiersKey)
+	b, err := c.GetValue(ctx, id, c.opts.Schema.TiersKey)
 	if errors.Is(err, ErrNotFound) {
-		return []Tier{}, nil
+		return []platform.Tier{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	tiers, err := ParseTiers(b)
+	tiers, err := platform.ParseTiers(b)
 	if err != nil {
-		return nil, errf(ErrValidation, op, c.opts.TiersKey,
-			"fix the value of the "+c.opts.TiersKey+" key (wfp can rewrite it from the tiers view)", "%s", oneLine(err.Error()))
+		return nil, errf(ErrValidation, op, c.opts.Schema.TiersKey,
+			"fix the value of the "+c.opts.Schema.TiersKey+" key (wfp can rewrite it from the tiers view)", "%s", oneLine(err.Error()))
 	}
 	return tiers, nil
 }
 
 // WriteTiers replaces the tier table. Tiers not in the list are removed;
 // fields of existing tiers that wfp does not know are kept.
-func (c *Client) WriteTiers(ctx context.Context, tiers []Tier) error {
+func (c *Client) WriteTiers(ctx context.Context, tiers []platform.Tier) error {
 	const op = "tiers.write"
 	var id string
 	var current []byte
 	return c.mutate(ctx, mutation{
-		op: op, target: c.opts.TiersKey,
-		validate: func() error {
-			seen := map[string]bool{}
-			for _, t := range tiers {
-				if err := ValidateTier(t); err != nil {
-					return err
-				}
-				if seen[t.Name] {
-					return validationError(op, c.opts.TiersKey, fmt.Sprintf("tier %q", t.Name), "appears twice")
-				}
-				seen[t.Name] = true
-			}
-			return nil
-		},
+		op: op, target: c.opts.Schema.TiersKey,
+		validate: func() error { return platform.ValidateTiers(tiers) },
 		before: func(ctx context.Context) (any, error) {
 			var err error
 			if id, err = c.RoutingNamespace(ctx); err != nil {
 				return nil, err
 			}
-			current, err = c.GetValue(ctx, id, c.opts.TiersKey)
+			current, err = c.GetValue(ctx, id, c.opts.Schema.TiersKey)
 			if errors.Is(err, ErrNotFound) {
 				return nil, nil
 			}
@@ -138,118 +58,17 @@ func (c *Client) WriteTiers(ctx context.Context, tiers []Tier) error {
 			return json.RawMessage(current), nil
 		},
 		do: func(ctx context.Context) (any, error) {
-			value, err := tierTable(current, tiers)
+			value, err := platform.EncodeTiers(current, tiers)
 			if err != nil {
 				return nil, err
 			}
-			return json.RawMessage(value), c.putValue(ctx, id, c.opts.TiersKey, value)
+			return json.RawMessage(value), c.putValue(ctx, id, c.opts.Schema.TiersKey, value)
 		},
 	})
-}
-
-// tierTable encodes tiers, merging into the old table's objects.
-func tierTable(old []byte, tiers []Tier) ([]byte, error) {
-	prev := map[string]map[string]json.RawMessage{}
-	if len(old) > 0 {
-		if raw, err := decodeTierTable(old); err == nil {
-			prev = raw
-		}
-	}
-	out := make(map[string]map[string]json.RawMessage, len(tiers))
-	for _, t := range tiers {
-		obj := map[string]json.RawMessage{}
-		for k, v := range prev[t.Name] {
-			obj[k] = v
-		}
-		obj["cpuMs"] = json.RawMessage(fmt.Sprint(t.CPUMs))
-		obj["subRequests"] = json.RawMessage(fmt.Sprint(t.SubRequests))
-		out[t.Name] = obj
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode tier table: %w", err)
-	}
-	return b, nil
 }
 
 // TierOf returns the tier a script's tags name ("" when none). ambiguous is
 // true when the tags name more than one tier; the first one is returned.
 func (c *Client) TierOf(tags []string) (tier string, ambiguous bool) {
-	return TierFromTags(tags, c.opts.TierTagPrefix)
-}
-
-// TierFromTags is TierOf for a given tag prefix.
-func TierFromTags(tags []string, prefix string) (tier string, ambiguous bool) {
-	for _, t := range tags {
-		name, ok := strings.CutPrefix(t, prefix)
-		if !ok || name == "" {
-			continue
-		}
-		if tier == "" {
-			tier = name
-		} else if name != tier {
-			ambiguous = true
-		}
-	}
-	return tier, ambiguous
-}
-
-// LimitSource says which side sets an effective limit.
-type LimitSource string
-
-// Limit sources.
-const (
-	FromNone   LimitSource = ""       // neither sets it: the plan's limit applies
-	FromTier   LimitSource = "tier"   // the tier is stricter (or the script sets none)
-	FromScript LimitSource = "script" // the script's own limit is stricter (or there is no tier)
-	FromBoth   LimitSource = "both"   // both set the same value
-)
-
-// EffectiveLimit is one effective limit and where it comes from.
-type EffectiveLimit struct {
-	// Value is 0 when Source is FromNone.
-	Value  int
-	Source LimitSource
-}
-
-// Effective are a script's effective CPU time and subrequest limits.
-type Effective struct {
-	CPUMs       EffectiveLimit
-	SubRequests EffectiveLimit
-}
-
-// EffectiveLimits combines a script's tier (nil when it has none or the tier
-// is not defined) and its own settings limits: the stricter wins.
-func EffectiveLimits(tier *Tier, script Limits) Effective {
-	var tc, ts *int
-	if tier != nil {
-		tc, ts = &tier.CPUMs, &tier.SubRequests
-	}
-	return Effective{CPUMs: stricter(tc, script.CPUMs), SubRequests: stricter(ts, script.Subrequests)}
-}
-
-func stricter(tier, script *int) EffectiveLimit {
-	switch {
-	case tier == nil && script == nil:
-		return EffectiveLimit{}
-	case script == nil:
-		return EffectiveLimit{Value: *tier, Source: FromTier}
-	case tier == nil:
-		return EffectiveLimit{Value: *script, Source: FromScript}
-	case *tier < *script:
-		return EffectiveLimit{Value: *tier, Source: FromTier}
-	case *script < *tier:
-		return EffectiveLimit{Value: *script, Source: FromScript}
-	}
-	return EffectiveLimit{Value: *tier, Source: FromBoth}
-}
-
-// FindTier returns the tier named name, or nil.
-func FindTier(tiers []Tier, name string) *Tier {
-	for i := range tiers {
-		if tiers[i].Name == name {
-			return &tiers[i]
-		}
-	}
-	return nil
+	return c.opts.Schema.TierOf(tags)
 }

@@ -3,6 +3,8 @@ package cfclient
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Namespace is a Workers for Platforms dispatch namespace.
@@ -65,13 +67,6 @@ type ScriptDetails struct {
 	Observability json.RawMessage
 }
 
-// Limits are per-script hard limits (script settings limits.cpu_ms and
-// limits.subrequests); nil means not set.
-type Limits struct {
-	CPUMs       *int
-	Subrequests *int
-}
-
 // Binding is one binding of a script. Raw is the binding object as the API
 // sent it; the API never includes secret values.
 type Binding struct {
@@ -89,7 +84,7 @@ type TailConsumer struct {
 
 // ScriptSettings are a script's settings.
 type ScriptSettings struct {
-	Limits             Limits
+	Limits             platform.Limits
 	Bindings           []Binding
 	CompatibilityDate  string
 	CompatibilityFlags []string
@@ -106,7 +101,7 @@ type ScriptSettings struct {
 // are.
 type SettingsPatch struct {
 	// Limits: a nil pointer inside leaves that limit unchanged.
-	Limits             *Limits
+	Limits             *platform.Limits
 	CompatibilityDate  *string
 	CompatibilityFlags *[]string
 	UsageModel         *string
@@ -151,38 +146,4 @@ type KVPair struct {
 	Value string
 	// ExpirationTTL in seconds (0 = none; otherwise at least 60).
 	ExpirationTTL int
-}
-
-// RouteKind says how a route matches requests.
-type RouteKind string
-
-// Route kinds of the default routing schema.
-const (
-	RouteHostname  RouteKind = "hostname"
-	RouteSubdomain RouteKind = "subdomain"
-	RoutePath      RouteKind = "path"
-	RouteOther     RouteKind = "other"
-)
-
-// Route is one entry of the routing table.
-type Route struct {
-	Kind RouteKind
-	// Key is the host, label or path prefix (the KV key without its kind
-	// prefix); for RouteOther, the whole KV key.
-	Key string
-	// KVKey is the full KV key the route is stored under.
-	KVKey string
-	// Target is the script the route sends to ("" when the value names none).
-	Target string
-	// Raw is the KV value as stored.
-	Raw string
-	// Problem explains why Target is empty ("" when the value parsed).
-	Problem string
-}
-
-// Tier is one tier's limits (KV key "tiers" by default).
-type Tier struct {
-	Name        string
-	CPUMs       int
-	SubRequests int
 }

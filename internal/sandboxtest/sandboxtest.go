@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -16,7 +17,7 @@ import (
 type Env struct {
 	Sandbox *sandbox.Server
 	Client  *cfclient.Client
-	// Dir is a temporary directory holding the audit log and the cache.
+	// Dir is a temporary directory holding the audit log and the caches.
 	Dir string
 }
 
@@ -52,11 +53,16 @@ func (e *Env) Options() cfclient.Options {
 		Token:       e.Sandbox.Token(),
 		Profile:     "test",
 		Actor:       "tester@testhost",
-		AuditPath:   filepath.Join(e.Dir, "state", "audit.jsonl"),
-		CacheDir:    filepath.Join(e.Dir, "cache"),
+		Audit:       audit.New(e.AuditPath()),
 		HTTPTimeout: 30 * time.Second,
 	}
 }
+
+// AuditPath is the audit log of the clients Options builds.
+func (e *Env) AuditPath() string { return filepath.Join(e.Dir, "state", "audit.jsonl") }
+
+// CacheDir is a cache directory for the test (empty until used).
+func (e *Env) CacheDir() string { return filepath.Join(e.Dir, "cache") }
 
 // NewClient builds another client for the sandbox; mod may adjust options.
 func (e *Env) NewClient(t testing.TB, mod func(*cfclient.Options)) *cfclient.Client {

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"bufio"
@@ -175,7 +175,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestThrottleBackgroundNeverUsesTheInteractiveReserve(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}})
-	th := NewThrottle(ThrottleOptions{Requests: 10, Window: time.Minute}, nil)
+	th := New(Options{Requests: 10, Window: time.Minute}, nil)
 	st := th.Stats("")
 	if st.Limit != 9 || st.BackgroundLimit != 7 {
 		t.Fatalf("limits %d/%d, want 9 usable, 7 for background", st.Limit, st.BackgroundLimit)
@@ -219,7 +219,7 @@ func TestThrottleBackgroundNeverUsesTheInteractiveReserve(t *testing.T) {
 func TestThrottleServesInteractiveFirstThenFIFO(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}, Faults: sandbox.Faults{Latency: 300 * time.Millisecond}})
 	var log attemptLog
-	th := NewThrottle(ThrottleOptions{MaxInFlight: 1, OnAttempt: log.add}, nil)
+	th := New(Options{MaxInFlight: 1, OnAttempt: log.add}, nil)
 	ctx := context.Background()
 	bg := WithPriority(ctx, Background)
 	var wg sync.WaitGroup
@@ -261,7 +261,7 @@ func TestThrottleServesInteractiveFirstThenFIFO(t *testing.T) {
 
 func TestThrottleCapsRequestsInFlight(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}, Faults: sandbox.Faults{Latency: 100 * time.Millisecond}})
-	th := NewThrottle(ThrottleOptions{}, nil)
+	th := New(Options{}, nil)
 	var wg sync.WaitGroup
 	for range 12 {
 		wg.Add(1)
@@ -282,7 +282,7 @@ func TestThrottleCapsRequestsInFlight(t *testing.T) {
 
 func TestThrottleCancelledWaiterLeavesPromptlyWithoutGoroutines(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{})
-	th := NewThrottle(ThrottleOptions{Requests: 4, Window: time.Minute}, nil)
+	th := New(Options{Requests: 4, Window: time.Minute}, nil)
 	for range 3 { // the whole usable budget (3 of 4)
 		if _, err := s.do(context.Background(), th, "GET", s.listURL(), nil); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"fmt"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// ThrottleOptions configure a Throttle. Zero fields take their defaults;
+// Options configure a Throttle. Zero fields take their defaults;
 // invalid values (see Validate) are replaced by their defaults too, because
 // the throttle must always work.
-type ThrottleOptions struct {
+type Options struct {
 	// Requests per Window per token (default 1200 per 300 s), the server's
 	// rule: at most Requests in any rolling Window.
 	Requests int
@@ -42,7 +42,7 @@ type ThrottleOptions struct {
 	OnAttempt func(Attempt)
 }
 
-// Attempt describes one request attempt, for ThrottleOptions.OnAttempt.
+// Attempt describes one request attempt, for Options.OnAttempt.
 type Attempt struct {
 	Priority Priority
 	Method   string
@@ -74,7 +74,7 @@ const (
 )
 
 // Validate reports the first invalid field, naming it and the rule.
-func (o ThrottleOptions) Validate() error {
+func (o Options) Validate() error {
 	switch {
 	case o.Requests < 0:
 		return fmt.Errorf("throttle requests %d: must be positive", o.Requests)
@@ -95,8 +95,8 @@ func (o ThrottleOptions) Validate() error {
 }
 
 // withDefaults fills zero and invalid fields.
-func (o ThrottleOptions) withDefaults() ThrottleOptions {
-	d := ThrottleOptions{
+func (o Options) withDefaults() Options {
+	d := Options{
 		Requests: defaultThrottleRequests, Window: defaultThrottleWindow,
 		SafetyMargin: 0.10, InteractiveReserve: 0.20, MaxInFlight: 4, MaxRetries: 4,
 		RetryBaseDelay: 500 * time.Millisecond, RetryMaxDelay: 30 * time.Second,

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ type Stats struct {
 // other tools share the token.
 
 type Throttle struct {
-	opts ThrottleOptions
+	opts Options
 	base http.RoundTripper
 
 	mu      sync.Mutex
@@ -55,8 +55,8 @@ type Throttle struct {
 	anyUsed bool
 }
 
-// NewThrottle wraps base (nil means http.DefaultTransport).
-func NewThrottle(opts ThrottleOptions, base http.RoundTripper) *Throttle {
+// New wraps base (nil means http.DefaultTransport).
+func New(opts Options, base http.RoundTripper) *Throttle {
 	if base == nil {
 		base = http.DefaultTransport
 	}

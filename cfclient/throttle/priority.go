@@ -1,9 +1,10 @@
-// Package cfclient is everything in wfp that talks to Cloudflare: the Client
-// (over the cloudflare-go v6 service packages, plus plain net/http for the
-// endpoints the SDK lacks), the throttle beneath both, typed errors, our own
-// types, the routing and tier schemas on top of KV, the mutation gate with
-// its audit log, and the on-disk listing cache. Views never see SDK types.
-package cfclient
+// Package throttle is the one API budget of a wfp process: Throttle, an
+// http.RoundTripper under every request (SDK and plain net/http alike) that
+// keeps Cloudflare's rolling window per token, puts interactive requests
+// ahead of background ones, pauses on 429 and owns the retries; Priority
+// marks a request's class through its context; Stats is the snapshot the
+// header shows.
+package throttle
 
 import "context"
 

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"container/list"
@@ -54,7 +54,7 @@ type budgetTicket struct {
 	enqueued, granted time.Time
 }
 
-func newTokenBudget(o ThrottleOptions) *tokenBudget {
+func newTokenBudget(o Options) *tokenBudget {
 	b := &tokenBudget{
 		window: o.Window, maxInFlight: o.MaxInFlight, margin: o.SafetyMargin,
 		reserve: o.InteractiveReserve, defPause: o.DefaultPause, now: o.Now,

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"net/http"

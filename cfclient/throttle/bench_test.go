@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func BenchmarkThrottleOverhead(b *testing.B) {
 		rt   http.RoundTripper
 	}{
 		{"direct", base},
-		{"throttled", NewThrottle(ThrottleOptions{Requests: 1 << 30, Window: time.Second, MaxInFlight: 64}, base)},
+		{"throttled", New(Options{Requests: 1 << 30, Window: time.Second, MaxInFlight: 64}, base)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -66,7 +66,7 @@ func BenchmarkThrottleOverhead(b *testing.B) {
 // BenchmarkThrottleSchedule is the scheduler alone: queue, grant and
 // release of one send, with goroutines contending for four slots.
 func BenchmarkThrottleSchedule(b *testing.B) {
-	tb := newTokenBudget(ThrottleOptions{Requests: 1 << 30, Window: time.Second}.withDefaults())
+	tb := newTokenBudget(Options{Requests: 1 << 30, Window: time.Second}.withDefaults())
 	req, _ := http.NewRequest("GET", "http://127.0.0.1/", nil)
 	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
 	b.ReportAllocs()

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func TestThrottleStats(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{Latency: 200 * time.Millisecond}})
 	var shift atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
-	th := NewThrottle(ThrottleOptions{Requests: 100, Window: time.Minute, Now: now}, nil)
+	th := New(Options{Requests: 100, Window: time.Minute, Now: now}, nil)
 	if st := th.Stats(""); st.Limit != 90 || st.BackgroundLimit != 72 || st.Window != time.Minute || st.Used != 0 || st.Remaining != 90 {
 		t.Fatalf("fresh stats %+v", st)
 	}
@@ -55,7 +55,7 @@ func TestThrottleStats(t *testing.T) {
 
 func TestThrottleKeepsOneBudgetPerToken(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{})
-	th := NewThrottle(ThrottleOptions{Requests: 4, Window: time.Minute}, nil)
+	th := New(Options{Requests: 4, Window: time.Minute}, nil)
 	for range 3 {
 		s.do(context.Background(), th, "GET", s.listURL(), nil)
 	}
@@ -76,17 +76,17 @@ func TestThrottleKeepsOneBudgetPerToken(t *testing.T) {
 
 func TestThrottleCountsWhatTheServerSaysOthersUsed(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Requests: 20, Window: 10 * time.Second}})
-	other := NewThrottle(ThrottleOptions{}, nil) // another tool on the same token
+	other := New(Options{}, nil) // another tool on the same token
 	for range 10 {
 		s.do(context.Background(), other, "GET", s.listURL(), nil)
 	}
-	th := NewThrottle(ThrottleOptions{Requests: 20, Window: 10 * time.Second}, nil)
+	th := New(Options{Requests: 20, Window: 10 * time.Second}, nil)
 	s.do(context.Background(), th, "GET", s.listURL(), nil)
 	if st := th.Stats(s.auth()); st.Used != 11 || st.Remaining != 7 {
 		t.Fatalf("stats %+v, want the 10 other requests counted (used 11 of 18)", st)
 	}
 	// A server limit lower than configured is adopted.
-	low := NewThrottle(ThrottleOptions{Requests: 1000, Window: time.Minute}, nil)
+	low := New(Options{Requests: 1000, Window: time.Minute}, nil)
 	s.do(context.Background(), low, "GET", s.listURL(), nil)
 	if st := low.Stats(s.auth()); st.Limit != 18 || st.Window != 10*time.Second {
 		t.Fatalf("limit %d per %s, want the server's 20 less the margin per 10 s", st.Limit, st.Window)
@@ -94,7 +94,7 @@ func TestThrottleCountsWhatTheServerSaysOthersUsed(t *testing.T) {
 }
 
 func TestThrottleOptionsValidate(t *testing.T) {
-	bad := []ThrottleOptions{
+	bad := []Options{
 		{Requests: -1}, {Window: -time.Second}, {SafetyMargin: 1}, {InteractiveReserve: -0.1},
 		{MaxInFlight: -2}, {MaxRetries: -1}, {DefaultPause: -time.Second},
 	}
@@ -103,14 +103,14 @@ func TestThrottleOptionsValidate(t *testing.T) {
 			t.Errorf("%+v: no error", o)
 		}
 		// Invalid values still give a working throttle with the defaults.
-		if st := NewThrottle(o, nil).Stats(""); st.Limit < 1 || st.Window <= 0 {
+		if st := New(o, nil).Stats(""); st.Limit < 1 || st.Window <= 0 {
 			t.Errorf("%+v: stats %+v", o, st)
 		}
 	}
-	if err := (ThrottleOptions{}).Validate(); err != nil {
+	if err := (Options{}).Validate(); err != nil {
 		t.Fatalf("zero options: %v", err)
 	}
-	if st := NewThrottle(ThrottleOptions{}, nil).Stats(""); st.Limit != 1080 || st.BackgroundLimit != 864 || st.Window != 300*time.Second {
+	if st := New(Options{}, nil).Stats(""); st.Limit != 1080 || st.BackgroundLimit != 864 || st.Window != 300*time.Second {
 		t.Fatalf("defaults %+v, want 1080 usable of 1200 per 300 s", st)
 	}
 }

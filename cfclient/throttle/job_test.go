@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (j budgetJob) run(tb testing.TB) budgetReport {
 		Faults:    sandbox.Faults{Latency: j.Latency},
 	})
 	var log attemptLog
-	th := NewThrottle(ThrottleOptions{Requests: j.Requests, Window: j.Window, OnAttempt: log.add}, nil)
+	th := New(Options{Requests: j.Requests, Window: j.Window, OnAttempt: log.add}, nil)
 	st := th.Stats("")
 	rep := budgetReport{Limit: st.Limit, BackgroundLimit: st.BackgroundLimit}
 

@@ -1,4 +1,4 @@
-package cfclient
+package throttle
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 func TestThrottle429PausesEveryRequestAndResumes(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{Burst429: 5, Burst429Retry: time.Second}})
-	th := NewThrottle(ThrottleOptions{}, nil)
+	th := New(Options{}, nil)
 	start := time.Now()
 	var wg sync.WaitGroup
 	var paused atomic.Bool
@@ -75,7 +75,7 @@ func TestThrottle429PausesEveryRequestAndResumes(t *testing.T) {
 
 func TestThrottleResendsAPOSTAfter429(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{Burst429: 1, Burst429Retry: time.Second}})
-	th := NewThrottle(ThrottleOptions{}, nil)
+	th := New(Options{}, nil)
 	code, err := s.do(context.Background(), th, "POST", s.listURL(), strings.NewReader(`{"name":"after-429"}`))
 	if err != nil || code == http.StatusTooManyRequests {
 		t.Fatalf("POST got %d %v, want a wait and the answer", code, err)
@@ -91,7 +91,7 @@ func TestThrottleResendsAPOSTAfter429(t *testing.T) {
 
 func TestThrottleReturns429WhenTheContextWouldEndFirst(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{Burst429: 1, Burst429Retry: 3 * time.Second}})
-	th := NewThrottle(ThrottleOptions{}, nil)
+	th := New(Options{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
@@ -111,7 +111,7 @@ func TestThrottleReturns429WhenTheContextWouldEndFirst(t *testing.T) {
 func TestThrottleRetriesOnlyIdempotentRequests(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{ErrorRate: 1}})
 	var log attemptLog
-	th := NewThrottle(ThrottleOptions{MaxRetries: 2, RetryBaseDelay: 10 * time.Millisecond, OnAttempt: log.add}, nil)
+	th := New(Options{MaxRetries: 2, RetryBaseDelay: 10 * time.Millisecond, OnAttempt: log.add}, nil)
 	ctx := context.Background()
 	body := `{"value":"x"}`
 	cases := []struct {
@@ -157,7 +157,7 @@ func TestThrottleRetriesNetworkErrorsForIdempotentOnly(t *testing.T) {
 	// No keep-alive: Go's transport would otherwise re-send a GET on a
 	// reused connection by itself, and the count would not be ours.
 	base := &http.Transport{DisableKeepAlives: true}
-	th := NewThrottle(ThrottleOptions{MaxRetries: 3, RetryBaseDelay: 5 * time.Millisecond}, base)
+	th := New(Options{MaxRetries: 3, RetryBaseDelay: 5 * time.Millisecond}, base)
 	if _, err := s.do(context.Background(), th, "GET", s.listURL(), nil); err == nil {
 		t.Fatal("GET on a dropping server succeeded")
 	}
@@ -178,7 +178,7 @@ func TestThrottleRetriesNetworkErrorsForIdempotentOnly(t *testing.T) {
 
 func TestThrottleContextEndingDuringBackoffKeepsTheLastResponse(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{ErrorRate: 1}})
-	th := NewThrottle(ThrottleOptions{RetryBaseDelay: 5 * time.Second}, nil)
+	th := New(Options{RetryBaseDelay: 5 * time.Second}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	code, err := s.do(ctx, th, "GET", s.listURL(), nil)
