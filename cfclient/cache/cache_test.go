@@ -1,4 +1,4 @@
-package cfclient
+package cache
 
 import (
 	"bytes"
@@ -17,14 +17,15 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
-func sampleScripts(n int) []Script {
-	out := make([]Script, n)
+func sampleScripts(n int) []cfclient.Script {
+	out := make([]cfclient.Script, n)
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range out {
-		out[i] = Script{Name: "tenant-" + strings.Repeat("x", i%5) + string(rune('a'+i%26)),
+		out[i] = cfclient.Script{Name: "tenant-" + strings.Repeat("x", i%5) + string(rune('a'+i%26)),
 			Tag: "0123456789abcdef0123456789abcdef", Tags: []string{"tier-pro", "customer-1"},
 			Handlers: []string{"fetch"}, CreatedOn: at, ModifiedOn: at.Add(time.Hour),
 			CompatibilityDate: "2025-01-01", UsageModel: "standard", Logpush: i%2 == 0}
@@ -35,12 +36,12 @@ func sampleScripts(n int) []Script {
 func TestCacheRoundTripWithoutNetwork(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	c := e.client(t, func(o *Options) { o.Now = func() time.Time { return fixed } })
+	c := e.client(t, func(o *cfclient.Options) { o.Now = func() time.Time { return fixed } })
 	want := sampleScripts(2500)
-	if err := c.saveScripts("prod/../weird ns", [][]Script{want[:1000], want[1000:2000], want[2000:]}); err != nil {
+	if err := e.storeFor(c).SaveScripts("prod/../weird ns", [][]cfclient.Script{want[:1000], want[1000:2000], want[2000:]}); err != nil {
 		t.Fatal(err)
 	}
-	got, saved, err := c.CachedScripts(c.AccountID(), "prod/../weird ns")
+	got, saved, err := cachedScripts(e, c, c.AccountID(), "prod/../weird ns")
 	if err != nil {
 		t.Fatalf("CachedScripts: %v", err)
 	}
@@ -48,7 +49,7 @@ func TestCacheRoundTripWithoutNetwork(t *testing.T) {
 		t.Fatalf("round trip: saved %v, %d scripts, equal=%v", saved, len(got), reflect.DeepEqual(got, want))
 	}
 	// The odd name stays one file inside the account's directory, mode 0600.
-	files, _ := filepath.Glob(filepath.Join(e.options().CacheDir, c.AccountID(), "*"))
+	files, _ := filepath.Glob(filepath.Join(e.storeFor(c).Dir(), "*"))
 	if len(files) != 1 {
 		t.Fatalf("cache files %v", files)
 	}
@@ -56,7 +57,7 @@ func TestCacheRoundTripWithoutNetwork(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode().Perm())
 	}
-	if _, _, err := c.CachedScripts(c.AccountID(), "other"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := cachedScripts(e, c, c.AccountID(), "other"); !errors.Is(err, ErrMiss) {
 		t.Fatalf("uncached namespace: %v", err)
 	}
 }
@@ -64,10 +65,10 @@ func TestCacheRoundTripWithoutNetwork(t *testing.T) {
 func TestCorruptCacheIsIgnored(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	c := e.c
-	if err := c.saveScripts("ns", [][]Script{sampleScripts(300)}); err != nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{sampleScripts(300)}); err != nil {
 		t.Fatal(err)
 	}
-	path := c.cachePath(c.AccountID(), "ns")
+	path := New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath("ns")
 	good, _ := os.ReadFile(path)
 	for name, data := range map[string][]byte{
 		"garbage":        []byte("this is not a cache file"),
@@ -78,73 +79,111 @@ func TestCorruptCacheIsIgnored(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		scripts, _, err := c.CachedScripts(c.AccountID(), "ns")
-		if !errors.Is(err, ErrNotFound) || scripts != nil {
+		scripts, _, err := cachedScripts(e, c, c.AccountID(), "ns")
+		if !errors.Is(err, ErrMiss) || scripts != nil {
 			t.Errorf("%s: got %d scripts, %v; want a cache miss", name, len(scripts), err)
 		}
 	}
 	// A file saved for another namespace under this name is not used.
-	if err := c.saveScripts("other", [][]Script{sampleScripts(3)}); err != nil {
+	if err := e.storeFor(c).SaveScripts("other", [][]cfclient.Script{sampleScripts(3)}); err != nil {
 		t.Fatal(err)
 	}
-	other, _ := os.ReadFile(c.cachePath(c.AccountID(), "other"))
+	other, _ := os.ReadFile(New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath("other"))
 	os.WriteFile(path, other, 0o600)
-	if _, _, err := c.CachedScripts(c.AccountID(), "ns"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := cachedScripts(e, c, c.AccountID(), "ns"); !errors.Is(err, ErrMiss) {
 		t.Errorf("foreign file: %v", err)
 	}
-	if _, _, err := c.CachedScripts("../../etc", "ns"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := cachedScripts(e, c, "../../etc", "ns"); !errors.Is(err, ErrMiss) {
 		t.Errorf("bad account: %v", err)
 	}
-	off := e.client(t, func(o *Options) { o.CacheDir = "" })
-	if _, _, err := off.CachedScripts(c.AccountID(), "ns"); !errors.Is(err, ErrNotFound) {
+	if _, err := New("", c.BaseURL(), c.AccountID(), nil).Scripts("ns"); !errors.Is(err, ErrMiss) {
 		t.Errorf("no cache dir: %v", err)
 	}
 }
 
-func TestListingFillsTheCache(t *testing.T) {
+func TestListingNeverWritesTheCacheButSaveDoes(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Scripts: 2500}, nil)
-	ctx := testCtx(t)
-	var listed []Script
-	pages := 0
-	if err := e.c.ListScripts(ctx, "production", TagFilter{}, func(p []Script) error {
-		pages++
+	pages := listAll(t, e.c, "production")
+	var listed []cfclient.Script
+	for _, p := range pages {
 		listed = append(listed, p...)
-		return nil
-	}); err != nil {
+	}
+	if len(listed) != 2500 || len(pages) != 3 {
+		t.Fatalf("%d scripts in %d pages", len(listed), len(pages))
+	}
+	// A read never writes the cache as a side effect.
+	if _, err := e.store.Scripts("production"); !errors.Is(err, ErrMiss) {
+		t.Fatalf("a listing wrote the cache: %v", err)
+	}
+	if err := e.store.SaveScripts("production", pages); err != nil {
 		t.Fatal(err)
 	}
-	if len(listed) != 2500 || pages != 3 {
-		t.Fatalf("%d scripts in %d pages", len(listed), pages)
+	l, err := e.store.Scripts("production")
+	if err != nil || time.Since(l.Saved) > time.Minute {
+		t.Fatalf("Scripts: %v (saved %v)", err, l.Saved)
 	}
-	cached, saved, err := e.c.CachedScripts(e.sb.AccountID(), "production")
-	if err != nil || time.Since(saved) > time.Minute {
-		t.Fatalf("CachedScripts: %v (saved %v)", err, saved)
-	}
-	if !reflect.DeepEqual(cached, listed) {
+	if !reflect.DeepEqual(l.Scripts, listed) {
 		t.Fatal("cached listing differs from the listing")
 	}
-	raw, _ := os.ReadFile(e.c.cachePath(e.sb.AccountID(), "production"))
+	raw, _ := os.ReadFile(e.store.listingPath("production"))
 	if strings.Contains(string(raw), e.sb.Token()) || strings.Contains(string(raw), "sk_live_") {
 		t.Fatal("the cache holds the token or a secret")
 	}
-	// A filtered listing does not overwrite the cache.
-	if err := e.c.ListScripts(ctx, "production", TagFilter{Has: []string{"tier-pro"}}, func([]Script) error { return nil }); err != nil {
+}
+
+func TestStoresOfOtherSitesAndAccountsAreApart(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	root := e.cacheRoot()
+	acct := e.c.AccountID()
+	a := New(root, "http://127.0.0.1:8787/client/v4", acct, nil)
+	b := New(root, "https://api.cloudflare.com/client/v4", acct, nil)
+	c := New(root, "http://127.0.0.1:8787/client/v4", strings.Repeat("b", 32), nil)
+	if err := a.SaveScripts("production", [][]cfclient.Script{sampleScripts(3)}); err != nil {
 		t.Fatal(err)
 	}
-	again, _, _ := e.c.CachedScripts(e.sb.AccountID(), "production")
-	if len(again) != 2500 {
-		t.Fatalf("filtered listing replaced the cache (%d scripts)", len(again))
+	if l, err := a.Scripts("production"); err != nil || len(l.Scripts) != 3 {
+		t.Fatalf("own store: %d, %v", len(l.Scripts), err)
+	}
+	for name, st := range map[string]*Store{"other site": b, "other account": c} {
+		if _, err := st.Scripts("production"); !errors.Is(err, ErrMiss) {
+			t.Errorf("%s shares the cache: %v", name, err)
+		}
+	}
+	if a.Dir() == b.Dir() || a.Dir() == c.Dir() || !strings.HasPrefix(a.Dir(), root) {
+		t.Fatalf("dirs %q %q %q", a.Dir(), b.Dir(), c.Dir())
 	}
 }
 
-// allFieldsScripts covers every Script field and its edge values: nil and
+func TestNeedsRefresh(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	l := Listing{Scripts: sampleScripts(10), Saved: now.Add(-10 * time.Second)}
+	cases := []struct {
+		name  string
+		l     Listing
+		count int
+		want  bool
+	}{
+		{"young, count unknown", l, -1, false},
+		{"young, count agrees", l, 10, false},
+		{"young, count disagrees", l, 2000, true},
+		{"old", Listing{Scripts: l.Scripts, Saved: now.Add(-FreshFor)}, 10, true},
+		{"from the future", Listing{Scripts: l.Scripts, Saved: now.Add(time.Hour)}, -1, true},
+	}
+	for _, tc := range cases {
+		if got := NeedsRefresh(tc.l, now, tc.count); got != tc.want {
+			t.Errorf("%s: NeedsRefresh = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// allFieldsScripts covers every cfclient.Script field and its edge values: nil and
 // empty lists, zero, UTC, fixed-zone and sub-second times, empty and odd
 // strings, every flag combination.
-func allFieldsScripts() []Script {
+func allFieldsScripts() []cfclient.Script {
 	at := time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
 	zone := time.FixedZone("", -(7*3600 + 30*60))
 	shared := []string{"fetch", "scheduled"}
-	out := []Script{
+	out := []cfclient.Script{
 		{}, // every field zero: nil lists, zero times
 		{Name: "a", Tag: "t", ETag: "e", Tags: []string{}, Handlers: []string{}, CompatibilityFlags: []string{}},
 		{Name: "all-set", Tag: "0123456789abcdef0123456789abcdef", ETag: strings.Repeat("f", 64),
@@ -159,7 +198,7 @@ func allFieldsScripts() []Script {
 			CompatibilityDate: "2025-01-01", UsageModel: "standard", HasModules: true},
 	}
 	for i := range 20 {
-		out = append(out, Script{Name: fmt.Sprintf("s%03d", i), Logpush: i&1 != 0, HasAssets: i&2 != 0,
+		out = append(out, cfclient.Script{Name: fmt.Sprintf("s%03d", i), Logpush: i&1 != 0, HasAssets: i&2 != 0,
 			HasModules: i&4 != 0, Handlers: shared, Tags: []string{fmt.Sprintf("customer-%d", i%3)},
 			CreatedOn: at.Add(time.Duration(i) * time.Second)})
 	}
@@ -169,12 +208,12 @@ func allFieldsScripts() []Script {
 func TestCacheRoundTripAllFields(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	saved := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	c := e.client(t, func(o *Options) { o.Now = func() time.Time { return saved } })
+	c := e.client(t, func(o *cfclient.Options) { o.Now = func() time.Time { return saved } })
 	want := allFieldsScripts()
-	if err := c.saveScripts("ns", [][]Script{want[:3], nil, want[3:]}); err != nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{want[:3], nil, want[3:]}); err != nil {
 		t.Fatal(err)
 	}
-	got, at, err := c.CachedScripts(c.AccountID(), "ns")
+	got, at, err := cachedScripts(e, c, c.AccountID(), "ns")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,10 +246,10 @@ func TestCacheRoundTripAllFields(t *testing.T) {
 		t.Error("lists are not capped at their length")
 	}
 	// An empty listing round-trips too.
-	if err := c.saveScripts("empty", nil); err != nil {
+	if err := e.storeFor(c).SaveScripts("empty", nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := c.CachedScripts(c.AccountID(), "empty"); err != nil || len(got) != 0 {
+	if got, _, err := cachedScripts(e, c, c.AccountID(), "empty"); err != nil || len(got) != 0 {
 		t.Errorf("empty listing: %d, %v", len(got), err)
 	}
 }
@@ -219,13 +258,13 @@ func shared2() []string { return []string{"fetch", "scheduled"} }
 
 // cacheMiss asserts that CachedScripts reports data, as the file of ns, as
 // a miss.
-func cacheMiss(t *testing.T, c *Client, ns string, data []byte) {
+func cacheMiss(t *testing.T, e *testEnv, c *cfclient.Client, ns string, data []byte) {
 	t.Helper()
-	if err := os.WriteFile(c.cachePath(c.AccountID(), ns), data, 0o600); err != nil {
+	if err := os.WriteFile(New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath(ns), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	scripts, _, err := c.CachedScripts(c.AccountID(), ns)
-	if !errors.Is(err, ErrNotFound) || scripts != nil {
+	scripts, _, err := cachedScripts(e, c, c.AccountID(), ns)
+	if !errors.Is(err, ErrMiss) || scripts != nil {
 		t.Fatalf("got %d scripts, %v; want a cache miss", len(scripts), err)
 	}
 }
@@ -233,16 +272,16 @@ func cacheMiss(t *testing.T, c *Client, ns string, data []byte) {
 func TestCacheTruncatedAndFlipped(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	c := e.c
-	if err := c.saveScripts("ns", [][]Script{allFieldsScripts()}); err != nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{allFieldsScripts()}); err != nil {
 		t.Fatal(err)
 	}
-	path := c.cachePath(c.AccountID(), "ns")
+	path := New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath("ns")
 	good, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := range len(good) {
-		cacheMiss(t, c, "ns", good[:n])
+		cacheMiss(t, e, c, "ns", good[:n])
 	}
 	for i := range good {
 		for _, mask := range []byte{0x01, 0x80, 0xff} {
@@ -255,12 +294,12 @@ func TestCacheTruncatedAndFlipped(t *testing.T) {
 	}
 	bad := bytes.Clone(good)
 	bad[len(bad)/2] ^= 1
-	cacheMiss(t, c, "ns", bad)
-	cacheMiss(t, c, "ns", append(bytes.Clone(good), 0))
+	cacheMiss(t, e, c, "ns", bad)
+	cacheMiss(t, e, c, "ns", append(bytes.Clone(good), 0))
 	// The good file still loads.
-	cacheMiss(t, c, "ns", nil)
+	cacheMiss(t, e, c, "ns", nil)
 	os.WriteFile(path, good, 0o600)
-	if _, _, err := c.CachedScripts(c.AccountID(), "ns"); err != nil {
+	if _, _, err := cachedScripts(e, c, c.AccountID(), "ns"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -268,19 +307,19 @@ func TestCacheTruncatedAndFlipped(t *testing.T) {
 func TestCacheOtherAccountOrFormat(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	c := e.c
-	if err := c.saveScripts("ns", [][]Script{sampleScripts(10)}); err != nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{sampleScripts(10)}); err != nil {
 		t.Fatal(err)
 	}
-	good, _ := os.ReadFile(c.cachePath(c.AccountID(), "ns"))
+	good, _ := os.ReadFile(New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath("ns"))
 
 	// Another account's file copied under this account is not used.
 	other := strings.Repeat("ab", 16)
 	if other == c.AccountID() {
 		other = strings.Repeat("cd", 16)
 	}
-	os.MkdirAll(filepath.Dir(c.cachePath(other, "ns")), 0o700)
-	os.WriteFile(c.cachePath(other, "ns"), good, 0o600)
-	if _, _, err := c.CachedScripts(other, "ns"); !errors.Is(err, ErrNotFound) {
+	os.MkdirAll(filepath.Dir(New(e.cacheRoot(), c.BaseURL(), other, nil).listingPath("ns")), 0o700)
+	os.WriteFile(New(e.cacheRoot(), c.BaseURL(), other, nil).listingPath("ns"), good, 0o600)
+	if _, _, err := cachedScripts(e, c, other, "ns"); !errors.Is(err, ErrMiss) {
 		t.Errorf("another account's file: %v", err)
 	}
 	if _, _, err := decodeCache(good, other, "ns"); !errors.Is(err, errCacheForeign) {
@@ -298,7 +337,7 @@ func TestCacheOtherAccountOrFormat(t *testing.T) {
 	}
 	enc.Encode(cacheHeaderV1{Version: 1, Account: c.AccountID(), Namespace: "ns", SavedAt: time.Now(), Count: 10, Pages: 1})
 	enc.Encode(sampleScripts(10))
-	cacheMiss(t, c, "ns", old.Bytes())
+	cacheMiss(t, e, c, "ns", old.Bytes())
 
 	// So is this format with another version number, checksum and all.
 	for _, v := range []uint64{0, 1, cacheVersion + 1, 1 << 40} {
@@ -308,7 +347,7 @@ func TestCacheOtherAccountOrFormat(t *testing.T) {
 		if _, _, err := decodeCache(f, c.AccountID(), "ns"); !errors.Is(err, errCacheFormat) {
 			t.Errorf("version %d: %v", v, err)
 		}
-		cacheMiss(t, c, "ns", f)
+		cacheMiss(t, e, c, "ns", f)
 	}
 }
 
@@ -317,18 +356,18 @@ func TestCacheOtherAccountOrFormat(t *testing.T) {
 func TestCacheFailedSaveKeepsOldFile(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	c := e.c
-	if err := c.saveScripts("ns", [][]Script{sampleScripts(5)}); err != nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{sampleScripts(5)}); err != nil {
 		t.Fatal(err)
 	}
 	far := time.FixedZone("", 40*24*3600) // beyond what time.MarshalBinary encodes
-	if err := c.saveScripts("ns", [][]Script{{{Name: "x", CreatedOn: time.Now().In(far)}}}); err == nil {
+	if err := e.storeFor(c).SaveScripts("ns", [][]cfclient.Script{{{Name: "x", CreatedOn: time.Now().In(far)}}}); err == nil {
 		t.Fatal("saved an unencodable time")
 	}
-	got, _, err := c.CachedScripts(c.AccountID(), "ns")
+	got, _, err := cachedScripts(e, c, c.AccountID(), "ns")
 	if err != nil || !reflect.DeepEqual(got, sampleScripts(5)) {
 		t.Fatalf("previous cache lost: %d, %v", len(got), err)
 	}
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(c.cachePath(c.AccountID(), "ns")), "*"))
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(New(e.cacheRoot(), c.BaseURL(), c.AccountID(), nil).listingPath("ns")), "*"))
 	if len(files) != 1 {
 		t.Fatalf("files left: %v", files)
 	}
@@ -358,7 +397,7 @@ func decodeBounded(t testing.TB, data []byte, account, ns string) {
 	if err == nil {
 		// Whatever decodes encodes back to the same listing.
 		var buf bytes.Buffer
-		if err := encodeCache(&buf, account, ns, time.Unix(0, 0).UTC(), [][]Script{scripts}); err != nil {
+		if err := encodeCache(&buf, account, ns, time.Unix(0, 0).UTC(), [][]cfclient.Script{scripts}); err != nil {
 			return // a fuzzed time may not encode; that is fine
 		}
 		again, _, err := decodeCache(buf.Bytes(), account, ns)
@@ -371,7 +410,7 @@ func decodeBounded(t testing.TB, data []byte, account, ns string) {
 func TestCacheRandomBytesAreSafe(t *testing.T) {
 	var good bytes.Buffer
 	const acct = "0123456789abcdef0123456789abcdef"
-	if err := encodeCache(&good, acct, "ns", time.Now().UTC(), [][]Script{allFieldsScripts()}); err != nil {
+	if err := encodeCache(&good, acct, "ns", time.Now().UTC(), [][]cfclient.Script{allFieldsScripts()}); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -400,7 +439,7 @@ func TestCacheRandomBytesAreSafe(t *testing.T) {
 
 func FuzzDecodeCache(f *testing.F) {
 	const acct = "0123456789abcdef0123456789abcdef"
-	for _, pages := range [][][]Script{nil, {allFieldsScripts()}, {sampleScripts(3)}} {
+	for _, pages := range [][][]cfclient.Script{nil, {allFieldsScripts()}, {sampleScripts(3)}} {
 		var b bytes.Buffer
 		if err := encodeCache(&b, acct, "ns", time.Unix(1, 0).UTC(), pages); err != nil {
 			f.Fatal(err)
@@ -412,4 +451,10 @@ func FuzzDecodeCache(f *testing.F) {
 		decodeBounded(t, data, acct, "ns")
 		decodeBounded(t, withCRC(data), acct, "ns")
 	})
+}
+
+// cachedScripts reads c's site's cached listing of ns for account.
+func cachedScripts(e *testEnv, c *cfclient.Client, account, ns string) ([]cfclient.Script, time.Time, error) {
+	l, err := New(e.cacheRoot(), c.BaseURL(), account, c.Now).Scripts(ns)
+	return l.Scripts, l.Saved, err
 }

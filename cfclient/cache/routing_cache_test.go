@@ -1,4 +1,4 @@
-package cfclient
+package cache
 
 import (
 	"context"
@@ -7,11 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 // routedScript returns a script of the seeded world with at least one route.
-func routedScript(t *testing.T, table *RoutingTable) string {
+func routedScript(t *testing.T, table *platform.RoutingTable) string {
 	t.Helper()
 	for _, r := range table.Routes {
 		if r.Target != "" {
@@ -24,10 +27,10 @@ func routedScript(t *testing.T, table *RoutingTable) string {
 
 // fastRetryClient is a client whose throttle gives up quickly on 5xx, so
 // fault tests do not wait for the default backoff.
-func fastRetryClient(t *testing.T, e *testEnv) *Client {
+func fastRetryClient(t *testing.T, e *testEnv) *cfclient.Client {
 	t.Helper()
-	th := NewThrottle(ThrottleOptions{MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond}, NewTransport(0))
-	return e.client(t, func(o *Options) { o.Throttle = th })
+	th := throttle.New(throttle.Options{MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond}, throttle.NewTransport(0))
+	return e.client(t, func(o *cfclient.Options) { o.Throttle = th })
 }
 
 func TestRoutingCacheSingleFlight(t *testing.T) {
@@ -49,13 +52,13 @@ func TestRoutingCacheSingleFlight(t *testing.T) {
 
 	// Latency keeps the load in flight while every caller joins it.
 	e.sb.SetFaults(sandbox.Faults{Latency: 20 * time.Millisecond})
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	defer rc.Close()
 	before = e.requests.Load()
 	const n = 16
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	results := make([][]Route, n)
+	results := make([][]platform.Route, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
@@ -89,7 +92,7 @@ func TestRoutingCacheSingleFlight(t *testing.T) {
 func TestRoutingCacheReturnsCopies(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	table, _, err := rc.Table(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +110,9 @@ func TestRoutingCacheInvalidateReloads(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	e := newTestEnv(t, sandbox.Options{Seed: 1}, func(o *Options) { o.Now = clock })
+	e := newTestEnv(t, sandbox.Options{Seed: 1}, func(o *cfclient.Options) { o.Now = clock })
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	table, at1, err := rc.Table(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +128,10 @@ func TestRoutingCacheInvalidateReloads(t *testing.T) {
 	}
 
 	// Change both tables behind the cache's back.
-	if err := e.c.SetRoute(ctx, RoutePath, "/added-by-test", script); err != nil {
+	if err := e.c.SetRoute(ctx, platform.RoutePath, "/added-by-test", script); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.WriteTiers(ctx, append(tiers, Tier{Name: "max", CPUMs: 30000, SubRequests: 1000})); err != nil {
+	if err := e.c.WriteTiers(ctx, append(tiers, platform.Tier{Name: "max", CPUMs: 30000, SubRequests: 1000})); err != nil {
 		t.Fatal(err)
 	}
 	before := e.requests.Load()
@@ -154,7 +157,7 @@ func TestRoutingCacheInvalidateReloads(t *testing.T) {
 		t.Errorf("loadedAt %v not after the first load %v", at2, at1)
 	}
 	freshTiers, err := rc.Tiers(ctx)
-	if err != nil || FindTier(freshTiers, "max") == nil {
+	if err != nil || platform.FindTier(freshTiers, "max") == nil {
 		t.Errorf("after Invalidate: tiers %v, %v; want the new tier", freshTiers, err)
 	}
 }
@@ -163,13 +166,13 @@ func TestRoutingCacheDoesNotCacheErrors(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
 	c := fastRetryClient(t, e)
-	rc := NewRoutingCache(c)
+	rc := NewRoutingCache(c, e.storeFor(c))
 	e.sb.SetFaults(sandbox.Faults{ErrorRate: 1})
-	if _, _, err := rc.RoutesTo(ctx, "anything"); !errors.Is(err, ErrServer) {
-		t.Fatalf("RoutesTo with every request failing: %v, want ErrServer", err)
+	if _, _, err := rc.RoutesTo(ctx, "anything"); !errors.Is(err, cfclient.ErrServer) {
+		t.Fatalf("RoutesTo with every request failing: %v, want cfclient.ErrServer", err)
 	}
-	if _, err := rc.Tiers(ctx); !errors.Is(err, ErrServer) {
-		t.Fatalf("Tiers with every request failing: %v, want ErrServer", err)
+	if _, err := rc.Tiers(ctx); !errors.Is(err, cfclient.ErrServer) {
+		t.Fatalf("Tiers with every request failing: %v, want cfclient.ErrServer", err)
 	}
 	e.sb.SetFaults(sandbox.Faults{})
 	table, _, err := rc.Table(ctx)
@@ -188,7 +191,7 @@ func TestRoutingCacheCallerCancelDoesNotStopTheLoad(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
 	e.sb.SetFaults(sandbox.Faults{Latency: 30 * time.Millisecond})
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 
 	short, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
 	defer cancel()
@@ -213,7 +216,7 @@ func TestRoutingCacheInvalidateDuringLoadMovesWaiters(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
 	e.sb.SetFaults(sandbox.Faults{Latency: 20 * time.Millisecond})
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := rc.Table(ctx)
@@ -228,7 +231,7 @@ func TestRoutingCacheInvalidateDuringLoadMovesWaiters(t *testing.T) {
 
 func TestRoutingCacheClose(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	rc.Close()
 	if _, _, err := rc.RoutesTo(testCtx(t), "x"); !errors.Is(err, context.Canceled) {
 		t.Errorf("RoutesTo after Close: %v, want canceled", err)
@@ -238,14 +241,14 @@ func TestRoutingCacheClose(t *testing.T) {
 func TestRoutingCacheLoadsInTheBackground(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	var mu sync.Mutex
-	prios := map[Priority]int{}
-	th := NewThrottle(ThrottleOptions{OnAttempt: func(a Attempt) {
+	prios := map[throttle.Priority]int{}
+	th := throttle.New(throttle.Options{OnAttempt: func(a throttle.Attempt) {
 		mu.Lock()
 		prios[a.Priority]++
 		mu.Unlock()
-	}}, NewTransport(0))
-	rc := NewRoutingCache(e.client(t, func(o *Options) { o.Throttle = th }))
-	ctx := testCtx(t) // Interactive, like a screen's command
+	}}, throttle.NewTransport(0))
+	rc := NewRoutingCache(e.client(t, func(o *cfclient.Options) { o.Throttle = th }), nil)
+	ctx := testCtx(t) // throttle.Interactive, like a screen's command
 	if _, _, err := rc.RoutesTo(ctx, "x"); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +257,7 @@ func TestRoutingCacheLoadsInTheBackground(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if prios[Interactive] != 0 || prios[Background] == 0 {
-		t.Errorf("attempts by priority %v, want Background only", prios)
+	if prios[throttle.Interactive] != 0 || prios[throttle.Background] == 0 {
+		t.Errorf("attempts by priority %v, want throttle.Background only", prios)
 	}
 }

@@ -1,4 +1,4 @@
-package cfclient
+package cache
 
 import (
 	"bytes"
@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // The routing table's disk cache: the last complete read of the routing
-// table, under CacheDir/<account>/routing/table.json, so that a new run
+// table, under <store>/routing/table.json, so that a new run
 // answers reverse lookups at once instead of spending thousands of
 // requests again. It holds the routing namespace's id, when the table was
 // read, how many keys were listed, and every route's KV key and raw value
@@ -43,26 +45,26 @@ type routingDiskFile struct {
 // routingDiskPath is where the account's routing table is cached. The
 // directory "routing" cannot clash with a listing cache file (those end in
 // ".gob").
-func (c *Client) routingDiskPath() string {
-	return filepath.Join(c.opts.CacheDir, escapeFileName(c.opts.AccountID), "routing", "table.json")
+func (s *Store) routingDiskPath() string {
+	return filepath.Join(s.dir, "routing", "table.json")
 }
 
 // routingSchemaKey fingerprints the options that decide which namespace is
 // read and which keys are routes: a cache written under other options is
 // ignored.
-func (c *Client) routingSchemaKey() string {
-	s := c.opts.Routing
-	b, _ := json.Marshal([]string{s.NamespaceID, s.NamespaceTitle, s.HostnamePrefix, s.SubdomainPrefix,
-		s.PathPrefix, s.LastUsedPrefix, c.opts.TiersKey})
+func routingSchemaKey(sc platform.Schema) string {
+	r := sc.Routing
+	b, _ := json.Marshal([]string{r.KVNamespaceID, r.KVNamespaceTitle, r.HostnamePrefix, r.SubdomainPrefix,
+		r.PathPrefix, r.LastUsedPrefix, sc.TiersKey})
 	return string(b)
 }
 
 // saveRoutingTable writes the table to the disk cache.
-func (c *Client) saveRoutingTable(t *RoutingTable, keys int, at time.Time) error {
-	if c.opts.CacheDir == "" {
+func (s *Store) saveRoutingTable(sc platform.Schema, account string, t *platform.RoutingTable, keys int, at time.Time) error {
+	if s.dir == "" {
 		return nil
 	}
-	f := routingDiskFile{Account: c.opts.AccountID, Schema: c.routingSchemaKey(), Namespace: t.NamespaceID,
+	f := routingDiskFile{Account: account, Schema: routingSchemaKey(sc), Namespace: t.NamespaceID,
 		ReadAt: at.UTC(), Keys: keys, Routes: make([][2]string, len(t.Routes))}
 	for i, r := range t.Routes {
 		f.Routes[i] = [2]string{r.KVKey, r.Raw}
@@ -71,44 +73,24 @@ func (c *Client) saveRoutingTable(t *RoutingTable, keys int, at time.Time) error
 	if err != nil {
 		return err
 	}
-	path := c.routingDiskPath()
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create routing cache directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".table-*.tmp") // 0600
-	if err != nil {
-		return fmt.Errorf("create routing cache file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	_, err = fmt.Fprintf(tmp, "wfprouting %d %08x\n", routingDiskVersion, crc32.Checksum(body, castagnoli))
-	if err == nil {
-		_, err = tmp.Write(body)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write routing cache file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace routing cache file: %w", err)
-	}
-	return nil
+	return WriteFileAtomic(s.routingDiskPath(), func(w io.Writer) error {
+		if _, err := fmt.Fprintf(w, "wfprouting %d %08x\n", routingDiskVersion, crc32.Checksum(body, castagnoli)); err != nil {
+			return err
+		}
+		_, err := w.Write(body)
+		return err
+	})
 }
 
 // loadRoutingTable reads the disk cache: the table, the number of keys
 // that were listed, and when it was read. Any problem is an error the
 // caller treats as a miss.
-func (c *Client) loadRoutingTable() (*RoutingTable, int, time.Time, error) {
-	fail := func(err error) (*RoutingTable, int, time.Time, error) { return nil, 0, time.Time{}, err }
-	if c.opts.CacheDir == "" {
+func (s *Store) loadRoutingTable(sc platform.Schema) (*platform.RoutingTable, int, time.Time, error) {
+	fail := func(err error) (*platform.RoutingTable, int, time.Time, error) { return nil, 0, time.Time{}, err }
+	if s.dir == "" {
 		return fail(errors.New("no cache directory configured"))
 	}
-	fh, err := os.Open(c.routingDiskPath())
+	fh, err := os.Open(s.routingDiskPath())
 	if err != nil {
 		return fail(err)
 	}
@@ -140,13 +122,12 @@ func (c *Client) loadRoutingTable() (*RoutingTable, int, time.Time, error) {
 	if err := json.Unmarshal(body, &f); err != nil {
 		return fail(err)
 	}
-	if f.Account != c.opts.AccountID || f.Schema != c.routingSchemaKey() || f.Namespace == "" || f.ReadAt.IsZero() {
+	if f.Account != s.account || f.Schema != routingSchemaKey(sc) || f.Namespace == "" || f.ReadAt.IsZero() {
 		return fail(errors.New("written for another account or routing schema"))
 	}
-	t := &RoutingTable{NamespaceID: f.Namespace, Routes: make([]Route, len(f.Routes))}
+	routes := make([]platform.Route, len(f.Routes))
 	for i, kv := range f.Routes {
-		t.Routes[i] = c.ParseRoute(kv[0], kv[1])
+		routes[i] = sc.ParseRoute(kv[0], kv[1])
 	}
-	t.index()
-	return t, f.Keys, f.ReadAt, nil
+	return platform.NewRoutingTable(f.Namespace, routes), f.Keys, f.ReadAt, nil
 }

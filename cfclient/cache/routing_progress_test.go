@@ -1,13 +1,16 @@
-package cfclient
+package cache
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -24,7 +27,7 @@ func costError(t *testing.T, err error) RoutingEstimate {
 func TestRoutingCacheSmallTableReadsItself(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c) // default threshold: the 50-script table costs 2-3 requests
+	rc := NewRoutingCache(e.c, e.storeFor(e.c)) // default threshold: the 50-script table costs 2-3 requests
 	defer rc.Close()
 	if p := rc.Progress(); p.Phase != RoutingIdle || p.Have {
 		t.Errorf("before any load: %+v", p)
@@ -37,14 +40,14 @@ func TestRoutingCacheSmallTableReadsItself(t *testing.T) {
 	if p.Phase != RoutingReady || !p.Have || p.FromDisk || p.Keys < len(table.Routes) {
 		t.Errorf("after the load: %+v", p)
 	}
-	st, err := os.Stat(e.c.routingDiskPath())
+	st, err := os.Stat(e.store.routingDiskPath())
 	if err != nil {
 		t.Fatalf("the table was not saved to disk: %v", err)
 	}
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("routing cache file mode %v, want 0600", st.Mode().Perm())
 	}
-	data, _ := os.ReadFile(e.c.routingDiskPath())
+	data, _ := os.ReadFile(e.store.routingDiskPath())
 	if bytes.Contains(data, []byte(e.sb.Token())) {
 		t.Error("the routing cache file holds the token")
 	}
@@ -57,7 +60,7 @@ func TestRoutingCacheLargeTableWaitsForRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := NewRoutingCacheWithOptions(e.c, RoutingCacheOptions{AutoReadMax: 1})
+	rc := NewRoutingCacheWithOptions(e.c, e.storeFor(e.c), RoutingCacheOptions{AutoReadMax: 1})
 	defer rc.Close()
 
 	before := e.requests.Load()
@@ -107,7 +110,7 @@ func TestRoutingCacheStopsSizingAtTheThreshold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := NewRoutingCacheWithOptions(e.c, RoutingCacheOptions{AutoReadMax: 5})
+	rc := NewRoutingCacheWithOptions(e.c, e.storeFor(e.c), RoutingCacheOptions{AutoReadMax: 5})
 	defer rc.Close()
 	before := e.requests.Load()
 	_, _, err = rc.RoutesTo(ctx, "x")
@@ -137,7 +140,7 @@ func TestRoutingCacheStopsSizingAtTheThreshold(t *testing.T) {
 func TestRoutingCacheNeverReadsItselfWithNegativeThreshold(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCacheWithOptions(e.c, RoutingCacheOptions{AutoReadMax: -1})
+	rc := NewRoutingCacheWithOptions(e.c, e.storeFor(e.c), RoutingCacheOptions{AutoReadMax: -1})
 	defer rc.Close()
 	_, _, err := rc.RoutesTo(ctx, "x")
 	if est := costError(t, err); est.Exact || est.Spent != 0 {
@@ -148,8 +151,8 @@ func TestRoutingCacheNeverReadsItselfWithNegativeThreshold(t *testing.T) {
 func TestReadRoutingProgressIsMonotonic(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1, Scripts: 600}, nil)
 	ctx := testCtx(t)
-	var seen []RoutingReadProgress
-	table, err := e.c.ReadRoutingProgress(ctx, func(p RoutingReadProgress) { seen = append(seen, p) })
+	var seen []cfclient.RoutingReadProgress
+	table, err := e.c.ReadRoutingProgress(ctx, func(p cfclient.RoutingReadProgress) { seen = append(seen, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +177,7 @@ func TestReadRoutingProgressIsMonotonic(t *testing.T) {
 func TestRoutingCacheProgressWhileReading(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1, Scripts: 600}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCacheWithOptions(e.c, RoutingCacheOptions{AutoReadMax: 1})
+	rc := NewRoutingCacheWithOptions(e.c, e.storeFor(e.c), RoutingCacheOptions{AutoReadMax: 1})
 	defer rc.Close()
 	e.sb.SetFaults(sandbox.Faults{Latency: 5 * time.Millisecond})
 	done := make(chan error, 1)
@@ -217,9 +220,9 @@ poll:
 
 func TestRoutingCacheDiskRoundTrip(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	e := newTestEnv(t, sandbox.Options{Seed: 1}, func(o *Options) { o.Now = func() time.Time { return now } })
+	e := newTestEnv(t, sandbox.Options{Seed: 1}, func(o *cfclient.Options) { o.Now = func() time.Time { return now } })
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	defer rc.Close()
 	want, _, err := rc.Table(ctx)
 	if err != nil {
@@ -229,8 +232,8 @@ func TestRoutingCacheDiskRoundTrip(t *testing.T) {
 
 	// A later run: a new client and cache over the same cache directory,
 	// with a table too costly to read by itself. It answers from disk.
-	later := e.client(t, func(o *Options) { o.Now = func() time.Time { return now.Add(2 * time.Hour) } })
-	rc2 := NewRoutingCacheWithOptions(later, RoutingCacheOptions{AutoReadMax: 1})
+	later := e.client(t, func(o *cfclient.Options) { o.Now = func() time.Time { return now.Add(2 * time.Hour) } })
+	rc2 := NewRoutingCacheWithOptions(later, e.storeFor(later), RoutingCacheOptions{AutoReadMax: 1})
 	defer rc2.Close()
 	before := e.requests.Load()
 	routes, at, err := rc2.RoutesTo(ctx, script)
@@ -262,7 +265,7 @@ func TestRoutingCacheDiskRoundTrip(t *testing.T) {
 	if p := rc2.Progress(); p.FromDisk || !p.ReadAt.Equal(now.Add(2*time.Hour)) {
 		t.Errorf("after Read: %+v", p)
 	}
-	if _, _, at, err := later.loadRoutingTable(); err != nil || !at.Equal(now.Add(2*time.Hour)) {
+	if _, _, at, err := e.storeFor(later).loadRoutingTable(later.Schema()); err != nil || !at.Equal(now.Add(2*time.Hour)) {
 		t.Errorf("disk copy after Read: read at %v, %v", at, err)
 	}
 }
@@ -270,12 +273,12 @@ func TestRoutingCacheDiskRoundTrip(t *testing.T) {
 func TestRoutingCacheIgnoresACorruptOrForeignFile(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	if _, _, err := rc.Table(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rc.Close()
-	path := e.c.routingDiskPath()
+	path := e.store.routingDiskPath()
 	good, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -292,10 +295,10 @@ func TestRoutingCacheIgnoresACorruptOrForeignFile(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := e.c.loadRoutingTable(); err == nil {
+		if _, _, _, err := e.store.loadRoutingTable(e.c.Schema()); err == nil {
 			t.Errorf("%s: loadRoutingTable accepted it", name)
 		}
-		rc := NewRoutingCache(e.c)
+		rc := NewRoutingCache(e.c, e.storeFor(e.c))
 		before := e.requests.Load()
 		table, _, err := rc.Table(ctx)
 		if err != nil || len(table.Routes) == 0 {
@@ -310,8 +313,8 @@ func TestRoutingCacheIgnoresACorruptOrForeignFile(t *testing.T) {
 		rc.Close()
 	}
 	// A file of another routing schema is not used either.
-	other := e.client(t, func(o *Options) { o.Routing.PathPrefix = "route:" })
-	if _, _, _, err := other.loadRoutingTable(); err == nil {
+	other := e.client(t, func(o *cfclient.Options) { o.Schema.Routing.PathPrefix = "route:" })
+	if _, _, _, err := e.storeFor(other).loadRoutingTable(other.Schema()); err == nil {
 		t.Error("a table cached under another routing schema was accepted")
 	}
 }
@@ -319,19 +322,19 @@ func TestRoutingCacheIgnoresACorruptOrForeignFile(t *testing.T) {
 func TestRoutingCacheInvalidateIgnoresDisk(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
 	ctx := testCtx(t)
-	rc := NewRoutingCache(e.c)
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
 	defer rc.Close()
 	table, _, err := rc.Table(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	script := routedScript(t, table)
-	rc2 := NewRoutingCache(e.c)
+	rc2 := NewRoutingCache(e.c, e.storeFor(e.c))
 	defer rc2.Close()
 	if _, _, err := rc2.Table(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.SetRoute(ctx, RoutePath, "/after-the-save", script); err != nil {
+	if err := e.c.SetRoute(ctx, platform.RoutePath, "/after-the-save", script); err != nil {
 		t.Fatal(err)
 	}
 	rc2.Invalidate()
@@ -339,4 +342,49 @@ func TestRoutingCacheInvalidateIgnoresDisk(t *testing.T) {
 	if err != nil || len(routes) != len(table.ByScript[script])+1 {
 		t.Errorf("after Invalidate: %d routes, %v; want the API's %d", len(routes), err, len(table.ByScript[script])+1)
 	}
+}
+
+func TestRoutingCacheWatchPushesProgressWithoutPolling(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Seed: 1, Scripts: 300}, nil)
+	e.sb.SetFaults(sandbox.Faults{Latency: 10 * time.Millisecond})
+	rc := NewRoutingCache(e.c, e.storeFor(e.c))
+	defer rc.Close()
+	ch, stop := rc.Watch()
+	defer stop()
+	if p := <-ch; p.Phase != RoutingIdle {
+		t.Fatalf("first snapshot %+v, want idle", p)
+	}
+	if err := rc.Read(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	// The reader was slow (it read nothing during the load): it finds the
+	// latest snapshot waiting, never a stale one, and the load never
+	// blocked on it.
+	select {
+	case p := <-ch:
+		if p.Phase != RoutingReady || !p.Have {
+			t.Fatalf("latest snapshot %+v, want ready", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no snapshot after the read")
+	}
+	// A reader that keeps up sees the phases of the next read in order.
+	var phases []RoutingPhase
+	done := make(chan error, 1)
+	go func() { done <- rc.Read(testCtx(t)) }()
+	for {
+		p := <-ch
+		phases = append(phases, p.Phase)
+		if p.Phase == RoutingReady {
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(phases) < 2 || !slices.Contains(phases, RoutingReading) {
+		t.Fatalf("phases %v, want the reading phase before ready", phases)
+	}
+	stop()
+	rc.Invalidate() // no watcher: must not block
 }

@@ -1,4 +1,4 @@
-package cfclient
+package cache
 
 import (
 	"context"
@@ -7,6 +7,10 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 // RoutingCache holds the routing table and the tier table for the whole
@@ -25,10 +29,11 @@ import (
 //     ErrRoutingNotRead that carries a RoutingEstimate, and nothing more is
 //     spent until Read is called (the operator's R). Read continues the
 //     stopped listing instead of starting over.
-//   - Progress. Progress is a cheap snapshot (phase, keys listed, values
-//     read, when it started) for screens to poll while a read runs.
+//   - Progress. Progress is a snapshot (phase, keys listed, values read,
+//     when it started); Watch pushes each new one to a channel, so screens
+//     show a read's progress without polling.
 //   - Reuse. A complete table is saved under the client's CacheDir (per
-//     account; see routing_disk.go) and read back by the first load of a
+//     API site and account; see routing_disk.go) and read back by the first load of a
 //     later run, which then answers at once with the table's age. A cached
 //     table is never re-read by itself: only Read (R) or Invalidate does.
 //
@@ -44,13 +49,14 @@ import (
 // once. A load only stops early when Invalidate supersedes it or Close is
 // called.
 type RoutingCache struct {
-	c      *Client
+	c      *cfclient.Client
+	store  *Store
 	opts   RoutingCacheOptions
 	ctx    context.Context // parent of every load; Close cancels it
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	table    *RoutingTable // nil until loaded
+	table    *platform.RoutingTable // nil until loaded
 	tableAt  time.Time
 	keys     int  // keys listed for table (0 when unknown)
 	fromDisk bool // table came from the disk cache
@@ -58,11 +64,14 @@ type RoutingCache struct {
 	// pending is set while the table is too costly to read without
 	// asking: the estimate, and the keys listed so far (Read continues).
 	pending *RoutingEstimate
-	probe   *routingListing
+	probe   *cfclient.RoutingListing
 	flight  *routingFlight
 	lastErr error
 
-	tiers cachedLoad[[]Tier]
+	tiers cachedLoad[[]platform.Tier]
+
+	// watchers receive progress snapshots (see Watch).
+	watchers map[chan RoutingProgress]struct{}
 }
 
 // RoutingCacheOptions configure a RoutingCache.
@@ -176,7 +185,7 @@ type routingFlight struct {
 	cancel     context.CancelFunc
 	superseded bool
 	// result
-	table *RoutingTable
+	table *platform.RoutingTable
 	at    time.Time
 	fresh bool // the table was read from the API by this flight
 	err   error
@@ -189,19 +198,64 @@ type routingFlight struct {
 	read     int
 }
 
-// NewRoutingCache returns an empty cache over c with default options.
-// Nothing is read until the first RoutesTo, Table, Tiers or Read.
-func NewRoutingCache(c *Client) *RoutingCache {
-	return NewRoutingCacheWithOptions(c, RoutingCacheOptions{})
+// NewRoutingCache returns an empty cache over c with default options,
+// keeping the routing table on disk in store (nil: memory only). Nothing is
+// read until the first RoutesTo, Table, Tiers or Read.
+func NewRoutingCache(c *cfclient.Client, store *Store) *RoutingCache {
+	return NewRoutingCacheWithOptions(c, store, RoutingCacheOptions{})
 }
 
 // NewRoutingCacheWithOptions returns an empty cache over c.
-func NewRoutingCacheWithOptions(c *Client, opts RoutingCacheOptions) *RoutingCache {
+func NewRoutingCacheWithOptions(c *cfclient.Client, store *Store, opts RoutingCacheOptions) *RoutingCache {
 	if opts.AutoReadMax == 0 {
 		opts.AutoReadMax = DefaultRoutingAutoReadMax
 	}
+	if store == nil {
+		store = New("", "", "", nil)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &RoutingCache{c: c, opts: opts, ctx: ctx, cancel: cancel}
+	return &RoutingCache{c: c, store: store, opts: opts, ctx: ctx, cancel: cancel,
+		watchers: map[chan RoutingProgress]struct{}{}}
+}
+
+// Watch returns a channel that receives a snapshot of the routing table's
+// state after every change (a page listed, values read, a load ended), and
+// a function that stops the watch. Only the latest snapshot waits in the
+// channel: a slow reader skips intermediate ones, never blocks the load.
+// Screens read it with a re-armed reader instead of polling Progress.
+func (rc *RoutingCache) Watch() (<-chan RoutingProgress, func()) {
+	ch := make(chan RoutingProgress, 1)
+	rc.mu.Lock()
+	rc.watchers[ch] = struct{}{}
+	ch <- rc.progressLocked()
+	rc.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			rc.mu.Lock()
+			delete(rc.watchers, ch)
+			rc.mu.Unlock()
+		})
+	}
+}
+
+// notifyLocked sends the current snapshot to every watcher, replacing one
+// not yet read (rc.mu held).
+func (rc *RoutingCache) notifyLocked() {
+	if len(rc.watchers) == 0 {
+		return
+	}
+	p := rc.progressLocked()
+	for ch := range rc.watchers {
+		select {
+		case <-ch: // drop the unread, older snapshot
+		default:
+		}
+		select {
+		case ch <- p:
+		default:
+		}
+	}
 }
 
 // RoutesTo returns the routes whose value names script, and when the routing
@@ -211,7 +265,7 @@ func NewRoutingCacheWithOptions(c *Client, opts RoutingCacheOptions) *RoutingCac
 // returns a *RoutingCostError (ErrRoutingNotRead) until Read is called.
 // Other calls share that load or answer from memory. When ctx ends first,
 // RoutesTo returns ctx's error while the load goes on for other callers.
-func (rc *RoutingCache) RoutesTo(ctx context.Context, script string) ([]Route, time.Time, error) {
+func (rc *RoutingCache) RoutesTo(ctx context.Context, script string) ([]platform.Route, time.Time, error) {
 	t, at, err := rc.load(ctx, false)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -223,7 +277,7 @@ func (rc *RoutingCache) RoutesTo(ctx context.Context, script string) ([]Route, t
 // Table returns the whole cached routing table (loading it as RoutesTo
 // does) and when it was read. The table is shared: callers must not
 // modify it.
-func (rc *RoutingCache) Table(ctx context.Context) (*RoutingTable, time.Time, error) {
+func (rc *RoutingCache) Table(ctx context.Context) (*platform.RoutingTable, time.Time, error) {
 	return rc.load(ctx, false)
 }
 
@@ -242,6 +296,11 @@ func (rc *RoutingCache) Read(ctx context.Context) error {
 func (rc *RoutingCache) Progress() RoutingProgress {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	return rc.progressLocked()
+}
+
+// progressLocked is Progress with rc.mu held.
+func (rc *RoutingCache) progressLocked() RoutingProgress {
 	p := RoutingProgress{Have: rc.table != nil, ReadAt: rc.tableAt, FromDisk: rc.fromDisk, Keys: rc.keys}
 	switch f := rc.flight; {
 	case f != nil:
@@ -263,7 +322,7 @@ func (rc *RoutingCache) Progress() RoutingProgress {
 
 // load returns the table, joining or starting a load when needed.
 // explicit loads read from the API whatever the cost.
-func (rc *RoutingCache) load(ctx context.Context, explicit bool) (*RoutingTable, time.Time, error) {
+func (rc *RoutingCache) load(ctx context.Context, explicit bool) (*platform.RoutingTable, time.Time, error) {
 	for {
 		rc.mu.Lock()
 		if !explicit && rc.table != nil {
@@ -309,14 +368,15 @@ func (rc *RoutingCache) start(explicit bool) *routingFlight {
 	f := &routingFlight{explicit: explicit, done: make(chan struct{}), cancel: cancel, started: rc.now()}
 	tryDisk := !explicit && !rc.diskDone
 	rc.diskDone = true
-	var probe *routingListing
+	var probe *cfclient.RoutingListing
 	if rc.probe != nil {
-		probe = rc.probe.clone()
+		probe = rc.probe.Clone()
 	}
 	rc.flight = f
+	rc.notifyLocked()
 	go func() {
 		defer cancel()
-		out := rc.run(WithPriority(ctx, Background), f, tryDisk, probe)
+		out := rc.run(throttle.WithPriority(ctx, throttle.Background), f, tryDisk, probe)
 		rc.finish(f, out)
 	}()
 	return f
@@ -324,24 +384,24 @@ func (rc *RoutingCache) start(explicit bool) *routingFlight {
 
 // flightResult is what a load ends with.
 type flightResult struct {
-	table    *RoutingTable
+	table    *platform.RoutingTable
 	at       time.Time
 	keys     int
 	fromDisk bool
 	err      error
 	pending  *RoutingEstimate
-	probe    *routingListing
+	probe    *cfclient.RoutingListing
 }
 
 // run is one load: the disk cache, then the listing (stopped early when
 // the read is not explicit and costs too much), then the values.
-func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool, probe *routingListing) flightResult {
+func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool, probe *cfclient.RoutingListing) flightResult {
 	if err := ctx.Err(); err != nil {
 		return flightResult{err: err}
 	}
 	c := rc.c
 	if tryDisk {
-		if t, keys, at, err := c.loadRoutingTable(); err == nil {
+		if t, keys, at, err := rc.store.loadRoutingTable(c.Schema()); err == nil {
 			return flightResult{table: t, at: at, keys: keys, fromDisk: true}
 		}
 	}
@@ -350,8 +410,8 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 		return flightResult{err: err}
 	}
 	l := probe
-	if l == nil || l.id != id {
-		l = &routingListing{id: id}
+	if l == nil || l.ID != id {
+		l = &cfclient.RoutingListing{ID: id}
 	}
 	listPhase := RoutingSizing
 	if f.explicit {
@@ -359,39 +419,42 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 	}
 	report := func(phase RoutingPhase, read int) {
 		rc.mu.Lock()
-		f.phase, f.listed, f.listDone, f.routes, f.read = phase, l.keys, l.done, len(l.names), read
+		f.phase, f.listed, f.listDone, f.routes, f.read = phase, l.Keys, l.Done, len(l.Names), read
+		if rc.flight == f {
+			rc.notifyLocked()
+		}
 		rc.mu.Unlock()
 	}
 	report(listPhase, 0)
 	limit := rc.opts.AutoReadMax
-	for !l.done && (f.explicit || l.lowerBound() <= limit) {
-		if err := c.listRoutingPage(ctx, l); err != nil {
+	for !l.Done && (f.explicit || l.LowerBound() <= limit) {
+		if err := c.ListRoutingPage(ctx, l); err != nil {
 			return flightResult{err: err}
 		}
 		report(listPhase, 0)
 	}
-	if !f.explicit && (!l.done || routingCost(l.keys, len(l.names)) > limit) {
+	if !f.explicit && (!l.Done || cfclient.RoutingCost(l.Keys, len(l.Names)) > limit) {
 		e := rc.estimate(ctx, l)
 		return flightResult{err: &RoutingCostError{Estimate: e}, pending: &e, probe: l}
 	}
 	report(RoutingReading, 0)
-	t, err := c.readRoutingValues(ctx, l, func(read int) { report(RoutingReading, read) })
+	t, err := c.ReadRoutingValues(ctx, l, func(read int) { report(RoutingReading, read) })
 	if err != nil {
 		return flightResult{err: err}
 	}
 	at := rc.now()
 	// A failed save only costs the next run a read; the table is good.
-	_ = c.saveRoutingTable(t, l.keys, at)
-	return flightResult{table: t, at: at, keys: l.keys}
+	_ = rc.store.saveRoutingTable(c.Schema(), c.AccountID(), t, l.Keys, at)
+	return flightResult{table: t, at: at, keys: l.Keys}
 }
 
 // estimate is what reading the table costs, from a listing stopped early
 // (or complete but too costly). An incomplete listing is extrapolated from
 // the platform's script count (one request): about a route per tenant.
-func (rc *RoutingCache) estimate(ctx context.Context, l *routingListing) RoutingEstimate {
-	e := RoutingEstimate{Exact: l.done, Keys: l.keys, Routes: len(l.names), Spent: l.pages}
-	if l.done {
-		e.Requests = routingCost(l.keys, len(l.names))
+func (rc *RoutingCache) estimate(ctx context.Context, l *cfclient.RoutingListing) RoutingEstimate {
+	e := RoutingEstimate{Exact: l.Done, Keys: l.Keys, Routes: len(l.Names), Spent: l.Pages}
+	if l.Done {
+		e.Requests = cfclient.RoutingCost(l.Keys, len(l.Names))
 	} else {
 		if nss, err := rc.c.ListNamespaces(ctx); err == nil {
 			for _, n := range nss {
@@ -399,7 +462,7 @@ func (rc *RoutingCache) estimate(ctx context.Context, l *routingListing) Routing
 			}
 		}
 		e.Routes = max(e.Routes, e.Scripts)
-		e.Requests = max(l.lowerBound(), routingCost(max(l.keys+1, e.Routes), e.Routes))
+		e.Requests = max(l.LowerBound(), cfclient.RoutingCost(max(l.Keys+1, e.Routes), e.Routes))
 	}
 	st := rc.c.Stats()
 	if st.BackgroundLimit > 0 && st.Window > 0 {
@@ -423,6 +486,7 @@ func (rc *RoutingCache) finish(f *routingFlight, out flightResult) {
 		default:
 			rc.lastErr = out.err
 		}
+		rc.notifyLocked()
 	}
 	rc.mu.Unlock()
 	close(f.done)
@@ -430,9 +494,9 @@ func (rc *RoutingCache) finish(f *routingFlight, out flightResult) {
 
 // Tiers returns the tier table, read once (one request once the routing
 // namespace is known) and cached like the routing table.
-func (rc *RoutingCache) Tiers(ctx context.Context) ([]Tier, error) {
-	ts, _, err := rc.tiers.get(ctx, rc.ctx, rc.now, func(ctx context.Context) ([]Tier, error) {
-		return rc.c.ReadTiers(WithPriority(ctx, Background))
+func (rc *RoutingCache) Tiers(ctx context.Context) ([]platform.Tier, error) {
+	ts, _, err := rc.tiers.get(ctx, rc.ctx, rc.now, func(ctx context.Context) ([]platform.Tier, error) {
+		return rc.c.ReadTiers(throttle.WithPriority(ctx, throttle.Background))
 	})
 	if err != nil {
 		return nil, err
@@ -454,6 +518,7 @@ func (rc *RoutingCache) Invalidate() {
 		f.superseded = true
 		f.cancel()
 	}
+	rc.notifyLocked()
 	rc.mu.Unlock()
 	rc.tiers.invalidate()
 }
@@ -471,8 +536,8 @@ func (rc *RoutingCache) Close() {
 }
 
 func (rc *RoutingCache) now() time.Time {
-	if rc.c != nil && rc.c.opts.Now != nil {
-		return rc.c.opts.Now()
+	if rc.c != nil {
+		return rc.c.Now()
 	}
 	return time.Now()
 }

@@ -1,6 +1,8 @@
-package cfclient
+package cache
 
 import (
+	"github.com/wfpconsole/wfp/cfclient"
+
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -220,7 +222,7 @@ func (t *cacheTables) list(field int, l []string) uint32 {
 }
 
 // encodeCache writes a listing in the cache format to w.
-func encodeCache(w io.Writer, account, ns string, saved time.Time, pages [][]Script) error {
+func encodeCache(w io.Writer, account, ns string, saved time.Time, pages [][]cfclient.Script) error {
 	count, blobLen := 0, 0
 	for _, p := range pages {
 		count += len(p)
@@ -433,7 +435,7 @@ func (d *cacheDecoder) time() time.Time {
 
 // decodeCache parses a whole cache file, checking its checksum, format
 // version and that it is the listing of account/ns.
-func decodeCache(data []byte, account, ns string) ([]Script, time.Time, error) {
+func decodeCache(data []byte, account, ns string) ([]cfclient.Script, time.Time, error) {
 	if len(data) < len(cacheMagic) || string(data[:len(cacheMagic)]) != cacheMagic {
 		return nil, time.Time{}, errCacheFormat
 	}
@@ -528,7 +530,7 @@ func decodeCache(data []byte, account, ns string) ([]Script, time.Time, error) {
 	if d.err != nil {
 		return nil, time.Time{}, d.err
 	}
-	out := make([]Script, count)
+	out := make([]cfclient.Script, count)
 	var sl [3 * blobChunkRows]int
 	nl, ns64 := uint64(len(lists)), uint64(len(strs))
 	for start := 0; start < count; start += blobChunkRows {
