@@ -162,7 +162,7 @@ tiers = [1, 2]
 		{"profiles.prod.rate.requests", "must be an integer (got a string)", 7},
 		{"profiles.prod.rate.window", "or whole seconds (got a boolean)", 8},
 		{"profiles.prod.rate.safety_margin", "must be a number (got a string)", 9},
-		// Keys of inline tables report the line of their table.
+		// Keys of inline tables report their own line (here their table's).
 		{"profiles.other.rate.requests", "must be an integer (got a float)", 11},
 		{"profiles.third.tiers", "must be a table, e.g. [profiles.third.tiers] (got an array)", 13},
 	}
@@ -204,7 +204,7 @@ token = "`+secret+`"
 	}
 }
 
-func TestScanLinesSkipsValues(t *testing.T) {
+func TestKeyLinesSkipsValues(t *testing.T) {
 	text := `a = """
 [profiles.fake]
 account_id = "x"
@@ -214,7 +214,7 @@ b = [
   'c = 1',
   { d = "]" },
 ]
-e = 'it''s' # comment with [brackets] and key = 1
+e = 'it"s' # comment with [brackets] and key = 1
 [ profiles . "odd key" . rate ]
 "quoted.dot" = 1
 dotted.inner = 2
@@ -223,7 +223,10 @@ f = '''
 x = 1'''
 g = 3
 `
-	li := scanLines(text)
+	if _, err := Parse("c.toml", []byte(text)); err != nil {
+		t.Fatalf("the text must be TOML: %v", err)
+	}
+	li := keyLines([]byte(text))
 	want := map[string]int{
 		"a": 1, "b": 5, "e": 10,
 		joinKey([]string{"profiles", "odd key", "rate"}):                    11,
