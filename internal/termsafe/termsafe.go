@@ -9,8 +9,8 @@
 // Line, Multiline and OneLine escape unsafe runes visibly, Go style, so an
 // operator sees that a tenant tried something: "\x1b]52;c;…\x07" renders
 // as the inert text `\x1b]52;c;…\x07`. Strip drops them instead, for text
-// whose length must not grow (a name matched against a query). Invalid
-// UTF-8 becomes U+FFFD throughout.
+// an escape would get in the way of (a pasted name, a name matched against
+// a query). Invalid UTF-8 becomes U+FFFD throughout.
 package termsafe
 
 import (
