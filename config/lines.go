@@ -1,16 +1,20 @@
 package config
 
 import (
+	"bytes"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// The TOML parser does not expose where keys are, so problems find their
-// line by scanning the text of a file that has already parsed: table
-// headers set the current table, `key = value` lines define keys in it.
-// Values are skipped with enough care (strings, multi-line strings and
-// arrays, comments) that their contents are never taken for keys. Keys
-// inside inline tables are not indexed; they report their table's line.
+// The decoder does not say where keys are, so problems find their line in
+// a second, syntax-only pass over a file that has already decoded: the
+// go-toml parser yields each expression with the byte offsets of its key
+// pieces. Table headers set the current table and `key = value` lines
+// define keys in it, as do the key-values of inline tables (which nest
+// under their key). Arrays are not entered: their elements have no key.
 
 // keySep joins key pieces into map keys; it cannot occur in a bare key and
 // a quoted key holding it is not worth a distinct line.
@@ -43,143 +47,79 @@ func (li lineIndex) add(pieces []string, line int) {
 	}
 }
 
-// valueState tracks a value spanning lines.
-type valueState struct {
-	ml    string // the delimiter of an open multi-line string
-	depth int    // open [ and { of an array or inline table
-}
-
-func (v *valueState) open() bool { return v.ml != "" || v.depth > 0 }
-
-// scanLines indexes the keys and tables of a TOML text by line (from 1).
-func scanLines(text string) lineIndex {
-	li := lineIndex{}
+// keyLines indexes the keys and tables of a TOML text by line (from 1).
+// The text is expected to have decoded already; should the parser still
+// stop at an error, the keys before it stay indexed and the rest have no
+// line (find falls back to a parent, or 0).
+func keyLines(data []byte) lineIndex {
+	// The decoder skips a byte order mark; this parser does not. The mark
+	// holds no newline, so lines are unchanged.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	ix := indexer{li: lineIndex{}, lines: newlineOffsets(data)}
+	var p unstable.Parser
+	p.Reset(data)
 	var table []string
-	var st valueState
-	for i, raw := range strings.Split(text, "\n") {
-		line := i + 1
-		if st.open() {
-			st.scan(raw)
-			continue
-		}
-		s := strings.TrimLeft(raw, " \t")
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		if s[0] == '[' {
-			body := strings.TrimPrefix(s[1:], "[")
-			if pieces, rest, ok := parseKey(body); ok && strings.HasPrefix(rest, "]") {
-				table = pieces
-				li.add(table, line)
-			}
-			continue
-		}
-		pieces, rest, ok := parseKey(s)
-		if !ok || !strings.HasPrefix(rest, "=") {
-			continue
-		}
-		full := append(append([]string{}, table...), pieces...)
-		li.add(full, line)
-		st.scan(rest[1:])
-	}
-	return li
-}
-
-// scan walks a value (or the rest of one) and updates the state.
-func (v *valueState) scan(s string) {
-	i := 0
-	for i < len(s) {
-		if v.ml != "" {
-			j := strings.Index(s[i:], v.ml)
-			if j < 0 {
-				return
-			}
-			i += j + len(v.ml)
-			v.ml = ""
-			continue
-		}
-		switch c := s[i]; {
-		case strings.HasPrefix(s[i:], `"""`) || strings.HasPrefix(s[i:], `'''`):
-			v.ml = s[i : i+3]
-			i += 3
-		case c == '"':
-			i++
-			for i < len(s) && s[i] != '"' {
-				if s[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			i++
-		case c == '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return
-			}
-			i += j + 2
-		case c == '#':
-			return
-		case c == '[' || c == '{':
-			v.depth++
-			i++
-		case c == ']' || c == '}':
-			if v.depth > 0 {
-				v.depth--
-			}
-			i++
-		default:
-			i++
+	for p.NextExpression() {
+		e := p.Expression()
+		switch e.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			it := e.Key()
+			table = ix.key(nil, &it)
+		case unstable.KeyValue:
+			ix.keyValue(table, e)
 		}
 	}
+	return ix.li
 }
 
-// parseKey reads a dotted key (bare, "basic" or 'literal' pieces) from the
-// start of s and returns its pieces and the rest of s after blanks.
-func parseKey(s string) (pieces []string, rest string, ok bool) {
-	for {
-		s = strings.TrimLeft(s, " \t")
-		var piece string
-		switch {
-		case s == "":
-			return nil, "", false
-		case s[0] == '"':
-			end := 1
-			for end < len(s) && s[end] != '"' {
-				if s[end] == '\\' {
-					end++
-				}
-				end++
-			}
-			if end >= len(s) {
-				return nil, "", false
-			}
-			piece = s[1:end]
-			if u, err := strconv.Unquote(s[:end+1]); err == nil {
-				piece = u
-			}
-			s = s[end+1:]
-		case s[0] == '\'':
-			end := strings.IndexByte(s[1:], '\'')
-			if end < 0 {
-				return nil, "", false
-			}
-			piece, s = s[1:end+1], s[end+2:]
-		default:
-			end := 0
-			for end < len(s) && isBareKeyChar(s[end]) {
-				end++
-			}
-			if end == 0 {
-				return nil, "", false
-			}
-			piece, s = s[:end], s[end:]
+// indexer builds a lineIndex from parsed nodes.
+type indexer struct {
+	li    lineIndex
+	lines []int // offsets of the newlines of the text, in order
+}
+
+// newlineOffsets lists the offset of each newline in data.
+func newlineOffsets(data []byte) []int {
+	var out []int
+	for i, c := range data {
+		if c == '\n' {
+			out = append(out, i)
 		}
-		pieces = append(pieces, piece)
-		s = strings.TrimLeft(s, " \t")
-		if !strings.HasPrefix(s, ".") {
-			return pieces, s, true
+	}
+	return out
+}
+
+// line returns the line (from 1) of a node, from its offset. Parser.Shape
+// gives the same but counts from the start of the text on every call.
+func (ix *indexer) line(n *unstable.Node) int {
+	off := int(n.Raw.Offset)
+	return sort.SearchInts(ix.lines, off) + 1
+}
+
+// key indexes the pieces of a key under base, each at its own line (the
+// pieces of a key share one), and returns base and the pieces joined.
+func (ix *indexer) key(base []string, it *unstable.Iterator) []string {
+	full := append([]string{}, base...)
+	for it.Next() {
+		n := it.Node()
+		full = append(full, string(n.Data))
+		ix.li.add(full, ix.line(n))
+	}
+	return full
+}
+
+// keyValue indexes a key-value under table, and the key-values of its
+// value when that is an inline table.
+func (ix *indexer) keyValue(table []string, kv *unstable.Node) {
+	it := kv.Key()
+	full := ix.key(table, &it)
+	if v := kv.Value(); v.Kind == unstable.InlineTable {
+		children := v.Children()
+		for children.Next() {
+			if c := children.Node(); c.Kind == unstable.KeyValue {
+				ix.keyValue(full, c)
+			}
 		}
-		s = s[1:]
 	}
 }
 

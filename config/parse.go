@@ -155,7 +155,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		Exists:   true,
 		Profiles: map[string]*Profile{},
 		keys:     map[string]int{},
-		lines:    scanLines(string(data)),
+		lines:    keyLines(data),
 	}
 	for k, v := range raw {
 		switch {

@@ -162,7 +162,7 @@ tiers = [1, 2]
 		{"profiles.prod.rate.requests", "must be an integer (got a string)", 7},
 		{"profiles.prod.rate.window", "or whole seconds (got a boolean)", 8},
 		{"profiles.prod.rate.safety_margin", "must be a number (got a string)", 9},
-		// Keys of inline tables report the line of their table.
+		// Keys of inline tables report their own line (here their table's).
 		{"profiles.other.rate.requests", "must be an integer (got a float)", 11},
 		{"profiles.third.tiers", "must be a table, e.g. [profiles.third.tiers] (got an array)", 13},
 	}
@@ -204,7 +204,7 @@ token = "`+secret+`"
 	}
 }
 
-func TestScanLinesSkipsValues(t *testing.T) {
+func TestKeyLinesSkipsValues(t *testing.T) {
 	text := `a = """
 [profiles.fake]
 account_id = "x"
@@ -214,7 +214,7 @@ b = [
   'c = 1',
   { d = "]" },
 ]
-e = 'it''s' # comment with [brackets] and key = 1
+e = 'it"s' # comment with [brackets] and key = 1
 [ profiles . "odd key" . rate ]
 "quoted.dot" = 1
 dotted.inner = 2
@@ -223,7 +223,10 @@ f = '''
 x = 1'''
 g = 3
 `
-	li := scanLines(text)
+	if _, err := Parse("c.toml", []byte(text)); err != nil {
+		t.Fatalf("the text must be TOML: %v", err)
+	}
+	li := keyLines([]byte(text))
 	want := map[string]int{
 		"a": 1, "b": 5, "e": 10,
 		joinKey([]string{"profiles", "odd key", "rate"}):                    11,
@@ -247,6 +250,127 @@ g = 3
 	}
 	if got := li.find([]string{"nowhere"}); got != 0 {
 		t.Errorf("find of an unknown key: got %d, want 0", got)
+	}
+}
+
+func TestKeyLinesTricky(t *testing.T) {
+	k := func(pieces ...string) string { return joinKey(pieces) }
+	cases := []struct {
+		name, text string
+		want       map[string]int // key: line
+		absent     []string       // keys that must not be indexed
+	}{
+		{
+			name: "multi-line basic string",
+			text: "a = \"\"\"\nb = 1\n[t]\n\\\"\"\"\nc = 2\n\"\"\"\nd = 3\n",
+			want: map[string]int{"a": 1, "d": 7}, absent: []string{"b", "t", "c", k("t", "c")},
+		},
+		{
+			name: "multi-line literal string ending in quotes",
+			text: "a = '''\nb = 1\n[t]'''''\nc = 2\n",
+			want: map[string]int{"a": 1, "c": 4}, absent: []string{"b", "t", k("t", "c")},
+		},
+		{
+			name: "line-ending backslash",
+			text: "a = \"\"\"x \\\n  b = 1 \"\"\"\nc = 2\n",
+			want: map[string]int{"a": 1, "c": 3}, absent: []string{"b"},
+		},
+		{
+			name: "multi-line array",
+			text: "a = [\n  \"b = 1\",\n  # [t] c = 2\n  [ \"]\", { d = 3 } ],\n  { e = 4 },\n]\nf = 5\n",
+			want: map[string]int{"a": 1, "f": 7}, absent: []string{"b", "c", "t", "d", "e", k("a", "d"), k("a", "e")},
+		},
+		{
+			name: "quoted keys",
+			text: "\"a b\" = 1\n'c.d' = 2\n\"e\\u0041\" = 3\n\"\" = 4\n[\"t.u\".'v w']\nx = 5\n",
+			want: map[string]int{
+				"a b": 1, "c.d": 2, "eA": 3, "": 4,
+				"t.u": 5, k("t.u", "v w"): 5, k("t.u", "v w", "x"): 6,
+			},
+			absent: []string{"c", k("c", "d"), "t", k("t", "u")},
+		},
+		{
+			name: "dotted keys",
+			text: "a.b = 1\na . \"c d\" . e = 2\n[t]\nu.v = 3\n",
+			want: map[string]int{
+				"a": 1, k("a", "b"): 1, k("a", "c d"): 2, k("a", "c d", "e"): 2,
+				"t": 3, k("t", "u"): 4, k("t", "u", "v"): 4,
+			},
+			absent: []string{"b", "u", k("t", "v")},
+		},
+		{
+			name: "array of tables",
+			text: "[[x]]\na = 1\n[[x]]\na = 2\nb = 3\n[[x.y]]\nc = 4\n[z]\nd = 5\n",
+			want: map[string]int{
+				"x": 1, k("x", "a"): 2, k("x", "b"): 5,
+				k("x", "y"): 6, k("x", "y", "c"): 7, "z": 8, k("z", "d"): 9,
+			},
+			absent: []string{"a", "c", k("x", "c")},
+		},
+		{
+			name: "inline tables",
+			text: "t = { a = 1, b.c = { d = 2 }, \"e f\" = [ { g = 3 } ] }\nh = 4\n",
+			want: map[string]int{
+				"t": 1, k("t", "a"): 1, k("t", "b"): 1, k("t", "b", "c"): 1, k("t", "b", "c", "d"): 1,
+				k("t", "e f"): 1, "h": 2,
+			},
+			absent: []string{"a", "b", "d", "g", k("t", "e f", "g"), k("t", "g")},
+		},
+		{
+			name: "multi-line inline table",
+			text: "[p]\nt = {\n  a = 1, # b = 2\n  c = { d = 3 },\n}\ne = 5\n",
+			want: map[string]int{
+				"p": 1, k("p", "t"): 2, k("p", "t", "a"): 3, k("p", "t", "c"): 4, k("p", "t", "c", "d"): 4, k("p", "e"): 6,
+			},
+			absent: []string{k("p", "t", "b"), k("p", "b")},
+		},
+		{
+			name:   "byte order mark and CRLF",
+			text:   "\xef\xbb\xbfa = 1\r\n[t]\r\nb = \"\"\"\r\nc = 2\r\n\"\"\"\r\nd = 3\r\n",
+			want:   map[string]int{"a": 1, "t": 2, k("t", "b"): 3, k("t", "d"): 6},
+			absent: []string{k("t", "c")},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Parse("c.toml", []byte(tc.text)); err != nil {
+				t.Fatalf("the text must be TOML: %v", err)
+			}
+			li := keyLines([]byte(tc.text))
+			for key, line := range tc.want {
+				if got, ok := li[key]; !ok || got != line {
+					t.Errorf("%s: line %d (indexed %t), want %d", displayKey(strings.Split(key, keySep)), got, ok, line)
+				}
+			}
+			for _, key := range tc.absent {
+				if got, ok := li[key]; ok {
+					t.Errorf("%s indexed at line %d from inside a value", displayKey(strings.Split(key, keySep)), got)
+				}
+			}
+			if len(li) != len(tc.want) {
+				t.Errorf("indexed %d keys, want %d: %v", len(li), len(tc.want), li)
+			}
+		})
+	}
+}
+
+// A key of a multi-line inline table reports its own line.
+func TestParseMultilineInlineTableLine(t *testing.T) {
+	ps := parse(t, "[profiles.p]\nrate = {\n  window = \"1m\",\n  requests = \"many\",\n}\n").Validate()
+	if p := findProblem(t, ps, "profiles.p.rate.requests"); p.Line != 4 || !strings.Contains(p.Message, "must be an integer") {
+		t.Errorf("got %s, want line 4", p.Format("c.toml"))
+	}
+}
+
+// Should the position parser stop where the decoder did not, keys before
+// the stop keep their lines and the rest fall back to their parents.
+func TestKeyLinesAfterParserError(t *testing.T) {
+	li := keyLines([]byte("a = 1\n[t]\nb = = 2\nc = 3\n"))
+	if li["a"] != 1 || li["t"] != 2 {
+		t.Errorf("keys before the error: %v", li)
+	}
+	if got := li.find([]string{"t", "c"}); got != 2 {
+		t.Errorf("a key after the error: line %d, want its table's (2)", got)
 	}
 }
 

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // Input is a single-line text input for the command line, filters and
@@ -261,7 +263,7 @@ func (m Input) View() string {
 // cleanInput turns line breaks and tabs into spaces and drops every other
 // control character, so typed or pasted text is always inert.
 func cleanInput(s string) string {
-	if isSafe(s, false) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == utf8.RuneError || termsafe.Unsafe(r) }) {
 		return s
 	}
 	var b strings.Builder
@@ -269,7 +271,7 @@ func cleanInput(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || r == 0xfffd || isUnsafeRune(r):
+		case r == utf8.RuneError || termsafe.Unsafe(r):
 			// dropped
 		default:
 			b.WriteRune(r)
