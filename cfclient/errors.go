@@ -9,11 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // Kinds of errors. Every error cfclient returns from a call is an *Error
@@ -68,12 +67,12 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
-	if t := oneLine(e.Target); t != "" {
+	if t := termsafe.OneLine(e.Target, 300); t != "" {
 		b.WriteString(" ")
 		b.WriteString(t)
 	}
 	b.WriteString(": ")
-	b.WriteString(oneLine(e.Reason))
+	b.WriteString(termsafe.OneLine(e.Reason, 300))
 	return b.String()
 }
 
@@ -90,7 +89,7 @@ func (e *Error) Unwrap() []error {
 // Explain returns the error's one-line description (what was tried, on
 // what, and why) and its hint, for the console's status line (ui.Explainer).
 func (e *Error) Explain() (reason, hint string) {
-	return e.Error(), oneLine(e.Hint)
+	return e.Error(), termsafe.OneLine(e.Hint, 300)
 }
 
 // Hint returns the hint of err when it is an *Error ("" otherwise).
@@ -141,11 +140,11 @@ func (c *Client) fail(op, target string, write bool, err error) error {
 		e.Hint = "check the network or proxy; the API may be slow, try again"
 	case isNetwork(err):
 		e.Kind, e.cause = ErrNetwork, err
-		e.Reason = "could not reach " + c.host() + ": " + oneLine(netReason(err))
+		e.Reason = "could not reach " + c.host() + ": " + termsafe.OneLine(netReason(err), 300)
 		e.Hint = "check the network, proxy and base URL, then try again"
 	default:
 		e.Kind = ErrServer
-		e.Reason = "unexpected response: " + oneLine(err.Error())
+		e.Reason = "unexpected response: " + termsafe.OneLine(err.Error(), 300)
 		e.Hint = "the API answered something wfp cannot read; try again, or report it"
 	}
 	return e
@@ -159,7 +158,7 @@ func (c *Client) classifyAPI(e *Error, api *wfp.Error, write bool) {
 		e.Code = int(api.Errors[0].Code)
 		msg = api.Errors[0].Message
 	}
-	msg = oneLine(msg)
+	msg = termsafe.OneLine(msg, 300)
 	if msg == "" {
 		msg = strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
 	}
@@ -278,32 +277,6 @@ func netReason(err error) string {
 
 // host is the API host for messages.
 func (c *Client) host() string { return c.base.Host }
-
-// oneLine strips control characters (tenant- or server-controlled text may
-// hold terminal escapes), collapses white space and caps the length.
-func oneLine(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-		if b.Len() >= 300 {
-			b.WriteString("…")
-			break
-		}
-	}
-	return b.String()
-}
 
 // errf is a shorthand for a non-API failure of kind k.
 func errf(k error, op, target, hint, format string, args ...any) *Error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // The mutation gate. Every call that changes something at Cloudflare goes
@@ -92,7 +93,7 @@ func (c *Client) mutate(ctx context.Context, m mutation) error {
 	log, err := c.opts.Audit.Open()
 	if err != nil {
 		return &Error{Kind: ErrAudit, Op: m.op, Target: m.target,
-			Reason: "cannot open the audit log, so nothing was changed: " + oneLine(err.Error()),
+			Reason: "cannot open the audit log, so nothing was changed: " + termsafe.OneLine(err.Error(), 300),
 			Hint:   "check that " + c.auditPath() + " is writable (its directory must exist or be creatable)"}
 	}
 	defer log.Close()
@@ -114,7 +115,7 @@ func (c *Client) mutate(ctx context.Context, m mutation) error {
 			return err
 		}
 		return &Error{Kind: ErrAudit, Op: m.op, Target: m.target,
-			Reason: "the change was made but its audit record could not be written: " + oneLine(werr.Error()),
+			Reason: "the change was made but its audit record could not be written: " + termsafe.OneLine(werr.Error(), 300),
 			Hint:   "check the disk and " + c.auditPath() + "; note the change by hand"}
 	}
 	return err
@@ -158,5 +159,5 @@ func reasonOf(err error) string {
 	if errors.As(err, &e) {
 		return e.Reason
 	}
-	return oneLine(err.Error())
+	return termsafe.OneLine(err.Error(), 300)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // The tier table's reads and writes; its format, the rules and the
@@ -29,7 +30,7 @@ func (c *Client) ReadTiers(ctx context.Context) ([]platform.Tier, error) {
 	tiers, err := platform.ParseTiers(b)
 	if err != nil {
 		return nil, errf(ErrValidation, op, c.opts.Schema.TiersKey,
-			"fix the value of the "+c.opts.Schema.TiersKey+" key (wfp can rewrite it from the tiers view)", "%s", oneLine(err.Error()))
+			"fix the value of the "+c.opts.Schema.TiersKey+" key (wfp can rewrite it from the tiers view)", "%s", termsafe.OneLine(err.Error(), 300))
 	}
 	return tiers, nil
 }

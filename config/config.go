@@ -10,6 +10,8 @@ package config
 import (
 	"slices"
 	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Default values of a profile.
@@ -22,7 +24,7 @@ const (
 	// DefaultAPIBaseURL is Cloudflare's API v4.
 	DefaultAPIBaseURL = "https://api.cloudflare.com/client/v4"
 	// DefaultKVNamespaceTitle finds the routing namespace when no id is set.
-	DefaultKVNamespaceTitle = "ROUTING"
+	DefaultKVNamespaceTitle = platform.DefaultKVNamespaceTitle
 )
 
 // Environment variables read by Load, besides the token's.
@@ -83,17 +85,18 @@ type Profile struct {
 }
 
 // RoutingSchema says where the platform keeps its routing table in Workers
-// KV and how the keys look.
-type RoutingSchema struct {
-	// KVNamespaceID is the routing namespace; when "" the namespace titled
-	// KVNamespaceTitle is used.
-	KVNamespaceID    string
-	KVNamespaceTitle string
-	// Key prefixes of the three kinds of route and of last-use timestamps.
-	HostnamePrefix  string
-	SubdomainPrefix string
-	PathPrefix      string
-	LastUsedPrefix  string
+// KV and how the keys look: the client's own type, so it is handed over
+// whole.
+type RoutingSchema = platform.RoutingSchema
+
+// Schema is the profile's platform convention, as the client takes it.
+func (p *Profile) Schema() platform.Schema {
+	return platform.Schema{
+		Routing:           p.Routing,
+		TiersKey:          p.TiersKey,
+		TierTagPrefix:     p.TierTagPrefix,
+		CustomerTagPrefix: p.CustomerTagPrefix,
+	}
 }
 
 // RateBudget mirrors the API's rate limit: at most Requests in any rolling
@@ -113,15 +116,15 @@ func Defaults(name string) Profile {
 		TokenEnv:   DefaultTokenEnv,
 		APIBaseURL: DefaultAPIBaseURL,
 		Routing: RoutingSchema{
-			KVNamespaceTitle: DefaultKVNamespaceTitle,
-			HostnamePrefix:   "hostname:",
-			SubdomainPrefix:  "subdomain:",
-			PathPrefix:       "path:",
-			LastUsedPrefix:   "last-used:",
+			KVNamespaceTitle: platform.DefaultKVNamespaceTitle,
+			HostnamePrefix:   platform.DefaultHostnamePrefix,
+			SubdomainPrefix:  platform.DefaultSubdomainPrefix,
+			PathPrefix:       platform.DefaultPathPrefix,
+			LastUsedPrefix:   platform.DefaultLastUsedPrefix,
 		},
-		TiersKey:          "tiers",
-		TierTagPrefix:     "tier-",
-		CustomerTagPrefix: "customer-",
+		TiersKey:          platform.DefaultTiersKey,
+		TierTagPrefix:     platform.DefaultTierTagPrefix,
+		CustomerTagPrefix: platform.DefaultCustomerTagPrefix,
 		Rate: RateBudget{
 			Requests:     1200,
 			Window:       300 * time.Second,

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Limits of a profile's values.
 const (
 	maxProfileName  = 64
-	maxKVKeyBytes   = 512
 	minWindow       = time.Second
 	maxWindow       = 24 * time.Hour
 	maxSafetyMargin = 0.5
@@ -233,15 +234,11 @@ func checkPrefix(s string, tag bool) string {
 	return ""
 }
 
-// checkKVKey is Workers KV's rule for key names.
+// checkKVKey is Workers KV's rule for key names (the client's rule, from
+// package platform), and no control characters in a config value.
 func checkKVKey(k string) string {
-	switch {
-	case k == "":
-		return "must not be empty"
-	case k == "." || k == "..":
-		return `must not be "." or ".."`
-	case len(k) > maxKVKeyBytes:
-		return fmt.Sprintf("must be at most %d bytes (got %d)", maxKVKeyBytes, len(k))
+	if r := platform.ValidKVKey(k); r != "" {
+		return r
 	}
 	return checkText(k)
 }

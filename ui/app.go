@@ -20,8 +20,9 @@ const (
 	DefaultQuitWindow    = time.Second
 )
 
-// headerRefresh is how often the header re-reads HeaderInfo and redraws the
-// budget gauge, pause countdown and data age.
+// headerRefresh is how often the header takes a new snapshot (off the
+// Update goroutine) and redraws the budget gauge, pause countdown and data
+// age.
 const headerRefresh = time.Second
 
 // AppOptions configures the App.
@@ -29,10 +30,15 @@ type AppOptions struct {
 	// Commands are added to the command line next to the built-ins :q,
 	// :q! and :help (names must not collide).
 	Commands []Command
-	// PendingWork returns the number of running jobs and unsaved edits;
-	// while it is above zero, quitting takes a second ctrl+c within
-	// QuitWindow, and :q asks for :q!. Nil means none.
+	// PendingWork returns the number of unsaved edits of the session's
+	// own (it runs in Update: it must read only the caller's model, never
+	// runtime state). The running jobs come from the header snapshot.
+	// While jobs plus edits are above zero, quitting takes a second ctrl+c
+	// within QuitWindow, and :q asks for :q!. Nil means none.
 	PendingWork func() int
+	// StartStatus, when its Text is set, is shown in the footer when the
+	// console opens (where it talks to, for example).
+	StartStatus StatusMsg
 	// NoColor forces monochrome styles (also chosen when the terminal
 	// environment has NO_COLOR set or TERM=dumb).
 	NoColor bool
@@ -69,7 +75,7 @@ type App struct {
 	width, height int // terminal size
 	owner         *byte
 	tickSeq       int
-	info          HeaderInfo // header snapshot, refreshed every second
+	info          HeaderInfo // header snapshot, pushed every second
 
 	status    StatusMsg
 	hasStatus bool
@@ -120,7 +126,7 @@ func NewApp(c *Common, factories map[string]Factory, start Route, opts AppOption
 	a.cmd = cl
 	a.help = help.New()
 	a.restyle()
-	a.info = c.HeaderInfo()
+	a.info = c.HeaderInfo() // before the program runs: no Update yet
 	s, err := f(c, start)
 	if err != nil {
 		return nil, fmt.Errorf("new app: open %s: %w", start.Kind, err)
@@ -132,12 +138,18 @@ func NewApp(c *Common, factories map[string]Factory, start Route, opts AppOption
 // Init asks the terminal for its background colour, starts the header tick
 // and initialises the start screen.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, a.tick(), a.active().screen.Init())
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, a.tick(), a.active().screen.Init()}
+	if a.opts.StartStatus.Text != "" {
+		st := a.opts.StartStatus
+		cmds = append(cmds, func() tea.Msg { return st })
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update routes a message: terminal events and shell messages are handled
 // here, keys go through overlay → capturing input → global keys → active
-// screen, and any other message reaches every screen on the stack.
+// screen, a Routed message reaches the screen that asked for it, and any
+// other message reaches the active screen.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -156,8 +168,19 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.owner != a.owner || msg.seq != a.tickSeq {
 			return a, nil // another app's tick, or a superseded chain
 		}
-		a.refreshHeader()
+		a.setHeader(msg.info)
 		return a, a.tick()
+	case headerNowMsg:
+		if msg.owner == a.owner {
+			a.setHeader(msg.info)
+		}
+		return a, nil
+	case HeaderMsg:
+		a.setHeader(msg.Info)
+		return a, nil
+	case CompletionsMsg:
+		a.cmd.sets[msg.Set] = msg.Values
+		return a, nil
 	case statusTimeoutMsg:
 		if msg.owner == a.owner && msg.seq == a.statusSeq {
 			a.hasStatus = false
@@ -170,8 +193,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case BackMsg:
 		return a, a.back()
 	case RefreshMsg:
-		a.refreshHeader()
-		return a, a.updateActive(msg)
+		return a, tea.Batch(a.headerNow(), a.updateActive(msg))
 	case ConfirmMsg:
 		// A dialog already open is declined, so its owner hears about it.
 		var declined tea.Cmd
@@ -195,8 +217,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.handlePaste(msg)
 	case tea.KeyReleaseMsg, tea.MouseMsg:
 		return a, nil // mouse is off; releases need keyboard enhancements we do not request
+	case Routed:
+		return a, a.deliver(msg.RouteKey(), msg)
 	}
-	return a, a.broadcast(msg)
+	return a, a.updateActive(msg)
 }
 
 // handleKey applies the key order: quit, overlays, command line, a
@@ -245,15 +269,34 @@ func (a *App) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		a.showHelp, a.helpTop = true, 0
 		return nil
 	case key.Matches(k, keys.Refresh):
-		a.refreshHeader()
-		return a.updateActive(RefreshMsg{})
+		return tea.Batch(a.headerNow(), a.updateActive(RefreshMsg{}))
 	case key.Matches(k, keys.Back):
 		if e, ok := act.screen.(Escaper); ok && e.WantsEsc() {
 			return a.updateActive(k)
 		}
 		return a.back()
 	}
+	if !a.bound(act.screen, k) {
+		return tea.Batch(a.updateActive(k), a.setStatus(StatusMsg{
+			Level: LevelInfo,
+			Text:  "`" + Sanitize(k.String()) + "` is not a key here — ? for help",
+		}))
+	}
 	return a.updateActive(k)
+}
+
+// bound reports whether k is a key of the active screen (any enabled
+// binding of its full help, which is its live key map) or of the shell.
+func (a *App) bound(s Screen, k tea.KeyPressMsg) bool {
+	if key.Matches(k, a.c.Keys.bindings()...) {
+		return true
+	}
+	for _, group := range s.FullHelp() {
+		if key.Matches(k, group...) {
+			return true
+		}
+	}
+	return false
 }
 
 // handlePaste delivers pasted text to whatever has text focus.
@@ -298,11 +341,14 @@ func (a *App) quit() tea.Cmd {
 	return tea.Quit
 }
 
+// pending counts the running jobs (from the header snapshot) and the
+// session's unsaved edits.
 func (a *App) pending() int {
-	if a.opts.PendingWork == nil {
-		return 0
+	n := a.info.Jobs
+	if a.opts.PendingWork != nil {
+		n += a.opts.PendingWork()
 	}
-	return a.opts.PendingWork()
+	return n
 }
 
 // runCommand executes a submitted command line.
@@ -327,7 +373,7 @@ func (a *App) runCommand(line string) tea.Cmd {
 		a.showHelp, a.helpTop = true, 0
 		return nil
 	}
-	cmd, err := c.Run(a.active().route, args)
+	cmd, err := c.Run(a.active().route, args, a.cmd.sets)
 	if err != nil {
 		return a.setStatus(errorStatus("", ":%s: %v", c.Name, err))
 	}
@@ -344,21 +390,36 @@ func (a *App) setStatus(m StatusMsg) tea.Cmd {
 	})
 }
 
-// tick schedules the next header refresh; a new sequence number makes any
-// older tick chain stop.
+// tick schedules the next header snapshot; a new sequence number makes any
+// older tick chain stop. The snapshot is taken in the command, off the
+// Update goroutine, and arrives with the tick.
 func (a *App) tick() tea.Cmd {
 	a.tickSeq++
-	owner, seq := a.owner, a.tickSeq
+	owner, seq, header := a.owner, a.tickSeq, a.c.Header
 	return tea.Tick(headerRefresh, func(time.Time) tea.Msg {
-		return headerTickMsg{owner: owner, seq: seq}
+		return headerTickMsg{owner: owner, seq: seq, info: snapshot(header)}
 	})
 }
 
-// refreshHeader takes a new header snapshot; a change of production frame
+// headerNow takes a header snapshot at once (after ctrl+r).
+func (a *App) headerNow() tea.Cmd {
+	owner, header := a.owner, a.c.Header
+	return func() tea.Msg { return headerNowMsg{owner: owner, info: snapshot(header)} }
+}
+
+// snapshot calls header, if any (in a command).
+func snapshot(header func() HeaderInfo) HeaderInfo {
+	if header == nil {
+		return HeaderInfo{}
+	}
+	return header()
+}
+
+// setHeader shows a new header snapshot; a change of production frame
 // changes the content size.
-func (a *App) refreshHeader() {
+func (a *App) setHeader(info HeaderInfo) {
 	wasProd := a.info.Production
-	a.info = a.c.HeaderInfo()
+	a.info = info
 	if a.info.Production != wasProd {
 		a.layout()
 	}

@@ -30,7 +30,7 @@ func TestNavigatePushAndBackKeepsState(t *testing.T) {
 	if got := h.active().title; got != "script-3" {
 		t.Fatalf("after enter, active = %q, want script-3", got)
 	}
-	if !strings.Contains(h.lines()[1], "acct ▸ production ▸ script-3") {
+	if !strings.Contains(h.lines()[1], "sandbox ▸ production ▸ script-3") {
 		t.Errorf("breadcrumbs line = %q", h.lines()[1])
 	}
 
@@ -126,20 +126,41 @@ func TestRefreshKeyReachesActiveScreen(t *testing.T) {
 
 type loadedMsg struct{ token int }
 
-func TestOtherMessagesReachEveryStackedScreen(t *testing.T) {
+// routedMsg is a result for the screen with route key key.
+type routedMsg struct {
+	key   string
+	token int
+}
+
+func (m routedMsg) RouteKey() string { return m.key }
+
+func TestRoutedMessagesReachOnlyTheScreenThatAsked(t *testing.T) {
 	h := newHarness(t)
 	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScripts, Namespace: "production"}}))
-	h.send(loadedMsg{token: 7})
-	for i, e := range h.app.stack {
-		s := e.screen.(*testScreen)
-		if len(s.msgs) != 1 || s.msgs[0] != (loadedMsg{token: 7}) {
-			t.Errorf("screen %d got %v, want the loaded message", i, s.msgs)
-		}
+	root := h.app.stack[0].screen.(*testScreen)
+	active := h.active()
+	// A result for the root screen, which is not active, reaches it alone.
+	h.send(routedMsg{key: Route{Kind: KindNamespaces}.Key(), token: 7})
+	if len(root.msgs) != 1 || root.msgs[0] != (routedMsg{key: Route{Kind: KindNamespaces}.Key(), token: 7}) {
+		t.Errorf("root got %v, want the routed message", root.msgs)
+	}
+	if len(active.msgs) != 0 {
+		t.Errorf("the active screen got %v, another screen's result", active.msgs)
+	}
+	// A result for a screen that is gone is dropped.
+	h.send(routedMsg{key: Route{Kind: KindScript, Script: "gone"}.Key()})
+	if len(root.msgs) != 1 || len(active.msgs) != 0 {
+		t.Errorf("a result for a closed screen was delivered: root %v active %v", root.msgs, active.msgs)
+	}
+	// Any other message reaches the active screen only.
+	h.send(loadedMsg{token: 8})
+	if len(active.msgs) != 1 || active.msgs[0] != (loadedMsg{token: 8}) || len(root.msgs) != 1 {
+		t.Errorf("unrouted message: active %v root %v, want the active screen only", active.msgs, root.msgs)
 	}
 }
 
 func TestHelpOverlayShowsLiveBindings(t *testing.T) {
-	h := newHarness(t, Command{Name: "scripts", Args: "[namespace]", Help: "list scripts", Run: func(Route, []string) (tea.Cmd, error) { return nil, nil }})
+	h := newHarness(t, Command{Name: "scripts", Args: "[namespace]", Help: "list scripts", Run: func(Route, []string, Completions) (tea.Cmd, error) { return nil, nil }})
 	h.press("?")
 	v := h.view()
 	for _, want := range []string{"j  down", "/  filter", "enter  open", ":       command", "ctrl+r  refresh", ":scripts [namespace]", "list scripts", ":q", "global", "commands"} {
@@ -188,7 +209,7 @@ func TestUnknownCommandNamesIt(t *testing.T) {
 func TestCommandRunsAndErrorsNameTheCommand(t *testing.T) {
 	scripts := Command{
 		Name: "scripts", Args: "[namespace]", Help: "list scripts",
-		Run: func(cur Route, args []string) (tea.Cmd, error) {
+		Run: func(cur Route, args []string, _ Completions) (tea.Cmd, error) {
 			ns := cur.Namespace
 			if len(args) > 0 {
 				ns = args[0]
@@ -326,8 +347,8 @@ func TestViewAt80x24(t *testing.T) {
 		}
 	}
 	want := map[int][]string{
-		0:  {"SANDBOX", "RW", "sandbox", "acct acct-0001", "API 12/1200 · 5m"},
-		1:  {"acct", "refreshed 12s ago"},
+		0:  {"SANDBOX", "RW", "acct acct-0001", "API 12/1200 · 5m"},
+		1:  {"sandbox", "refreshed 12s ago"},
 		2:  {"acct cursor=0 filter=\"\""},
 		22: {"row 20 xxx"},
 		23: {"j down • / filter • enter open ", " : command • ? help"},
@@ -352,7 +373,7 @@ func TestProductionFrame(t *testing.T) {
 	h := newHarness(t)
 	h.info = HeaderInfo{Profile: "prod-eu", Account: "acct-9", Production: true, ReadOnly: true,
 		Budget: BudgetInfo{Used: 1087, Limit: 1200, Window: 5 * time.Minute}}
-	h.send(headerTickMsg{owner: h.app.owner, seq: h.app.tickSeq})
+	h.send(HeaderMsg{Info: h.info})
 	lines := h.lines()
 	if len(lines) != 24 {
 		t.Fatalf("framed view has %d lines", len(lines))
@@ -360,7 +381,7 @@ func TestProductionFrame(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "┏━ PRODUCTION ━") || !strings.HasSuffix(lines[0], "┓") || !strings.HasPrefix(lines[23], "┗") {
 		t.Errorf("no frame: first %q last %q", lines[0], lines[23])
 	}
-	for _, want := range []string{"PRODUCTION", "RO", "prod-eu", "API 1087/1200 · 5m !"} {
+	for _, want := range []string{"PRODUCTION", "RO", "acct acct-9", "API 1087/1200 · 5m !"} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("header %q lacks %q", lines[1], want)
 		}
@@ -379,15 +400,27 @@ func TestHeaderTickIDs(t *testing.T) {
 	h := newHarness(t)
 	calls := 0
 	h.app.c.Header = func() HeaderInfo { calls++; return h.info }
-	if cmd := h.send(headerTickMsg{owner: new(byte), seq: h.app.tickSeq}); cmd != nil || calls != 0 {
+	other := HeaderInfo{Profile: "other", Account: "acct-other"}
+	if cmd := h.send(headerTickMsg{owner: new(byte), seq: h.app.tickSeq, info: other}); cmd != nil || h.app.info == other {
 		t.Error("another app's tick was handled")
 	}
 	seq := h.app.tickSeq
-	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq}); cmd == nil || calls != 1 {
-		t.Fatal("own tick did not refresh the header and re-arm")
+	mine := HeaderInfo{Profile: "mine", Account: "acct-mine"}
+	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: mine}); cmd == nil || h.app.info != mine {
+		t.Fatal("own tick did not show its snapshot and re-arm")
 	}
-	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq}); cmd != nil || calls != 1 {
-		t.Error("a superseded tick chain was re-armed")
+	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: other}); cmd != nil || h.app.info != mine {
+		t.Error("a superseded tick chain was re-armed or shown")
+	}
+	// Update never takes a snapshot itself: only the commands do.
+	h.press("j")
+	h.send(RefreshMsg{})
+	if calls != 0 {
+		t.Errorf("Update called the header func %d times; snapshots are taken in commands", calls)
+	}
+	msg := h.app.headerNow()()
+	if got, ok := msg.(headerNowMsg); !ok || got.info != h.info || calls != 1 {
+		t.Fatalf("headerNow produced %#v (calls %d)", msg, calls)
 	}
 }
 
@@ -482,7 +515,7 @@ func TestBackgroundAndNoColorRestyle(t *testing.T) {
 		t.Error("tmux not detected from the environment")
 	}
 	h.info.Production = true
-	h.send(headerTickMsg{owner: h.app.owner, seq: h.app.tickSeq})
+	h.send(HeaderMsg{Info: h.info})
 	h.send(StatusMsg{Level: LevelError, Text: "failed"})
 	raw := h.app.View().Content
 	if code, ok := findColourSGR(raw); ok {
@@ -520,7 +553,7 @@ func TestCopyGoesThroughApp(t *testing.T) {
 func TestNewAppValidates(t *testing.T) {
 	c := NewCommon(context.Background(), nil, nil)
 	ok := map[string]Factory{KindNamespaces: func(*Common, Route) (Screen, error) { return newTestScreen(Route{}, "x"), nil }}
-	run := func(Route, []string) (tea.Cmd, error) { return nil, nil }
+	run := func(Route, []string, Completions) (tea.Cmd, error) { return nil, nil }
 	cases := []struct {
 		name string
 		f    map[string]Factory
@@ -591,14 +624,14 @@ func TestBreadcrumbsFollowTheRoute(t *testing.T) {
 	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScripts, Namespace: "production"}}))
 	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScript, Namespace: "production", Script: "tenant-1"}}))
 	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScripts, Namespace: "staging"}}))
-	if got := strings.Join(h.app.titles(), " ▸ "); got != "acct ▸ staging" {
-		t.Errorf("crumbs = %q, want acct ▸ staging", got)
+	if got := strings.Join(h.app.titles(), " ▸ "); got != "sandbox ▸ staging" {
+		t.Errorf("crumbs = %q, want sandbox ▸ staging", got)
 	}
 	if len(h.app.stack) != 4 {
 		t.Errorf("stack depth %d, want 4 (esc still walks back the way the operator came)", len(h.app.stack))
 	}
 	h.run(h.send(NavigateMsg{Route: Route{Kind: KindScript, Namespace: "staging", Script: "tenant-2"}}))
-	if got := strings.Join(h.app.titles(), " ▸ "); got != "acct ▸ staging ▸ tenant-2" {
+	if got := strings.Join(h.app.titles(), " ▸ "); got != "sandbox ▸ staging ▸ tenant-2" {
 		t.Errorf("crumbs = %q", got)
 	}
 }
@@ -657,5 +690,76 @@ func TestCrumbsKeepTheDataAge(t *testing.T) {
 	}
 	if w := ansi.StringWidth(line); w > 80 {
 		t.Errorf("crumbs are %d wide", w)
+	}
+}
+
+func TestRunningJobsFromTheHeaderMakeQuitAskTwice(t *testing.T) {
+	h := newHarness(t)
+	h.send(HeaderMsg{Info: HeaderInfo{Profile: "sandbox", Jobs: 1}})
+	if msgs := execCmd(h.press("ctrl+c")); len(msgs) == 1 && msgs[0] == (tea.QuitMsg{}) {
+		t.Fatal("ctrl+c quit at once while the header reports a running job")
+	}
+	if !strings.Contains(h.lines()[23], "1 job or edit pending") {
+		t.Fatalf("footer = %q", h.lines()[23])
+	}
+	if msgs := execCmd(h.press("ctrl+c")); len(msgs) != 1 || msgs[0] != (tea.QuitMsg{}) {
+		t.Fatalf("second ctrl+c: %v, want quit", msgs)
+	}
+}
+
+func TestUnboundKeySaysSo(t *testing.T) {
+	h := newHarness(t)
+	h.press("e")
+	if got := h.lines()[23]; !strings.Contains(got, "`e` is not a key here — ? for help") {
+		t.Fatalf("footer after an unbound key = %q", got)
+	}
+	h.press("j") // bound: no message, and the next key clears the last one
+	if got := h.lines()[23]; strings.Contains(got, "not a key") {
+		t.Fatalf("footer after a bound key = %q", got)
+	}
+	if h.active().cursor != 1 {
+		t.Fatalf("cursor %d: the bound key did not reach the screen", h.active().cursor)
+	}
+}
+
+func TestCompletionSetsComeByMessage(t *testing.T) {
+	var seen []string
+	h := newHarness(t, Command{Name: "scripts", Args: "[namespace]",
+		Run: func(_ Route, args []string, sets Completions) (tea.Cmd, error) {
+			seen = sets.Get("namespaces")
+			return nil, nil
+		},
+		Complete: func(_ Route, _ []string, sets Completions) []string { return sets.Get("namespaces") },
+	})
+	h.send(CompletionsMsg{Set: "namespaces", Values: []string{"production", "staging"}})
+	h.press(":")
+	h.typeText("scripts st")
+	h.press("tab")
+	if got := h.app.cmd.input.Value(); got != "scripts staging " {
+		t.Fatalf("completed to %q", got)
+	}
+	h.press("enter")
+	if strings.Join(seen, ",") != "production,staging" {
+		t.Fatalf("Run saw %v", seen)
+	}
+}
+
+func TestStartStatusShowsWhenTheConsoleOpens(t *testing.T) {
+	c := NewCommon(t.Context(), time.Now, nil)
+	f := func(_ *Common, r Route) (Screen, error) { return newTestScreen(r, "acct"), nil }
+	app, err := NewApp(c, map[string]Factory{KindNamespaces: f}, Route{Kind: KindNamespaces}, AppOptions{
+		StartStatus: StatusMsg{Text: "embedded sandbox at http://127.0.0.1:1/client/v4"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range execCmd(app.Init()) {
+		if s, ok := m.(StatusMsg); ok && strings.Contains(s.Text, "embedded sandbox at") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("Init does not show the start status")
 	}
 }

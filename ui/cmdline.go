@@ -21,15 +21,25 @@ type Command struct {
 	// Help is a one-line description.
 	Help string
 	// Run executes the command. cur is the active screen's route, so
-	// ":scripts" without a namespace can use the current one. A returned
-	// error is shown in the footer, naming the command. Use Navigate(route)
-	// as the returned command to open a screen.
-	Run func(cur Route, args []string) (tea.Cmd, error)
+	// ":scripts" without a namespace can use the current one; sets are the
+	// completion sets screens have sent (CompletionsMsg), to check an
+	// argument without I/O. A returned error is shown in the footer, naming
+	// the command. Use Navigate(route) as the returned command to open a
+	// screen.
+	Run func(cur Route, args []string, sets Completions) (tea.Cmd, error)
 	// Complete optionally lists completions for the argument being typed;
 	// args are the complete arguments before it. It runs in Update, so it
-	// must be cheap and do no I/O.
-	Complete func(cur Route, args []string) []string
+	// must be cheap and do no I/O: it reads sets.
+	Complete func(cur Route, args []string, sets Completions) []string
 }
+
+// Completions are the named sets of completion candidates the session's
+// screens reported (CompletionsMsg): "namespaces" → their names. A set is
+// replaced whole, never modified, so commands may keep its slice.
+type Completions map[string][]string
+
+// Get returns the set called name (nil when no screen has sent it).
+func (c Completions) Get(name string) []string { return c[name] }
 
 // Names of the built-in commands the App handles itself.
 const (
@@ -51,6 +61,8 @@ type cmdLine struct {
 	byName map[string]int // name or alias → index in cmds
 	names  []string       // sorted primary names, for completion
 
+	sets Completions // candidate sets sent by screens
+
 	history []string
 	histPos int    // len(history) when not browsing
 	draft   string // what was typed before browsing history
@@ -69,7 +81,7 @@ func newCmdLine(cmds []Command, st *Styles) (cmdLine, error) {
 		{Name: cmdQuitForce, Help: "quit even with pending work"},
 		{Name: cmdHelp, Help: "show keys and commands"},
 	}
-	l := cmdLine{byName: map[string]int{}}
+	l := cmdLine{byName: map[string]int{}, sets: Completions{}}
 	for i, c := range append(slices.Clone(cmds), builtins...) {
 		if i < len(cmds) && c.Run == nil {
 			return cmdLine{}, fmt.Errorf("command %q: Run must be set", c.Name)
@@ -209,7 +221,7 @@ func (l *cmdLine) complete(cur Route) {
 	if head == "" {
 		candidates = withPrefix(l.names, token)
 	} else if c, ok := l.lookup(strings.Fields(head)[0]); ok && c.Complete != nil {
-		candidates = withPrefix(c.Complete(cur, strings.Fields(head)[1:]), token)
+		candidates = withPrefix(c.Complete(cur, strings.Fields(head)[1:], l.sets), token)
 	}
 	l.matches = candidates
 	switch len(candidates) {

@@ -11,13 +11,13 @@ import (
 // appCommands are the commands main registers, with argument completion
 // for namespaces from an in-memory list.
 func appCommands(ran *[]string) []Command {
-	record := func(name string) func(Route, []string) (tea.Cmd, error) {
-		return func(_ Route, args []string) (tea.Cmd, error) {
+	record := func(name string) func(Route, []string, Completions) (tea.Cmd, error) {
+		return func(_ Route, args []string, _ Completions) (tea.Cmd, error) {
 			*ran = append(*ran, strings.TrimSpace(name+" "+strings.Join(args, " ")))
 			return nil, nil
 		}
 	}
-	namespaces := func(Route, []string) []string { return []string{"production", "preview", "staging"} }
+	namespaces := func(Route, []string, Completions) []string { return []string{"production", "preview", "staging"} }
 	return []Command{
 		{Name: "ns", Help: "namespaces", Run: record("ns")},
 		{Name: "scripts", Args: "[namespace]", Help: "scripts", Run: record("scripts"), Complete: namespaces},

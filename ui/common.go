@@ -36,8 +36,10 @@ type Common struct {
 	// Ctx is cancelled when the console shuts down; screens derive request
 	// contexts from it.
 	Ctx context.Context
-	// Header returns the current header information (profile, account,
-	// API budget, jobs). It must be cheap and safe to call from Update.
+	// Header takes a snapshot of the header information (profile,
+	// account, API budget, jobs) from the runtime. The App calls it only
+	// inside a command, off the Update goroutine, and delivers the result
+	// as a HeaderMsg: a View or Update never reads runtime state.
 	Header func() HeaderInfo
 }
 
@@ -69,8 +71,8 @@ func (c *Common) Context() context.Context {
 	return c.Ctx
 }
 
-// HeaderInfo returns the header information, or the zero value when no
-// Header func was set.
+// HeaderInfo takes a header snapshot, or the zero value when no Header
+// func was set. Call it from a command, never from Update or View.
 func (c *Common) HeaderInfo() HeaderInfo {
 	if c.Header == nil {
 		return HeaderInfo{}
@@ -120,9 +122,10 @@ type Screen interface {
 	help.KeyMap
 	// Init returns the first command, typically a load.
 	Init() tea.Cmd
-	// Update handles a message. Keys reach only the active screen; other
-	// messages reach every screen on the stack, which drop results that
-	// are not theirs (route and request token).
+	// Update handles a message. Keys reach only the active screen; a
+	// Routed message reaches only the screen whose route key it names
+	// (active or not); StylesChangedMsg reaches every screen; any other
+	// message reaches the active screen only.
 	Update(msg tea.Msg) (Screen, tea.Cmd)
 	// View renders the content area.
 	View() string
@@ -134,6 +137,14 @@ type Screen interface {
 	// Capturing reports that a text input inside the screen has focus, so
 	// global keys (: ? esc ctrl+r) are delivered to the screen instead.
 	Capturing() bool
+}
+
+// Routed is implemented by result messages that belong to one screen: the
+// App delivers them to the screen on the stack whose Route.Key equals
+// RouteKey(), and drops them when that screen is gone. Screens still check
+// their own request tokens to drop superseded results.
+type Routed interface {
+	RouteKey() string
 }
 
 // DataAger is implemented by screens that show fetched data; the header

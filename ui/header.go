@@ -134,9 +134,7 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 	} else {
 		left = append(left, segment{st.BadgeReadWrite.Render(" RW "), 0})
 	}
-	if info.Profile != "" {
-		left = append(left, segment{st.HeaderProfile.Render(ansi.Truncate(Sanitize(info.Profile), 24, "…")), 1})
-	}
+	// The profile leads the breadcrumbs; the account is said here, once.
 	if info.Account != "" {
 		left = append(left, segment{st.HeaderAccount.Render("acct " + ansi.Truncate(Sanitize(info.Account), 32, "…")), 5})
 	}

@@ -41,11 +41,11 @@ func TestRenderHeaderBadges(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{"sandbox rw", HeaderInfo{Profile: "default", Sandbox: true}, []string{" SANDBOX ", " RW ", "default"}, []string{"PRODUCTION", " RO "}},
+		{"sandbox rw", HeaderInfo{Profile: "default", Sandbox: true}, []string{" SANDBOX ", " RW "}, []string{"PRODUCTION", " RO ", "default"}},
 		{"production ro", HeaderInfo{Profile: "prod", Production: true, ReadOnly: true, Jobs: 1}, []string{" PRODUCTION ", " RO ", "1 job"}, []string{"SANDBOX", " RW "}},
 		{"paused", HeaderInfo{Profile: "p", Budget: BudgetInfo{Used: 5, Limit: 1200, PausedUntil: now.Add(42 * time.Second), QueuedInteractive: 2, QueuedBackground: 3}}, []string{"paused 42s", "5 queued"}, nil},
 		{"live account", HeaderInfo{Profile: "ops", Account: "0123456789abcdef0123456789abcdef"}, []string{" LIVE ", " RW ", "acct 0123456789abcdef0123456789abcdef"}, []string{"SANDBOX", "PRODUCTION"}},
-		{"hostile profile", HeaderInfo{Profile: "p\x1b[2J", Account: "a\u202eb"}, []string{`p\x1b[2J`, `acct a\u202eb`}, []string{"\x1b[2J", "\u202e"}},
+		{"hostile profile", HeaderInfo{Profile: "p\x1b[2J", Account: "a\u202eb"}, []string{`acct a\u202eb`}, []string{"\x1b[2J", "\u202e"}},
 	}
 	for _, tc := range cases {
 		raw := renderHeader(&st, tc.info, now, 80)

@@ -37,6 +37,11 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Command, k.Help}
 }
 
+// bindings are every global binding.
+func (k KeyMap) bindings() []key.Binding {
+	return []key.Binding{k.Command, k.Help, k.Back, k.Refresh, k.Quit}
+}
+
 // FullHelp returns the global bindings for the help overlay.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Command, k.Help, k.Back, k.Refresh, k.Quit}}

@@ -29,6 +29,16 @@ type (
 	// replaced (background detected, NO_COLOR), for screens that copied
 	// styles into components.
 	StylesChangedMsg struct{}
+	// HeaderMsg is a header snapshot pushed into the session (the App's
+	// own tick takes one every second off the Update goroutine).
+	HeaderMsg struct{ Info HeaderInfo }
+	// CompletionsMsg replaces a named set of completion candidates of the
+	// command line ("namespaces"), for commands to complete and check
+	// arguments without I/O. Screens send it when they list something.
+	CompletionsMsg struct {
+		Set    string
+		Values []string
+	}
 	// ConfirmMsg opens the shared confirm dialog as an overlay. When the
 	// operator decides, the App dispatches Request.OnYes or Request.OnNo
 	// (if not nil) to the screens. A dialog already open is replaced and
@@ -38,11 +48,19 @@ type (
 
 // Messages the App schedules for itself.
 type (
-	// headerTickMsg refreshes the header once a second; owner and seq stop
-	// two apps (or two tick chains) from eating each other's ticks.
+	// headerTickMsg carries the snapshot the tick command took; owner and
+	// seq stop two apps (or two tick chains) from eating each other's
+	// ticks.
 	headerTickMsg struct {
 		owner *byte
 		seq   int
+		info  HeaderInfo
+	}
+	// headerNowMsg is a snapshot taken at once (ctrl+r), outside the tick
+	// chain.
+	headerNowMsg struct {
+		owner *byte
+		info  HeaderInfo
 	}
 	// statusTimeoutMsg clears the status message numbered seq.
 	statusTimeoutMsg struct {
@@ -74,6 +92,11 @@ func (l Level) String() string {
 	default:
 		return "info"
 	}
+}
+
+// SetCompletions returns a command that replaces the completion set name.
+func SetCompletions(name string, values []string) tea.Cmd {
+	return func() tea.Msg { return CompletionsMsg{Set: name, Values: values} }
 }
 
 // Navigate returns a command that opens the screen for r.

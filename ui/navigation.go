@@ -98,9 +98,21 @@ func (a *App) updateActive(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// broadcast sends a non-key message to every screen on the stack, active
-// first; each screen drops results that are not tagged with its route and
-// current request token.
+// deliver sends a routed message to the screen whose route key is key,
+// wherever it is on the stack; it is dropped when that screen is gone.
+func (a *App) deliver(key string, msg tea.Msg) tea.Cmd {
+	for _, e := range a.stack {
+		if e.key == key {
+			s, cmd := e.screen.Update(msg)
+			e.screen = s
+			return cmd
+		}
+	}
+	return nil
+}
+
+// broadcast sends a message every screen must see (StylesChangedMsg) to
+// every screen on the stack, active first.
 func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i := len(a.stack) - 1; i >= 0; i-- {
@@ -114,12 +126,14 @@ func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 
 // titles are the breadcrumbs: where the active screen is, not how the
 // operator got there (":scripts staging" from a script of production reads
-// "acct ▸ staging"). The root screen's title, then the active route's
-// namespace and script, or the active screen's own title for a screen
-// scoped to neither.
+// "prod ▸ staging"). The profile (the account is in the header, once),
+// then the active route's namespace and script, or the active screen's own
+// title for a screen scoped to neither.
 func (a *App) titles() []string {
 	var out []string
-	if t := a.stack[0].screen.Title(); t != "" {
+	if t := a.info.Profile; t != "" {
+		out = append(out, t)
+	} else if t := a.stack[0].screen.Title(); t != "" {
 		out = append(out, t)
 	}
 	if len(a.stack) == 1 {
