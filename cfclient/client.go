@@ -155,7 +155,7 @@ func (o *Options) normalize() error {
 		o.Now = time.Now
 	}
 	if o.Actor == "" {
-		o.Actor = defaultActor()
+		o.Actor = LocalActor()
 	}
 	o.Schema = o.Schema.WithDefaults()
 	if re := o.Schema.Validate(); re != nil {
@@ -189,8 +189,9 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// defaultActor is user@host, as well as the system can tell.
-func defaultActor() string {
+// LocalActor is the operator at this terminal: user@host, as well as the
+// system can tell.
+func LocalActor() string {
 	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// Runtime is what a wfp process has once, whoever is at the keyboard: the
+// configuration, the throttle (one API budget), the client, the caches,
+// the audit log, and the embedded sandbox when there is one. Sessions share
+// it; later the job engine and tail streams live here too. Its state
+// reaches screens only as messages: Header is called from commands, never
+// from a View or Update.
+type Runtime struct {
+	Config   *config.Resolved
+	Throttle *throttle.Throttle
+	Client   *cfclient.Client
+	Audit    *audit.Log
+	// Store is the disk cache of this API site and account; Routing the
+	// process's routing and tier tables.
+	Store   *cache.Store
+	Routing *cache.RoutingCache
+	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
+	// standalone sandbox).
+	Sandbox *sandbox.Server
+	// Profile is the profile name the header shows ("sandbox" on the
+	// embedded sandbox).
+	Profile string
+
+	// tmpCache is the embedded sandbox's cache directory, removed on Close:
+	// its world is seeded anew every run, so a cache must not outlive it.
+	tmpCache  string
+	closeOnce sync.Once
+}
+
+// runtimeOptions are what the command line adds to the configuration.
+type runtimeOptions struct {
+	load    config.LoadOptions
+	sandbox bool  // use the embedded sandbox even with credentials
+	scripts int   // the embedded sandbox's production namespace size
+	seed    int64 // the embedded sandbox's seed
+	// clock, when set, is the client's and the sandbox's clock (tests).
+	clock func() time.Time
+}
+
+// NewRuntime loads the configuration, starts the embedded sandbox when
+// there are no credentials (or sandbox is set), and builds the throttle,
+// the client and the caches. Nothing is sent yet.
+func NewRuntime(o runtimeOptions) (*Runtime, error) {
+	r, err := config.Load(o.load)
+	if err != nil {
+		var pe *config.ProblemsError
+		if errors.As(err, &pe) {
+			lines := make([]string, 0, len(pe.Problems))
+			for _, p := range pe.Problems {
+				lines = append(lines, "  "+p.Format(pe.Path))
+			}
+			return nil, fmt.Errorf("the configuration has %d problem(s) (wfp config check lists them):\n%s",
+				len(pe.Problems), strings.Join(lines, "\n"))
+		}
+		return nil, err
+	}
+	p := r.Profile
+	rt := &Runtime{Config: r, Profile: p.Name}
+	rt.Throttle = throttle.New(throttle.Options{
+		Requests:     p.Rate.Requests,
+		Window:       p.Rate.Window,
+		SafetyMargin: p.Rate.SafetyMargin,
+		MaxInFlight:  p.Rate.MaxInFlight,
+	}, throttle.NewTransport(60*time.Second))
+	opts := cfclient.Options{
+		Profile:  p.Name,
+		ReadOnly: p.ReadOnly,
+		Audit:    audit.New(r.Paths.AuditLog),
+		Schema:   p.Schema(),
+		Throttle: rt.Throttle,
+	}
+	cacheRoot := r.Paths.CacheDir
+	switch {
+	case !o.sandbox && r.Token.IsSet():
+		if p.AccountID == "" {
+			return nil, fmt.Errorf("profile %q has a token (%s) but no account id: set CLOUDFLARE_ACCOUNT_ID or profiles.%s.account_id in %s",
+				p.Name, r.Sources.Token, p.Name, r.Paths.Config)
+		}
+		opts.BaseURL = p.APIBaseURL
+		opts.AccountID = p.AccountID
+		opts.Token = r.Token.Reveal()
+	default:
+		sb, err := sandbox.New(sandbox.Options{Seed: o.seed, Scripts: o.scripts, Now: o.clock})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		if err := sb.Start("127.0.0.1:0"); err != nil {
+			sb.Close()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		rt.Sandbox = sb
+		rt.Profile = "sandbox"
+		opts.BaseURL, opts.AccountID, opts.Token = sb.URL(), sb.AccountID(), sb.Token()
+		opts.Profile = "sandbox"
+		// Sandbox changes are rehearsals: keep them out of the real audit log.
+		opts.Audit = audit.New(filepath.Join(r.Paths.StateDir, "sandbox-audit.jsonl"))
+		if rt.tmpCache, err = os.MkdirTemp("", "wfp-sandbox-cache-"); err != nil {
+			sb.Close()
+			return nil, fmt.Errorf("sandbox cache: %w", err)
+		}
+		cacheRoot = rt.tmpCache
+	}
+	rt.Audit = opts.Audit
+	rt.Client, err = cfclient.New(opts)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	rt.Store = cache.New(cacheRoot, rt.Client.BaseURL(), rt.Client.AccountID(), rt.Client.Now)
+	rt.Routing = cache.NewRoutingCache(rt.Client, rt.Store)
+	return rt, nil
+}
+
+// Header takes a header snapshot for a session whose operator is actor.
+// It reads the throttle's and the routing cache's state under their locks,
+// so the App calls it only from a command (see ui.Common.Header).
+func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
+	p := rt.Config.Profile
+	onSandbox := rt.Sandbox != nil
+	return func() ui.HeaderInfo {
+		info := ui.HeaderInfo{
+			Profile:    rt.Profile,
+			Account:    rt.Client.AccountID(),
+			Sandbox:    onSandbox,
+			Production: p.Production && !onSandbox,
+			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly,
+		}
+		// The one background job so far: a read of the routing table.
+		switch rt.Routing.Progress().Phase {
+		case cache.RoutingSizing, cache.RoutingListing, cache.RoutingReading:
+			info.Jobs = 1
+		}
+		st := rt.Client.Stats()
+		info.Budget = ui.BudgetInfo{
+			Used:              st.Used,
+			Limit:             st.Limit,
+			Remaining:         st.Remaining,
+			Window:            st.Window,
+			PausedUntil:       st.PausedUntil,
+			QueuedInteractive: st.QueuedInteractive,
+			QueuedBackground:  st.QueuedBackground,
+			InFlight:          st.InFlight,
+			LastError:         st.LastError,
+		}
+		return info
+	}
+}
+
+// Close stops the shared routing load and the embedded sandbox, and removes
+// the embedded sandbox's cache. Safe to call twice.
+func (rt *Runtime) Close() {
+	rt.closeOnce.Do(func() {
+		if rt.Routing != nil {
+			rt.Routing.Close()
+		}
+		if rt.Sandbox != nil {
+			rt.Sandbox.Close()
+		}
+		if rt.tmpCache != "" {
+			os.RemoveAll(rt.tmpCache)
+		}
+	})
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/namespaces"
+	"github.com/wfpconsole/wfp/views/script"
+	"github.com/wfpconsole/wfp/views/scripts"
+)
+
+// completeNamespaces is the completion set the namespaces screen sends.
+const completeNamespaces = namespaces.CompletionSet
+
+// factories registers the session's screens, keyed by route kind. Every
+// screen talks to the Runtime's one client and caches.
+func (s *Session) factories() map[string]ui.Factory {
+	rt := s.Runtime
+	return map[string]ui.Factory{
+		ui.KindNamespaces: namespaces.Factory(rt.Client),
+		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
+		ui.KindScript:     script.Factory(rt.Client, rt.Routing),
+	}
+}
+
+// commands are the console's commands next to the shell's :q and :help.
+func (s *Session) commands() []ui.Command {
+	complete := func(_ ui.Route, args []string, sets ui.Completions) []string {
+		if len(args) > 0 {
+			return nil
+		}
+		return sets.Get(completeNamespaces)
+	}
+	return []ui.Command{
+		{
+			Name:    "ns",
+			Aliases: []string{"namespaces"},
+			Help:    "dispatch namespaces of the account",
+			Run: func(ui.Route, []string, ui.Completions) (tea.Cmd, error) {
+				return ui.Navigate(ui.Route{Kind: ui.KindNamespaces}), nil
+			},
+		},
+		{
+			Name:     "scripts",
+			Aliases:  []string{"s"},
+			Args:     "[namespace]",
+			Help:     "scripts of a namespace (the current one without an argument)",
+			Complete: complete,
+			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				ns, err := namespaceArg(cur, args, sets.Get(completeNamespaces))
+				if err != nil {
+					return nil, err
+				}
+				return ui.Navigate(ui.Route{Kind: ui.KindScripts, Namespace: ns}), nil
+			},
+		},
+		{
+			Name:     "tags",
+			Args:     "[namespace]",
+			Help:     "every tag of a namespace with its count; enter filters by it",
+			Complete: complete,
+			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				ns, err := namespaceArg(cur, args, sets.Get(completeNamespaces))
+				if err != nil {
+					return nil, err
+				}
+				r := ui.Route{Kind: ui.KindScripts, Namespace: ns}
+				show := func() tea.Msg { return scripts.ShowTagsMsg{Route: r} }
+				return tea.Sequence(ui.Navigate(r), show), nil
+			},
+		},
+	}
+}
+
+// namespaceArg is the namespace a command names, or the current screen's.
+// A name the last listing (known) does not have is refused without a
+// request (the listing may be old: :ns refreshes it).
+func namespaceArg(cur ui.Route, args, known []string) (string, error) {
+	switch {
+	case len(args) > 1:
+		return "", errors.New("takes at most one argument: a namespace")
+	case len(args) == 1:
+		if len(known) > 0 && !slices.Contains(known, args[0]) {
+			return "", fmt.Errorf("no namespace %q (known: %s; :ns lists them again)", args[0], strings.Join(known, ", "))
+		}
+		return args[0], nil
+	case cur.Namespace != "":
+		return cur.Namespace, nil
+	}
+	return "", errors.New("name a namespace, or run it from a namespace's screens")
+}
