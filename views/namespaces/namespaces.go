@@ -13,8 +13,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // Source is what the screen needs from cfclient; *cfclient.Client
@@ -273,11 +273,11 @@ var errNoTags = errors.New("namespaces have no tags: -t filters the scripts of a
 
 // parseFilter parses the filter text in the scripts screen's grammar.
 func parseFilter(s string) nameFilter {
-	q, err := match.ParseQuery(s)
+	q, err := selector.ParseQuery(s)
 	switch {
-	case err != nil || q.Kind == match.Tags:
+	case err != nil || q.Kind == selector.Tags:
 		return nameFilter{err: errNoTags}
-	case q.Kind == match.Inverse:
+	case q.Kind == selector.Inverse:
 		return nameFilter{text: strings.ToLower(q.Text), inverse: true}
 	}
 	return nameFilter{text: strings.ToLower(q.Text)}

@@ -7,8 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // names returns the scripts' names.
@@ -24,7 +24,7 @@ func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
 	e := newEnv(t, 400)
 	h := open(t, e, "production", "")
 	all := names(h.m.all)
-	ix := match.NewIndex(all)
+	ix := selector.NewIndex(all)
 
 	h.press("/")
 	if !h.m.Capturing() {
@@ -86,7 +86,7 @@ func TestInverseFilter(t *testing.T) {
 	h.press("/")
 	h.typeText("!prod")
 	h.press("enter")
-	inv := match.NewIndex(all).FindInverse("prod")
+	inv := selector.NewIndex(all).FindInverse("prod")
 	var want []string
 	for _, i := range inv {
 		want = append(want, all[i])
@@ -222,9 +222,9 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, s string) match.Query {
+func mustParse(t *testing.T, s string) selector.Query {
 	t.Helper()
-	q, err := match.ParseQuery(s)
+	q, err := selector.ParseQuery(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestHighlightUnderlinesMatchesWithoutColour(t *testing.T) {
 	mt := h.m.result.matches[h.m.result.member[p]-1]
 	raw := strings.Split(h.m.View(), "\n")[3+1]
 	ul := lipgloss.NewStyle().Underline(true)
-	for _, seg := range match.Segments(name, mt.MatchedIndexes) {
+	for _, seg := range selector.Segments(name, mt.MatchedIndexes) {
 		if seg.Matched && !strings.Contains(raw, ul.Render(seg.Text)) {
 			t.Errorf("row %q: matched run %q not underlined in %q", name, seg.Text, raw)
 		}

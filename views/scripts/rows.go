@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wfpconsole/wfp/views/scripts/match"
+	"github.com/wfpconsole/wfp/internal/selector"
 )
 
 // Sorting
@@ -104,7 +104,7 @@ func mergeSorted(a, b []int32, cmp func(x, y int32) int) []int32 {
 
 // rankActive reports that rows are in fuzzy rank order.
 func (m *Model) rankActive() bool {
-	return m.ranked && m.result != nil && m.result.q.Kind == match.Fuzzy
+	return m.ranked && m.result != nil && m.result.q.Kind == selector.Fuzzy
 }
 
 // rebuildShown applies the filter result to the sort order, then puts the

@@ -1,4 +1,4 @@
-// Package match is the filter engine behind `/` in the scripts table: fuzzy
+// Package selector is the filter engine behind `/` in the scripts table: fuzzy
 // matching of script names that returns exactly what github.com/sahilm/fuzzy
 // v0.1.3 fuzzy.Find returns (same match set, scores, matched byte offsets
 // and order), but fast enough to run on every keystroke over 100,000 names.
@@ -23,7 +23,7 @@
 // ParseQuery turns the text typed after `/` into a fuzzy, inverse or tag
 // query (query.go); Segments and Highlight split a name into matched and
 // unmatched runs for rendering (highlight.go).
-package match
+package selector
 
 import (
 	"strings"
