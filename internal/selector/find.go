@@ -6,34 +6,55 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unicode/utf8"
 )
 
 // Match is one matching name, as in sahilm/fuzzy.Match without the string.
 type Match struct {
 	// Index is the position of the name in the slice given to NewIndex.
 	Index int
-	// Score ranks the match; higher is better.
+	// Score is fuzzy.Find's score of the name (higher is better). Find
+	// orders by it only among the names that do not contain the query as a
+	// contiguous substring (see Find).
 	Score int
 	// MatchedIndexes are the byte offsets in the name of the runes that
-	// matched the query, one per query rune, in increasing order. Matches
-	// of one result share a backing array (capacity-capped, so an append
-	// copies); do not modify the elements in place.
+	// matched the query, one per query rune, in increasing order. When the
+	// name contains the query as a contiguous substring they are the runes
+	// of one occurrence (the first at a word start, else the first), not
+	// fuzzy.Find's scattered positions; otherwise they are fuzzy.Find's.
+	// Matches of one result share a backing array (capacity-capped, so an
+	// append copies); do not modify the elements in place.
 	MatchedIndexes []int
 }
 
-// Matches are matches best first: by Score descending, then by Index
-// ascending, which is the order fuzzy.Find's sort.Stable produces.
+// Matches are matches best first, in the order Find documents.
 type Matches []Match
 
 // minPerWorker is the least number of names worth a goroutine; below it
 // the start-up and merge cost more than the scan.
 const minPerWorker = 4096
 
-// Find returns the names matching query, best first, exactly as
-// fuzzy.Find(query, names) does: same names, scores, matched offsets and
-// order. An empty query matches nothing (nil), as in fuzzy.Find; a caller
-// that wants "no filter" shows every name instead. Find scans every name;
-// use a Narrower for a sequence of keystrokes.
+// Find returns the names matching query, best first. The names are exactly
+// those fuzzy.Find(query, names) returns, with the same scores; the order
+// puts literal matches first:
+//
+//  1. names that contain the query as a contiguous substring (compared
+//     rune by rune under the same case folding as the fuzzy match, in the
+//     name cut at its first NUL), and among those
+//     - an occurrence at a word start (the start of the name, or after
+//     "-", "_", ".", "/" or a space) before occurrences inside a word only,
+//     - then shorter names (in runes) first,
+//     - then by Index;
+//  2. then every other match as fuzzy.Find orders it: by Score descending,
+//     then by Index.
+//
+// So "/web" lists "ads-web-qa-1" before "wonka-corp-edge-b2731a", whose
+// scattered w…e…b scores higher. For a substring match MatchedIndexes
+// cover the chosen occurrence (see Match), so the highlight is one run.
+//
+// An empty query matches nothing (nil), as in fuzzy.Find; a caller that
+// wants "no filter" shows every name instead. Find scans every name; use a
+// Narrower for a sequence of keystrokes.
 func (ix *Index) Find(query string) Matches {
 	p := compile(query)
 	if len(p.runes) == 0 {
@@ -71,35 +92,65 @@ func (ix *Index) matches(p *pattern, i int) bool {
 }
 
 // part is what one worker found: matching names in name order, their
-// scores, and their matched offsets, len(p.runes) per match.
+// scores and substring keys, and their matched offsets, len(p.runes) per
+// match.
 type part struct {
 	idxs   []int32
 	scores []int
-	mi     []int
+	// subs[j] is noSubstring when match j does not contain the query
+	// contiguously, else subKey of its length and occurrence.
+	subs []int32
+	mi   []int
+}
+
+// noSubstring marks a match that is fuzzy only.
+const noSubstring = -1
+
+// maxSubLen caps the rune length kept in a substring key; longer names
+// (none in practice) tie among themselves and fall back to Index order.
+const maxSubLen = 1<<30 - 1
+
+// subKey packs a substring match's rank: the name's rune length, and
+// whether its occurrence is inside a word (1) rather than at a word start
+// (0).
+func subKey(runes int, wordStart bool) int32 {
+	k := int32(min(runes, maxSubLen)) << 1
+	if !wordStart {
+		k |= 1
+	}
+	return k
 }
 
 // find scans the names listed in cand (all names when cand is nil), which
 // must be in increasing order, with up to maxWorkers goroutines, and
-// returns the sorted matches plus their name positions in increasing order
-// (for a Narrower to scan next time).
+// returns the matches in Find's order plus their name positions in
+// increasing order (for a Narrower to scan next time).
 func (ix *Index) find(p *pattern, cand []int32, maxWorkers int) (Matches, []int32) {
 	n := ix.Len()
 	if cand != nil {
 		n = len(cand)
 	}
+	parts := ix.run(n, maxWorkers, func(lo, hi int, dst *part) { ix.scan(p, cand, lo, hi, dst) })
+	return merge(parts, len(p.runes))
+}
+
+// run splits positions 0..n-1 over up to maxWorkers goroutines (fewer
+// when there are not minPerWorker positions each), calls scan for each
+// range and returns the parts in range order.
+func (ix *Index) run(n, maxWorkers int, scan func(lo, hi int, dst *part)) []part {
 	workers := max(1, min(maxWorkers, n/minPerWorker))
 	parts := make([]part, workers)
 	if workers == 1 {
-		ix.scan(p, cand, 0, n, &parts[0])
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			lo, hi := w*n/workers, (w+1)*n/workers
-			wg.Go(func() { ix.scan(p, cand, lo, hi, &parts[w]) })
-		}
-		wg.Wait()
+		scan(0, n, &parts[0])
+		return parts
 	}
-	return merge(parts, len(p.runes))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() { scan(lo, hi, &parts[w]) })
+	}
+	wg.Wait()
+	return parts
 }
 
 // scan matches positions lo..hi-1 of cand (of all names when cand is nil)
@@ -136,8 +187,23 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 			out.mi = out.mi[:base]
 			continue
 		}
+		// A fuzzy match: does the name also contain the query literally?
+		// Then its offsets become that occurrence's.
+		sub := int32(noSubstring)
+		if fast {
+			if at, ws := indexASCII(s, p.lowerStr, m&flagUpper != 0); at >= 0 {
+				for r := range np {
+					out.mi[base+r] = at + r
+				}
+				sub = subKey(len(s), ws)
+			}
+		} else if at, ws := indexFold(s, p.runes); at >= 0 {
+			runeOffsets(s, at, out.mi[base:base+np])
+			sub = subKey(utf8.RuneCountInString(s), ws)
+		}
 		out.idxs = append(reserve(out.idxs, 1), int32(i))
 		out.scores = append(reserve(out.scores, 1), score)
+		out.subs = append(reserve(out.subs, 1), sub)
 	}
 }
 
@@ -153,43 +219,88 @@ func reserve[T any](s []T, n int) []T {
 	return grown
 }
 
-// maxCountingRange bounds the score range sorted by counting; wider ranges
+// maxCountingRange bounds the key range sorted by counting; wider ranges
 // (long runs of adjacent matches grow scores geometrically) use a
 // comparison sort with the same order.
 const maxCountingRange = 1 << 16
 
-// merge joins the parts in order and sorts the matches by score
-// descending, keeping name order among equal scores.
+// merge joins the parts in name order and sorts the matches into Find's
+// order: the substring matches first, by word start, rune length, then
+// name order; then the others by score descending, then name order.
 func merge(parts []part, np int) (Matches, []int32) {
-	total := 0
+	total, nsub := 0, 0
+	lo, hi := math.MaxInt, math.MinInt // scores of the fuzzy-only matches
+	longest := 0                       // rune length of the longest substring match
 	for i := range parts {
-		total += len(parts[i].idxs)
+		pt := &parts[i]
+		total += len(pt.idxs)
+		for j, sub := range pt.subs {
+			if sub == noSubstring {
+				lo, hi = min(lo, pt.scores[j]), max(hi, pt.scores[j])
+			} else {
+				nsub++
+				longest = max(longest, int(sub>>1))
+			}
+		}
 	}
 	if total == 0 {
 		return nil, []int32{} // not nil: a nil candidate list means every name
 	}
 	idxs := make([]int32, 0, total)
-	lo, hi := math.MaxInt, math.MinInt
 	for i := range parts {
 		idxs = append(idxs, parts[i].idxs...)
-		for _, s := range parts[i].scores {
-			lo, hi = min(lo, s), max(hi, s)
-		}
 	}
 	out := make(Matches, total)
-	if hi-lo >= maxCountingRange {
-		k := 0
-		for i := range parts {
-			k = parts[i].fill(out, k, np)
-		}
-		slices.SortStableFunc(out, func(a, b Match) int { return cmp.Compare(b.Score, a.Score) })
-		return out, idxs
+	if nsub > 0 {
+		// Key: occurrences inside a word after every word start, then by
+		// length.
+		stride := longest + 1
+		sortInto(out[:nsub], parts, np, 2*stride, func(pt *part, j int) (int, bool) {
+			sub := pt.subs[j]
+			return int(sub&1)*stride + int(sub>>1), sub != noSubstring
+		})
 	}
-	// Stable counting sort: slot 0 holds the highest score.
-	next := make([]int, hi-lo+2)
+	if nsub < total {
+		// Key: the highest score first.
+		sortInto(out[nsub:], parts, np, hi-lo+1, func(pt *part, j int) (int, bool) {
+			return hi - pt.scores[j], pt.subs[j] == noSubstring
+		})
+	}
+	return out, idxs
+}
+
+// sortInto writes to out the matches of parts that key accepts, ordered by
+// their key (0 <= key < keys) ascending and, among equal keys, in name
+// order: a stable counting sort when the key range is small, else a stable
+// comparison sort. out must have room for exactly the accepted matches.
+func sortInto(out Matches, parts []part, np, keys int, key func(pt *part, j int) (int, bool)) {
+	if keys >= maxCountingRange {
+		type keyed struct {
+			key int
+			m   Match
+		}
+		all := make([]keyed, 0, len(out))
+		for i := range parts {
+			pt := &parts[i]
+			for j := range pt.idxs {
+				if k, ok := key(pt, j); ok {
+					all = append(all, keyed{k, pt.match(j, np)})
+				}
+			}
+		}
+		slices.SortStableFunc(all, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+		for i := range all {
+			out[i] = all[i].m
+		}
+		return
+	}
+	next := make([]int, keys+1)
 	for i := range parts {
-		for _, s := range parts[i].scores {
-			next[hi-s+1]++
+		pt := &parts[i]
+		for j := range pt.idxs {
+			if k, ok := key(pt, j); ok {
+				next[k+1]++
+			}
 		}
 	}
 	for k := 1; k < len(next); k++ {
@@ -197,26 +308,22 @@ func merge(parts []part, np int) (Matches, []int32) {
 	}
 	for i := range parts {
 		pt := &parts[i]
-		for j, s := range pt.scores {
-			pos := next[hi-s]
-			next[hi-s]++
-			out[pos] = Match{Index: int(pt.idxs[j]), Score: s, MatchedIndexes: pt.offsets(j, np)}
+		for j := range pt.idxs {
+			if k, ok := key(pt, j); ok {
+				out[next[k]] = pt.match(j, np)
+				next[k]++
+			}
 		}
 	}
-	return out, idxs
+}
+
+// match returns match j of the part.
+func (pt *part) match(j, np int) Match {
+	return Match{Index: int(pt.idxs[j]), Score: pt.scores[j], MatchedIndexes: pt.offsets(j, np)}
 }
 
 // offsets returns the matched offsets of match j, capped so an append by
 // the caller cannot overwrite the next match's offsets.
 func (pt *part) offsets(j, np int) []int {
 	return pt.mi[j*np : (j+1)*np : (j+1)*np]
-}
-
-// fill copies the part's matches to out from position k, in name order.
-func (pt *part) fill(out Matches, k, np int) int {
-	for j, s := range pt.scores {
-		out[k] = Match{Index: int(pt.idxs[j]), Score: s, MatchedIndexes: pt.offsets(j, np)}
-		k++
-	}
-	return k
 }

@@ -20,7 +20,7 @@ func names(ss []cfclient.Script) []string {
 	return out
 }
 
-func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
+func TestFuzzyFilterRanksLikeFindOnEveryKeystroke(t *testing.T) {
 	e := newEnv(t, 400)
 	h := open(t, e, "production", "")
 	all := names(h.m.all)
@@ -38,7 +38,7 @@ func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
 			want = append(want, all[mt.Index])
 		}
 		if got := h.shownNames(); !slices.Equal(got, want) {
-			t.Fatalf("after typing %q: %d rows, want %d (fuzzy.Find order)", q, len(got), len(want))
+			t.Fatalf("after typing %q: %d rows, want %d (Index.Find order)", q, len(got), len(want))
 		}
 	}
 	if len(h.m.shown) == 0 || len(h.m.shown) == len(all) {
