@@ -15,7 +15,7 @@ type Match struct {
 	Index int
 	// Score is fuzzy.Find's score of the name (higher is better). Find
 	// orders by it only among the names that do not contain the query as a
-	// contiguous substring (see Find).
+	// contiguous substring (see Find); FindSubstring leaves it 0.
 	Score int
 	// MatchedIndexes are the byte offsets in the name of the runes that
 	// matched the query, one per query rune, in increasing order. When the
@@ -62,6 +62,69 @@ func (ix *Index) Find(query string) Matches {
 	}
 	m, _ := ix.find(p, nil, runtime.GOMAXPROCS(0))
 	return m
+}
+
+// FindSubstring returns, in name order, the names that contain text as a
+// contiguous substring under the case folding of Find (the `=text` filter).
+// MatchedIndexes are the byte offsets of the runes of the occurrence Find
+// would highlight: the first one at a word start, else the first; Score is
+// 0. An empty text is contained in every name: every name is returned, with
+// no offsets.
+func (ix *Index) FindSubstring(text string) Matches {
+	p := compile(text)
+	np := len(p.runes)
+	if np == 0 {
+		out := make(Matches, ix.Len())
+		for i := range out {
+			out[i].Index = i
+		}
+		return out
+	}
+	parts := ix.run(ix.Len(), runtime.GOMAXPROCS(0), func(lo, hi int, dst *part) {
+		ix.scanSubstring(p, lo, hi, dst)
+	})
+	total := 0
+	for i := range parts {
+		total += len(parts[i].idxs)
+	}
+	if total == 0 {
+		return nil
+	}
+	out := make(Matches, 0, total)
+	for i := range parts {
+		pt := &parts[i]
+		for j, idx := range pt.idxs {
+			out = append(out, Match{Index: int(idx), MatchedIndexes: pt.offsets(j, np)})
+		}
+	}
+	return out
+}
+
+// scanSubstring finds the names lo..hi-1 that contain p contiguously and
+// stores them, with the offsets of the chosen occurrence, in dst.
+func (ix *Index) scanSubstring(p *pattern, lo, hi int, dst *part) {
+	var local part
+	np := len(p.runes)
+	for i := lo; i < hi; i++ {
+		m := ix.masks[i]
+		if m&p.mask != p.mask {
+			continue
+		}
+		s := ix.name(i)
+		var at int
+		if p.ascii && m&flagNonASCII == 0 {
+			if at, _ = indexASCII(s, p.lowerStr, m&flagUpper != 0); at < 0 {
+				continue
+			}
+		} else if at, _ = indexFold(s, p.runes); at < 0 {
+			continue
+		}
+		base := len(local.mi)
+		local.mi = reserve(local.mi, np)[:base+np]
+		runeOffsets(s, at, local.mi[base:])
+		local.idxs = append(reserve(local.idxs, 1), int32(i))
+	}
+	*dst = local
 }
 
 // FindInverse returns, in name order, the positions of the names that

@@ -115,3 +115,52 @@ func TestFindOrdersSubstringMatches(t *testing.T) {
 		t.Errorf("Segments of rapi-api = %+v", segs)
 	}
 }
+
+func TestFindSubstringFoldsCaseLikeFind(t *testing.T) {
+	names := []string{"KELVIN-\u212aelvin", "kelvin", "ſtatus", "STATUS-x", "école-É", "x\x00kel", "\xff-bad"}
+	ix := NewIndex(names)
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"kel", []string{"KELVIN-\u212aelvin", "kelvin"}}, // not after the NUL
+		{"\u212aEL", []string{"KELVIN-\u212aelvin", "kelvin"}},
+		{"status", []string{"ſtatus", "STATUS-x"}},
+		{"É", []string{"école-É"}},
+		{"\xff", []string{"\xff-bad"}},
+		{"zzz", nil},
+	} {
+		if got := found(names, ix.FindSubstring(c.q)); !slices.Equal(got, c.want) {
+			t.Errorf("FindSubstring(%q) = %q, want %q", c.q, got, c.want)
+		}
+	}
+	// KELVIN-Kelvin: the first occurrence is at the start (a word start).
+	if ms := ix.FindSubstring("elvin"); len(ms) != 2 || !slices.Equal(ms[0].MatchedIndexes, []int{1, 2, 3, 4, 5}) {
+		t.Errorf("FindSubstring(elvin) = %+v", ms)
+	}
+	if ms := ix.FindSubstring("kelvin"); len(ms) != 2 || !slices.Equal(ms[0].MatchedIndexes, []int{0, 1, 2, 3, 4, 5}) {
+		t.Errorf("FindSubstring(kelvin) = %+v", ms)
+	}
+	if ms := ix.FindSubstring(""); len(ms) != len(names) {
+		t.Errorf("FindSubstring(\"\") = %d names, want every one", len(ms))
+	}
+}
+
+// FindSubstring keeps exactly the names whose Find match is a substring
+// one, in name order, with the same offsets.
+func TestFindSubstringAgreesWithFind(t *testing.T) {
+	names := append(generateNames(30000, 9), trickyNames...)
+	ix := NewIndex(names)
+	for _, q := range queries {
+		var want Matches
+		for _, m := range ix.Find(q) {
+			if refSubstring(names[m.Index], q).ok {
+				want = append(want, Match{Index: m.Index, MatchedIndexes: m.MatchedIndexes})
+			}
+		}
+		slices.SortFunc(want, func(a, b Match) int { return a.Index - b.Index })
+		if diff := sameMatches(ix.FindSubstring(q), want); diff != "" {
+			t.Errorf("FindSubstring(%q): %s", q, diff)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Package namespaces is the root screen of the console: the account's
 // dispatch namespaces in a table (name, script count, trusted, created,
 // modified) with a name filter in the scripts screen's grammar (text,
-// !text), the raw JSON of a namespace, and enter to open its scripts.
+// =text, !text), the raw JSON of a namespace, and enter to open its scripts.
 package namespaces
 
 import (
@@ -63,8 +63,9 @@ type Model struct {
 
 	// Filter, in the scripts screen's / grammar: "text" keeps the names
 	// containing text, "!text" the names not containing it (both
-	// case-insensitive), "\text" takes text literally; "-t" is an error,
-	// namespaces have no tags.
+	// case-insensitive), "=text" is "text" (a substring match either way
+	// here), "\text" takes text literally; "-t" is an error, namespaces
+	// have no tags.
 	input   ui.Input
 	typing  bool       // the input has the keyboard
 	applied string     // the filter in effect
@@ -280,6 +281,7 @@ func parseFilter(s string) nameFilter {
 	case q.Kind == selector.Inverse:
 		return nameFilter{text: strings.ToLower(q.Text), inverse: true}
 	}
+	// Fuzzy and Substring text alike: the names containing it.
 	return nameFilter{text: strings.ToLower(q.Text)}
 }
 

@@ -315,6 +315,10 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 		{"!PROD", []string{"staging", "testing"}},
 		{"!", []string{"production", "staging", "testing"}},
 		{`\!prod`, nil}, // literal: no name contains "!prod"
+		{"=ing", []string{"staging", "testing"}},
+		{"=ING", []string{"staging", "testing"}},
+		{"=", []string{"production", "staging", "testing"}},
+		{`\=ing`, nil}, // literal: no name contains "=ing"
 		{"!ing", []string{"production"}},
 	} {
 		d.Press("/")

@@ -39,12 +39,12 @@ type filterResult struct {
 	n     int    // rows the filter saw (a prefix of all)
 	text  string // the filter text it was computed for
 	q     selector.Query
-	// member[p] != 0 keeps row p; for fuzzy it is 1 + the row's position
-	// in matches (for the highlight).
+	// member[p] != 0 keeps row p; for fuzzy and substring it is 1 + the
+	// row's position in matches (for the highlight).
 	member  []int32
 	count   int
 	ranked  []int32          // fuzzy: rows best first
-	matches selector.Matches // fuzzy
+	matches selector.Matches // fuzzy (best first) and substring (row order)
 }
 
 // engine owns the name index and the Narrower of one screen. The index is
@@ -93,6 +93,16 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.member[i] = 1
 				res.count++
 			}
+		case selector.Substring:
+			eng.mu.Lock()
+			ix := eng.index(snap, epoch)
+			eng.mu.Unlock()
+			ms := ix.FindSubstring(q.Text)
+			res.matches = ms
+			for j, mt := range ms {
+				res.member[mt.Index] = int32(j + 1)
+			}
+			res.count = len(ms)
 		default:
 			eng.mu.Lock()
 			eng.index(snap, epoch)
@@ -112,7 +122,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 
 func (m *Model) initFilter() {
 	m.input = ui.NewInput("/", m.c.Styles.Input)
-	m.input.Placeholder = "fuzzy name · !text inverse · -t tag,!tag"
+	m.input.Placeholder = "fuzzy name · =text substring · !text inverse · -t tag,!tag"
 	m.input.CharLimit = 600
 	m.input.SetWidth(m.width)
 	m.eng = &engine{}

@@ -323,3 +323,55 @@ func TestInvalidSelectorAt80Columns(t *testing.T) {
 		t.Errorf("initial invalid filter: %d rows, line %q", len(h2.m.shown), h2.lines()[2])
 	}
 }
+
+func TestSubstringFilter(t *testing.T) {
+	e := newEnv(t, 300)
+	h := newHarness(t, e, e.Client, "production", "")
+	h.c.Styles = ui.NoColorStyles()
+	h.settle(h.m.Init())
+	all := names(h.m.all)
+	h.press("/")
+	h.typeText("=PROD")
+	h.press("enter")
+	// The names containing prod, in table order (the sort, not a rank).
+	inOrder := func() []string {
+		var out []string
+		for _, p := range h.m.order {
+			if strings.Contains(strings.ToLower(all[p]), "prod") {
+				out = append(out, all[p])
+			}
+		}
+		return out
+	}
+	want := inOrder()
+	if got := h.shownNames(); !slices.Equal(got, want) || len(got) == 0 || len(got) == len(all) {
+		t.Fatalf("=PROD: %d rows %q, want the %d names containing prod in table order", len(got), got, len(want))
+	}
+	if !strings.Contains(h.lines()[1], "/=PROD · exact substring") {
+		t.Errorf("filter line = %q", h.lines()[1])
+	}
+	// The occurrence is highlighted as one underlined run (row 2: not
+	// under the cursor).
+	p := h.m.shown[1]
+	name := h.m.all[p].Name
+	at := strings.Index(strings.ToLower(name), "prod")
+	raw := strings.Split(h.m.View(), "\n")[3+1]
+	if ul := lipgloss.NewStyle().Underline(true); !strings.Contains(raw, ul.Render(name[at:at+4])) {
+		t.Errorf("row %q: %q not underlined in %q", name, name[at:at+4], raw)
+	}
+	// A sort keeps the substring filter and orders its rows.
+	h.press("M")
+	if got := h.shownNames(); !slices.Equal(got, inOrder()) || slices.Equal(got, want) {
+		t.Errorf("after M: %d rows, want the %d in modification order", len(got), len(want))
+	}
+	// \= is the literal escape: a fuzzy search for "=prod", which no
+	// name contains.
+	h.press("/")
+	for range "=PROD" {
+		h.press("backspace")
+	}
+	h.typeText(`\=prod`)
+	if len(h.m.shown) != 0 || h.m.q.Kind != selector.Fuzzy {
+		t.Errorf(`\=prod: %d rows, kind %v`, len(h.m.shown), h.m.q.Kind)
+	}
+}

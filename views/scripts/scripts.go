@@ -2,7 +2,7 @@
 // namespace in a table that streams in page by page (or opens at once from
 // the on-disk listing cache and refreshes in the background when the cache
 // is older than a minute), with fuzzy,
-// inverse and tag filters, tag facets, marks, sorting and the raw listing
+// substring, inverse and tag filters, tag facets, marks, sorting and the raw listing
 // of a row. It holds 100,000 rows cheaply: rows are the listing's own
 // cfclient.Script values addressed by int32 positions, and only the visible
 // rows are formatted.

@@ -311,6 +311,8 @@ func (m *Model) viewFilterLine() string {
 			b.WriteString(st.Subtle.Render(" · fuzzy, best match first (N/M/C sort) · esc clears"))
 		case m.q.Kind == selector.Fuzzy:
 			b.WriteString(st.Subtle.Render(" · fuzzy · esc clears"))
+		case m.q.Kind == selector.Substring:
+			b.WriteString(st.Subtle.Render(" · exact substring · esc clears"))
 		case m.q.Kind == selector.Inverse:
 			b.WriteString(st.Subtle.Render(" · names not matching · esc clears"))
 		default:
@@ -390,7 +392,7 @@ func (m *Model) rowStyles() rowStyles {
 	}
 	rs.cursorHL = st.Cursor.Underline(true)
 	rs.markedHL = st.Marked.Underline(true)
-	if res := m.result; res != nil && res.q.Kind == selector.Fuzzy && res.epoch == m.epoch {
+	if res := m.result; res != nil && (res.q.Kind == selector.Fuzzy || res.q.Kind == selector.Substring) && res.epoch == m.epoch {
 		rs.highlight, rs.hlMatches, rs.hlMember = true, res.matches, res.member
 	}
 	rs.gap = strings.Repeat(" ", layoutFor(m.width, m.sortBy).gap)
@@ -431,7 +433,7 @@ func (m *Model) viewRow(b *strings.Builder, i int, l layout, rs *rowStyles) {
 	pre.WriteByte(' ')
 	write(pre.String(), base, zero)
 
-	// Name, with the fuzzy matches highlighted.
+	// Name, with the fuzzy or substring matches highlighted.
 	var matched []int
 	if rs.highlight && int(p) < len(rs.hlMember) {
 		if j := rs.hlMember[p]; j > 0 && int(j) <= len(rs.hlMatches) {
