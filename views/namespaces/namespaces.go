@@ -293,15 +293,34 @@ func (f nameFilter) keeps(name string) bool {
 	return strings.Contains(strings.ToLower(name), f.text) != f.inverse
 }
 
-// setFilter applies a filter and keeps the cursor on its namespace.
+// setFilter applies a filter. A filter that shows other rows than the
+// one before (the operator's change) puts the cursor on the first row; the
+// same filter again (enter or esc without an edit, a key that changed
+// nothing) keeps it on its namespace.
 func (m *Model) setFilter(f string) {
 	m.applied = f
-	m.filter = parseFilter(f)
+	nf := parseFilter(f)
+	if !nf.same(m.filter) {
+		m.cursorName = ""
+	}
+	m.filter = nf
 	m.refilter()
 }
 
+// same reports whether two filters keep the same names.
+func (f nameFilter) same(g nameFilter) bool {
+	if !f.filters() || !g.filters() {
+		return f.filters() == g.filters()
+	}
+	return f.text == g.text && f.inverse == g.inverse
+}
+
+// filters reports whether the filter hides any name.
+func (f nameFilter) filters() bool { return f.err == nil && f.text != "" }
+
 // refilter recomputes the shown rows. The cursor stays on the namespace it
-// was on when that namespace is still shown.
+// was on when that namespace is still shown (a refresh), and is on the
+// first row when there is none (a new filter).
 func (m *Model) refilter() {
 	m.shown = m.shown[:0]
 	for i, ns := range m.all {

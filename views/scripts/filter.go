@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"slices"
 	"sync"
 
 	"charm.land/bubbles/v2/key"
@@ -164,12 +165,44 @@ func (m *Model) parse(text string) bool {
 	if q.Kind == selector.Fuzzy && (m.q.Kind != selector.Fuzzy || q.Text != m.q.Text) {
 		m.ranked = true // a new fuzzy query shows its best matches first
 	}
+	if !sameQuery(q, m.q) {
+		m.toTop = true // a new filter starts at its first row
+	}
 	m.q = q
-	m.wantFilter = q.Kind == selector.Tags || q.Text != ""
+	m.wantFilter = filters(q)
 	if !m.wantFilter {
 		m.result = nil
 	}
 	return true
+}
+
+// filters reports whether q filters rows: a tag selector, or non-empty
+// text.
+func filters(q selector.Query) bool {
+	return q.Kind == selector.Tags || q.Text != ""
+}
+
+// sameQuery reports whether a and b select the same rows the same way:
+// both no filter, or the same kind, text and terms.
+func sameQuery(a, b selector.Query) bool {
+	if !filters(a) || !filters(b) {
+		return filters(a) == filters(b)
+	}
+	return a.Kind == b.Kind && a.Text == b.Text && slices.Equal(a.Terms, b.Terms)
+}
+
+// filterSettled reports whether the rows shown are the current filter's:
+// there is no filter, or its result for the text driving the rows over the
+// current rows is in.
+func (m *Model) filterSettled() bool {
+	switch {
+	case m.qErr != nil:
+		return false // the last good result is shown, not the text's
+	case !m.wantFilter:
+		return true
+	}
+	res := m.result
+	return res != nil && res.epoch == m.epoch && res.text == m.text()
 }
 
 // requestFilter starts the filter command for the current text, or marks

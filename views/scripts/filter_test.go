@@ -147,10 +147,19 @@ func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
 	if !strings.Contains(h.lines()[1], "listed by the API") {
 		t.Errorf("filter line does not say the API filtered: %q", h.lines()[1])
 	}
-	// Clearing the selector lists the whole namespace again.
+	if d := cursorOnTop(h); d != "" {
+		t.Errorf("after the listing the selector asked for: %s", d)
+	}
+	// Clearing the selector lists the whole namespace again, the cursor
+	// on its first row (not on the script first in the selection: by
+	// modification date that is not the namespace's first).
+	h.press("M", "j", "j", "j")
 	h.press("esc")
 	if len(h.m.all) != 3000 || !h.m.server.IsEmpty() {
 		t.Errorf("after esc: %d rows, server filter %+v", len(h.m.all), h.m.server)
+	}
+	if d := cursorOnTop(h); d != "" {
+		t.Errorf("after clearing the selector: %s", d)
 	}
 }
 

@@ -450,6 +450,9 @@ func (m *Model) syncServerFilter() tea.Cmd {
 	if sameFilter(want, have) {
 		return nil
 	}
+	// The operator's filter changed the listing: the cursor goes to the
+	// first row of the new rows, not to where it was in the old ones.
+	m.toTop = true
 	if want.IsEmpty() {
 		return m.open() // back to the whole namespace: cache, then refresh
 	}

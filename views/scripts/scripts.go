@@ -122,6 +122,11 @@ type Model struct {
 	top        int    // first visible position in shown
 	cursorName string // the script the cursor is meant to be on
 	cursorIdx  int32  // its position in all (-1 when not loaded)
+	// toTop is set by the operator's new filter or sort: the cursor goes
+	// to the first row once the rows shown are that filter's (see
+	// rebuildShown). Otherwise (refreshes, appended pages) the cursor
+	// stays on cursorName.
+	toTop bool
 
 	marks       map[string]struct{} // by name: survives reloads
 	marked      []bool              // aligned with all
