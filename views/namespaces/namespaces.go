@@ -1,7 +1,7 @@
 // Package namespaces is the root screen of the console: the account's
 // dispatch namespaces in a table (name, script count, trusted, created,
 // modified) with a name filter in the scripts screen's grammar (text,
-// !text), the raw JSON of a namespace, and enter to open its scripts.
+// =text, !text), the raw JSON of a namespace, and enter to open its scripts.
 package namespaces
 
 import (
@@ -13,8 +13,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // Source is what the screen needs from cfclient; *cfclient.Client
@@ -63,8 +63,9 @@ type Model struct {
 
 	// Filter, in the scripts screen's / grammar: "text" keeps the names
 	// containing text, "!text" the names not containing it (both
-	// case-insensitive), "\text" takes text literally; "-t" is an error,
-	// namespaces have no tags.
+	// case-insensitive), "=text" is "text" (a substring match either way
+	// here), "\text" takes text literally; "-t" is an error, namespaces
+	// have no tags.
 	input   ui.Input
 	typing  bool       // the input has the keyboard
 	applied string     // the filter in effect
@@ -273,13 +274,14 @@ var errNoTags = errors.New("namespaces have no tags: -t filters the scripts of a
 
 // parseFilter parses the filter text in the scripts screen's grammar.
 func parseFilter(s string) nameFilter {
-	q, err := match.ParseQuery(s)
+	q, err := selector.ParseQuery(s)
 	switch {
-	case err != nil || q.Kind == match.Tags:
+	case err != nil || q.Kind == selector.Tags:
 		return nameFilter{err: errNoTags}
-	case q.Kind == match.Inverse:
+	case q.Kind == selector.Inverse:
 		return nameFilter{text: strings.ToLower(q.Text), inverse: true}
 	}
+	// Fuzzy and Substring text alike: the names containing it.
 	return nameFilter{text: strings.ToLower(q.Text)}
 }
 
@@ -291,15 +293,34 @@ func (f nameFilter) keeps(name string) bool {
 	return strings.Contains(strings.ToLower(name), f.text) != f.inverse
 }
 
-// setFilter applies a filter and keeps the cursor on its namespace.
+// setFilter applies a filter. A filter that shows other rows than the
+// one before (the operator's change) puts the cursor on the first row; the
+// same filter again (enter or esc without an edit, a key that changed
+// nothing) keeps it on its namespace.
 func (m *Model) setFilter(f string) {
 	m.applied = f
-	m.filter = parseFilter(f)
+	nf := parseFilter(f)
+	if !nf.same(m.filter) {
+		m.cursorName = ""
+	}
+	m.filter = nf
 	m.refilter()
 }
 
+// same reports whether two filters keep the same names.
+func (f nameFilter) same(g nameFilter) bool {
+	if !f.filters() || !g.filters() {
+		return f.filters() == g.filters()
+	}
+	return f.text == g.text && f.inverse == g.inverse
+}
+
+// filters reports whether the filter hides any name.
+func (f nameFilter) filters() bool { return f.err == nil && f.text != "" }
+
 // refilter recomputes the shown rows. The cursor stays on the namespace it
-// was on when that namespace is still shown.
+// was on when that namespace is still shown (a refresh), and is on the
+// first row when there is none (a new filter).
 func (m *Model) refilter() {
 	m.shown = m.shown[:0]
 	for i, ns := range m.all {

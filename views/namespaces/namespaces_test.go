@@ -295,6 +295,45 @@ func TestCursorFollowsTheNameAcrossRefresh(t *testing.T) {
 	}
 }
 
+func TestNewFilterPutsCursorOnTop(t *testing.T) {
+	_, d := start(t, 80, 20, nil)
+	d.Run(d.S.Init())
+	cursor := func() string {
+		if ns := d.S.(*Model).current(); ns != nil {
+			return ns.Name
+		}
+		return ""
+	}
+	d.Press("G") // testing
+	d.Press("/")
+	d.TypeText("i") // production, staging, testing: every row still
+	if got := cursor(); got != "production" {
+		t.Errorf("after typing i: cursor on %q, want the first row production", got)
+	}
+	d.Press("enter", "G")
+	d.Press("/")
+	d.TypeText("ng") // staging, testing
+	if got := cursor(); got != "staging" {
+		t.Errorf("after typing ng: cursor on %q, want the first row staging", got)
+	}
+	d.Press("enter")
+	d.Press("G") // testing
+	// / then enter, or esc, without an edit keeps the cursor.
+	d.Press("/", "enter")
+	if got := cursor(); got != "testing" {
+		t.Errorf("after / enter: cursor on %q, want testing", got)
+	}
+	d.Press("/", "esc")
+	if got := cursor(); got != "testing" {
+		t.Errorf("after / esc: cursor on %q, want testing", got)
+	}
+	// Clearing the filter is a new filter too.
+	d.Press("esc")
+	if got := cursor(); got != "production" {
+		t.Errorf("after clearing the filter: cursor on %q, want production", got)
+	}
+}
+
 func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
 	d.Run(d.S.Init())
@@ -315,6 +354,10 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 		{"!PROD", []string{"staging", "testing"}},
 		{"!", []string{"production", "staging", "testing"}},
 		{`\!prod`, nil}, // literal: no name contains "!prod"
+		{"=ing", []string{"staging", "testing"}},
+		{"=ING", []string{"staging", "testing"}},
+		{"=", []string{"production", "staging", "testing"}},
+		{`\=ing`, nil}, // literal: no name contains "=ing"
 		{"!ing", []string{"production"}},
 	} {
 		d.Press("/")

@@ -55,13 +55,14 @@ func viewClient(tb testing.TB) *cfclient.Client {
 }
 
 // BenchmarkScriptsView100k is one View of the screen holding 100,000 rows
-// at 120×40: unfiltered, with a fuzzy filter (highlighted matches), and
-// with a tag selector.
+// at 120×40: unfiltered, with a fuzzy or substring filter (highlighted
+// matches), and with a tag selector.
 func BenchmarkScriptsView100k(b *testing.B) {
 	names := benchNames(b, 100000)
 	scripts := benchScripts(names)
 	for _, tc := range []struct{ name, filter string }{
-		{"plain", ""}, {"fuzzy-prod", "prod"}, {"fuzzy-t42api", "t42api"}, {"tags", "-t tier-pro,!environment-dev"},
+		{"plain", ""}, {"fuzzy-prod", "prod"}, {"fuzzy-t42api", "t42api"}, {"substring-prod", "=prod"},
+		{"tags", "-t tier-pro,!environment-dev"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			c := ui.NewCommon(b.Context(), nil, nil)

@@ -10,8 +10,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // facet is one tag and how many of the counted scripts carry it.
@@ -162,7 +162,7 @@ func (m *Model) openFacets() tea.Cmd {
 	if !f.open {
 		f.search = ui.NewInput("/", m.c.Styles.Input)
 		f.search.Placeholder = "tag contains…"
-		f.search.CharLimit = 2 * match.MaxTagBytes
+		f.search.CharLimit = 2 * selector.MaxTagBytes
 		f.search.SetWidth(m.width)
 		f.searching, f.query, f.hits = false, "", nil
 	}
@@ -369,28 +369,28 @@ const (
 // selector is written back canonically ("-t a,!b,tag"). refuse, when not
 // "", says why nothing changes.
 func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
-	term := match.TagTerm{Tag: tag, Negate: action == tagExclude}
-	q, err := match.ParseQuery(applied)
-	if action == tagReplace || applied == "" || err != nil || q.Kind != match.Tags {
-		return selectorText([]match.TagTerm{term}), ""
+	term := selector.TagTerm{Tag: tag, Negate: action == tagExclude}
+	q, err := selector.ParseQuery(applied)
+	if action == tagReplace || applied == "" || err != nil || q.Kind != selector.Tags {
+		return selectorText([]selector.TagTerm{term}), ""
 	}
 	terms := slices.Clone(q.Terms)
-	if i := slices.IndexFunc(terms, func(t match.TagTerm) bool { return t.Tag == tag }); i >= 0 {
+	if i := slices.IndexFunc(terms, func(t selector.TagTerm) bool { return t.Tag == tag }); i >= 0 {
 		if terms[i].Negate == term.Negate {
 			return "", fmt.Sprintf("%s is in the tag selector already", termText(term))
 		}
 		terms[i] = term
 		return selectorText(terms), ""
 	}
-	if len(terms) >= match.MaxTagTerms {
-		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (match.MaxTagTerms = %d); enter replaces it",
-			termText(term), len(terms), match.MaxTagTerms)
+	if len(terms) >= selector.MaxTagTerms {
+		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (selector.MaxTagTerms = %d); enter replaces it",
+			termText(term), len(terms), selector.MaxTagTerms)
 	}
 	return selectorText(append(terms, term)), ""
 }
 
 // termText is a term as typed: "tag" or "!tag".
-func termText(t match.TagTerm) string {
+func termText(t selector.TagTerm) string {
 	if t.Negate {
 		return "!" + t.Tag
 	}
@@ -398,7 +398,7 @@ func termText(t match.TagTerm) string {
 }
 
 // selectorText writes terms as a tag selector: "-t a,!b".
-func selectorText(terms []match.TagTerm) string {
+func selectorText(terms []selector.TagTerm) string {
 	var b strings.Builder
 	b.WriteString("-t ")
 	for i, t := range terms {
@@ -421,7 +421,7 @@ func (m *Model) applyFacet(action tagAction) tea.Cmd {
 	if refuse != "" {
 		return ui.ShowStatus(ui.LevelWarn, ui.Sanitize(refuse))
 	}
-	if _, err := match.ParseQuery(text); err != nil {
+	if _, err := selector.ParseQuery(text); err != nil {
 		return ui.ShowStatus(ui.LevelError, "cannot filter by this tag: "+ui.Sanitize(err.Error()))
 	}
 	m.closeFacets()

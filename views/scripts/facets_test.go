@@ -10,8 +10,8 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // wantCounts counts the tags of the rows shown, the reference for the
@@ -247,7 +247,7 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	if h.m.applied != want {
 		t.Fatalf("-: applied %q, want %q", h.m.applied, want)
 	}
-	q, _ := match.ParseQuery(want)
+	q, _ := selector.ParseQuery(want)
 	for _, p := range h.m.shown {
 		if !q.Selects(h.m.all[p].Tags) {
 			t.Fatalf("row %s does not satisfy %q", h.m.all[p].Name, want)
@@ -298,7 +298,7 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 		}
 	}
 
-	// match.MaxTagTerms: a ninth term is refused, naming the limit.
+	// selector.MaxTagTerms: a ninth term is refused, naming the limit.
 	h.press("esc", "/")
 	full := "-t !x1,!x2,!x3,!x4,!x5,!x6,!x7,!x8"
 	h.typeText(full)
@@ -309,7 +309,7 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 		t.Errorf("+ on 8 terms: open %v, applied %q", h.m.facets.open, h.m.applied)
 	}
 	st := statuses(h)
-	if len(st) != 1 || !strings.Contains(st[0], fmt.Sprintf("%d terms", match.MaxTagTerms)) || !strings.Contains(st[0], "MaxTagTerms") {
+	if len(st) != 1 || !strings.Contains(st[0], fmt.Sprintf("%d terms", selector.MaxTagTerms)) || !strings.Contains(st[0], "MaxTagTerms") {
 		t.Errorf("+ on 8 terms: statuses %q", st)
 	}
 	h.press("-")
@@ -347,8 +347,8 @@ func TestFacetFilterText(t *testing.T) {
 		{"-t a,!b", "b", tagExclude, "", "!b is in the tag selector already"},
 		{"-t a,,b", "x", tagAdd, "-t x", ""}, // an invalid selector is replaced
 		{"-t 1,2,3,4,5,6,7", "x", tagAdd, "-t 1,2,3,4,5,6,7,x", ""},
-		{"-t 1,2,3,4,5,6,7,8", "x", tagAdd, "", "cannot add x: the tag selector has 8 terms, the most allowed (match.MaxTagTerms = 8); enter replaces it"},
-		{"-t 1,2,3,4,5,6,7,8", "x", tagExclude, "", "cannot add !x: the tag selector has 8 terms, the most allowed (match.MaxTagTerms = 8); enter replaces it"},
+		{"-t 1,2,3,4,5,6,7,8", "x", tagAdd, "", "cannot add x: the tag selector has 8 terms, the most allowed (selector.MaxTagTerms = 8); enter replaces it"},
+		{"-t 1,2,3,4,5,6,7,8", "x", tagExclude, "", "cannot add !x: the tag selector has 8 terms, the most allowed (selector.MaxTagTerms = 8); enter replaces it"},
 		{"-t 1,2,3,4,5,6,7,8", "8", tagExclude, "-t 1,2,3,4,5,6,7,!8", ""},
 		{"-t 1,2,3,4,5,6,7,8", "x", tagReplace, "-t x", ""},
 	} {
@@ -357,7 +357,7 @@ func TestFacetFilterText(t *testing.T) {
 			t.Errorf("facetFilter(%q, %q, %d) = %q, %q; want %q, %q", tc.applied, tc.tag, tc.action, got, refuse, tc.want, tc.refuse)
 		}
 		if got != "" {
-			if _, err := match.ParseQuery(got); err != nil {
+			if _, err := selector.ParseQuery(got); err != nil {
 				t.Errorf("%q does not parse: %v", got, err)
 			}
 		}

@@ -1,13 +1,14 @@
 package scripts
 
 import (
+	"slices"
 	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // filterState is the / filter: the input, the committed text, the parsed
@@ -24,7 +25,7 @@ type filterState struct {
 	typing     bool   // the input has the keyboard
 	applied    string // committed filter text ("" = none)
 	before     string // applied text when / was pressed (esc restores it)
-	q          match.Query
+	q          selector.Query
 	qErr       error // parse error of the current text
 	wantFilter bool  // the current text is a valid, non-empty filter
 	result     *filterResult
@@ -38,13 +39,13 @@ type filterResult struct {
 	epoch int
 	n     int    // rows the filter saw (a prefix of all)
 	text  string // the filter text it was computed for
-	q     match.Query
-	// member[p] != 0 keeps row p; for fuzzy it is 1 + the row's position
-	// in matches (for the highlight).
+	q     selector.Query
+	// member[p] != 0 keeps row p; for fuzzy and substring it is 1 + the
+	// row's position in matches (for the highlight).
 	member  []int32
 	count   int
-	ranked  []int32       // fuzzy: rows best first
-	matches match.Matches // fuzzy
+	ranked  []int32          // fuzzy: rows best first
+	matches selector.Matches // fuzzy (best first) and substring (row order)
 }
 
 // engine owns the name index and the Narrower of one screen. The index is
@@ -54,38 +55,38 @@ type engine struct {
 	mu    sync.Mutex
 	epoch int
 	n     int
-	ix    *match.Index
-	nw    *match.Narrower
+	ix    *selector.Index
+	nw    *selector.Narrower
 }
 
 // index returns the index of snap's names, building it when the rows
 // changed. Call with e.mu held.
-func (e *engine) index(snap []cfclient.Script, epoch int) *match.Index {
+func (e *engine) index(snap []cfclient.Script, epoch int) *selector.Index {
 	if e.ix == nil || e.epoch != epoch || e.n != len(snap) {
 		names := make([]string, len(snap))
 		for i := range snap {
 			names[i] = snap[i].Name
 		}
-		e.ix = match.NewIndex(names)
-		e.nw = match.NewNarrower(e.ix)
+		e.ix = selector.NewIndex(names)
+		e.nw = selector.NewNarrower(e.ix)
 		e.epoch, e.n = epoch, len(snap)
 	}
 	return e.ix
 }
 
 // runFilter computes a filter result off the Update goroutine.
-func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q match.Query) tea.Cmd {
+func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q selector.Query) tea.Cmd {
 	return func() tea.Msg {
 		res := &filterResult{epoch: epoch, n: len(snap), text: text, q: q, member: make([]int32, len(snap))}
 		switch q.Kind {
-		case match.Tags:
+		case selector.Tags:
 			for i := range snap {
 				if q.Selects(snap[i].Tags) {
 					res.member[i] = 1
 					res.count++
 				}
 			}
-		case match.Inverse:
+		case selector.Inverse:
 			eng.mu.Lock()
 			ix := eng.index(snap, epoch)
 			eng.mu.Unlock()
@@ -93,6 +94,16 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.member[i] = 1
 				res.count++
 			}
+		case selector.Substring:
+			eng.mu.Lock()
+			ix := eng.index(snap, epoch)
+			eng.mu.Unlock()
+			ms := ix.FindSubstring(q.Text)
+			res.matches = ms
+			for j, mt := range ms {
+				res.member[mt.Index] = int32(j + 1)
+			}
+			res.count = len(ms)
 		default:
 			eng.mu.Lock()
 			eng.index(snap, epoch)
@@ -112,7 +123,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 
 func (m *Model) initFilter() {
 	m.input = ui.NewInput("/", m.c.Styles.Input)
-	m.input.Placeholder = "fuzzy name · !text inverse · -t tag,!tag"
+	m.input.Placeholder = "fuzzy name · =text substring · !text inverse · -t tag,!tag"
 	m.input.CharLimit = 600
 	m.input.SetWidth(m.width)
 	m.eng = &engine{}
@@ -145,21 +156,53 @@ func (m *Model) setText(text string, commit bool) tea.Cmd {
 // parse parses text into the query driving the rows; it reports false on a
 // parse error, which leaves the last good result on screen.
 func (m *Model) parse(text string) bool {
-	q, err := match.ParseQuery(text)
+	q, err := selector.ParseQuery(text)
 	m.qErr = err
 	if err != nil {
 		m.wantFilter = false
 		return false
 	}
-	if q.Kind == match.Fuzzy && (m.q.Kind != match.Fuzzy || q.Text != m.q.Text) {
+	if q.Kind == selector.Fuzzy && (m.q.Kind != selector.Fuzzy || q.Text != m.q.Text) {
 		m.ranked = true // a new fuzzy query shows its best matches first
 	}
+	if !sameQuery(q, m.q) {
+		m.toTop = true // a new filter starts at its first row
+	}
 	m.q = q
-	m.wantFilter = q.Kind == match.Tags || q.Text != ""
+	m.wantFilter = filters(q)
 	if !m.wantFilter {
 		m.result = nil
 	}
 	return true
+}
+
+// filters reports whether q filters rows: a tag selector, or non-empty
+// text.
+func filters(q selector.Query) bool {
+	return q.Kind == selector.Tags || q.Text != ""
+}
+
+// sameQuery reports whether a and b select the same rows the same way:
+// both no filter, or the same kind, text and terms.
+func sameQuery(a, b selector.Query) bool {
+	if !filters(a) || !filters(b) {
+		return filters(a) == filters(b)
+	}
+	return a.Kind == b.Kind && a.Text == b.Text && slices.Equal(a.Terms, b.Terms)
+}
+
+// filterSettled reports whether the rows shown are the current filter's:
+// there is no filter, or its result for the text driving the rows over the
+// current rows is in.
+func (m *Model) filterSettled() bool {
+	switch {
+	case m.qErr != nil:
+		return false // the last good result is shown, not the text's
+	case !m.wantFilter:
+		return true
+	}
+	res := m.result
+	return res != nil && res.epoch == m.epoch && res.text == m.text()
 }
 
 // requestFilter starts the filter command for the current text, or marks

@@ -7,8 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // names returns the scripts' names.
@@ -20,11 +20,11 @@ func names(ss []cfclient.Script) []string {
 	return out
 }
 
-func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
+func TestFuzzyFilterRanksLikeFindOnEveryKeystroke(t *testing.T) {
 	e := newEnv(t, 400)
 	h := open(t, e, "production", "")
 	all := names(h.m.all)
-	ix := match.NewIndex(all)
+	ix := selector.NewIndex(all)
 
 	h.press("/")
 	if !h.m.Capturing() {
@@ -38,7 +38,7 @@ func TestFuzzyFilterRanksLikeFuzzyFindOnEveryKeystroke(t *testing.T) {
 			want = append(want, all[mt.Index])
 		}
 		if got := h.shownNames(); !slices.Equal(got, want) {
-			t.Fatalf("after typing %q: %d rows, want %d (fuzzy.Find order)", q, len(got), len(want))
+			t.Fatalf("after typing %q: %d rows, want %d (Index.Find order)", q, len(got), len(want))
 		}
 	}
 	if len(h.m.shown) == 0 || len(h.m.shown) == len(all) {
@@ -86,7 +86,7 @@ func TestInverseFilter(t *testing.T) {
 	h.press("/")
 	h.typeText("!prod")
 	h.press("enter")
-	inv := match.NewIndex(all).FindInverse("prod")
+	inv := selector.NewIndex(all).FindInverse("prod")
 	var want []string
 	for _, i := range inv {
 		want = append(want, all[i])
@@ -147,10 +147,19 @@ func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
 	if !strings.Contains(h.lines()[1], "listed by the API") {
 		t.Errorf("filter line does not say the API filtered: %q", h.lines()[1])
 	}
-	// Clearing the selector lists the whole namespace again.
+	if d := cursorOnTop(h); d != "" {
+		t.Errorf("after the listing the selector asked for: %s", d)
+	}
+	// Clearing the selector lists the whole namespace again, the cursor
+	// on its first row (not on the script first in the selection: by
+	// modification date that is not the namespace's first).
+	h.press("M", "j", "j", "j")
 	h.press("esc")
 	if len(h.m.all) != 3000 || !h.m.server.IsEmpty() {
 		t.Errorf("after esc: %d rows, server filter %+v", len(h.m.all), h.m.server)
+	}
+	if d := cursorOnTop(h); d != "" {
+		t.Errorf("after clearing the selector: %s", d)
 	}
 }
 
@@ -222,9 +231,9 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, s string) match.Query {
+func mustParse(t *testing.T, s string) selector.Query {
 	t.Helper()
-	q, err := match.ParseQuery(s)
+	q, err := selector.ParseQuery(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +257,7 @@ func TestHighlightUnderlinesMatchesWithoutColour(t *testing.T) {
 	mt := h.m.result.matches[h.m.result.member[p]-1]
 	raw := strings.Split(h.m.View(), "\n")[3+1]
 	ul := lipgloss.NewStyle().Underline(true)
-	for _, seg := range match.Segments(name, mt.MatchedIndexes) {
+	for _, seg := range selector.Segments(name, mt.MatchedIndexes) {
 		if seg.Matched && !strings.Contains(raw, ul.Render(seg.Text)) {
 			t.Errorf("row %q: matched run %q not underlined in %q", name, seg.Text, raw)
 		}
@@ -321,5 +330,57 @@ func TestInvalidSelectorAt80Columns(t *testing.T) {
 	h2 := open(t, e, "production", "-t a&b")
 	if len(h2.m.shown) != 100 || !strings.Contains(h2.lines()[2], "✗ invalid selector") {
 		t.Errorf("initial invalid filter: %d rows, line %q", len(h2.m.shown), h2.lines()[2])
+	}
+}
+
+func TestSubstringFilter(t *testing.T) {
+	e := newEnv(t, 300)
+	h := newHarness(t, e, e.Client, "production", "")
+	h.c.Styles = ui.NoColorStyles()
+	h.settle(h.m.Init())
+	all := names(h.m.all)
+	h.press("/")
+	h.typeText("=PROD")
+	h.press("enter")
+	// The names containing prod, in table order (the sort, not a rank).
+	inOrder := func() []string {
+		var out []string
+		for _, p := range h.m.order {
+			if strings.Contains(strings.ToLower(all[p]), "prod") {
+				out = append(out, all[p])
+			}
+		}
+		return out
+	}
+	want := inOrder()
+	if got := h.shownNames(); !slices.Equal(got, want) || len(got) == 0 || len(got) == len(all) {
+		t.Fatalf("=PROD: %d rows %q, want the %d names containing prod in table order", len(got), got, len(want))
+	}
+	if !strings.Contains(h.lines()[1], "/=PROD · exact substring") {
+		t.Errorf("filter line = %q", h.lines()[1])
+	}
+	// The occurrence is highlighted as one underlined run (row 2: not
+	// under the cursor).
+	p := h.m.shown[1]
+	name := h.m.all[p].Name
+	at := strings.Index(strings.ToLower(name), "prod")
+	raw := strings.Split(h.m.View(), "\n")[3+1]
+	if ul := lipgloss.NewStyle().Underline(true); !strings.Contains(raw, ul.Render(name[at:at+4])) {
+		t.Errorf("row %q: %q not underlined in %q", name, name[at:at+4], raw)
+	}
+	// A sort keeps the substring filter and orders its rows.
+	h.press("M")
+	if got := h.shownNames(); !slices.Equal(got, inOrder()) || slices.Equal(got, want) {
+		t.Errorf("after M: %d rows, want the %d in modification order", len(got), len(want))
+	}
+	// \= is the literal escape: a fuzzy search for "=prod", which no
+	// name contains.
+	h.press("/")
+	for range "=PROD" {
+		h.press("backspace")
+	}
+	h.typeText(`\=prod`)
+	if len(h.m.shown) != 0 || h.m.q.Kind != selector.Fuzzy {
+		t.Errorf(`\=prod: %d rows, kind %v`, len(h.m.shown), h.m.q.Kind)
 	}
 }

@@ -8,8 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // maxBatch is how many pages one pagesMsg carries at most, so a fast
@@ -417,7 +417,7 @@ func (m *Model) lookup(name string) int32 {
 // selector while the full listing is not loaded (the download narrows),
 // else none (the loaded rows are filtered here).
 func (m *Model) wantedServerFilter() cfclient.TagFilter {
-	if m.applied == "" || m.qErr != nil || m.q.Kind != match.Tags {
+	if m.applied == "" || m.qErr != nil || m.q.Kind != selector.Tags {
 		return cfclient.TagFilter{}
 	}
 	if m.complete && m.server.IsEmpty() {
@@ -427,7 +427,7 @@ func (m *Model) wantedServerFilter() cfclient.TagFilter {
 }
 
 // tagFilter turns a tag selector into the API's filter.
-func tagFilter(q match.Query) cfclient.TagFilter {
+func tagFilter(q selector.Query) cfclient.TagFilter {
 	var f cfclient.TagFilter
 	for _, t := range q.Terms {
 		if t.Negate {
@@ -450,6 +450,9 @@ func (m *Model) syncServerFilter() tea.Cmd {
 	if sameFilter(want, have) {
 		return nil
 	}
+	// The operator's filter changed the listing: the cursor goes to the
+	// first row of the new rows, not to where it was in the old ones.
+	m.toTop = true
 	if want.IsEmpty() {
 		return m.open() // back to the whole namespace: cache, then refresh
 	}

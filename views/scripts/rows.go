@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wfpconsole/wfp/views/scripts/match"
+	"github.com/wfpconsole/wfp/internal/selector"
 )
 
 // Sorting
@@ -67,11 +67,9 @@ func (m *Model) resort() {
 
 // setSort is N, M or C: a new column sorts in its natural direction (names
 // A→Z, dates newest first); the same column again reverses. It also leaves
-// the fuzzy rank order.
+// the fuzzy rank order. The cursor goes to the first row.
 func (m *Model) setSort(k sortKey) {
-	if m.cursorName == "" {
-		m.moveTo(m.cursor) // the cursor stays on its script, moved or not
-	}
+	m.toTop = true
 	switch {
 	case m.sortBy == k && !m.rankActive():
 		m.sortDesc = !m.sortDesc
@@ -104,11 +102,17 @@ func mergeSorted(a, b []int32, cmp func(x, y int32) int) []int32 {
 
 // rankActive reports that rows are in fuzzy rank order.
 func (m *Model) rankActive() bool {
-	return m.ranked && m.result != nil && m.result.q.Kind == match.Fuzzy
+	return m.ranked && m.result != nil && m.result.q.Kind == selector.Fuzzy
 }
 
 // rebuildShown applies the filter result to the sort order, then puts the
-// cursor back on its script and recounts the marked rows shown.
+// cursor back on its script, or on the first row after the operator's new
+// filter or sort (toTop), and recounts the marked rows shown.
+//
+// toTop holds the cursor on the first row until the rows shown are the new
+// filter's (its result may still be computing, or a listing with a new
+// server-side tag filter still coming), then is cleared and the first row
+// becomes the cursor's script; pages appended later keep it there by name.
 func (m *Model) rebuildShown() {
 	res := m.result
 	if res != nil && res.epoch != m.epoch {
@@ -140,10 +144,20 @@ func (m *Model) rebuildShown() {
 			pos = i
 		}
 	}
+	if m.toTop {
+		pos = 0
+	}
 	if pos >= 0 {
 		m.cursor = pos
 	}
 	m.clampCursor()
+	if m.toTop && m.filterSettled() {
+		m.toTop = false
+		m.cursorName, m.cursorIdx = "", -1
+		if s, ok := m.current(); ok {
+			m.cursorName, m.cursorIdx = s.Name, m.shown[m.cursor]
+		}
+	}
 }
 
 // Cursor
@@ -169,7 +183,9 @@ func (m *Model) clampCursor() {
 }
 
 // moveTo puts the cursor on position i and remembers its script by name.
+// The operator's move also cancels a pending move to the first row.
 func (m *Model) moveTo(i int) {
+	m.toTop = false
 	m.cursor = i
 	m.clampCursor()
 	if s, ok := m.current(); ok {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/ui"
@@ -180,33 +181,160 @@ func TestSortAndReverseWithGlyph(t *testing.T) {
 	}
 }
 
-func TestCursorKeptByName(t *testing.T) {
+// cursorOn reports where the cursor is: "" when it is on the script
+// called name, else what is wrong.
+func cursorOn(h *harness, name string) string {
+	s, ok := h.m.current()
+	switch {
+	case !ok:
+		return fmt.Sprintf("no cursor row, want %q", name)
+	case s.Name != name:
+		return fmt.Sprintf("cursor on %q (row %d), want %q", s.Name, h.m.cursor, name)
+	}
+	return ""
+}
+
+// cursorOnTop reports "" when the cursor is on the first row shown (and the
+// table scrolled to it), else what is wrong.
+func cursorOnTop(h *harness) string {
+	if len(h.m.shown) == 0 {
+		return "no rows shown"
+	}
+	if h.m.cursor != 0 || h.m.top != 0 {
+		return fmt.Sprintf("cursor on row %d (top %d), want row 0", h.m.cursor, h.m.top)
+	}
+	return cursorOn(h, h.shownNames()[0])
+}
+
+func TestCursorKeptByNameAcrossRefresh(t *testing.T) {
 	e := newEnv(t, 300)
 	h := open(t, e, "production", "")
 	h.press("j", "j", "j", "j", "j", "j", "j") // row 7
 	name := h.shownNames()[7]
-	check := func(when string) {
+	h.settle(h.update(ui.RefreshMsg{}))
+	if d := cursorOn(h, name); d != "" {
+		t.Errorf("after refresh: %s", d)
+	}
+	// With a filter applied, a refresh recomputes it; the cursor stays.
+	h.press("/")
+	h.typeText("=e")
+	h.press("enter", "j", "j", "j")
+	name = h.shownNames()[3]
+	h.settle(h.update(ui.RefreshMsg{}))
+	if d := cursorOn(h, name); d != "" {
+		t.Errorf("after refresh with a filter: %s", d)
+	}
+	// / then enter (or esc) without a change is not a new filter.
+	h.press("/", "enter")
+	if d := cursorOn(h, name); d != "" {
+		t.Errorf("after / enter: %s", d)
+	}
+	h.press("/", "esc")
+	if d := cursorOn(h, name); d != "" {
+		t.Errorf("after / esc: %s", d)
+	}
+}
+
+func TestNewFilterOrSortPutsCursorOnTop(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
+	down := func() {
 		t.Helper()
-		if s, ok := h.m.current(); !ok || s.Name != name {
-			got := ""
-			if ok {
-				got = s.Name
-			}
-			t.Errorf("%s: cursor on %q, want %q", when, got, name)
+		h.press("j", "j", "j", "j", "j")
+		if h.m.cursor != 5 {
+			t.Fatalf("cursor on row %d after 5 × j", h.m.cursor)
 		}
 	}
+	check := func(when string) {
+		t.Helper()
+		if d := cursorOnTop(h); d != "" {
+			t.Errorf("%s: %s", when, d)
+		}
+	}
+	down()
 	h.press("M")
-	check("after sort")
+	check("after sort by modified")
+	down()
+	h.press("M")
+	check("after reversing the sort")
+	down()
 	h.press("N")
 	check("after sort by name")
-	h.settle(h.update(ui.RefreshMsg{}))
-	check("after refresh")
+	// Every keystroke of a filter is a new filter, of every kind.
+	down()
 	h.press("/")
-	h.typeText(name[:len(name)-2])
+	for _, r := range "e-" {
+		h.typeText(string(r))
+		check(fmt.Sprintf("after typing %q", h.m.input.Value()))
+	}
 	h.press("enter")
-	check("after filter")
+	check("after enter")
+	for _, text := range []string{"=prod", "!prod", "-t tier-pro"} {
+		down()
+		h.press("/")
+		for range h.m.input.Value() {
+			h.press("backspace")
+		}
+		h.typeText(text)
+		h.press("enter")
+		check("after /" + text)
+	}
+	// Sorting a filtered table, and clearing the filter.
+	down()
+	h.press("C")
+	check("after sort by created with a filter")
+	down()
 	h.press("esc")
 	check("after clearing the filter")
+	// esc while typing restores the filter before: a change of the rows
+	// too.
+	down()
+	h.press("/")
+	h.typeText("zzz")
+	h.press("esc")
+	check("after esc while typing")
+}
+
+// Pages appended by a cold load keep the cursor on its script, also after
+// a sort made while they were arriving: only the operator's change moves it
+// to the top.
+func TestAppendedPagesKeepTheCursorAfterASort(t *testing.T) {
+	e := newEnv(t, 2500) // three pages of 1000
+	h := newHarness(t, e, e.Client, "production", "")
+	batches, name := 0, ""
+	h.after = func(msg tea.Msg) {
+		pm, ok := msg.(pagesMsg)
+		if !ok || pm.done || len(pm.pages) == 0 {
+			return
+		}
+		batches++
+		if batches == 1 {
+			// The oldest-first sort of the first page, then a move down.
+			h.update(keyMsg("M"))
+			h.update(keyMsg("M"))
+			if d := cursorOnTop(h); d != "" {
+				t.Errorf("after M M while loading: %s", d)
+			}
+			h.update(keyMsg("j"))
+			h.update(keyMsg("j"))
+			name = h.shownNames()[2]
+		}
+	}
+	h.settle(h.m.Init())
+	if batches < 2 {
+		t.Skipf("the listing came in %d batch(es); need pages after the first", batches)
+	}
+	if len(h.m.all) != 2500 {
+		t.Fatalf("%d rows loaded", len(h.m.all))
+	}
+	if d := cursorOn(h, name); d != "" {
+		t.Errorf("after the remaining pages: %s", d)
+	}
+}
+
+func TestCursorMovementKeys(t *testing.T) {
+	e := newEnv(t, 300)
+	h := open(t, e, "production", "")
 	// Movement keys.
 	h.press("G")
 	if h.m.cursor != len(h.m.shown)-1 {

@@ -2,7 +2,7 @@
 // namespace in a table that streams in page by page (or opens at once from
 // the on-disk listing cache and refreshes in the background when the cache
 // is older than a minute), with fuzzy,
-// inverse and tag filters, tag facets, marks, sorting and the raw listing
+// substring, inverse and tag filters, tag facets, marks, sorting and the raw listing
 // of a row. It holds 100,000 rows cheaply: rows are the listing's own
 // cfclient.Script values addressed by int32 positions, and only the visible
 // rows are formatted.
@@ -122,6 +122,11 @@ type Model struct {
 	top        int    // first visible position in shown
 	cursorName string // the script the cursor is meant to be on
 	cursorIdx  int32  // its position in all (-1 when not loaded)
+	// toTop is set by the operator's new filter or sort: the cursor goes
+	// to the first row once the rows shown are that filter's (see
+	// rebuildShown). Otherwise (refreshes, appended pages) the cursor
+	// stays on cursorName.
+	toTop bool
 
 	marks       map[string]struct{} // by name: survives reloads
 	marked      []bool              // aligned with all

@@ -5,8 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // handleKey handles a key on the table.
@@ -64,7 +64,7 @@ func (m *Model) copyNames() tea.Cmd {
 		return nil
 	}
 	for i, n := range names {
-		names[i] = match.StripUnsafe(n) // a pasted name must not carry controls
+		names[i] = selector.StripUnsafe(n) // a pasted name must not carry controls
 	}
 	return ui.CopyCmd(strings.Join(names, "\n"))
 }

@@ -7,8 +7,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
-	"github.com/wfpconsole/wfp/views/scripts/match"
 )
 
 // Glyphs: states are never shown by colour alone.
@@ -307,11 +307,13 @@ func (m *Model) viewFilterLine() string {
 		b.WriteString(st.Bold.Render("/" + ui.Sanitize(m.applied)))
 		switch {
 		case m.qErr != nil:
-		case m.q.Kind == match.Fuzzy && m.rankActive():
+		case m.q.Kind == selector.Fuzzy && m.rankActive():
 			b.WriteString(st.Subtle.Render(" · fuzzy, best match first (N/M/C sort) · esc clears"))
-		case m.q.Kind == match.Fuzzy:
+		case m.q.Kind == selector.Fuzzy:
 			b.WriteString(st.Subtle.Render(" · fuzzy · esc clears"))
-		case m.q.Kind == match.Inverse:
+		case m.q.Kind == selector.Substring:
+			b.WriteString(st.Subtle.Render(" · exact substring · esc clears"))
+		case m.q.Kind == selector.Inverse:
 			b.WriteString(st.Subtle.Render(" · names not matching · esc clears"))
 		default:
 			b.WriteString(st.Subtle.Render(" · tags · esc clears"))
@@ -364,7 +366,7 @@ type rowStyles struct {
 	plainHL, cursorHL, markedHL    lipgloss.Style
 	plainZero                      bool
 	highlight                      bool
-	hlMatches                      match.Matches
+	hlMatches                      selector.Matches
 	hlMember                       []int32
 	gap                            string
 	cursorGlyph, markGlyph, blank1 string
@@ -390,7 +392,7 @@ func (m *Model) rowStyles() rowStyles {
 	}
 	rs.cursorHL = st.Cursor.Underline(true)
 	rs.markedHL = st.Marked.Underline(true)
-	if res := m.result; res != nil && res.q.Kind == match.Fuzzy && res.epoch == m.epoch {
+	if res := m.result; res != nil && (res.q.Kind == selector.Fuzzy || res.q.Kind == selector.Substring) && res.epoch == m.epoch {
 		rs.highlight, rs.hlMatches, rs.hlMember = true, res.matches, res.member
 	}
 	rs.gap = strings.Repeat(" ", layoutFor(m.width, m.sortBy).gap)
@@ -431,7 +433,7 @@ func (m *Model) viewRow(b *strings.Builder, i int, l layout, rs *rowStyles) {
 	pre.WriteByte(' ')
 	write(pre.String(), base, zero)
 
-	// Name, with the fuzzy matches highlighted.
+	// Name, with the fuzzy or substring matches highlighted.
 	var matched []int
 	if rs.highlight && int(p) < len(rs.hlMember) {
 		if j := rs.hlMember[p]; j > 0 && int(j) <= len(rs.hlMatches) {
@@ -479,12 +481,12 @@ func (m *Model) viewRow(b *strings.Builder, i int, l layout, rs *rowStyles) {
 
 // nameSegments splits a name into sanitized runs (matched or not) that fit
 // w cells, the last one ending in "…" when the name is cut.
-func nameSegments(name string, matched []int, w int) []match.Segment {
-	var segs []match.Segment
+func nameSegments(name string, matched []int, w int) []selector.Segment {
+	var segs []selector.Segment
 	if len(matched) == 0 {
-		segs = []match.Segment{{Text: name}}
+		segs = []selector.Segment{{Text: name}}
 	} else {
-		segs = match.Segments(name, matched)
+		segs = selector.Segments(name, matched)
 	}
 	total := 0
 	for i := range segs {
@@ -507,7 +509,7 @@ func nameSegments(name string, matched []int, w int) []match.Segment {
 		break
 	}
 	if w > 0 {
-		segs = append(segs, match.Segment{Text: "…"})
+		segs = append(segs, selector.Segment{Text: "…"})
 	}
 	return segs
 }

@@ -1,4 +1,4 @@
-package match
+package selector
 
 import (
 	"fmt"
@@ -20,6 +20,10 @@ const (
 	Inverse
 	// Tags keeps the scripts whose tags satisfy every term (Query.Selects).
 	Tags
+	// Substring keeps the names that contain Text as a contiguous
+	// substring, case-insensitively, in table order (Index.FindSubstring).
+	// An empty Text means no filter.
+	Substring
 )
 
 // String returns the kind's name.
@@ -31,6 +35,8 @@ func (k Kind) String() string {
 		return "inverse"
 	case Tags:
 		return "tags"
+	case Substring:
+		return "substring"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -54,28 +60,33 @@ type TagTerm struct {
 // Query is a parsed filter.
 type Query struct {
 	Kind  Kind
-	Text  string    // Fuzzy and Inverse: the text to match
+	Text  string    // Fuzzy, Substring and Inverse: the text to match
 	Terms []TagTerm // Tags: the terms, all of which must hold
 }
 
 // ParseQuery parses what the operator typed after `/`:
 //
 //	text          fuzzy match (the default)
+//	=text         exact substring: names that contain text as it is typed
+//	              (case-insensitive), in table order
 //	!text         inverse: names that do not contain text as a fuzzy match
 //	-t tag,!tag   tag selector: has every plain tag and none of the !tags
 //	\text         fuzzy match of text taken literally (to search for a
-//	              leading "!" or "-t ")
+//	              leading "=", "!" or "-t ")
 //
 // A selector is "-t" followed by a space (or "-t" alone, which is an error
 // until a tag is typed); "-tx" is fuzzy text. Terms are separated by
 // commas and trimmed of spaces. Errors name the term and the rule: an empty
 // term, a term over 64 bytes, a tag containing "&", ":" (the separator of
 // Cloudflare's tags=tag:yes filter) or a control character, the same tag
-// twice, and more than 8 terms. Fuzzy and inverse text is never an error.
+// twice, and more than 8 terms. Fuzzy, substring and inverse text is never
+// an error.
 func ParseQuery(s string) (Query, error) {
 	switch {
 	case strings.HasPrefix(s, `\`):
 		return Query{Kind: Fuzzy, Text: s[1:]}, nil
+	case strings.HasPrefix(s, "="):
+		return Query{Kind: Substring, Text: s[1:]}, nil
 	case strings.HasPrefix(s, "!"):
 		return Query{Kind: Inverse, Text: s[1:]}, nil
 	case s == "-t" || strings.HasPrefix(s, "-t "):

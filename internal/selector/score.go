@@ -1,4 +1,4 @@
-package match
+package selector
 
 import (
 	"unicode"
@@ -20,7 +20,9 @@ type pattern struct {
 	runes []rune // the query as fuzzy.Find sees it ([]rune(query))
 	ascii bool   // every rune is ASCII: lower holds the query
 	lower []byte // the query in lower case, when ascii
-	mask  uint64 // bucket bits every matching name must have
+	// lowerStr is lower as a string, for the substring search.
+	lowerStr string
+	mask     uint64 // bucket bits every matching name must have
 }
 
 // compile prepares query for scanning.
@@ -37,6 +39,7 @@ func compile(query string) *pattern {
 		for i, r := range p.runes {
 			p.lower[i] = lowerASCII(byte(r))
 		}
+		p.lowerStr = string(p.lower)
 	}
 	return p
 }

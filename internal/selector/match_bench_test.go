@@ -1,4 +1,4 @@
-package match
+package selector
 
 import (
 	"testing"
@@ -39,6 +39,23 @@ func BenchmarkFilter100k(b *testing.B) {
 				}
 				b.StartTimer()
 				n = len(nw.Find(q))
+			}
+			b.ReportMetric(float64(n), "matches")
+		})
+	}
+}
+
+// BenchmarkSubstring100k is the =text filter: FindSubstring over 100,000
+// names (a full scan each time).
+func BenchmarkSubstring100k(b *testing.B) {
+	names := loadNames(b, 100000)
+	ix := NewIndex(names)
+	for _, q := range benchQueries {
+		b.Run(q, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				n = len(ix.FindSubstring(q))
 			}
 			b.ReportMetric(float64(n), "matches")
 		})

@@ -1,4 +1,4 @@
-package match
+package selector
 
 import (
 	"fmt"
@@ -46,6 +46,12 @@ func TestNarrowerEqualsFind(t *testing.T) {
 	session = append(session, typed("tenant-00042-api")...)
 	session = append(session, typed("ÉCOLE")...)
 	session = append(session, "\u212a", "k", "kk", "\u212a\u212a", "ſ", "s", "\xff", "a\x00", "a")
+	// Queries whose literal matches rank first: typed, widened by
+	// backspace, re-cased and narrowed to a longer literal.
+	session = append(session, typed("web")...)
+	session = append(session, "we", "WEB", "web-q", "ads-web", "ads-w")
+	session = append(session, typed("ads-api-dev")...)
+	session = append(session, "api", "Api", "pi", "api-", "-api-", "corp-edge", "edge-b")
 	nw := NewNarrower(ix)
 	for _, q := range session {
 		got := nw.Find(q)
@@ -54,8 +60,8 @@ func TestNarrowerEqualsFind(t *testing.T) {
 		}
 	}
 	// Spot-check the session against the reference itself.
-	for _, q := range []string{"t42api", "prodzzz", "pRod", "ÉCOLE", "kk"} {
-		if diff := equalMatches(nw.Find(q), fuzzy.Find(q, names)); diff != "" {
+	for _, q := range []string{"t42api", "prodzzz", "pRod", "ÉCOLE", "kk", "web", "ads-api-dev", "-api-"} {
+		if diff := rankedLikeFuzzy(nw.Find(q), fuzzy.Find(q, names), q); diff != "" {
 			t.Errorf("Narrower.Find(%q): %s", q, diff)
 		}
 	}

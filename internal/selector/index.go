@@ -1,29 +1,36 @@
-// Package match is the filter engine behind `/` in the scripts table: fuzzy
-// matching of script names that returns exactly what github.com/sahilm/fuzzy
-// v0.1.3 fuzzy.Find returns (same match set, scores, matched byte offsets
-// and order), but fast enough to run on every keystroke over 100,000 names.
+// Package selector is the filter engine behind `/` in the scripts table
+// (and the namespaces table's name filter): the filter grammar, and fuzzy
+// matching of script names that returns exactly the names
+// github.com/sahilm/fuzzy v0.1.3 fuzzy.Find returns, with the same scores,
+// fast enough to run on every keystroke over 100,000 names. The order
+// differs from fuzzy.Find's in one way: names that contain the query
+// literally come first (word-start occurrences, then shorter names), and
+// only the rest are ordered by fuzzy score; see Index.Find.
 //
-// Why the results can be identical while doing less work: fuzzy.Find accepts
-// a name exactly when the query, rune by rune, is a case-folded subsequence
-// of the name (cut at its first NUL). Its deferred-commit loop always ends
-// up on the greedy leftmost positions for that test; only the score and the
-// matched offsets need its full loop. So this package
+// Why the match set can be identical while doing less work: fuzzy.Find
+// accepts a name exactly when the query, rune by rune, is a case-folded
+// subsequence of the name (cut at its first NUL). Its deferred-commit loop
+// always ends up on the greedy leftmost positions for that test; only the
+// score and the matched offsets need its full loop. So this package
 //
 //   - rejects a name with a 64-bit character-presence mask before looking
 //     at its bytes (index.go),
 //   - rejects the rest with a plain subsequence scan and runs a byte-level
 //     port of the scoring loop only on real matches; names or queries with
 //     non-ASCII text go through a rune-level port of the same loop (score.go),
+//   - looks for the query as a contiguous substring only in those matches
+//     (substring.go),
 //   - splits the scan over runtime.GOMAXPROCS workers and merges the parts
-//     in name order, then sorts by score with a stable counting sort, which
-//     is the order sort.Stable gives in fuzzy.Find (find.go),
+//     in name order, then orders them with stable counting sorts: substring
+//     matches by word start and length, the others by score, which is the
+//     order sort.Stable gives in fuzzy.Find (find.go),
 //   - lets a Narrower scan only the previous matches when the new query
 //     contains an earlier query as a subsequence, as typing does (narrower.go).
 //
-// ParseQuery turns the text typed after `/` into a fuzzy, inverse or tag
-// query (query.go); Segments and Highlight split a name into matched and
-// unmatched runs for rendering (highlight.go).
-package match
+// ParseQuery turns the text typed after `/` into a fuzzy, substring,
+// inverse or tag query (query.go); Segments and Highlight split a name into
+// matched and unmatched runs for rendering (highlight.go).
+package selector
 
 import (
 	"strings"

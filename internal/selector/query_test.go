@@ -1,4 +1,4 @@
-package match
+package selector
 
 import (
 	"slices"
@@ -16,6 +16,12 @@ func TestParseQuery(t *testing.T) {
 		{"!staging", Query{Kind: Inverse, Text: "staging"}},
 		{"!", Query{Kind: Inverse}},
 		{`\!bang`, Query{Kind: Fuzzy, Text: "!bang"}},
+		{"=web", Query{Kind: Substring, Text: "web"}},
+		{"=", Query{Kind: Substring}},
+		{"=!x", Query{Kind: Substring, Text: "!x"}},
+		{"=-t x", Query{Kind: Substring, Text: "-t x"}},
+		{"!=web", Query{Kind: Inverse, Text: "=web"}},
+		{`\=web`, Query{Kind: Fuzzy, Text: "=web"}},
 		{`\-t x`, Query{Kind: Fuzzy, Text: "-t x"}},
 		{"-tx", Query{Kind: Fuzzy, Text: "-tx"}},
 		{"-", Query{Kind: Fuzzy, Text: "-"}},
@@ -91,10 +97,13 @@ func TestQuerySelects(t *testing.T) {
 	if !(Query{Kind: Fuzzy, Text: "x"}).Selects(nil) {
 		t.Error("a fuzzy query must not filter by tags")
 	}
+	if !(Query{Kind: Substring, Text: "x"}).Selects(nil) {
+		t.Error("a substring query must not filter by tags")
+	}
 }
 
 func TestKindString(t *testing.T) {
-	for k, want := range map[Kind]string{Fuzzy: "fuzzy", Inverse: "inverse", Tags: "tags", Kind(9): "Kind(9)"} {
+	for k, want := range map[Kind]string{Fuzzy: "fuzzy", Inverse: "inverse", Tags: "tags", Substring: "substring", Kind(9): "Kind(9)"} {
 		if got := k.String(); got != want {
 			t.Errorf("Kind(%d).String() = %q, want %q", int(k), got, want)
 		}

@@ -1,4 +1,4 @@
-package match
+package selector
 
 import "runtime"
 
@@ -14,7 +14,9 @@ const (
 // as a case-folded subsequence (typing a character, pasting in the middle)
 // every name it matches also matched the earlier query, so only those names
 // are scanned. Going back to an earlier query (backspace) rescans only that
-// query's own matches. Results are always identical to Index.Find.
+// query's own matches. Results are always identical to Index.Find: the
+// same names, scores, offsets and order (substring matches first), since
+// where a name ranks depends only on the name and its position.
 //
 // A Narrower is not safe for concurrent use; use one per filter input and
 // make a new one when the names change (a new Index).

@@ -1,11 +1,13 @@
-package match
+package selector
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/sahilm/fuzzy"
 )
@@ -36,28 +38,125 @@ var queries = []string{
 	"ttttttttttttttttttttttt", "prdo", "e-e-e", "tn42ap", "qa", "preview-webhook", "t42apiX",
 }
 
-// equalMatches reports how got differs from fuzzy.Find's want, or "".
-func equalMatches(got Matches, want fuzzy.Matches) string {
+// refSub is the reference for the substring rank of one name, written
+// apart from the package (strings.EqualFold, for-range decoding).
+type refSub struct {
+	ok        bool  // the name contains the query as a contiguous substring
+	wordStart bool  // the chosen occurrence is at a word start
+	offsets   []int // byte offsets of the chosen occurrence's runes
+	runes     int   // the name's length in runes
+}
+
+// refSubstring looks for query in name cut at its first NUL (as fuzzy.Find
+// sees it) and chooses the first occurrence at a word start (the start, or
+// after - _ . / or a space), else the first occurrence.
+func refSubstring(name, query string) refSub {
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	res := refSub{runes: utf8.RuneCountInString(name)}
+	nq := utf8.RuneCountInString(query)
+	if nq == 0 {
+		return res
+	}
+	prev := rune(-1)
+	for start, r := range name {
+		// The nq runes from start end at end.
+		end, n := start, 0
+		for ; n < nq && end < len(name); n++ {
+			_, size := utf8.DecodeRuneInString(name[end:])
+			end += size
+		}
+		if n < nq {
+			break
+		}
+		if strings.EqualFold(name[start:end], query) {
+			ws := prev < 0 || strings.ContainsRune("-_./ ", prev)
+			if !res.ok || ws {
+				res.ok, res.wordStart, res.offsets = true, ws, nil
+				for off := range name[start:end] {
+					res.offsets = append(res.offsets, start+off)
+				}
+			}
+			if ws {
+				break
+			}
+		}
+		prev = r
+	}
+	return res
+}
+
+// rankedLikeFuzzy reports how got, the result of Find(query), differs from
+// what it must be given fuzzy.Find's want, or "": the same names with the
+// same scores; first the names containing query literally, word-start
+// occurrences first, then shorter names, then by index, each with the
+// offsets of its chosen occurrence; then the other matches exactly as
+// fuzzy.Find has them (order, scores and offsets).
+func rankedLikeFuzzy(got Matches, want fuzzy.Matches, query string) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("%d matches, fuzzy.Find has %d", len(got), len(want))
 	}
-	for k := range want {
-		g, w := got[k], want[k]
-		if g.Index != w.Index || g.Score != w.Score || !slices.Equal(g.MatchedIndexes, w.MatchedIndexes) {
-			return fmt.Sprintf("match %d: got {%d %d %v}, fuzzy.Find has {%d %d %v} (%q)",
-				k, g.Index, g.Score, g.MatchedIndexes, w.Index, w.Score, w.MatchedIndexes, w.Str)
+	type ref struct {
+		w   fuzzy.Match
+		sub refSub
+	}
+	var subs, tail []ref
+	byIndex := make(map[int]fuzzy.Match, len(want))
+	for _, w := range want {
+		byIndex[w.Index] = w
+		r := ref{w, refSubstring(w.Str, query)}
+		if r.sub.ok {
+			subs = append(subs, r)
+		} else {
+			tail = append(tail, r)
+		}
+	}
+	seen := make(map[int]bool, len(got))
+	for k, g := range got {
+		w, ok := byIndex[g.Index]
+		if !ok || seen[g.Index] {
+			return fmt.Sprintf("match %d: index %d is not in fuzzy.Find's set (or repeated)", k, g.Index)
+		}
+		seen[g.Index] = true
+		if g.Score != w.Score {
+			return fmt.Sprintf("match %d (%q): score %d, fuzzy.Find has %d", k, w.Str, g.Score, w.Score)
+		}
+	}
+	slices.SortStableFunc(subs, func(a, b ref) int {
+		if a.sub.wordStart != b.sub.wordStart {
+			if a.sub.wordStart {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.sub.runes, b.sub.runes), cmp.Compare(a.w.Index, b.w.Index))
+	})
+	for k, r := range append(subs, tail...) {
+		g := got[k]
+		wantOffsets := r.w.MatchedIndexes
+		if r.sub.ok {
+			wantOffsets = r.sub.offsets
+		}
+		if g.Index != r.w.Index || !slices.Equal(g.MatchedIndexes, wantOffsets) {
+			what := "fuzzy-only"
+			if r.sub.ok {
+				what = "substring"
+			}
+			return fmt.Sprintf("match %d: got {%d %d %v}, want %s match {%d %d %v} (%q)",
+				k, g.Index, g.Score, g.MatchedIndexes, what, r.w.Index, r.w.Score, wantOffsets, r.w.Str)
 		}
 	}
 	return ""
 }
 
-func TestFindEqualsFuzzyFind(t *testing.T) {
+func TestFindRanksFuzzyFindSet(t *testing.T) {
 	names := append(loadNames(t, 100000), trickyNames...)
 	ix := NewIndex(names)
 	for _, q := range queries {
 		want := fuzzy.Find(q, names)
 		got := ix.Find(q)
-		if diff := equalMatches(got, want); diff != "" {
+		if diff := rankedLikeFuzzy(got, want, q); diff != "" {
 			t.Errorf("Find(%q): %s", q, diff)
 		}
 	}
@@ -73,7 +172,7 @@ func TestFindWorkerCountsAgree(t *testing.T) {
 		want := fuzzy.Find(q, names)
 		for _, workers := range []int{1, 2, 3, 7} {
 			got, idxs := ix.find(compile(q), nil, workers)
-			if diff := equalMatches(got, want); diff != "" {
+			if diff := rankedLikeFuzzy(got, want, q); diff != "" {
 				t.Errorf("find(%q) with %d workers: %s", q, workers, diff)
 			}
 			if !slices.IsSorted(idxs) || len(idxs) != len(want) {
@@ -95,7 +194,7 @@ func randomText(rng *rand.Rand, maxLen int, alphabet []string) string {
 	return b.String()
 }
 
-func TestFindRandomEqualsFuzzyFind(t *testing.T) {
+func TestFindRandomRanksFuzzyFindSet(t *testing.T) {
 	alphabet := []string{"a", "b", "A", "B", "k", "K", "s", "-", "_", " ", ".", "/", "\\", "1",
 		"\u212a", "ſ", "é", "É", "σ", "Σ", "\x00", "\xff", "aa", "ab", "Ab"}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -106,7 +205,7 @@ func TestFindRandomEqualsFuzzyFind(t *testing.T) {
 	ix := NewIndex(names)
 	for range 300 {
 		q := randomText(rng, 5, alphabet)
-		if diff := equalMatches(ix.Find(q), fuzzy.Find(q, names)); diff != "" {
+		if diff := rankedLikeFuzzy(ix.Find(q), fuzzy.Find(q, names), q); diff != "" {
 			t.Fatalf("Find(%q): %s", q, diff)
 		}
 	}
@@ -141,7 +240,7 @@ func FuzzFind(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name, query string) {
 		names := []string{name, strings.ToUpper(name), name + name}
-		if diff := equalMatches(NewIndex(names).Find(query), fuzzy.Find(query, names)); diff != "" {
+		if diff := rankedLikeFuzzy(NewIndex(names).Find(query), fuzzy.Find(query, names), query); diff != "" {
 			t.Errorf("Find(%q) over %q: %s", query, names, diff)
 		}
 	})
