@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
@@ -63,6 +64,12 @@ func (e *Env) AuditPath() string { return filepath.Join(e.Dir, "state", "audit.j
 
 // CacheDir is a cache directory for the test (empty until used).
 func (e *Env) CacheDir() string { return filepath.Join(e.Dir, "cache") }
+
+// Store is the listing and routing cache of c's site and account, under
+// CacheDir, with c's clock.
+func (e *Env) Store(c *cfclient.Client) *cache.Store {
+	return cache.New(e.CacheDir(), c.BaseURL(), c.AccountID(), c.Now)
+}
 
 // NewClient builds another client for the sandbox; mod may adjust options.
 func (e *Env) NewClient(t testing.TB, mod func(*cfclient.Options)) *cfclient.Client {

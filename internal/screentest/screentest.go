@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -139,9 +140,9 @@ func Key(name string) tea.KeyPressMsg {
 // FastRetry makes a client give up quickly on 5xx, so fault tests do not
 // wait for the default backoff.
 func FastRetry(o *cfclient.Options) {
-	o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{
+	o.Throttle = throttle.New(throttle.Options{
 		MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
-	}, cfclient.NewTransport(0))
+	}, throttle.NewTransport(0))
 }
 
 // CheckWidth fails when a line of the stripped view is wider than w.

@@ -67,7 +67,7 @@ func BenchmarkScriptsView100k(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			c := ui.NewCommon(b.Context(), nil, nil)
 			c.Width, c.Height = 120, 40
-			m := New(c, viewClient(b), ui.Route{Kind: ui.KindScripts, Namespace: "production"})
+			m := New(c, viewClient(b), nil, ui.Route{Kind: ui.KindScripts, Namespace: "production"})
 			m.SetSize(120, 40)
 			m.replaceRows(scripts, cfclient.TagFilter{}, true)
 			if tc.filter != "" {
@@ -131,7 +131,7 @@ func BenchmarkOpenCached100k(b *testing.B) {
 	open(b, e, "production", "") // lists once and fills the cache
 	c := ui.NewCommon(b.Context(), nil, nil)
 	c.Width, c.Height = 120, 40
-	factory := Factory(e.Client)
+	factory := Factory(e.Client, e.Store(e.Client))
 	route := ui.Route{Kind: ui.KindScripts, Namespace: "production"}
 	var read time.Duration
 	for b.Loop() {
@@ -152,6 +152,6 @@ func BenchmarkOpenCached100k(b *testing.B) {
 		s.(*Model).Close()
 		b.StartTimer()
 	}
-	// The part spent in cfclient's CachedScripts (decoding the gob file).
+	// The part spent reading the listing cache (decoding its file).
 	b.ReportMetric(float64(read.Milliseconds())/float64(b.N), "ms-cache-read/op")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/internal/screentest"
 	"github.com/wfpconsole/wfp/ui"
@@ -35,13 +36,13 @@ type recorder struct {
 
 type listCall struct {
 	filter cfclient.TagFilter
-	prio   cfclient.Priority
+	prio   throttle.Priority
 }
 
 func (r *recorder) ListScripts(ctx context.Context, ns string, f cfclient.TagFilter, fn func([]cfclient.Script) error) error {
 	r.mu.Lock()
 	call := len(r.lists)
-	r.lists = append(r.lists, listCall{filter: f, prio: cfclient.PriorityFrom(ctx)})
+	r.lists = append(r.lists, listCall{filter: f, prio: throttle.PriorityFrom(ctx)})
 	hook := r.onPage
 	r.mu.Unlock()
 	page := 0
@@ -81,7 +82,7 @@ type harness struct {
 // newEnv starts a sandbox with n production scripts.
 func newEnv(t testing.TB, n int) *sandboxtest.Env {
 	return sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: n}, func(o *cfclient.Options) {
-		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{}, closingTransport(t))
+		o.Throttle = throttle.New(throttle.Options{}, closingTransport(t))
 	})
 }
 
@@ -91,7 +92,7 @@ func newEnv(t testing.TB, n int) *sandboxtest.Env {
 // transport may dial a connection it then never uses; the sandbox's
 // graceful shutdown would wait 5 s for such a connection's first request.
 func closingTransport(t testing.TB) *http.Transport {
-	tr := cfclient.NewTransport(0)
+	tr := throttle.NewTransport(0)
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
 }
@@ -104,7 +105,7 @@ func newHarness(t testing.TB, e *sandboxtest.Env, client *cfclient.Client, ns, a
 		now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	h.c = ui.NewCommon(t.Context(), func() time.Time { return h.now }, nil)
 	h.c.Width, h.c.Height = 120, 40
-	s, err := Factory(h.src)(h.c, ui.Route{Kind: ui.KindScripts, Namespace: ns, Arg: arg})
+	s, err := Factory(h.src, e.Store(client))(h.c, ui.Route{Kind: ui.KindScripts, Namespace: ns, Arg: arg})
 	if err != nil {
 		t.Fatalf("factory: %v", err)
 	}
@@ -231,3 +232,13 @@ func listAll(t *testing.T, c *cfclient.Client, ns string, f cfclient.TagFilter) 
 
 // keyMsg builds a key press by name ("j", "esc", "ctrl+r", "space", "N").
 var keyMsg = screentest.Key
+
+// cachedAt is when the production listing in e's cache was saved.
+func cachedAt(t testing.TB, e *sandboxtest.Env) time.Time {
+	t.Helper()
+	l, err := e.Store(e.Client).Scripts("production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Saved
+}

@@ -8,6 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -15,20 +17,6 @@ import (
 // maxBatch is how many pages one pagesMsg carries at most, so a fast
 // listing is applied in a few large steps rather than one per page.
 const maxBatch = 16
-
-// cacheFresh is how young a cached listing must be to be shown without a
-// background refresh: reopening a namespace seen moments ago (esc, enter)
-// does not list 100,000 scripts again. ctrl+r still lists at once.
-const cacheFresh = 60 * time.Second
-
-// namespaceGetter is the optional part of a Source that says how many
-// scripts a namespace has, so a cold load can show "2,000 of 20,000";
-// *cfclient.Client has it.
-type namespaceGetter interface {
-	GetNamespace(ctx context.Context, name string) (cfclient.Namespace, error)
-}
-
-var _ namespaceGetter = (*cfclient.Client)(nil)
 
 // loadFailure is why the last listing stopped before its end.
 type loadFailure struct {
@@ -61,18 +49,30 @@ type loadEvent struct {
 // Commands
 
 // readCache reads a namespace's cached listing.
-func readCache(src Source, key string, token int, ns string) tea.Cmd {
+func readCache(store Cache, key string, token int, ns string) tea.Cmd {
 	return func() tea.Msg {
-		scripts, saved, err := src.CachedScripts(src.AccountID(), ns)
-		return cacheMsg{key: key, token: token, scripts: scripts, saved: saved, err: err}
+		l, err := store.Scripts(ns)
+		return cacheMsg{key: key, token: token, scripts: l.Scripts, saved: l.Saved, err: err}
+	}
+}
+
+// saveCache writes a complete, unfiltered listing to the cache. The rows
+// are not modified once complete (a new listing replaces the slice), so the
+// command may read them while Update goes on. A failed save only costs the
+// next open a listing.
+func saveCache(store Cache, ns string, rows []cfclient.Script) tea.Cmd {
+	return func() tea.Msg {
+		_ = store.SaveScripts(ns, [][]cfclient.Script{rows})
+		return nil
 	}
 }
 
 // countScripts asks how many scripts a namespace has (one request, at
-// background priority: it only improves the progress text).
-func countScripts(ctx context.Context, get namespaceGetter, key string, token int, ns string) tea.Cmd {
+// background priority: it improves the progress text, and tells whether a
+// cached listing is still whole).
+func countScripts(ctx context.Context, src Source, key string, token int, ns string) tea.Cmd {
 	return func() tea.Msg {
-		n, err := get.GetNamespace(cfclient.WithPriority(ctx, cfclient.Background), ns)
+		n, err := src.GetNamespace(throttle.WithPriority(ctx, throttle.Background), ns)
 		if err != nil {
 			return nil // the total stays unknown
 		}
@@ -145,19 +145,22 @@ func waitPages(key string, token int, ch <-chan loadEvent) tea.Cmd {
 // open shows the cached listing when there is one (the cache handler then
 // refreshes in the background), else lists from the API.
 func (m *Model) open() tea.Cmd {
+	if m.cache == nil {
+		return m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
+	}
 	m.stopLoad()
 	m.tokens++
 	m.ld = &loadState{token: m.tokens, cache: true}
-	return readCache(m.src, m.key, m.tokens, m.ns)
+	return readCache(m.cache, m.key, m.tokens, m.ns)
 }
 
 // startLoad lists the namespace with filter. A cold load replaces the rows
 // now and shows pages as they arrive; a swap load (refresh) keeps the rows
 // until the listing is complete.
-func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio cfclient.Priority) tea.Cmd {
+func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio throttle.Priority) tea.Cmd {
 	m.stopLoad()
 	m.tokens++
-	ctx, cancel := context.WithCancel(cfclient.WithPriority(m.c.Context(), prio))
+	ctx, cancel := context.WithCancel(throttle.WithPriority(m.c.Context(), prio))
 	ch := make(chan loadEvent, 4)
 	m.ld = &loadState{token: m.tokens, swap: swap, filter: filter, cancel: cancel, ch: ch}
 	m.fail = nil
@@ -168,11 +171,9 @@ func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio cfclient.Pr
 	case swap && m.complete && m.server.IsEmpty():
 		m.ld.total = len(m.all) // about as many as last time
 	default:
-		if get, ok := m.src.(namespaceGetter); ok {
-			// Not cancelled with the listing: one small request, left to
-			// finish (its answer is dropped once the listing is over).
-			cmds = append(cmds, countScripts(m.c.Context(), get, m.key, m.tokens, m.ns))
-		}
+		// Not cancelled with the listing: one small request, left to
+		// finish (its answer is dropped once the listing is over).
+		cmds = append(cmds, countScripts(m.c.Context(), m.src, m.key, m.tokens, m.ns))
 	}
 	if !swap {
 		m.replaceRows(nil, filter, false)
@@ -205,7 +206,7 @@ func (m *Model) refresh() tea.Cmd {
 		}
 		return ui.ShowStatus(ui.LevelInfo, text)
 	}
-	return m.startLoad(len(m.all) > 0, m.server, cfclient.Interactive)
+	return m.startLoad(len(m.all) > 0, m.server, throttle.Interactive)
 }
 
 // progress is "2,000 so far", or "2,000 of 20,000" when the total is known.
@@ -249,22 +250,40 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 	if msg.err != nil {
 		// A miss (or an unreadable cache) just means listing from the API;
 		// with a tag filter typed already, the API narrows the download.
-		return m.startLoad(false, m.wantedServerFilter(), cfclient.Interactive)
+		return m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
 	}
 	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
 	m.dataAt = msg.saved
-	if age := m.c.Now().Sub(msg.saved); age >= 0 && age < cacheFresh {
-		// Listed moments ago: show it as it is (DataAge says how old).
-		return m.requestFilter()
+	listing := cache.Listing{Scripts: msg.scripts, Saved: msg.saved}
+	if !cache.NeedsRefresh(listing, m.c.Now(), -1) {
+		// Listed moments ago: show it as it is (DataAge says how old),
+		// unless the namespace's script count says it is no longer whole
+		// (handleTotal refreshes then).
+		m.checking = m.tokens
+		return tea.Batch(m.requestFilter(), countScripts(m.c.Context(), m.src, m.key, m.tokens, m.ns))
 	}
-	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, cfclient.Background))
+	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, throttle.Background))
 }
 
-func (m *Model) handleTotal(msg totalMsg) {
-	if msg.key != m.key || m.ld == nil || msg.token != m.ld.token || msg.total <= 0 {
-		return
+func (m *Model) handleTotal(msg totalMsg) tea.Cmd {
+	if msg.key != m.key || msg.total < 0 {
+		return nil
+	}
+	if m.ld == nil && msg.token == m.checking {
+		// The count of a fresh cached listing: a listing whose length
+		// disagrees with it is refreshed at once (someone added or
+		// deleted scripts, or the cache came from another run).
+		m.checking = 0
+		if m.complete && m.server.IsEmpty() && cache.NeedsRefresh(cache.Listing{Scripts: m.all, Saved: m.dataAt}, m.c.Now(), msg.total) {
+			return m.startLoad(true, cfclient.TagFilter{}, throttle.Background)
+		}
+		return nil
+	}
+	if m.ld == nil || msg.token != m.ld.token || msg.total <= 0 {
+		return nil
 	}
 	m.ld.total = msg.total
+	return nil
 }
 
 func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
@@ -309,7 +328,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	m.dataAt = m.c.Now()
 	if ld.swap {
 		m.replaceRows(ld.buf, ld.filter, true)
-		return tea.Batch(cmd, m.requestFilter())
+		return tea.Batch(cmd, m.requestFilter(), m.saveIfWhole())
 	}
 	m.complete = true
 	if cap(m.all)-len(m.all) > len(m.all)/8 {
@@ -319,7 +338,16 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		m.all = slices.Clone(m.all)
 	}
 	m.pruneMarks()
-	return cmd
+	return tea.Batch(cmd, m.saveIfWhole())
+}
+
+// saveIfWhole saves the rows to the listing cache when they are a complete,
+// unfiltered listing (a filtered listing never replaces the cache).
+func (m *Model) saveIfWhole() tea.Cmd {
+	if !m.complete || !m.server.IsEmpty() || m.cache == nil {
+		return nil
+	}
+	return saveCache(m.cache, m.ns, m.all)
 }
 
 // Rows
@@ -456,7 +484,7 @@ func (m *Model) syncServerFilter() tea.Cmd {
 	if want.IsEmpty() {
 		return m.open() // back to the whole namespace: cache, then refresh
 	}
-	return m.startLoad(false, want, cfclient.Interactive)
+	return m.startLoad(false, want, throttle.Interactive)
 }
 
 func sameFilter(a, b cfclient.TagFilter) bool {

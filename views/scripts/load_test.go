@@ -9,7 +9,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -51,7 +53,7 @@ func TestColdLoadStreamsPagesThenCompletes(t *testing.T) {
 		t.Errorf("first row %q, want %q", names[0], want[0].Name)
 	}
 	calls := h.src.calls()
-	if len(calls) != 1 || calls[0].prio != cfclient.Interactive || !calls[0].filter.IsEmpty() {
+	if len(calls) != 1 || calls[0].prio != throttle.Interactive || !calls[0].filter.IsEmpty() {
 		t.Errorf("listings = %+v, want one unfiltered interactive", calls)
 	}
 	if h.m.DataAge() != h.now {
@@ -64,11 +66,12 @@ func TestCachedNamespaceOpensAtOnceThenRefreshesInBackground(t *testing.T) {
 	open(t, e, "production", "") // fills the listing cache
 
 	h := newHarness(t, e, e.Client, "production", "")
-	_, saved, err := e.Client.CachedScripts(e.Client.AccountID(), "production")
+	l, err := e.Store(e.Client).Scripts("production")
+	saved := l.Saved
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.now = saved.Add(cacheFresh + time.Second) // old enough to refresh
+	h.now = saved.Add(cache.FreshFor + time.Second) // old enough to refresh
 	var atCache string
 	var refreshing bool
 	h.after = func(msg tea.Msg) {
@@ -85,7 +88,7 @@ func TestCachedNamespaceOpensAtOnceThenRefreshesInBackground(t *testing.T) {
 		t.Errorf("no background refresh after the cache read (title %q)", atCache)
 	}
 	calls := h.src.calls()
-	if len(calls) != 1 || calls[0].prio != cfclient.Background {
+	if len(calls) != 1 || calls[0].prio != throttle.Background {
 		t.Errorf("listings = %+v, want one background refresh", calls)
 	}
 	if h.title() != "1,200 scripts · 1,200 shown · 0 marked" {
@@ -96,7 +99,7 @@ func TestCachedNamespaceOpensAtOnceThenRefreshesInBackground(t *testing.T) {
 func TestFailedRefreshKeepsRowsAndSaysWhy(t *testing.T) {
 	e := newEnv(t, 300)
 	fast := e.NewClient(t, func(o *cfclient.Options) {
-		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{
+		o.Throttle = throttle.New(throttle.Options{
 			RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
 		}, closingTransport(t))
 	})
@@ -173,7 +176,7 @@ func TestStaleLoadMessagesAreDropped(t *testing.T) {
 	// A superseded load (a new server filter while a listing runs) is
 	// dropped as a whole.
 	first := h.update(ui.RefreshMsg{})
-	second := h.m.startLoad(true, cfclient.TagFilter{}, cfclient.Interactive)
+	second := h.m.startLoad(true, cfclient.TagFilter{}, throttle.Interactive)
 	h.settle(tea.Batch(first, second))
 	if len(h.m.all) != n || h.m.ld != nil {
 		t.Errorf("after two refreshes: %d rows, ld %v", len(h.m.all), h.m.ld)
@@ -183,7 +186,7 @@ func TestStaleLoadMessagesAreDropped(t *testing.T) {
 // fastClient is a client of e that gives up on 5xx after quick retries.
 func fastClient(t *testing.T, e *sandboxtest.Env) *cfclient.Client {
 	return e.NewClient(t, func(o *cfclient.Options) {
-		o.Throttle = cfclient.NewThrottle(cfclient.ThrottleOptions{
+		o.Throttle = throttle.New(throttle.Options{
 			MaxRetries: 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
 		}, closingTransport(t))
 	})
@@ -314,7 +317,8 @@ func TestRefreshWhileLoadingIsCoalesced(t *testing.T) {
 func TestFreshCacheOpensWithoutRefreshing(t *testing.T) {
 	e := newEnv(t, 1200)
 	open(t, e, "production", "") // lists and fills the cache
-	_, saved, err := e.Client.CachedScripts(e.Client.AccountID(), "production")
+	l, err := e.Store(e.Client).Scripts("production")
+	saved := l.Saved
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +338,7 @@ func TestFreshCacheOpensWithoutRefreshing(t *testing.T) {
 	}
 	// ctrl+r still lists, at once.
 	h.settle(h.update(ui.RefreshMsg{}))
-	if calls := h.src.calls(); len(calls) != 1 || calls[0].prio != cfclient.Interactive {
+	if calls := h.src.calls(); len(calls) != 1 || calls[0].prio != throttle.Interactive {
 		t.Errorf("ctrl+r: listings %+v, want one interactive", calls)
 	}
 	if !h.m.DataAge().Equal(h.now) {
@@ -343,15 +347,15 @@ func TestFreshCacheOpensWithoutRefreshing(t *testing.T) {
 
 	// Reopened after the freshness window: a background refresh.
 	h2 := newHarness(t, e, e.Client, "production", "")
-	_, saved, _ = e.Client.CachedScripts(e.Client.AccountID(), "production")
-	h2.now = saved.Add(cacheFresh)
+	saved = cachedAt(t, e)
+	h2.now = saved.Add(cache.FreshFor)
 	h2.settle(h2.m.Init())
-	if calls := h2.src.calls(); len(calls) != 1 || calls[0].prio != cfclient.Background {
-		t.Errorf("cache %v old: listings %+v, want one background refresh", cacheFresh, calls)
+	if calls := h2.src.calls(); len(calls) != 1 || calls[0].prio != throttle.Background {
+		t.Errorf("cache %v old: listings %+v, want one background refresh", cache.FreshFor, calls)
 	}
 	// A cache from the future (clock skew) is not trusted as fresh.
 	h3 := newHarness(t, e, e.Client, "production", "")
-	_, saved, _ = e.Client.CachedScripts(e.Client.AccountID(), "production")
+	saved = cachedAt(t, e)
 	h3.now = saved.Add(-time.Minute)
 	h3.settle(h3.m.Init())
 	if calls := h3.src.calls(); len(calls) != 1 {
@@ -398,4 +402,48 @@ func TestProgressSaysHowManyOfHowMany(t *testing.T) {
 		t.Errorf("title while refreshing = %q", got)
 	}
 	h.settle(cmd)
+}
+
+// A cache younger than the freshness window whose length disagrees with
+// the namespace's script_count (scripts were added since, or the cache is
+// another run's) is refreshed at once instead of being trusted.
+func TestFreshCacheOfTheWrongSizeRefreshesAtOnce(t *testing.T) {
+	e := newEnv(t, 1200)
+	open(t, e, "production", "") // lists and fills the cache
+	st := e.Store(e.Client)
+	l, err := st.Scripts("production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cache now holds 100 scripts of the 1,200.
+	if err := st.SaveScripts("production", [][]cfclient.Script{l.Scripts[:100]}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, e, e.Client, "production", "")
+	h.now = cachedAt(t, e).Add(5 * time.Second)
+	h.settle(h.m.Init())
+	calls := h.src.calls()
+	if len(calls) != 1 || calls[0].prio != throttle.Background {
+		t.Fatalf("listings %+v, want one background refresh of the short cache", calls)
+	}
+	if got := h.title(); got != "1,200 scripts · 1,200 shown · 0 marked" {
+		t.Errorf("title after the refresh = %q", got)
+	}
+	// The refreshed listing replaced the short cache.
+	if l, err := st.Scripts("production"); err != nil || len(l.Scripts) != 1200 {
+		t.Errorf("cache after the refresh: %d scripts, %v", len(l.Scripts), err)
+	}
+}
+
+// Listing a namespace with a tag filter never replaces its cache.
+func TestFilteredListingDoesNotReplaceTheCache(t *testing.T) {
+	e := newEnv(t, 300)
+	h := newHarness(t, e, e.Client, "production", "-t tier-pro")
+	h.settle(h.m.Init())
+	if calls := h.src.calls(); len(calls) != 1 || calls[0].filter.IsEmpty() {
+		t.Fatalf("listings %+v, want one filtered by the tag selector", calls)
+	}
+	if _, err := e.Store(e.Client).Scripts("production"); err == nil {
+		t.Fatal("a filtered listing was saved as the namespace's cache")
+	}
 }

@@ -16,10 +16,6 @@ import (
 func TestTagFacetsCountAndApply(t *testing.T) {
 	e := newEnv(t, 300)
 	h := open(t, e, "production", "")
-	h.send(ShowTagsMsg{Namespace: "staging"})
-	if h.m.facets.open {
-		t.Fatal("ShowTagsMsg for another namespace opened the panel")
-	}
 	h.press("t")
 	if !h.m.facets.open || !h.m.facets.valid {
 		t.Fatalf("t: open %v, counted %v", h.m.facets.open, h.m.facets.valid)
@@ -58,7 +54,7 @@ func TestTagFacetsCountAndApply(t *testing.T) {
 		t.Errorf("rows shown = %d, want the facet's %d", len(h.m.shown), pick.count)
 	}
 	// :tags reopens it; esc closes it without touching the filter.
-	h.send(ShowTagsMsg{Namespace: "production"})
+	h.send(ShowTagsMsg{Route: h.m.route})
 	if !h.m.facets.open {
 		t.Fatal("ShowTagsMsg did not open the panel")
 	}

@@ -14,24 +14,37 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/ui"
 )
 
 // Source is what the screen needs from cfclient; *cfclient.Client
 // satisfies it.
 type Source interface {
-	AccountID() string
 	ListScripts(ctx context.Context, ns string, filter cfclient.TagFilter, fn func(page []cfclient.Script) error) error
-	CachedScripts(account, ns string) ([]cfclient.Script, time.Time, error)
+	// GetNamespace says how many scripts a namespace has: the progress of
+	// a cold load, and whether a cached listing is still whole.
+	GetNamespace(ctx context.Context, name string) (cfclient.Namespace, error)
 	TierOf(tags []string) (tier string, ambiguous bool)
 }
 
 var _ Source = (*cfclient.Client)(nil)
 
-// ShowTagsMsg opens the tag facets panel of the scripts screen of
-// Namespace (sent by the :tags command). Every stacked screen receives it;
-// screens of other namespaces ignore it.
-type ShowTagsMsg struct{ Namespace string }
+// Cache is the listing cache; *cache.Store satisfies it. Reads never write:
+// the screen saves a listing (in a command) once it is complete.
+type Cache interface {
+	Scripts(ns string) (cache.Listing, error)
+	SaveScripts(ns string, pages [][]cfclient.Script) error
+}
+
+var _ Cache = (*cache.Store)(nil)
+
+// ShowTagsMsg opens the tag facets panel of the scripts screen at Route
+// (sent by the :tags command); the App delivers it to that screen only.
+type ShowTagsMsg struct{ Route ui.Route }
+
+// RouteKey routes the message to its screen.
+func (m ShowTagsMsg) RouteKey() string { return m.Route.Key() }
 
 // Messages the screen's commands send back; each carries the screen's route
 // key and a token so results of another screen or a superseded request are
@@ -75,6 +88,13 @@ type (
 	}
 )
 
+// RouteKey routes each result to the screen that asked (ui.Routed).
+func (m cacheMsg) RouteKey() string  { return m.key }
+func (m pagesMsg) RouteKey() string  { return m.key }
+func (m totalMsg) RouteKey() string  { return m.key }
+func (m filterMsg) RouteKey() string { return m.key }
+func (m facetsMsg) RouteKey() string { return m.key }
+
 // sortKey is the column rows are sorted by.
 type sortKey int
 
@@ -91,6 +111,7 @@ type Model struct {
 
 	c     *ui.Common
 	src   Source
+	cache Cache
 	route ui.Route
 	key   string // route key, tags every result message
 	ns    string
@@ -112,7 +133,10 @@ type Model struct {
 
 	ld     *loadState // the listing or cache read in progress (nil when idle)
 	tokens int
-	fail   *loadFailure // why the last listing failed (nil when it did not)
+	// checking is the token of the script count asked for a fresh cached
+	// listing (0 when none is awaited).
+	checking int
+	fail     *loadFailure // why the last listing failed (nil when it did not)
 
 	sortBy   sortKey
 	sortDesc bool
@@ -139,11 +163,12 @@ type Model struct {
 
 // New builds the scripts screen for route r (r.Namespace; r.Arg is an
 // initial filter, in the / grammar). Nothing is loaded until Init.
-func New(c *ui.Common, src Source, r ui.Route) *Model {
+func New(c *ui.Common, src Source, store Cache, r ui.Route) *Model {
 	m := &Model{
 		Keys:      DefaultKeyMap(),
 		c:         c,
 		src:       src,
+		cache:     store,
 		route:     r,
 		key:       r.Key(),
 		ns:        r.Namespace,
@@ -162,15 +187,15 @@ func New(c *ui.Common, src Source, r ui.Route) *Model {
 }
 
 // Factory returns the ui.Factory of the scripts screen.
-func Factory(src Source) ui.Factory {
+func Factory(src Source, store Cache) ui.Factory {
 	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
-		return New(c, src, r), nil
+		return New(c, src, store, r), nil
 	}
 }
 
 // Init reads the listing cache; the handler then shows it (and refreshes in
-// the background unless it is younger than cacheFresh), or lists from the
-// API when nothing is cached.
+// the background unless cache.NeedsRefresh says it is fresh), or lists from
+// the API when nothing is cached.
 func (m *Model) Init() tea.Cmd {
 	return m.open()
 }
@@ -196,8 +221,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case pagesMsg:
 		return m.handlePages(msg)
 	case totalMsg:
-		m.handleTotal(msg)
-		return nil
+		return m.handleTotal(msg)
 	case filterMsg:
 		return m.handleFilter(msg)
 	case facetsMsg:
@@ -206,9 +230,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case ui.RefreshMsg:
 		return m.refresh()
 	case ShowTagsMsg:
-		if msg.Namespace != m.ns {
-			return nil
-		}
 		return m.openFacets()
 	case ui.StylesChangedMsg:
 		m.input.SetStyles(m.c.Styles.Input)
