@@ -282,7 +282,7 @@ func (a *App) quitPressed() tea.Cmd {
 		a.lastQuit = now
 		return a.setStatus(StatusMsg{
 			Level: LevelWarn,
-			Text:  plural(n, "job or edit", "jobs or edits") + " pending",
+			Text:  Plural(n, "job or edit", "jobs or edits") + " pending",
 			Hint:  "press ctrl+c again within " + a.opts.QuitWindow.String() + " to quit",
 		})
 	}
@@ -318,7 +318,7 @@ func (a *App) runCommand(line string) tea.Cmd {
 	switch c.Name {
 	case cmdQuit:
 		if n := a.pending(); n > 0 {
-			return a.setStatus(StatusMsg{Level: LevelWarn, Text: plural(n, "job or edit", "jobs or edits") + " pending", Hint: ":q! quits anyway"})
+			return a.setStatus(StatusMsg{Level: LevelWarn, Text: Plural(n, "job or edit", "jobs or edits") + " pending", Hint: ":q! quits anyway"})
 		}
 		return a.quit()
 	case cmdQuitForce:
@@ -382,7 +382,7 @@ func (a *App) restyle() {
 // tenant-42-api-prod"), anything else is counted.
 func copiedText(s string) string {
 	if n := countLines(s); n > 1 {
-		return "copied " + plural(n, "line", "lines") + " to the clipboard"
+		return "copied " + Plural(n, "line", "lines") + " to the clipboard"
 	}
 	line := strings.TrimRight(s, "\n")
 	if ansi.StringWidth(line) > 48 {

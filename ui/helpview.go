@@ -24,7 +24,7 @@ func (a *App) helpColumns() []helpColumn {
 	for i, group := range screen.FullHelp() {
 		title := ""
 		if i == 0 {
-			title = ansi.Truncate(Sanitize(screen.Title()), 24, "…")
+			title = Truncate(Sanitize(screen.Title()), 24)
 			if title == "" {
 				title = "screen"
 			}
@@ -75,7 +75,7 @@ func (a *App) helpView(width, height int) string {
 		lines = append(append([]string(nil), lines[top:top+page]...), st.Subtle.Render(more))
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, inner, "…")
+		lines[i] = Truncate(l, inner)
 	}
 	return st.HelpBox.Width(width).Render(strings.Join(lines, "\n"))
 }
@@ -141,9 +141,8 @@ func renderHelpColumn(st *Styles, col helpColumn, maxWidth int) string {
 	}
 	lines := []string{st.HelpTitle.Render(col.title)}
 	for _, r := range col.rows {
-		pad := strings.Repeat(" ", keyWidth-ansi.StringWidth(r[0]))
-		line := st.HelpKey.Render(r[0]) + pad + "  " + st.HelpDesc.Render(r[1])
-		lines = append(lines, ansi.Truncate(line, maxWidth, "…"))
+		line := PadRight(st.HelpKey.Render(r[0]), keyWidth) + "  " + st.HelpDesc.Render(r[1])
+		lines = append(lines, Truncate(line, maxWidth))
 	}
 	return strings.Join(lines, "\n")
 }
