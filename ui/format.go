@@ -13,29 +13,29 @@ import (
 
 // Commas renders n with thousands separators: 1,234,567 and -12,300.
 func Commas(n int) string {
-	s := strconv.Itoa(n)
-	digits := s
+	if n > -1000 && n < 1000 {
+		return strconv.Itoa(n)
+	}
+	// Built on the stack: one allocation, the result (tables call this
+	// for every visible row of every frame).
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	var out [27]byte
+	o := out[:0]
 	if n < 0 {
-		digits = s[1:]
+		o = append(o, '-')
+		d = d[1:]
 	}
-	if len(digits) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + len(digits)/3)
-	if n < 0 {
-		b.WriteByte('-')
-	}
-	head := len(digits) % 3
+	head := len(d) % 3
 	if head == 0 {
 		head = 3
 	}
-	b.WriteString(digits[:head])
-	for i := head; i < len(digits); i += 3 {
-		b.WriteByte(',')
-		b.WriteString(digits[i : i+3])
+	o = append(o, d[:head]...)
+	for i := head; i < len(d); i += 3 {
+		o = append(o, ',')
+		o = append(o, d[i:i+3]...)
 	}
-	return b.String()
+	return string(o)
 }
 
 // Plural returns "1 namespace" or "1,234 namespaces".

@@ -76,6 +76,9 @@ type Styles struct {
 	// Input styles every text input (command line, filters, phrases).
 	Input InputStyles
 
+	// Table styles the tables (ui.Table).
+	Table TableStyles
+
 	// Dialogs.
 	Dialog         lipgloss.Style
 	DialogTitle    lipgloss.Style
@@ -160,6 +163,7 @@ func DefaultStyles(isDark bool) Styles {
 		Placeholder: base.Foreground(s.Muted),
 		Cursor:      base.Reverse(true),
 	}
+	s.Table = TableStyles{Header: s.TableHeader}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(s.Warn).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)
@@ -235,6 +239,7 @@ func NoColorStyles() Styles {
 		Placeholder: base.Faint(true),
 		Cursor:      base.Reverse(true),
 	}
+	s.Table = TableStyles{Header: s.TableHeader}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)
