@@ -76,8 +76,10 @@ type Styles struct {
 	// Input styles every text input (command line, filters, phrases).
 	Input InputStyles
 
-	// Table styles the tables (ui.Table).
-	Table TableStyles
+	// Table styles the tables (ui.Table); TextView the scrolled text views
+	// (raw JSON, details).
+	Table    TableStyles
+	TextView TextViewStyles
 
 	// Dialogs.
 	Dialog         lipgloss.Style
@@ -164,6 +166,7 @@ func DefaultStyles(isDark bool) Styles {
 		Cursor:      base.Reverse(true),
 	}
 	s.Table = TableStyles{Header: s.TableHeader}
+	s.TextView = TextViewStyles{Title: s.Title, Position: s.Subtle}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(s.Warn).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)
@@ -240,6 +243,7 @@ func NoColorStyles() Styles {
 		Cursor:      base.Reverse(true),
 	}
 	s.Table = TableStyles{Header: s.TableHeader}
+	s.TextView = TextViewStyles{Title: s.Title, Position: s.Subtle}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)
