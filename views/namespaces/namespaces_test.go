@@ -301,8 +301,8 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 	rows := func() []string {
 		m := d.S.(*Model)
 		var out []string
-		for _, p := range m.shown {
-			out = append(out, m.all[p].Name)
+		for _, ns := range m.table.Rows() {
+			out = append(out, ns.Name)
 		}
 		return out
 	}
