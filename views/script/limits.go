@@ -44,7 +44,7 @@ func (m *Model) limits() []string {
 	eff := cfclient.EffectiveLimits(tier, s.val.Limits)
 	const scriptW, tierW = 10, 17
 	row := func(label, script, tierV, effV string) string {
-		return m.fit(pad(label, labelW) + pad(script, scriptW) + pad(tierV, tierW) + effV)
+		return m.fit(ui.PadRight(label, labelW) + ui.PadRight(script, scriptW) + ui.PadRight(tierV, tierW) + effV)
 	}
 	out = append(out, st.TableHeader.Render(row("", "script", ansi.Truncate(tierHead, tierW-1, "…"), "effective")))
 	tierCell := func(v int, unit string) string {

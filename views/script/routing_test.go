@@ -81,7 +81,7 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	m.Update(progressMsg{screen: m.id})
 	v := d.View()
 	p := w.cache.Progress()
-	want := "reading routing table · 0 of " + count(p.Routes) + " routes (" + count(p.Listed) + " keys)"
+	want := "reading routing table · 0 of " + ui.Commas(p.Routes) + " routes (" + ui.Commas(p.Listed) + " keys)"
 	for _, s := range []string{want, "background, waits for API budget"} {
 		if !strings.Contains(v, s) {
 			t.Errorf("progress view lacks %q:\n%s", s, v)
@@ -147,8 +147,8 @@ func TestCostText(t *testing.T) {
 		t.Errorf("costText:\n got %q\nwant %q", got, want)
 	}
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 221204: "221,204", 1234567: "1,234,567"} {
-		if got := count(n); got != want {
-			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		if got := ui.Commas(n); got != want {
+			t.Errorf("ui.Commas(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -156,10 +156,11 @@ type Model struct {
 	tiers    section[[]cfclient.Tier]
 	dataAt   time.Time // when the details arrived
 
-	offset    int  // first line shown of the details
-	raw       bool // the JSON view is shown
-	rawOffset int
-	rawLines  []string // rebuilt when the JSON view opens or data arrive
+	offset int  // first line shown of the details
+	raw    bool // the JSON view is shown
+	// rawView is the JSON view; its text is rebuilt when it opens and when
+	// data arrive while it is open.
+	rawView ui.TextView
 }
 
 // New builds the screen for route r (r.Namespace, r.Script). Nothing is
@@ -183,6 +184,11 @@ func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
 		id:        screenIDs.Add(1),
 		tickEvery: progressEvery,
 	}
+	m.rawView = ui.NewTextView("JSON of "+m.name+" as the API returned it", "",
+		ui.WithHint("y/esc closes"),
+		ui.WithScrollingTitle(),
+		ui.WithTextViewStyles(c.Styles.TextView),
+		ui.WithTextViewKeyMap(m.Keys.MoveKeyMap))
 	m.markLoading()
 	m.syncKeys()
 	return m
@@ -259,6 +265,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.progress = m.routing.Progress()
 			return m.tick()
 		}
+	case ui.StylesChangedMsg:
+		m.rawView.SetStyles(m.c.Styles.TextView)
 	case ui.RefreshMsg:
 		// ctrl+r refreshes the script and the tier table; the routing table
 		// is only re-read on R (reading it may cost thousands of requests).
@@ -281,7 +289,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, keys.Raw):
 		m.raw = !m.raw
-		m.rawOffset = 0
+		m.rawView.GotoTop()
 		m.rebuildRaw()
 		return nil
 	case m.raw && key.Matches(k, keys.CloseRaw):
@@ -292,23 +300,22 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.ReadRoutes):
 		return m.readRoutes()
 	}
-	off := &m.offset
 	if m.raw {
-		off = &m.rawOffset
+		m.rawView, _ = m.rawView.Update(k)
+		return nil
 	}
 	page := max(1, m.height-1)
-	// Any position is fine here: clampOffsets bounds it by the text.
-	if pos, ok := keys.Move(k, *off, 1<<30, page); ok {
-		*off = pos
+	// Any position is fine here: clampOffset bounds it by the text.
+	if pos, ok := keys.Move(k, m.offset, 1<<30, page); ok {
+		m.offset = pos
 	}
-	m.clampOffsets()
+	m.clampOffset()
 	return nil
 }
 
-// clampOffsets keeps both scroll positions within their text.
-func (m *Model) clampOffsets() {
+// clampOffset keeps the details' scroll position within their text.
+func (m *Model) clampOffset() {
 	m.offset = clampOffset(m.offset, len(m.lines()), m.height)
-	m.rawOffset = clampOffset(m.rawOffset, len(m.rawLines)+1, m.height)
 }
 
 // clampOffset bounds the first line shown of n lines in height rows (one
@@ -418,7 +425,8 @@ func fetch[T any](key string, token int, f func() (T, error)) tea.Cmd {
 // SetSize is called with the content area size.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
-	m.clampOffsets()
+	m.clampOffset()
+	m.rawView.SetSize(width, height)
 }
 
 // Title names the screen in the breadcrumbs: the script.
