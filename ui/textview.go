@@ -144,24 +144,12 @@ func (v TextView) View() string {
 		return ""
 	}
 	var b strings.Builder
-	first, last, total := v.Position()
 	if v.scrollTitle {
-		for i := first - 1; i < last; i++ {
-			if i > first-1 {
-				b.WriteByte('\n')
-			}
-			if i == 0 {
-				b.WriteString(v.titleLine(""))
-			} else {
-				b.WriteString(Truncate(v.lines[i-1], v.width))
-			}
-		}
-		if !v.fits() {
-			more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", first, last, total)
-			b.WriteString("\n" + v.styles.Position.Render(Truncate(more, v.width)))
-		}
-		return b.String()
+		lines := make([]string, 0, len(v.lines)+1)
+		lines = append(append(lines, v.titleLine("")), v.lines...)
+		return ScrollWindow(lines, v.top, v.width, v.height, v.styles.Position)
 	}
+	first, last, total := v.Position()
 	pos := ""
 	if !v.fits() {
 		pos = fmt.Sprintf("lines %d–%d of %d", first, last, total)
@@ -209,6 +197,9 @@ func (v TextView) pageStep() int { return v.rows() }
 
 // maxTop is the last scroll position: the last line at the bottom.
 func (v TextView) maxTop() int {
+	if v.scrollTitle {
+		return ScrollMax(v.total(), v.height)
+	}
 	if v.fits() {
 		return 0
 	}
@@ -218,4 +209,42 @@ func (v TextView) maxTop() int {
 // clamp keeps the scroll position within the text.
 func (v *TextView) clamp() {
 	v.top = max(0, min(v.top, v.maxTop()))
+}
+
+// ScrollWindow lays out lines that the caller rendered (styled, and
+// sanitized where they hold tenant text: it does not sanitize) as a view
+// of height lines: all of them when they fit, else the lines from top (at
+// most ScrollMax) and a last line, styled with pos, that says which lines
+// are shown: "── lines 5–20 of 64 · j/k scroll ──". Every line is cut to
+// width with "…". The scrolling-title TextView, the script details and the
+// help overlay are laid out by it.
+func ScrollWindow(lines []string, top, width, height int, pos lipgloss.Style) string {
+	var b strings.Builder
+	n := len(lines)
+	first, last := 0, n
+	if n > height {
+		first = max(0, min(top, ScrollMax(n, height)))
+		last = min(n, first+max(1, height-1))
+	}
+	for i := first; i < last; i++ {
+		if i > first {
+			b.WriteByte('\n')
+		}
+		b.WriteString(Truncate(lines[i], width))
+	}
+	if n > height {
+		more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", first+1, last, n)
+		b.WriteString("\n" + pos.Render(Truncate(more, width)))
+	}
+	return b.String()
+}
+
+// ScrollMax is the last first line of n lines in a ScrollWindow of height
+// lines: the last line at the bottom, above the position line (0 when they
+// fit).
+func ScrollMax(n, height int) int {
+	if n <= height {
+		return 0
+	}
+	return max(0, n-max(1, height-1))
 }

@@ -21,21 +21,7 @@ func (m *Model) View() string {
 	if m.raw {
 		return m.rawView.View()
 	}
-	return m.window(m.lines(), m.offset)
-}
-
-// window shows lines from off; the last row says where we are when the
-// lines do not fit.
-func (m *Model) window(lines []string, off int) string {
-	if len(lines) <= m.height {
-		return strings.Join(lines, "\n")
-	}
-	rows := max(1, m.height-1)
-	off = max(0, min(off, len(lines)-rows))
-	end := min(len(lines), off+rows)
-	more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", off+1, end, len(lines))
-	out := append(append([]string{}, lines[off:end]...), m.c.Styles.Subtle.Render(m.fit(more)))
-	return strings.Join(out, "\n")
+	return ui.ScrollWindow(m.lines(), m.offset, m.width, m.height, m.c.Styles.Subtle)
 }
 
 // lines renders every section, each line at most the width. It is cheap

@@ -315,16 +315,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 
 // clampOffset keeps the details' scroll position within their text.
 func (m *Model) clampOffset() {
-	m.offset = clampOffset(m.offset, len(m.lines()), m.height)
-}
-
-// clampOffset bounds the first line shown of n lines in height rows (one
-// row is the scroll indicator when the text does not fit).
-func clampOffset(off, n, height int) int {
-	if n <= height {
-		return 0
-	}
-	return max(0, min(off, n-(height-1)))
+	m.offset = max(0, min(m.offset, ui.ScrollMax(len(m.lines()), m.height)))
 }
 
 // markLoading puts every section in its loading state (values are kept, so
