@@ -220,7 +220,7 @@ func (a *App) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(k, keys.Help, keys.Back) || k.String() == "q":
 			a.showHelp = false
 		default:
-			a.scrollHelp(k.String())
+			a.scrollHelp(k)
 		}
 		return nil
 	}
