@@ -148,3 +148,22 @@ func TestTextViewFitsTheWidth(t *testing.T) {
 		t.Error("a view of height 0 renders something")
 	}
 }
+
+func TestScrollWindow(t *testing.T) {
+	st := DefaultStyles(true).Subtle
+	lines := strings.Split(numbered(10), "\n")
+	if got := ansi.Strip(ScrollWindow(lines, 5, 20, 10, st)); got != numbered(10) {
+		t.Errorf("lines that fit are shown whole, from the top:\n%s", got)
+	}
+	got := strings.Split(ansi.Strip(ScrollWindow(lines, 99, 20, 4, st)), "\n")
+	want := []string{"line 8", "line 9", "line 10", "── lines 8–10 of 10…"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("past the end: %q, want %q", got, want)
+	}
+	if ScrollMax(10, 10) != 0 || ScrollMax(10, 4) != 7 || ScrollMax(10, 1) != 9 {
+		t.Errorf("ScrollMax: %d %d %d", ScrollMax(10, 10), ScrollMax(10, 4), ScrollMax(10, 1))
+	}
+	if got := ScrollWindow(lines, -3, 20, 4, st); !strings.HasPrefix(got, "line 1\n") {
+		t.Errorf("a negative top starts at the first line: %q", got)
+	}
+}
