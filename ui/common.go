@@ -4,6 +4,12 @@
 // footer, help overlay, command line, status messages, the confirm dialog and
 // small helpers (Sanitize, CopyCmd).
 //
+// It also holds the widgets the screens share, one of each: Table (a
+// virtual table with cursor and marks kept by row key), TextView (scrolled,
+// sanitized text such as raw JSON), ScrollWindow (the same window for lines
+// a screen styled itself), WaitBatch (the re-armed reader of a stream), and
+// the formatters of format.go (Commas, Age, Date, PadRight, Truncate, …).
+//
 // ui depends on Bubble Tea, Bubbles, Lip Gloss and x/ansi only: it never
 // imports cfclient or a screen package. Screens are built by factories that
 // main registers, and they navigate by sending a NavigateMsg with a Route.
