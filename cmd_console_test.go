@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/ui"
@@ -82,7 +83,7 @@ func TestConsoleUsesTheProfileAccount(t *testing.T) {
 		"CLOUDFLARE_API_BASE_URL": remote.URL(),
 	}
 	ro := true
-	con, err := newConsole(t.Context(), consoleFlags{load: config.LoadOptions{
+	rt, err := NewRuntime(runtimeOptions{load: config.LoadOptions{
 		Env:      func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Home:     home,
 		ReadOnly: &ro,
@@ -90,20 +91,25 @@ func TestConsoleUsesTheProfileAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer con.Close()
-	if con.sandbox != nil {
+	defer rt.Close()
+	if rt.Sandbox != nil {
 		t.Fatal("started an embedded sandbox although credentials are set")
 	}
-	info := con.header()
+	info := rt.Header(cfclient.Actor{Name: "tester@host"})()
 	if info.Sandbox || info.Account != remote.AccountID() || !info.ReadOnly {
 		t.Errorf("header %+v: want the remote account, no SANDBOX badge, RO", info)
 	}
-	nss, err := con.client.ListNamespaces(t.Context())
+	nss, err := rt.Client.ListNamespaces(t.Context())
 	if err != nil || len(nss) == 0 {
 		t.Fatalf("ListNamespaces on the remote: %v, %d namespaces", err, len(nss))
 	}
-	if err := con.client.DeleteNamespace(t.Context(), nss[0].Name); err == nil {
+	if err := rt.Client.DeleteNamespace(t.Context(), nss[0].Name); err == nil {
 		t.Error("a read-only console deleted a namespace")
+	}
+	// The cache is the remote's own: kept under the config's cache
+	// directory, per API site and account.
+	if !strings.HasPrefix(rt.Store.Dir(), filepath.Join(home, ".cache", "wfp")) || !strings.Contains(rt.Store.Dir(), remote.AccountID()) {
+		t.Errorf("cache dir %q", rt.Store.Dir())
 	}
 }
 
@@ -111,7 +117,7 @@ func TestConsoleUsesTheProfileAccount(t *testing.T) {
 func TestConsoleTokenWithoutAccount(t *testing.T) {
 	home := t.TempDir()
 	env := map[string]string{"HOME": home, "CLOUDFLARE_API_TOKEN": "tok-123"}
-	_, err := newConsole(t.Context(), consoleFlags{load: config.LoadOptions{
+	_, err := NewRuntime(runtimeOptions{load: config.LoadOptions{
 		Env:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Home: home,
 	}})
@@ -122,16 +128,17 @@ func TestConsoleTokenWithoutAccount(t *testing.T) {
 
 // A read of the routing table is background work the header counts.
 func TestHeaderCountsTheRoutingRead(t *testing.T) {
-	con := testConsole(t, 50)
-	if got := con.header().Jobs; got != 0 {
+	rt := testRuntime(t, 50)
+	header := rt.Header(cfclient.Actor{Name: "tester@host"})
+	if got := header().Jobs; got != 0 {
 		t.Fatalf("jobs before any read = %d", got)
 	}
 	// Slow responses keep the read running while the header is looked at.
-	con.sandbox.SetFaults(sandbox.Faults{Latency: 100 * time.Millisecond})
+	rt.Sandbox.SetFaults(sandbox.Faults{Latency: 100 * time.Millisecond})
 	done := make(chan error, 1)
-	go func() { done <- con.routing.Read(t.Context()) }()
+	go func() { done <- rt.Routing.Read(t.Context()) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for con.header().Jobs != 1 {
+	for header().Jobs != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the header never counted the running read as a job")
 		}
@@ -140,7 +147,7 @@ func TestHeaderCountsTheRoutingRead(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := con.header().Jobs; got != 0 {
+	if got := header().Jobs; got != 0 {
 		t.Errorf("jobs after the read = %d, want 0", got)
 	}
 }
@@ -148,22 +155,21 @@ func TestHeaderCountsTheRoutingRead(t *testing.T) {
 // :scripts refuses a namespace the last listing does not have, naming the
 // known ones, and accepts a known one.
 func TestScriptsCommandChecksTheNamespace(t *testing.T) {
-	con := testConsole(t, 20)
-	if _, err := con.namespaceArg(ui.Route{}, []string{"anything"}); err != nil {
+	if _, err := namespaceArg(ui.Route{}, []string{"anything"}, nil); err != nil {
 		t.Fatalf("before any listing every name is accepted, got %v", err)
 	}
-	nss, err := recordingNamespaces{con.client, con.names}.ListNamespaces(t.Context())
-	if err != nil || len(nss) == 0 {
-		t.Fatalf("ListNamespaces: %v", err)
-	}
-	_, err = con.namespaceArg(ui.Route{}, []string{"nope"})
+	known := []string{"production", "staging", "testing"}
+	_, err := namespaceArg(ui.Route{}, []string{"nope"}, known)
 	if err == nil || !strings.Contains(err.Error(), `no namespace "nope"`) || !strings.Contains(err.Error(), "production") {
 		t.Errorf("err = %v, want the unknown name refused with the known ones", err)
 	}
-	if ns, err := con.namespaceArg(ui.Route{}, []string{"staging"}); err != nil || ns != "staging" {
+	if ns, err := namespaceArg(ui.Route{}, []string{"staging"}, known); err != nil || ns != "staging" {
 		t.Errorf("staging: %q, %v", ns, err)
 	}
-	if ns, err := con.namespaceArg(ui.Route{Kind: ui.KindScript, Namespace: "testing"}, nil); err != nil || ns != "testing" {
+	if ns, err := namespaceArg(ui.Route{Kind: ui.KindScript, Namespace: "testing"}, nil, known); err != nil || ns != "testing" {
 		t.Errorf("no argument on a testing screen: %q, %v", ns, err)
+	}
+	if _, err := namespaceArg(ui.Route{}, nil, known); err == nil {
+		t.Error("no argument and no namespace screen: want an error")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/charmbracelet/x/vt"
 
+	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -97,13 +98,13 @@ func (s *screen) waitFor(t *testing.T, what string, want ...string) {
 	}
 }
 
-// testConsole wires the console exactly as wfp does, on a fresh sandbox, with
-// the config, state and cache directories in a temporary home.
-func testConsole(t *testing.T, scripts int) *console {
+// testRuntime wires the runtime exactly as wfp does, on a fresh sandbox,
+// with the config, state and cache directories in a temporary home.
+func testRuntime(t *testing.T, scripts int) *Runtime {
 	t.Helper()
 	home := t.TempDir()
 	env := map[string]string{"HOME": home}
-	f := consoleFlags{
+	rt, err := NewRuntime(runtimeOptions{
 		sandbox: true,
 		scripts: scripts,
 		seed:    1,
@@ -112,13 +113,23 @@ func testConsole(t *testing.T, scripts int) *console {
 			Env:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 			Home: home,
 		},
-	}
-	con, err := newConsole(t.Context(), f)
+	})
 	if err != nil {
-		t.Fatalf("newConsole: %v", err)
+		t.Fatalf("NewRuntime: %v", err)
 	}
-	t.Cleanup(con.Close)
-	return con
+	t.Cleanup(rt.Close)
+	return rt
+}
+
+// testSession is a session on rt as the console builds it, on the flow
+// clock.
+func testSession(t *testing.T, rt *Runtime, actor cfclient.Actor) *Session {
+	t.Helper()
+	s, err := NewSession(t.Context(), rt, sessionOptions{Actor: actor, Clock: flowClock})
+	if err != nil {
+		t.Fatalf("NewSession: %v", err)
+	}
+	return s
 }
 
 // TestConsoleFlow is the operator's first minute: the namespaces, enter
@@ -128,8 +139,8 @@ func TestConsoleFlow(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
-			con := testConsole(t, 200)
-			tm := teatest.NewTestModel(t, con.app, teatest.WithInitialTermSize(w, h))
+			sess := testSession(t, testRuntime(t, 200), cfclient.Actor{Name: "tester@host"})
+			tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
 			scr := newScreen(t, tm.Output(), w, h)
 
 			scr.waitFor(t, "namespaces", "SANDBOX", "3 namespaces", "production", "staging", "testing")

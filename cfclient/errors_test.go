@@ -74,11 +74,14 @@ func TestForbiddenNamesThePermission(t *testing.T) {
 	}
 }
 
-func TestControlCharactersAreStrippedFromReasons(t *testing.T) {
+// Reasons come from the API (and tenants' text within it): control
+// characters and bidi overrides are escaped visibly on one line by the one
+// sanitiser, never passed through (or silently dropped).
+func TestControlCharactersAreEscapedInReasons(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
 	err := e.c.fail("script.get", "x", false, &wfp.Error{StatusCode: 400,
-		Errors: []shared.ErrorData{{Code: 10021, Message: "bad\x1b[2J\nthing\x07"}}})
-	if got := err.(*Error).Reason; got != "bad[2J thing" {
+		Errors: []shared.ErrorData{{Code: 10021, Message: "bad\x1b[2J\nthing\x07 \u202eevil"}}})
+	if got := err.(*Error).Reason; got != `bad\x1b[2J thing\x07 \u202eevil` {
 		t.Fatalf("reason %q", got)
 	}
 }

@@ -126,7 +126,7 @@ func NewApp(c *Common, factories map[string]Factory, start Route, opts AppOption
 	a.cmd = cl
 	a.help = help.New()
 	a.restyle()
-	a.info = c.HeaderInfo() // before the program runs: no Update yet
+	a.info = snapshot(c.Header) // before the program runs: no Update yet
 	s, err := f(c, start)
 	if err != nil {
 		return nil, fmt.Errorf("new app: open %s: %w", start.Kind, err)
@@ -244,7 +244,7 @@ func (a *App) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(k, keys.Help, keys.Back) || k.String() == "q":
 			a.showHelp = false
 		default:
-			a.scrollHelp(k.String())
+			a.scrollHelp(k)
 		}
 		return nil
 	}
@@ -325,7 +325,7 @@ func (a *App) quitPressed() tea.Cmd {
 		a.lastQuit = now
 		return a.setStatus(StatusMsg{
 			Level: LevelWarn,
-			Text:  plural(n, "job or edit", "jobs or edits") + " pending",
+			Text:  Plural(n, "job or edit", "jobs or edits") + " pending",
 			Hint:  "press ctrl+c again within " + a.opts.QuitWindow.String() + " to quit",
 		})
 	}
@@ -364,7 +364,7 @@ func (a *App) runCommand(line string) tea.Cmd {
 	switch c.Name {
 	case cmdQuit:
 		if n := a.pending(); n > 0 {
-			return a.setStatus(StatusMsg{Level: LevelWarn, Text: plural(n, "job or edit", "jobs or edits") + " pending", Hint: ":q! quits anyway"})
+			return a.setStatus(StatusMsg{Level: LevelWarn, Text: Plural(n, "job or edit", "jobs or edits") + " pending", Hint: ":q! quits anyway"})
 		}
 		return a.quit()
 	case cmdQuitForce:
@@ -443,7 +443,7 @@ func (a *App) restyle() {
 // tenant-42-api-prod"), anything else is counted.
 func copiedText(s string) string {
 	if n := countLines(s); n > 1 {
-		return "copied " + plural(n, "line", "lines") + " to the clipboard"
+		return "copied " + Plural(n, "line", "lines") + " to the clipboard"
 	}
 	line := strings.TrimRight(s, "\n")
 	if ansi.StringWidth(line) > 48 {

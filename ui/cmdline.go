@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Command is one command of the command line, such as ":scripts prod".
@@ -253,7 +252,7 @@ func (l *cmdLine) view(st *Styles, width int) string {
 	if len(l.matches) > 1 {
 		line += "  " + st.CmdCompletion.Render(Sanitize(strings.Join(l.matches, "  ")))
 	}
-	return ansi.Truncate(line, width, "…")
+	return Truncate(line, width)
 }
 
 // splitLastToken splits "scripts pro" into "scripts " and "pro".

@@ -4,6 +4,12 @@
 // footer, help overlay, command line, status messages, the confirm dialog and
 // small helpers (Sanitize, CopyCmd).
 //
+// It also holds the widgets the screens share, one of each: Table (a
+// virtual table with cursor and marks kept by row key), TextView (scrolled,
+// sanitized text such as raw JSON), ScrollWindow (the same window for lines
+// a screen styled itself), WaitBatch (the re-armed reader of a stream), and
+// the formatters of format.go (Commas, Age, Date, PadRight, Truncate, …).
+//
 // ui depends on Bubble Tea, Bubbles, Lip Gloss and x/ansi only: it never
 // imports cfclient or a screen package. Screens are built by factories that
 // main registers, and they navigate by sending a NavigateMsg with a Route.
@@ -69,15 +75,6 @@ func (c *Common) Context() context.Context {
 		return context.Background()
 	}
 	return c.Ctx
-}
-
-// HeaderInfo takes a header snapshot, or the zero value when no Header
-// func was set. Call it from a command, never from Update or View.
-func (c *Common) HeaderInfo() HeaderInfo {
-	if c.Header == nil {
-		return HeaderInfo{}
-	}
-	return c.Header()
 }
 
 // Route kinds of the screens wfp ships. Screens may add their own kinds.

@@ -93,22 +93,6 @@ func formatWindow(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// formatAge renders how long ago data was fetched: "just now", "12s ago",
-// "3m ago", "2h ago", "4d ago".
-func formatAge(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
-}
-
 // segment is one piece of the header; when the line is too narrow the
 // segment with the highest drop number goes first (0 is never dropped).
 type segment struct {
@@ -136,7 +120,7 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 	}
 	// The profile leads the breadcrumbs; the account is said here, once.
 	if info.Account != "" {
-		left = append(left, segment{st.HeaderAccount.Render("acct " + ansi.Truncate(Sanitize(info.Account), 32, "…")), 5})
+		left = append(left, segment{st.HeaderAccount.Render("acct " + Truncate(Sanitize(info.Account), 32)), 5})
 	}
 
 	if gauge, level := budgetGauge(info.Budget, now); gauge != "" {
@@ -153,7 +137,7 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 		right = append(right, segment{st.Subtle.Render(fmt.Sprintf("%d queued", q)), 4})
 	}
 	if info.Jobs > 0 {
-		right = append(right, segment{st.Jobs.Render(plural(info.Jobs, "job", "jobs")), 3})
+		right = append(right, segment{st.Jobs.Render(Plural(info.Jobs, "job", "jobs")), 3})
 	}
 	return st.Header.Render(layoutLine(left, right, width, " ", "  "))
 }
@@ -167,7 +151,7 @@ func layoutLine(left, right []segment, width int, lsep, rsep string) string {
 		gap := width - ansi.StringWidth(l) - ansi.StringWidth(r)
 		if gap >= 1 || !dropOne(&left, &right) {
 			if gap < 1 {
-				return ansi.Truncate(l+" "+r, width, "…")
+				return Truncate(l+" "+r, width)
 			}
 			return l + strings.Repeat(" ", gap) + r
 		}

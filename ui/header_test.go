@@ -113,18 +113,6 @@ func TestRenderCrumbs(t *testing.T) {
 	}
 }
 
-func TestFormatAge(t *testing.T) {
-	cases := map[time.Duration]string{
-		0: "just now", 12 * time.Second: "12s ago", 3 * time.Minute: "3m ago",
-		2*time.Hour + 5*time.Minute: "2h ago", 50 * time.Hour: "2d ago",
-	}
-	for d, want := range cases {
-		if got := formatAge(d); got != want {
-			t.Errorf("formatAge(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestRouteKey(t *testing.T) {
 	a := Route{Kind: KindScripts, Namespace: "prod", Arg: "-t tier-pro"}
 	if a.Key() != (Route{Kind: KindScripts, Namespace: "prod", Arg: "-t tier-pro"}).Key() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -24,7 +25,7 @@ func (a *App) helpColumns() []helpColumn {
 	for i, group := range screen.FullHelp() {
 		title := ""
 		if i == 0 {
-			title = ansi.Truncate(Sanitize(screen.Title()), 24, "…")
+			title = Truncate(Sanitize(screen.Title()), 24)
 			if title == "" {
 				title = "screen"
 			}
@@ -61,23 +62,19 @@ func bindingColumn(title string, group []key.Binding) helpColumn {
 
 // helpView renders the help overlay box in width × height cells: columns
 // packed left to right and wrapped into bands, then the API budget detail,
-// scrolled to helpTop when it is taller than the box.
+// scrolled to helpTop when it is taller than the box (the last line then
+// says where we are and how to move).
 func (a *App) helpView(width, height int) string {
 	st := &a.c.Styles
 	inner := max(10, width-st.HelpBox.GetHorizontalFrameSize())
-	lines := a.helpLines(width)
-	maxLines := max(1, height-st.HelpBox.GetVerticalFrameSize())
-	if len(lines) > maxLines {
-		// Scroll: the last visible line says where we are and how to move.
-		page := max(1, maxLines-1)
-		top := min(max(0, a.helpTop), len(lines)-page)
-		more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", top+1, top+page, len(lines))
-		lines = append(append([]string(nil), lines[top:top+page]...), st.Subtle.Render(more))
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, inner, "…")
-	}
-	return st.HelpBox.Width(width).Render(strings.Join(lines, "\n"))
+	body := ScrollWindow(a.helpLines(width), a.helpTop, inner, a.helpHeight(height), st.Subtle)
+	return st.HelpBox.Width(width).Render(body)
+}
+
+// helpHeight is how many lines the help box shows inside its frame when
+// the content area is height lines.
+func (a *App) helpHeight(height int) int {
+	return max(1, height-a.c.Styles.HelpBox.GetVerticalFrameSize())
 }
 
 // helpLines are the lines of the help overlay's content at width.
@@ -109,27 +106,20 @@ func (a *App) helpLines(width int) []string {
 	return strings.Split(body, "\n")
 }
 
-// scrollHelp moves the help overlay by a key: j/k, arrows, pgup/pgdn,
-// ctrl+f/ctrl+b, g/G, home/end, clamped to the last full page.
-func (a *App) scrollHelp(k string) {
-	page := max(1, a.c.Height-a.c.Styles.HelpBox.GetVerticalFrameSize()-1)
-	switch k {
-	case "j", "down":
-		a.helpTop++
-	case "k", "up":
-		a.helpTop--
-	case "pgdown", "ctrl+f", "space":
-		a.helpTop += page
-	case "pgup", "ctrl+b":
-		a.helpTop -= page
-	case "g", "home":
-		a.helpTop = 0
-	case "G", "end":
-		a.helpTop = 1 << 30
+// scrollHelp moves the help overlay by a movement key (Keys.Move), or a
+// page down on space as in a pager, clamped to the last full page so k
+// works at once after G.
+func (a *App) scrollHelp(k tea.KeyPressMsg) {
+	height := a.helpHeight(a.c.Height)
+	page := max(1, height-1)
+	last := ScrollMax(len(a.helpLines(a.c.Width)), height)
+	if k.String() == "space" {
+		a.helpTop = min(a.helpTop+page, last)
+		return
 	}
-	// Clamp to the last full page, so k works at once after G.
-	last := len(a.helpLines(a.c.Width)) - page
-	a.helpTop = max(0, min(a.helpTop, last))
+	if top, ok := a.c.Keys.Move.Move(k, a.helpTop, last+1, page); ok {
+		a.helpTop = top
+	}
 }
 
 // renderHelpColumn renders a column: its title, then aligned key and
@@ -141,9 +131,8 @@ func renderHelpColumn(st *Styles, col helpColumn, maxWidth int) string {
 	}
 	lines := []string{st.HelpTitle.Render(col.title)}
 	for _, r := range col.rows {
-		pad := strings.Repeat(" ", keyWidth-ansi.StringWidth(r[0]))
-		line := st.HelpKey.Render(r[0]) + pad + "  " + st.HelpDesc.Render(r[1])
-		lines = append(lines, ansi.Truncate(line, maxWidth, "…"))
+		line := PadRight(st.HelpKey.Render(r[0]), keyWidth) + "  " + st.HelpDesc.Render(r[1])
+		lines = append(lines, Truncate(line, maxWidth))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -18,6 +18,8 @@ type KeyMap struct {
 	Refresh key.Binding
 	// Quit leaves the console (twice within a second with pending work).
 	Quit key.Binding
+	// Move scrolls the help overlay, with the keys of every scrolled view.
+	Move MoveKeyMap
 }
 
 // DefaultKeyMap returns the default global bindings.
@@ -28,6 +30,7 @@ func DefaultKeyMap() KeyMap {
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
 		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Move:    DefaultMoveKeyMap(),
 	}
 }
 

@@ -237,6 +237,7 @@ func keyMsg(name string) tea.KeyPressMsg {
 		"esc": tea.KeyEscape, "enter": tea.KeyEnter, "tab": tea.KeyTab,
 		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
 		"backspace": tea.KeyBackspace, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
 	}
 	if code, ok := special[name]; ok {
 		return tea.KeyPressMsg{Code: code}

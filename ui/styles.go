@@ -76,6 +76,11 @@ type Styles struct {
 	// Input styles every text input (command line, filters, phrases).
 	Input InputStyles
 
+	// Table styles the tables (ui.Table); TextView the scrolled text views
+	// (raw JSON, details).
+	Table    TableStyles
+	TextView TextViewStyles
+
 	// Dialogs.
 	Dialog         lipgloss.Style
 	DialogTitle    lipgloss.Style
@@ -160,6 +165,8 @@ func DefaultStyles(isDark bool) Styles {
 		Placeholder: base.Foreground(s.Muted),
 		Cursor:      base.Reverse(true),
 	}
+	s.Table = TableStyles{Header: s.TableHeader}
+	s.TextView = TextViewStyles{Title: s.Title, Position: s.Subtle}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(s.Warn).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)
@@ -235,6 +242,8 @@ func NoColorStyles() Styles {
 		Placeholder: base.Faint(true),
 		Cursor:      base.Reverse(true),
 	}
+	s.Table = TableStyles{Header: s.TableHeader}
+	s.TextView = TextViewStyles{Title: s.Title, Position: s.Subtle}
 
 	s.Dialog = base.Border(lipgloss.RoundedBorder()).Padding(0, 1)
 	s.DialogTitle = base.Bold(true)

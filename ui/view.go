@@ -30,7 +30,7 @@ func (a *App) render() string {
 		// The sizes first, so a very narrow terminal still shows them.
 		msg := fmt.Sprintf("%d×%d < %d×%d: terminal too small for wfp",
 			a.width, a.height, a.opts.MinWidth, a.opts.MinHeight)
-		return ansi.Truncate(msg, a.width, "…")
+		return Truncate(msg, a.width)
 	}
 	st := &a.c.Styles
 	w, h := a.c.Width, a.c.Height
@@ -118,7 +118,7 @@ func (a *App) dataAge(now time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return "refreshed " + formatAge(now.Sub(t))
+	return "refreshed " + Age(now.Sub(t))
 }
 
 // windowTitle names the terminal window after the profile.
@@ -157,7 +157,7 @@ func renderCrumbs(st *Styles, titles []string, age string, width int) string {
 			parts = append(parts, st.Crumb.Render("…"))
 		}
 		for i := start; i < len(titles); i++ {
-			t := ansi.Truncate(Sanitize(titles[i]), max(8, width/2), "…")
+			t := Truncate(Sanitize(titles[i]), max(8, width/2))
 			if i == len(titles)-1 {
 				parts = append(parts, st.CrumbActive.Render(t))
 			} else {
@@ -172,14 +172,6 @@ func renderCrumbs(st *Styles, titles []string, age string, width int) string {
 		}
 	}
 	return layoutLine(nil, right, width, "", "")
-}
-
-// plural returns "1 job" or "3 jobs".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // fitBlock truncates s to width cells per line and exactly height lines, so
@@ -221,5 +213,5 @@ func renderStatus(st *Styles, m StatusMsg, width int) string {
 	if m.Hint != "" {
 		line += st.StatusHint.Render(" — " + Sanitize(m.Hint))
 	}
-	return ansi.Truncate(line, width, "…")
+	return Truncate(line, width)
 }

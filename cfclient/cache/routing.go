@@ -219,8 +219,9 @@ func NewRoutingCacheWithOptions(c *cfclient.Client, store *Store, opts RoutingCa
 }
 
 // Watch returns a channel that receives a snapshot of the routing table's
-// state after every change (a page listed, values read, a load ended), and
-// a function that stops the watch. Only the latest snapshot waits in the
+// state now and after every change (a page listed, values read, a load
+// ended), and a function that stops the watch and closes the channel (so a
+// reader waiting on it wakes). Only the latest snapshot waits in the
 // channel: a slow reader skips intermediate ones, never blocks the load.
 // Screens read it with a re-armed reader instead of polling Progress.
 func (rc *RoutingCache) Watch() (<-chan RoutingProgress, func()) {
@@ -234,6 +235,7 @@ func (rc *RoutingCache) Watch() (<-chan RoutingProgress, func()) {
 		once.Do(func() {
 			rc.mu.Lock()
 			delete(rc.watchers, ch)
+			close(ch) // under the mutex: no send can follow
 			rc.mu.Unlock()
 		})
 	}

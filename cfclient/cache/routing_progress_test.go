@@ -388,3 +388,27 @@ func TestRoutingCacheWatchPushesProgressWithoutPolling(t *testing.T) {
 	stop()
 	rc.Invalidate() // no watcher: must not block
 }
+
+func TestRoutingCacheWatchStopClosesTheChannel(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Empty: true}, nil)
+	rc := NewRoutingCache(e.c, nil)
+	defer rc.Close()
+	ch, stop := rc.Watch()
+	<-ch // the snapshot of now
+	woke := make(chan bool)
+	go func() {
+		_, ok := <-ch
+		woke <- ok
+	}()
+	stop()
+	stop() // twice is harmless
+	select {
+	case ok := <-woke:
+		if ok {
+			t.Fatal("a waiting reader got a snapshot after stop, want the channel closed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stop did not wake the waiting reader")
+	}
+	rc.Invalidate() // a stopped watch is no longer sent to
+}

@@ -45,7 +45,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch {
 	case m.typing:
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
-	case m.raw.open:
+	case m.rawOpen:
 		return []key.Binding{k.Down, k.Up, k.CloseRaw}
 	}
 	return []key.Binding{k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}
@@ -59,18 +59,21 @@ func (m *Model) FullHelp() [][]key.Binding {
 	switch {
 	case m.typing:
 		return [][]key.Binding{{k.ApplyFilter, k.CancelFilter}}
-	case m.raw.open:
+	case m.rawOpen:
 		return [][]key.Binding{move, {k.CloseRaw}}
 	}
 	return [][]key.Binding{move, {k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}}
 }
 
-// syncKeys enables the bindings that apply to the current state.
+// syncKeys enables the bindings that apply to the current state, and hands
+// the movement bindings to the table and the JSON overlay.
 func (m *Model) syncKeys() {
 	k := &m.Keys
-	row := m.current() != nil
+	_, row := m.table.Current()
 	for _, b := range []*key.Binding{&k.Open, &k.Raw, &k.Copy} {
 		b.SetEnabled(row)
 	}
 	k.ClearFilter.SetEnabled(m.applied != "")
+	m.table.KeyMap = k.MoveKeyMap
+	m.raw.KeyMap = k.MoveKeyMap
 }

@@ -7,12 +7,14 @@ package namespaces
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -24,6 +26,9 @@ type Source interface {
 }
 
 var _ Source = (*cfclient.Client)(nil)
+
+// RouteKey routes a listing to the screen that asked (ui.Routed).
+func (m loadedMsg) RouteKey() string { return m.key }
 
 // Messages the screen's commands send back.
 type (
@@ -50,16 +55,15 @@ type Model struct {
 	width, height int
 
 	all    []cfclient.Namespace // as listed, sorted by name
-	shown  []int                // positions in all that pass the filter
 	dataAt time.Time            // when all was listed (zero: never)
 
 	loading bool
 	token   int   // the request in flight; older answers are dropped
 	loadErr error // why the last listing failed (nil when it did not)
 
-	cursor     int    // position in shown
-	top        int    // first visible position in shown
-	cursorName string // the namespace the cursor is meant to be on
+	// table shows the namespaces that pass the filter; it keeps the cursor
+	// on its namespace by name.
+	table ui.Table[cfclient.Namespace]
 
 	// Filter, in the scripts screen's / grammar: "text" keeps the names
 	// containing text, "!text" the names not containing it (both
@@ -72,15 +76,8 @@ type Model struct {
 	before  string     // the filter when typing began (esc restores it)
 	filter  nameFilter // applied, parsed
 
-	raw rawView
-}
-
-// rawView is the JSON overlay of one namespace.
-type rawView struct {
-	open  bool
-	title string
-	lines []string
-	top   int
+	raw     ui.TextView // the JSON overlay of one namespace
+	rawOpen bool
 }
 
 // New builds the namespaces screen. Nothing is loaded until Init.
@@ -100,9 +97,18 @@ func New(c *ui.Common, src Source, r ui.Route) *Model {
 	}
 	m.input.Placeholder = "part of a name · !text inverse"
 	m.input.CharLimit = 200
+	m.table = ui.NewTable(namespaceName, m.renderRow,
+		ui.WithColumns(columns...),
+		ui.WithIndent(markerW),
+		ui.WithTableStyles(c.Styles.Table),
+		ui.WithTableKeyMap(m.Keys.MoveKeyMap))
 	m.syncKeys()
+	m.layout()
 	return m
 }
+
+// namespaceName is the table's row key: names are unique in an account.
+func namespaceName(ns cfclient.Namespace) string { return ns.Name }
 
 // Factory returns the ui.Factory of the namespaces screen
 // (ui.Route{Kind: ui.KindNamespaces}).
@@ -130,6 +136,7 @@ func (m *Model) refresh() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	cmd := m.update(msg)
 	m.syncKeys()
+	m.layout()
 	return m, cmd
 }
 
@@ -141,6 +148,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.refresh()
 	case ui.StylesChangedMsg:
 		m.input.SetStyles(m.c.Styles.Input)
+		m.table.SetStyles(m.c.Styles.Table)
+		m.raw.SetStyles(m.c.Styles.TextView)
 	case tea.PasteMsg:
 		if m.typing {
 			return m.edit(msg)
@@ -149,7 +158,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		switch {
 		case m.typing:
 			return m.handleInputKey(msg)
-		case m.raw.open:
+		case m.rawOpen:
 			m.handleRawKey(msg)
 			return nil
 		}
@@ -161,15 +170,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // handleKey handles a key on the table.
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
-	page := max(1, m.rowsVisible())
-	if pos, ok := keys.Move(k, m.cursor, len(m.shown), page); ok {
-		m.cursor = pos
-		m.clamp()
-		return nil
-	}
+	ns, row := m.table.Current()
 	switch {
 	case key.Matches(k, keys.Open):
-		if ns := m.current(); ns != nil {
+		if row {
 			return ui.Navigate(ui.Route{Kind: ui.KindScripts, Namespace: ns.Name})
 		}
 	case key.Matches(k, keys.Filter):
@@ -179,13 +183,15 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.ClearFilter):
 		m.setFilter("")
 	case key.Matches(k, keys.Raw):
-		if ns := m.current(); ns != nil {
-			m.openRaw(*ns)
+		if row {
+			m.openRaw(ns)
 		}
 	case key.Matches(k, keys.Copy):
-		if ns := m.current(); ns != nil {
+		if row {
 			return ui.CopyCmd(ns.Name)
 		}
+	default:
+		m.table, _ = m.table.Update(k) // movement
 	}
 	return nil
 }
@@ -217,15 +223,11 @@ func (m *Model) edit(msg tea.Msg) tea.Cmd {
 
 // handleRawKey scrolls or closes the JSON overlay.
 func (m *Model) handleRawKey(k tea.KeyPressMsg) {
-	keys := &m.Keys
-	page := max(1, m.height-1)
-	if key.Matches(k, keys.CloseRaw) {
-		m.raw = rawView{}
+	if key.Matches(k, m.Keys.CloseRaw) {
+		m.rawOpen = false
 		return
 	}
-	if top, ok := keys.Move(k, m.raw.top, max(1, len(m.raw.lines)-page+1), page); ok {
-		m.raw.top = top
-	}
+	m.raw, _ = m.raw.Update(k)
 }
 
 // handleLoaded takes a listing. A failed refresh keeps the rows already
@@ -247,14 +249,24 @@ func (m *Model) handleLoaded(msg loadedMsg) tea.Cmd {
 	m.all = msg.nss
 	m.dataAt = m.c.Now()
 	m.refilter()
-	return nil
+	names := make([]string, len(m.all))
+	for i, ns := range m.all {
+		names[i] = ns.Name
+	}
+	slices.Sort(names)
+	// The command line completes and checks namespace names from these.
+	return ui.SetCompletions(CompletionSet, names)
 }
+
+// CompletionSet is the name of the completion set of namespace names this
+// screen sends after each listing (ui.CompletionsMsg).
+const CompletionSet = "namespaces"
 
 // load starts a listing, superseding any in flight.
 func (m *Model) load() tea.Cmd {
 	m.token++
 	m.loading = true
-	ctx := cfclient.WithPriority(m.c.Context(), cfclient.Interactive)
+	ctx := throttle.WithPriority(m.c.Context(), throttle.Interactive)
 	src, key, token := m.src, m.key, m.token
 	return func() tea.Msg {
 		nss, err := src.ListNamespaces(ctx)
@@ -300,11 +312,12 @@ func (f nameFilter) keeps(name string) bool {
 func (m *Model) setFilter(f string) {
 	m.applied = f
 	nf := parseFilter(f)
-	if !nf.same(m.filter) {
-		m.cursorName = ""
-	}
+	moved := !nf.same(m.filter)
 	m.filter = nf
 	m.refilter()
+	if moved {
+		m.table.GotoTop()
+	}
 }
 
 // same reports whether two filters keep the same names.
@@ -319,70 +332,45 @@ func (f nameFilter) same(g nameFilter) bool {
 func (f nameFilter) filters() bool { return f.err == nil && f.text != "" }
 
 // refilter recomputes the shown rows. The cursor stays on the namespace it
-// was on when that namespace is still shown (a refresh), and is on the
-// first row when there is none (a new filter).
+// was on when that namespace is still shown (a refresh), else it goes to
+// the first row; setFilter puts it on the first row for a new filter.
 func (m *Model) refilter() {
-	m.shown = m.shown[:0]
-	for i, ns := range m.all {
+	// A new slice: the table keeps the one it was given.
+	shown := make([]cfclient.Namespace, 0, len(m.all))
+	for _, ns := range m.all {
 		if m.filter.keeps(ns.Name) {
-			m.shown = append(m.shown, i)
+			shown = append(shown, ns)
 		}
 	}
-	m.cursor = 0
-	for i, p := range m.shown {
-		if m.all[p].Name == m.cursorName {
-			m.cursor = i
-			break
-		}
+	if !m.table.SetRows(shown) {
+		m.table.GotoTop()
 	}
-	m.clamp()
+	m.layout() // the filter line may have come or gone
 }
 
-// clamp keeps the cursor on a row and in view, and remembers its name.
-func (m *Model) clamp() {
-	m.cursor = max(0, min(m.cursor, len(m.shown)-1))
-	rows := max(1, m.rowsVisible())
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+rows {
-		m.top = m.cursor - rows + 1
-	}
-	m.top = max(0, min(m.top, len(m.shown)-rows))
-	if ns := m.current(); ns != nil {
-		m.cursorName = ns.Name
-	}
-}
-
-// current returns the namespace under the cursor, or nil.
-func (m *Model) current() *cfclient.Namespace {
-	if m.cursor < 0 || m.cursor >= len(m.shown) {
-		return nil
-	}
-	return &m.all[m.shown[m.cursor]]
+// layout sizes the table and the JSON overlay to the content area: the
+// table gets what the title, notices and filter line leave.
+func (m *Model) layout() {
+	m.table.SetSize(m.width, m.rowsVisible()+1)
+	m.raw.SetSize(m.width, m.height)
 }
 
 // SetSize is called with the content area size.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.input.SetWidth(width)
-	m.clamp()
+	m.layout()
 }
 
 // Title names the screen in the breadcrumbs: the account.
-func (m *Model) Title() string {
-	if a := m.c.HeaderInfo().Account; a != "" {
-		return a
-	}
-	return "namespaces"
-}
+func (m *Model) Title() string { return "namespaces" }
 
 // Capturing reports that the filter input has the keyboard.
 func (m *Model) Capturing() bool { return m.typing }
 
 // WantsEsc reports that esc closes the JSON overlay or clears the filter
 // before it means "go back".
-func (m *Model) WantsEsc() bool { return m.raw.open || m.applied != "" }
+func (m *Model) WantsEsc() bool { return m.rawOpen || m.applied != "" }
 
 // DataAge is when the namespaces were listed.
 func (m *Model) DataAge() time.Time { return m.dataAt }

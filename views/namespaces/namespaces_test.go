@@ -66,8 +66,20 @@ func TestLoadsAndRendersTheTable(t *testing.T) {
 	if got := d.S.(ui.DataAger).DataAge(); !got.Equal(now) {
 		t.Errorf("DataAge %v, want %v", got, now)
 	}
-	if d.S.Title() != "acct-1" {
-		t.Errorf("Title %q, want the account", d.S.Title())
+	// The title is the screen's own: it never reads the header (runtime
+	// state) to name itself.
+	if d.S.Title() != "namespaces" {
+		t.Errorf("Title %q, want namespaces", d.S.Title())
+	}
+	// The command line learns the names by message, not a shared slice.
+	var sets []ui.CompletionsMsg
+	for _, m := range d.Seen {
+		if c, ok := m.(ui.CompletionsMsg); ok {
+			sets = append(sets, c)
+		}
+	}
+	if len(sets) != 1 || sets[0].Set != CompletionSet || strings.Join(sets[0].Values, ",") != "production,staging,testing" {
+		t.Errorf("completion sets sent: %+v", sets)
 	}
 }
 
@@ -299,7 +311,7 @@ func TestNewFilterPutsCursorOnTop(t *testing.T) {
 	_, d := start(t, 80, 20, nil)
 	d.Run(d.S.Init())
 	cursor := func() string {
-		if ns := d.S.(*Model).current(); ns != nil {
+		if ns, ok := d.S.(*Model).table.Current(); ok {
 			return ns.Name
 		}
 		return ""
@@ -340,8 +352,8 @@ func TestFilterGrammarMatchesTheScriptsScreen(t *testing.T) {
 	rows := func() []string {
 		m := d.S.(*Model)
 		var out []string
-		for _, p := range m.shown {
-			out = append(out, m.all[p].Name)
+		for _, ns := range m.table.Rows() {
+			out = append(out, ns.Name)
 		}
 		return out
 	}

@@ -1,11 +1,8 @@
 package namespaces
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
@@ -19,14 +16,22 @@ const (
 	scriptsW = 9 // "1,234,567"
 	trustedW = 7 // "trusted"
 	dateW    = 10
-	gap      = 2
 	minNameW = 8
 )
 
+// columns are the table's columns.
+var columns = []ui.TableColumn{
+	{Title: "NAME", MinWidth: minNameW},
+	{Title: "SCRIPTS", Width: scriptsW, Right: true},
+	{Title: "TRUSTED", Width: trustedW},
+	{Title: "CREATED", Width: dateW},
+	{Title: "MODIFIED", Width: dateW},
+}
+
 // View renders the content area.
 func (m *Model) View() string {
-	if m.raw.open {
-		return m.rawViewString()
+	if m.rawOpen {
+		return m.raw.View()
 	}
 	st := &m.c.Styles
 	var b strings.Builder
@@ -49,12 +54,8 @@ func (m *Model) View() string {
 	case len(m.all) == 0:
 		b.WriteString("\n" + st.Subtle.Render(m.fit("no dispatch namespaces in this account")))
 	default:
-		b.WriteString("\n" + m.headerLine())
-		rows := m.rowsVisible()
-		for i := m.top; i < min(len(m.shown), m.top+rows); i++ {
-			b.WriteString("\n" + m.rowLine(i))
-		}
-		if len(m.shown) == 0 {
+		b.WriteString("\n" + m.table.View())
+		if m.table.Len() == 0 {
 			b.WriteString("\n" + st.Subtle.Render(m.fit("no namespace matches the filter (esc clears it)")))
 		}
 	}
@@ -71,12 +72,13 @@ func (m *Model) View() string {
 // state.
 func (m *Model) titleLine() string {
 	st := &m.c.Styles
-	title := plural(len(m.all), "namespace", "namespaces")
+	title := ui.Plural(len(m.all), "namespace", "namespaces")
 	if m.dataAt.IsZero() {
 		title = "namespaces" // not listed yet: no count to give
 	}
 	if m.applied != "" && !m.dataAt.IsZero() {
-		title += fmt.Sprintf(" · %d shown (%d hidden by filter)", len(m.shown), len(m.all)-len(m.shown))
+		shown := m.table.Len()
+		title += fmt.Sprintf(" · %d shown (%d hidden by filter)", shown, len(m.all)-shown)
 	}
 	line := st.Title.Render(title)
 	if m.loading && len(m.all) > 0 {
@@ -136,78 +138,37 @@ func (m *Model) rowsVisible() int {
 	return max(0, m.height-chrome)
 }
 
-// nameWidth is the width of the name column.
-func (m *Model) nameWidth() int {
-	return max(minNameW, m.width-markerW-scriptsW-trustedW-2*dateW-4*gap)
-}
-
-// headerLine renders the column headings.
-func (m *Model) headerLine() string {
-	cols := []string{
-		strings.Repeat(" ", markerW) + pad("NAME", m.nameWidth()),
-		padLeft("SCRIPTS", scriptsW),
-		pad("TRUSTED", trustedW),
-		pad("CREATED", dateW),
-		pad("MODIFIED", dateW),
-	}
-	return m.c.Styles.TableHeader.Render(ansi.Truncate(strings.Join(cols, "  "), m.width, ""))
-}
-
-// rowLine renders the row at position i of shown.
-func (m *Model) rowLine(i int) string {
-	ns := m.all[m.shown[i]]
+// renderRow renders a namespace row: the cursor row has a glyph, not
+// only reverse video.
+func (m *Model) renderRow(ns cfclient.Namespace, r ui.RowState) string {
 	now := m.c.Now()
 	trusted := "no"
 	if ns.Trusted {
 		trusted = "yes"
 	}
 	marker := "  "
-	if i == m.cursor {
+	if r.Cursor {
 		marker = "▸ "
 	}
-	cols := []string{
-		marker + pad(ansi.Truncate(ui.Sanitize(ns.Name), m.nameWidth(), "…"), m.nameWidth()),
-		padLeft(thousands(ns.ScriptCount), scriptsW),
-		pad(trusted, trustedW),
-		pad(date(ns.CreatedOn, now), dateW),
-		pad(date(ns.ModifiedOn, now), dateW),
-	}
-	line := ansi.Truncate(strings.Join(cols, "  "), m.width, "")
-	if i == m.cursor {
-		return m.c.Styles.Cursor.Render(pad(line, m.width))
+	line := m.table.Line(marker, ui.Sanitize(ns.Name), ui.Commas(ns.ScriptCount), trusted,
+		ui.RelDate(ns.CreatedOn, now), ui.RelDate(ns.ModifiedOn, now))
+	if r.Cursor {
+		return m.c.Styles.Cursor.Render(ui.PadRight(ui.Clip(line, r.Width), r.Width))
 	}
 	return line
 }
 
 // fit truncates a line to the width.
-func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
+func (m *Model) fit(s string) string { return ui.Truncate(s, m.width) }
 
 // openRaw opens the JSON overlay for ns.
 func (m *Model) openRaw(ns cfclient.Namespace) {
-	b, err := json.MarshalIndent(ns.APIObject(), "", "  ")
-	text := string(b)
-	if err != nil {
-		text = "cannot show JSON: " + err.Error()
-	}
-	m.raw = rawView{open: true, title: ns.Name, lines: strings.Split(ui.SanitizeMultiline(text), "\n")}
-}
-
-// rawViewString renders the JSON overlay: a title and a window of lines.
-func (m *Model) rawViewString() string {
-	st := &m.c.Styles
-	page := max(1, m.height-1)
-	end := min(len(m.raw.lines), m.raw.top+page)
-	title := "namespace " + ui.Sanitize(m.raw.title) + " · JSON"
-	if len(m.raw.lines) > page {
-		title += fmt.Sprintf(" · lines %d–%d of %d", m.raw.top+1, end, len(m.raw.lines))
-	}
-	title += " · esc closes"
-	var b strings.Builder
-	b.WriteString(st.Title.Render(m.fit(title)))
-	for _, l := range m.raw.lines[m.raw.top:end] {
-		b.WriteString("\n" + ansi.Truncate(l, m.width, "…"))
-	}
-	return b.String()
+	m.raw = ui.NewJSONView("namespace "+ns.Name+" · JSON", ns.APIObject(),
+		ui.WithHint("esc closes"),
+		ui.WithTextViewStyles(m.c.Styles.TextView),
+		ui.WithTextViewKeyMap(m.Keys.MoveKeyMap))
+	m.raw.SetSize(m.width, m.height)
+	m.rawOpen = true
 }
 
 // explain returns an error's reason and hint (ui.Explainer when it has
@@ -215,62 +176,4 @@ func (m *Model) rawViewString() string {
 func explain(err error) (reason, hint string) {
 	s := ui.StatusFromError(err)
 	return ui.Sanitize(s.Text), ui.Sanitize(s.Hint)
-}
-
-// date renders t as "5h ago" within two days, "12d ago" within a month,
-// and YYYY-MM-DD before that.
-func date(t, now time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < 0:
-		return t.Format(time.DateOnly)
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h ago"
-	case d < 30*24*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
-	}
-	return t.Format(time.DateOnly)
-}
-
-// thousands renders n with thousands separators: 1,234,567.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// plural returns "1 namespace" or "3 namespaces".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(n) + " " + many
-}
-
-// pad pads s with spaces to w cells.
-func pad(s string, w int) string {
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-}
-
-// padLeft right-aligns s in w cells.
-func padLeft(s string, w int) string {
-	return strings.Repeat(" ", max(0, w-ansi.StringWidth(s))) + s
 }

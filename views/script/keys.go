@@ -48,7 +48,9 @@ func (m *Model) FullHelp() [][]key.Binding {
 	}
 }
 
-// syncKeys enables the bindings that apply now.
+// syncKeys enables the bindings that apply now, and hands the movement
+// bindings to the JSON view.
 func (m *Model) syncKeys() {
 	m.Keys.CloseRaw.SetEnabled(m.raw)
+	m.rawView.KeyMap = m.Keys.MoveKeyMap
 }

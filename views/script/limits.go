@@ -5,12 +5,12 @@ import (
 	"strconv"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/ui"
 )
 
 // limits compares the script's own limits with its tier's and says which
-// one binds (the stricter, see cfclient.EffectiveLimits).
+// one binds (the stricter, see platform.EffectiveLimits).
 func (m *Model) limits() []string {
 	st := &m.c.Styles
 	s := &m.settings
@@ -21,7 +21,7 @@ func (m *Model) limits() []string {
 	tags, _ := m.tierTags()
 	tierName, _ := m.src.TierOf(tags)
 
-	var tier *cfclient.Tier
+	var tier *platform.Tier
 	tierKnown := tierName == "" // no tier tag: nothing to wait for
 	tierHead := "tier"
 	var note string
@@ -32,7 +32,7 @@ func (m *Model) limits() []string {
 		noteStyle = st.Subtle
 	case m.tiers.have:
 		tierHead = "tier " + ui.Sanitize(tierName)
-		tier = cfclient.FindTier(m.tiers.val, tierName)
+		tier = platform.FindTier(m.tiers.val, tierName)
 		tierKnown = true
 		if tier == nil {
 			note = "WARNING tier " + strconv.Quote(ui.Sanitize(tierName)) +
@@ -41,10 +41,10 @@ func (m *Model) limits() []string {
 	case m.tiers.loading:
 		tierHead = "tier " + ui.Sanitize(tierName)
 	}
-	eff := cfclient.EffectiveLimits(tier, s.val.Limits)
+	eff := platform.EffectiveLimits(tier, s.val.Limits)
 	const scriptW, tierW = 10, 17
 	row := func(label, script, tierV, effV string) string {
-		return m.fit(pad(label, labelW) + pad(script, scriptW) + pad(tierV, tierW) + effV)
+		return m.fit(ui.PadRight(label, labelW) + ui.PadRight(script, scriptW) + ui.PadRight(tierV, tierW) + effV)
 	}
 	out = append(out, st.TableHeader.Render(row("", "script", ansi.Truncate(tierHead, tierW-1, "…"), "effective")))
 	tierCell := func(v int, unit string) string {
@@ -60,7 +60,7 @@ func (m *Model) limits() []string {
 		}
 		return strconv.Itoa(v) + unit
 	}
-	effCell := func(e cfclient.EffectiveLimit, script *int, unit string) string {
+	effCell := func(e platform.EffectiveLimit, script *int, unit string) string {
 		if !tierKnown {
 			return "waiting for the tier table"
 		}
@@ -79,10 +79,10 @@ func (m *Model) limits() []string {
 	// an operator raising it would expect otherwise.
 	for _, l := range []struct {
 		what   string
-		e      cfclient.EffectiveLimit
+		e      platform.EffectiveLimit
 		script *int
 	}{{"cpu time", eff.CPUMs, lim.CPUMs}, {"subrequests", eff.SubRequests, lim.Subrequests}} {
-		if l.e.Source == cfclient.FromTier && l.script != nil {
+		if l.e.Source == platform.FromTier && l.script != nil {
 			out = append(out, m.wrap(st.Subtle, fmt.Sprintf("note: the script's own %s limit (%d) is looser than tier %s's (%d) and has no effect",
 				l.what, *l.script, ui.Sanitize(tierName), l.e.Value))...)
 		}
@@ -97,20 +97,20 @@ func (m *Model) limits() []string {
 }
 
 // effective renders an effective limit and which side wins.
-func effective(e cfclient.EffectiveLimit, scriptSet, tierSet bool, unit string) string {
+func effective(e platform.EffectiveLimit, scriptSet, tierSet bool, unit string) string {
 	v := strconv.Itoa(e.Value) + unit
 	switch e.Source {
-	case cfclient.FromTier:
+	case platform.FromTier:
 		if scriptSet {
 			return v + " · tier wins"
 		}
 		return v + " · from the tier"
-	case cfclient.FromScript:
+	case platform.FromScript:
 		if tierSet {
 			return v + " · script wins"
 		}
 		return v + " · from the script"
-	case cfclient.FromBoth:
+	case platform.FromBoth:
 		return v + " · same on both"
 	}
 	return "plan default"

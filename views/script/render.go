@@ -8,35 +8,21 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/ui"
 )
 
 // labelW is the width of the label column ("compatibility  ").
 const labelW = 15
 
-// View renders the content area: a window of the details (or of the JSON)
-// with a scroll indicator on the last line when they do not fit.
+// View renders the content area: a window of the details (or the JSON
+// view) with a scroll indicator on the last line when they do not fit.
 func (m *Model) View() string {
 	if m.raw {
-		title := m.c.Styles.Title.Render(m.fit("JSON of " + ui.Sanitize(m.name) + " as the API returned it · y/esc closes"))
-		return m.window(append([]string{title}, m.rawLines...), m.rawOffset)
+		return m.rawView.View()
 	}
-	return m.window(m.lines(), m.offset)
-}
-
-// window shows lines from off; the last row says where we are when the
-// lines do not fit.
-func (m *Model) window(lines []string, off int) string {
-	if len(lines) <= m.height {
-		return strings.Join(lines, "\n")
-	}
-	rows := max(1, m.height-1)
-	off = max(0, min(off, len(lines)-rows))
-	end := min(len(lines), off+rows)
-	more := fmt.Sprintf("── lines %d–%d of %d · j/k scroll ──", off+1, end, len(lines))
-	out := append(append([]string{}, lines[off:end]...), m.c.Styles.Subtle.Render(m.fit(more)))
-	return strings.Join(out, "\n")
+	return ui.ScrollWindow(m.lines(), m.offset, m.width, m.height, m.c.Styles.Subtle)
 }
 
 // lines renders every section, each line at most the width. It is cheap
@@ -131,7 +117,7 @@ func (m *Model) tierText(tags []string) string {
 	if ambiguous {
 		text += "  " + st.Warning.Render("WARNING ambiguous: the tags name several tiers; using "+ui.Sanitize(name))
 	}
-	if m.tiers.have && cfclient.FindTier(m.tiers.val, name) == nil {
+	if m.tiers.have && platform.FindTier(m.tiers.val, name) == nil {
 		text += "  " + st.Warning.Render("WARNING tier not defined in the tier table")
 	}
 	return text
@@ -149,9 +135,9 @@ func (m *Model) bindings() []string {
 	}
 	const nameW, typeW = 18, 20
 	for _, b := range s.val.Bindings {
-		name := ansi.Truncate(ui.Sanitize(b.Name), nameW-2, "…")
-		typ := ansi.Truncate(ui.Sanitize(b.Type), typeW-2, "…")
-		out = append(out, m.fit(pad(name, nameW)+pad(typ, typeW)+bindingSummary(b)))
+		name := ui.Truncate(ui.Sanitize(b.Name), nameW-2)
+		typ := ui.Truncate(ui.Sanitize(b.Type), typeW-2)
+		out = append(out, m.fit(ui.PadRight(name, nameW)+ui.PadRight(typ, typeW)+bindingSummary(b)))
 	}
 	return out
 }
@@ -168,7 +154,7 @@ func (m *Model) secretLines() []string {
 		return append(out, m.c.Styles.Subtle.Render("none"))
 	}
 	for _, sec := range s.val {
-		out = append(out, m.fit(pad(ansi.Truncate(ui.Sanitize(sec.Name), 30, "…"), 32)+ui.Sanitize(sec.Type)))
+		out = append(out, m.fit(ui.PadRight(ui.Truncate(ui.Sanitize(sec.Name), 30), 32)+ui.Sanitize(sec.Type)))
 	}
 	return out
 }
@@ -177,7 +163,7 @@ func (m *Model) secretLines() []string {
 func (m *Model) routesTitle() string {
 	t := m.countTitle("ROUTES", len(m.routes.val), m.routes.have)
 	if m.routes.have && !m.routesAt.IsZero() {
-		t += " · routing table read " + ago(m.c.Now().Sub(m.routesAt))
+		t += " · routing table read " + ui.AgeHours(m.c.Now().Sub(m.routesAt))
 		if !m.reading {
 			t += " · R re-reads"
 		}
@@ -211,7 +197,7 @@ func (m *Model) routeLines() []string {
 		return append(out, st.Warning.Render(m.fit("WARNING no route points to this script: the dispatcher sends it no traffic")))
 	}
 	for _, rt := range r.val {
-		line := pad(string(rt.Kind), 11) + ui.Sanitize(rt.Key)
+		line := ui.PadRight(string(rt.Kind), 11) + ui.Sanitize(rt.Key)
 		if extra := routeExtras(rt.Raw); extra != "" {
 			line += "  " + st.Subtle.Render(extra)
 		}
@@ -227,35 +213,35 @@ func (m *Model) routingProgressLine() string {
 	const tail = " · background, waits for API budget"
 	since := ""
 	if !p.StartedAt.IsZero() {
-		since = " · started " + ago(m.c.Now().Sub(p.StartedAt))
+		since = " · started " + ui.AgeHours(m.c.Now().Sub(p.StartedAt))
 	}
 	switch p.Phase {
-	case cfclient.RoutingSizing:
+	case cache.RoutingSizing:
 		if p.Listed == 0 {
 			return ""
 		}
-		return "sizing the routing table · " + count(p.Listed) + " keys listed" + tail
-	case cfclient.RoutingListing:
-		return "reading routing table · listing keys · " + count(p.Listed) + " so far" + since + tail
-	case cfclient.RoutingReading:
-		return "reading routing table · " + count(p.Read) + " of " + count(p.Routes) + " routes (" +
-			count(p.Listed) + " keys)" + since + tail
+		return "sizing the routing table · " + ui.Commas(p.Listed) + " keys listed" + tail
+	case cache.RoutingListing:
+		return "reading routing table · listing keys · " + ui.Commas(p.Listed) + " so far" + since + tail
+	case cache.RoutingReading:
+		return "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" +
+			ui.Commas(p.Listed) + " keys)" + since + tail
 	}
 	return ""
 }
 
 // costText asks before an expensive read of the routing table.
-func costText(e cfclient.RoutingEstimate) string {
+func costText(e cache.RoutingEstimate) string {
 	var b strings.Builder
 	if e.Exact {
 		fmt.Fprintf(&b, "the routing table has %s keys (%s routes): reading it costs %s API requests",
-			count(e.Keys), count(e.Routes), count(e.Requests))
+			ui.Commas(e.Keys), ui.Commas(e.Routes), ui.Commas(e.Requests))
 	} else {
-		fmt.Fprintf(&b, "the routing table has more than %s keys", count(e.Keys))
+		fmt.Fprintf(&b, "the routing table has more than %s keys", ui.Commas(e.Keys))
 		if e.Scripts > 0 {
-			fmt.Fprintf(&b, " and the platform runs %s scripts", count(e.Scripts))
+			fmt.Fprintf(&b, " and the platform runs %s scripts", ui.Commas(e.Scripts))
 		}
-		fmt.Fprintf(&b, ": reading it costs ~%s API requests or more", count(e.Requests))
+		fmt.Fprintf(&b, ": reading it costs ~%s API requests or more", ui.Commas(e.Requests))
 	}
 	if e.Budget > 0 {
 		fmt.Fprintf(&b, " (~%s of background budget)", budgetText(e.Budget))
@@ -270,18 +256,6 @@ func budgetText(d time.Duration) string {
 		return strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))) + "s"
 	}
 	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
-}
-
-// count renders n with thousands separators: 221,204.
-func count(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return s
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // tailConsumers lists the Workers receiving the script's logs.
@@ -354,7 +328,7 @@ func (m *Model) countTitle(name string, n int, known bool) string {
 
 // field renders "label          value".
 func (m *Model) field(label, value string) string {
-	return m.fit(m.c.Styles.Key.Render(pad(label, labelW)) + value)
+	return m.fit(m.c.Styles.Key.Render(ui.PadRight(label, labelW)) + value)
 }
 
 // wrapField renders items after a label, wrapped under the value column.
@@ -382,7 +356,7 @@ func (m *Model) wrap(style lipgloss.Style, text string) []string {
 }
 
 // fit truncates a line to the width.
-func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
+func (m *Model) fit(s string) string { return ui.Truncate(s, m.width) }
 
 // wrapItems joins items with two spaces into lines at most w cells wide;
 // an item wider than w gets a line of its own (and is cut by fit).
@@ -413,22 +387,7 @@ func when(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.UTC().Format(time.DateOnly) + " (" + ago(now.Sub(t)) + ")"
-}
-
-// ago renders a duration as "12s ago", "5m ago", "3h ago", "12d ago".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "just now" // or a clock a little behind the data's
-	case d < time.Minute:
-		return strconv.Itoa(int(d/time.Second)) + "s ago"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "h ago"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "d ago"
+	return ui.Date(t) + " (" + ui.AgeHours(now.Sub(t)) + ")"
 }
 
 // withUnit renders a limit that may be unset.
@@ -464,9 +423,4 @@ func sanitizeAll(ss []string) []string {
 		out[i] = ui.Sanitize(s)
 	}
 	return out
-}
-
-// pad pads s with spaces to w cells.
-func pad(s string, w int) string {
-	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 }

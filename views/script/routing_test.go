@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -16,7 +17,7 @@ import (
 func costlyWorld(t *testing.T) *world {
 	w := newWorld(t)
 	w.cache.Close()
-	w.cache = cfclient.NewRoutingCacheWithOptions(w.e.Client, cfclient.RoutingCacheOptions{AutoReadMax: 1})
+	w.cache = cache.NewRoutingCacheWithOptions(w.e.Client, w.e.Store(w.e.Client), cache.RoutingCacheOptions{AutoReadMax: 1})
 	t.Cleanup(w.cache.Close)
 	return w
 }
@@ -36,7 +37,7 @@ func TestCostlyRoutingTableAsksBeforeReading(t *testing.T) {
 		t.Errorf("a table waiting for R is neither loading, an error nor unrouted:\n%s", v)
 	}
 	checkWidth(t, v, 80)
-	if p := w.cache.Progress(); p.Phase != cfclient.RoutingNeedsRead {
+	if p := w.cache.Progress(); p.Phase != cache.RoutingNeedsRead {
 		t.Errorf("cache phase %v, want NeedsRead", p.Phase)
 	}
 	// ctrl+r does not read it either.
@@ -61,27 +62,32 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
 	d := w.open("production", name)
 	m := d.S.(*Model)
+	if m.watching || m.stopWatch != nil {
+		t.Fatal("a watch of the routing cache is left running while nothing loads")
+	}
 	w.e.Sandbox.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond})
 
 	_, cmd := m.Update(keyMsg("R"))
 	batch, ok := cmd().(tea.BatchMsg)
-	if !ok || len(batch) == 0 {
-		t.Fatalf("R returned %T, want a batch (the read and the progress tick)", cmd)
+	if !ok || len(batch) != 2 {
+		t.Fatalf("R returned %T, want a batch (the read and the watch)", cmd)
 	}
 	read := make(chan tea.Msg, 1)
 	go func() { read <- batch[0]() }()
+	// The watch pushes snapshots; the screen's re-armed reader takes them
+	// until the values are being read. Nothing polls.
+	next := d.Exec(batch[1])
 	deadline := time.Now().Add(20 * time.Second)
-	for w.cache.Progress().Phase != cfclient.RoutingReading {
-		if time.Now().After(deadline) {
-			t.Fatalf("the read never reached the values: %+v", w.cache.Progress())
+	for m.progress.Phase != cache.RoutingReading {
+		if time.Now().After(deadline) || len(next) != 1 {
+			t.Fatalf("the read never reached the values: %+v (%d messages)", m.progress, len(next))
 		}
-		time.Sleep(time.Millisecond)
+		_, cmd := m.Update(next[0])
+		next = d.Exec(cmd)
 	}
-	// The tick polls the snapshot (its re-armed tick is not run here).
-	m.Update(progressMsg{screen: m.id})
 	v := d.View()
-	p := w.cache.Progress()
-	want := "reading routing table · 0 of " + count(p.Routes) + " routes (" + count(p.Listed) + " keys)"
+	p := m.progress
+	want := "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" + ui.Commas(p.Listed) + " keys)"
 	for _, s := range []string{want, "background, waits for API budget"} {
 		if !strings.Contains(v, s) {
 			t.Errorf("progress view lacks %q:\n%s", s, v)
@@ -91,9 +97,12 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 		t.Errorf("the ask is still shown while reading:\n%s", v)
 	}
 	checkWidth(t, v, 80)
-	// A tick of another screen is ignored.
-	if _, cmd := m.Update(progressMsg{screen: m.id + 1000}); cmd != nil {
-		t.Error("a foreign tick re-armed")
+	// A snapshot of another screen, or of an older watch, is ignored.
+	if _, cmd := m.Update(progressMsg{screen: m.id + 1000, gen: m.watchGen}); cmd != nil {
+		t.Error("a foreign snapshot re-armed the reader")
+	}
+	if _, cmd := m.Update(progressMsg{screen: m.id, gen: m.watchGen - 1}); cmd != nil {
+		t.Error("an old watch's snapshot re-armed the reader")
 	}
 	msg := <-read
 	w.e.Sandbox.SetFaults(sandbox.Faults{})
@@ -101,8 +110,8 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	if v := d.View(); strings.Contains(v, "reading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("after the read:\n%s", v)
 	}
-	if _, cmd := m.Update(progressMsg{screen: m.id}); cmd != nil {
-		t.Error("the tick re-armed after the read ended")
+	if m.watching || m.stopWatch != nil {
+		t.Error("the watch goes on after the read ended")
 	}
 }
 
@@ -114,10 +123,10 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 	// A later run, two hours on, where the table would be too costly.
 	later := func() time.Time { return now.Add(2 * time.Hour) }
 	client := w.e.NewClient(t, func(o *cfclient.Options) { o.Now = later })
-	cache := cfclient.NewRoutingCacheWithOptions(client, cfclient.RoutingCacheOptions{AutoReadMax: 1})
-	t.Cleanup(cache.Close)
+	rc := cache.NewRoutingCacheWithOptions(client, w.e.Store(client), cache.RoutingCacheOptions{AutoReadMax: 1})
+	t.Cleanup(rc.Close)
 	c := ui.NewCommon(t.Context(), later, nil)
-	s, err := Factory(client, cache)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	s, err := Factory(client, rc)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +140,7 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 	if strings.Contains(v, "press R to read it") {
 		t.Errorf("a cached table must not ask:\n%s", v)
 	}
-	if p := cache.Progress(); !p.FromDisk {
+	if p := rc.Progress(); !p.FromDisk {
 		t.Errorf("progress %+v, want the table from disk", p)
 	}
 	d.Press("R")
@@ -141,14 +150,14 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 }
 
 func TestCostText(t *testing.T) {
-	e := cfclient.RoutingEstimate{Keys: 9000, Routes: 110012, Scripts: 110012, Requests: 1212, Budget: 7 * time.Minute}
+	e := cache.RoutingEstimate{Keys: 9000, Routes: 110012, Scripts: 110012, Requests: 1212, Budget: 7 * time.Minute}
 	want := "the routing table has more than 9,000 keys and the platform runs 110,012 scripts: reading it costs ~1,212 API requests or more (~7 min of background budget). press R to read it (once, shared by every script screen)"
 	if got := costText(e); got != want {
 		t.Errorf("costText:\n got %q\nwant %q", got, want)
 	}
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 221204: "221,204", 1234567: "1,234,567"} {
-		if got := count(n); got != want {
-			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		if got := ui.Commas(n); got != want {
+			t.Errorf("ui.Commas(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -7,10 +7,10 @@
 // requests; the routing table and the tier table come from the process-wide
 // routing cache (loaded once, in the background), so a large platform's
 // routing table is never read per script. A table too costly to read
-// without asking (cfclient.RoutingCacheOptions.AutoReadMax) shows its cost
+// without asking (cache.RoutingCacheOptions.AutoReadMax) shows its cost
 // and is read only on R; while it is read the section shows the progress
-// (polled every half second); a table cached on disk by an earlier run
-// shows at once with its age. ctrl+r never re-reads the routing table: R
+// (pushed by the cache to a channel the screen reads, never polled); a
+// table cached on disk by an earlier run shows at once with its age. ctrl+r never re-reads the routing table: R
 // does. Every section shows its own
 // loading and error state: a section that fails (a 403 on secrets, say)
 // does not hide the others.
@@ -25,6 +25,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -37,24 +40,26 @@ type Source interface {
 	TierOf(tags []string) (string, bool)
 }
 
-// Routing is the shared routing and tier cache; *cfclient.RoutingCache
-// satisfies it.
+// Routing is the shared routing and tier cache; *cache.RoutingCache
+// satisfies it. Every method takes the cache's lock, so the screen calls
+// them only from commands, never from Update or View.
 type Routing interface {
 	// RoutesTo answers from the cached table, or loads it when that is
-	// cheap; a costly table is a *cfclient.RoutingCostError until Read.
-	RoutesTo(ctx context.Context, script string) ([]cfclient.Route, time.Time, error)
+	// cheap; a costly table is a *cache.RoutingCostError until Read.
+	RoutesTo(ctx context.Context, script string) ([]platform.Route, time.Time, error)
 	// Read reads (or re-reads) the whole table whatever it costs: R.
 	Read(ctx context.Context) error
-	// Progress is a cheap snapshot, polled while a read runs.
-	Progress() cfclient.RoutingProgress
-	Tiers(ctx context.Context) ([]cfclient.Tier, error)
+	// Watch pushes a snapshot of the table's state after every change
+	// until stop, which closes the channel.
+	Watch() (<-chan cache.RoutingProgress, func())
+	Tiers(ctx context.Context) ([]platform.Tier, error)
 	// InvalidateTiers forgets the tier table (ctrl+r).
 	InvalidateTiers()
 }
 
 var (
 	_ Source  = (*cfclient.Client)(nil)
-	_ Routing = (*cfclient.RoutingCache)(nil)
+	_ Routing = (*cache.RoutingCache)(nil)
 )
 
 // Messages the screen's commands send back. Each carries the screen's route
@@ -74,7 +79,7 @@ type (
 	routesMsg struct {
 		key    string
 		token  int
-		routes []cfclient.Route
+		routes []platform.Route
 		at     time.Time
 		err    error
 	}
@@ -82,22 +87,48 @@ type (
 	// from the new table, or the read's failure. It is tagged with the
 	// screen's id rather than a load token: ctrl+r does not supersede it.
 	readMsg struct {
+		key    string
 		screen uint64
-		routes []cfclient.Route
+		routes []platform.Route
 		at     time.Time
 		err    error
 	}
-	// progressMsg is the tick that polls the routing cache's progress; it
-	// is re-armed while the routes are loading or being read.
-	progressMsg struct{ screen uint64 }
+	// watchMsg is a started watch of the routing cache: the channel its
+	// snapshots arrive on and the function that stops it. gen tells the
+	// screen's watches apart.
+	watchMsg struct {
+		key    string
+		screen uint64
+		gen    int
+		ch     <-chan cache.RoutingProgress
+		stop   func()
+	}
+	// progressMsg is the newest snapshot read from the watch (closed: the
+	// watch ended); the reader is re-armed after each while the routes are
+	// loading or being read.
+	progressMsg struct {
+		key      string
+		screen   uint64
+		gen      int
+		progress cache.RoutingProgress
+		closed   bool
+	}
 )
 
-// screenIDs numbers screens, so that ticks and reads of a closed screen
+// RouteKey routes each result to the screen that asked (ui.Routed).
+func (m loadedMsg[T]) RouteKey() string { return m.key }
+func (m routesMsg) RouteKey() string    { return m.key }
+func (m readMsg) RouteKey() string      { return m.key }
+func (m watchMsg) RouteKey() string     { return m.key }
+func (m progressMsg) RouteKey() string  { return m.key }
+
+// screenIDs numbers screens, so that reads and watches of a closed screen
 // never reach another one showing the same script.
 var screenIDs atomic.Uint64
 
-// progressEvery is how often the routing progress is polled.
-const progressEvery = 500 * time.Millisecond
+// progressBatch is how many snapshots one read of the watch takes at most
+// (only the newest is kept: they are states, not events).
+const progressBatch = 16
 
 // section is the state of one independently loaded part of the screen.
 type section[T any] struct {
@@ -139,27 +170,34 @@ type Model struct {
 	loadCancel context.CancelFunc
 	token      int
 
-	id        uint64        // this screen, for readMsg and progressMsg
-	tickEvery time.Duration // progressEvery; tests shorten it
-	ticking   bool          // a progressMsg is on its way
-	reading   bool          // an R read of the routing table runs
+	id      uint64 // this screen, for readMsg and the watch
+	reading bool   // an R read of the routing table runs
+	// The watch of the routing cache runs while the routes are loading or
+	// being read: watchGen numbers the watches, watching is set from the
+	// start of one until it ends, stopWatch ends it (nil until it
+	// started), watchCh is its channel.
+	watchGen  int
+	watching  bool
+	stopWatch func()
+	watchCh   <-chan cache.RoutingProgress
 	// routeCost is set while the routing table is too costly to read
 	// without asking (the section asks for R).
-	routeCost *cfclient.RoutingEstimate
-	progress  cfclient.RoutingProgress // the last polled snapshot
+	routeCost *cache.RoutingEstimate
+	progress  cache.RoutingProgress // the newest snapshot the watch pushed
 
 	details  section[cfclient.ScriptDetails]
 	settings section[cfclient.ScriptSettings]
 	secrets  section[[]cfclient.Secret]
-	routes   section[[]cfclient.Route]
+	routes   section[[]platform.Route]
 	routesAt time.Time // when the routing table was read
-	tiers    section[[]cfclient.Tier]
+	tiers    section[[]platform.Tier]
 	dataAt   time.Time // when the details arrived
 
-	offset    int  // first line shown of the details
-	raw       bool // the JSON view is shown
-	rawOffset int
-	rawLines  []string // rebuilt when the JSON view opens or data arrive
+	offset int  // first line shown of the details
+	raw    bool // the JSON view is shown
+	// rawView is the JSON view; its text is rebuilt when it opens and when
+	// data arrive while it is open.
+	rawView ui.TextView
 }
 
 // New builds the screen for route r (r.Namespace, r.Script). Nothing is
@@ -180,9 +218,13 @@ func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
 		ctx:     ctx,
 		cancel:  cancel,
 
-		id:        screenIDs.Add(1),
-		tickEvery: progressEvery,
+		id: screenIDs.Add(1),
 	}
+	m.rawView = ui.NewTextView("JSON of "+m.name+" as the API returned it", "",
+		ui.WithHint("y/esc closes"),
+		ui.WithScrollingTitle(),
+		ui.WithTextViewStyles(c.Styles.TextView),
+		ui.WithTextViewKeyMap(m.Keys.MoveKeyMap))
 	m.markLoading()
 	m.syncKeys()
 	return m
@@ -198,13 +240,14 @@ func Factory(src Source, routing Routing) ui.Factory {
 
 // Init loads every section.
 func (m *Model) Init() tea.Cmd {
-	return m.load()
+	return m.load(false)
 }
 
 // Close stops the screen's requests (a routing load shared with other
-// screens goes on).
+// screens goes on) and its watch of the routing cache.
 func (m *Model) Close() {
 	m.cancel()
+	m.endWatch()
 }
 
 // Update handles a message.
@@ -236,34 +279,55 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.mine(msg.key, msg.token) {
 			m.secrets.set(msg.val, msg.err)
 		}
-	case loadedMsg[[]cfclient.Tier]:
+	case loadedMsg[[]platform.Tier]:
 		if m.mine(msg.key, msg.token) {
 			m.tiers.set(msg.val, msg.err)
 		}
 	case routesMsg:
 		if m.mine(msg.key, msg.token) {
 			m.setRoutes(msg.routes, msg.at, msg.err)
+			m.endWatchIfIdle()
 		}
 	case readMsg:
 		if msg.screen == m.id {
 			m.reading = false
 			m.setRoutes(msg.routes, msg.at, msg.err)
-			m.progress = m.routing.Progress()
+			m.endWatchIfIdle()
 			if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 				return ui.ShowError(msg.err, "press R to try again")
 			}
 		}
-	case progressMsg:
-		if msg.screen == m.id {
-			m.ticking = false
-			m.progress = m.routing.Progress()
-			return m.tick()
+	case watchMsg:
+		if msg.screen != m.id || msg.gen != m.watchGen || !m.watching || m.ctx.Err() != nil {
+			go msg.stop() // superseded, or no longer wanted
+			return nil
 		}
+		m.stopWatch, m.watchCh = msg.stop, msg.ch
+		if !m.busy() {
+			m.endWatch()
+			return nil
+		}
+		return m.waitProgress()
+	case progressMsg:
+		if msg.screen != m.id || msg.gen != m.watchGen || !m.watching {
+			return nil
+		}
+		if msg.closed {
+			m.watching, m.stopWatch, m.watchCh = false, nil, nil
+			return nil
+		}
+		m.progress = msg.progress
+		if !m.busy() {
+			m.endWatch()
+			return nil
+		}
+		return m.waitProgress()
+	case ui.StylesChangedMsg:
+		m.rawView.SetStyles(m.c.Styles.TextView)
 	case ui.RefreshMsg:
 		// ctrl+r refreshes the script and the tier table; the routing table
 		// is only re-read on R (reading it may cost thousands of requests).
-		m.routing.InvalidateTiers()
-		return m.load()
+		return m.load(true)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
@@ -281,7 +345,7 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, keys.Raw):
 		m.raw = !m.raw
-		m.rawOffset = 0
+		m.rawView.GotoTop()
 		m.rebuildRaw()
 		return nil
 	case m.raw && key.Matches(k, keys.CloseRaw):
@@ -292,32 +356,22 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.ReadRoutes):
 		return m.readRoutes()
 	}
-	off := &m.offset
 	if m.raw {
-		off = &m.rawOffset
+		m.rawView, _ = m.rawView.Update(k)
+		return nil
 	}
 	page := max(1, m.height-1)
-	// Any position is fine here: clampOffsets bounds it by the text.
-	if pos, ok := keys.Move(k, *off, 1<<30, page); ok {
-		*off = pos
+	// Any position is fine here: clampOffset bounds it by the text.
+	if pos, ok := keys.Move(k, m.offset, 1<<30, page); ok {
+		m.offset = pos
 	}
-	m.clampOffsets()
+	m.clampOffset()
 	return nil
 }
 
-// clampOffsets keeps both scroll positions within their text.
-func (m *Model) clampOffsets() {
-	m.offset = clampOffset(m.offset, len(m.lines()), m.height)
-	m.rawOffset = clampOffset(m.rawOffset, len(m.rawLines)+1, m.height)
-}
-
-// clampOffset bounds the first line shown of n lines in height rows (one
-// row is the scroll indicator when the text does not fit).
-func clampOffset(off, n, height int) int {
-	if n <= height {
-		return 0
-	}
-	return max(0, min(off, n-(height-1)))
+// clampOffset keeps the details' scroll position within their text.
+func (m *Model) clampOffset() {
+	m.offset = max(0, min(m.offset, ui.ScrollMax(len(m.lines()), m.height)))
 }
 
 // markLoading puts every section in its loading state (values are kept, so
@@ -330,8 +384,9 @@ func (m *Model) markLoading() {
 	m.tiers.loading = true
 }
 
-// load starts every section's load, superseding any load in flight.
-func (m *Model) load() tea.Cmd {
+// load starts every section's load, superseding any load in flight;
+// refresh also forgets the cached tier table first (in the command).
+func (m *Model) load(refresh bool) tea.Cmd {
 	if m.loadCancel != nil {
 		m.loadCancel()
 	}
@@ -344,24 +399,80 @@ func (m *Model) load() tea.Cmd {
 	key, token, ns, name := m.key, m.token, m.ns, m.name
 	// What the operator is looking at goes ahead of background work; the
 	// routing cache lowers its own (shared) load to Background.
-	ictx := cfclient.WithPriority(ctx, cfclient.Interactive)
+	ictx := throttle.WithPriority(ctx, throttle.Interactive)
 	return tea.Batch(
 		fetch(key, token, func() (cfclient.ScriptDetails, error) { return src.GetScript(ictx, ns, name) }),
 		fetch(key, token, func() (cfclient.ScriptSettings, error) { return src.GetSettings(ictx, ns, name) }),
 		fetch(key, token, func() ([]cfclient.Secret, error) { return src.Secrets(ictx, ns, name) }),
-		fetch(key, token, func() ([]cfclient.Tier, error) { return routing.Tiers(ctx) }),
+		fetch(key, token, func() ([]platform.Tier, error) {
+			if refresh {
+				routing.InvalidateTiers()
+			}
+			return routing.Tiers(ctx)
+		}),
 		func() tea.Msg {
 			routes, at, err := routing.RoutesTo(ctx, name)
 			return routesMsg{key: key, token: token, routes: routes, at: at, err: err}
 		},
-		m.tick(),
+		m.watch(),
 	)
+}
+
+// busy reports whether the routes are loading or being read: the time to
+// watch the routing cache's progress.
+func (m *Model) busy() bool { return m.routes.loading || m.reading }
+
+// watch starts a watch of the routing cache unless one runs. Watch takes
+// the cache's lock, so it is called in the command.
+func (m *Model) watch() tea.Cmd {
+	if m.watching {
+		return nil
+	}
+	m.watching = true
+	m.watchGen++
+	routing, key, id, gen := m.routing, m.key, m.id, m.watchGen
+	return func() tea.Msg {
+		ch, stop := routing.Watch()
+		return watchMsg{key: key, screen: id, gen: gen, ch: ch, stop: stop}
+	}
+}
+
+// waitProgress re-arms the reader of the watch: it waits for the next
+// snapshot and keeps only the newest of those already waiting.
+func (m *Model) waitProgress() tea.Cmd {
+	key, id, gen := m.key, m.id, m.watchGen
+	return ui.WaitBatch(m.watchCh, progressBatch, func(batch []cache.RoutingProgress, closed bool) tea.Msg {
+		msg := progressMsg{key: key, screen: id, gen: gen, closed: closed && len(batch) == 0}
+		if len(batch) > 0 {
+			msg.progress = batch[len(batch)-1]
+		}
+		return msg
+	})
+}
+
+// endWatchIfIdle ends the watch once neither the routes load nor a read
+// runs.
+func (m *Model) endWatchIfIdle() {
+	if !m.busy() {
+		m.endWatch()
+	}
+}
+
+// endWatch stops the watch. Stopping closes its channel, which wakes a
+// reader still waiting on it; it takes the cache's lock, so it runs on its
+// own goroutine, not in Update.
+func (m *Model) endWatch() {
+	m.watching = false
+	if stop := m.stopWatch; stop != nil {
+		m.stopWatch, m.watchCh = nil, nil
+		go stop()
+	}
 }
 
 // setRoutes takes the routes section's answer; a table too costly to read
 // without asking is not an error but a question (routeCost).
-func (m *Model) setRoutes(routes []cfclient.Route, at time.Time, err error) {
-	var cost *cfclient.RoutingCostError
+func (m *Model) setRoutes(routes []platform.Route, at time.Time, err error) {
+	var cost *cache.RoutingCostError
 	if errors.As(err, &cost) {
 		e := cost.Estimate
 		m.routeCost = &e
@@ -384,27 +495,15 @@ func (m *Model) readRoutes() tea.Cmd {
 	}
 	m.reading = true
 	m.routes.err = nil
-	m.progress = m.routing.Progress()
-	routing, ctx, id, name := m.routing, m.ctx, m.id, m.name
+	routing, ctx, key, id, name := m.routing, m.ctx, m.key, m.id, m.name
 	read := func() tea.Msg {
 		if err := routing.Read(ctx); err != nil {
-			return readMsg{screen: id, err: err}
+			return readMsg{key: key, screen: id, err: err}
 		}
 		routes, at, err := routing.RoutesTo(ctx, name)
-		return readMsg{screen: id, routes: routes, at: at, err: err}
+		return readMsg{key: key, screen: id, routes: routes, at: at, err: err}
 	}
-	return tea.Batch(read, m.tick())
-}
-
-// tick arms the progress poll while the routes are loading or being read
-// (at most one tick is on its way).
-func (m *Model) tick() tea.Cmd {
-	if m.ticking || !(m.routes.loading || m.reading) {
-		return nil
-	}
-	m.ticking = true
-	id := m.id
-	return tea.Tick(m.tickEvery, func(time.Time) tea.Msg { return progressMsg{screen: id} })
+	return tea.Batch(read, m.watch())
 }
 
 // fetch is a command that calls f and tags its answer.
@@ -418,7 +517,8 @@ func fetch[T any](key string, token int, f func() (T, error)) tea.Cmd {
 // SetSize is called with the content area size.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
-	m.clampOffsets()
+	m.clampOffset()
+	m.rawView.SetSize(width, height)
 }
 
 // Title names the screen in the breadcrumbs: the script.

@@ -16,6 +16,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/ui"
@@ -31,8 +33,8 @@ func clock() time.Time { return now }
 type world struct {
 	t     *testing.T
 	e     *sandboxtest.Env
-	cache *cfclient.RoutingCache
-	table *cfclient.RoutingTable
+	cache *cache.RoutingCache
+	table *platform.RoutingTable
 	prod  []cfclient.Script
 }
 
@@ -44,7 +46,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, e: e, cache: cfclient.NewRoutingCache(e.Client), table: table}
+	w := &world{t: t, e: e, cache: cache.NewRoutingCache(e.Client, e.Store(e.Client)), table: table}
 	t.Cleanup(w.cache.Close)
 	err = e.Client.ListScripts(ctx, "production", cfclient.TagFilter{}, func(p []cfclient.Script) error {
 		w.prod = append(w.prod, p...)
@@ -152,7 +154,7 @@ func TestLimitsSayWhichSideWins(t *testing.T) {
 	// 500 subrequests are not.
 	cpu, sub := 20, 500
 	if _, err := w.e.Client.PatchSettings(ctx, "production", name, cfclient.SettingsPatch{
-		Limits: &cfclient.Limits{CPUMs: &cpu, Subrequests: &sub}}); err != nil {
+		Limits: &platform.Limits{CPUMs: &cpu, Subrequests: &sub}}); err != nil {
 		t.Fatal(err)
 	}
 	v := w.open("production", name).View()
@@ -205,8 +207,8 @@ func TestRoutesLoadWithoutBlockingTheRest(t *testing.T) {
 				routes = append(routes, msg)
 				continue
 			}
-			if _, isTick := msg.(progressMsg); isTick {
-				continue // a tick while the routes are held would re-arm forever
+			if _, isWatch := msg.(watchMsg); isWatch {
+				continue // the watch would wait for progress while the routes are held
 			}
 			d.Send(msg)
 		}
@@ -404,7 +406,7 @@ func TestRefreshDoesNotReReadTheRoutingTableButRDoes(t *testing.T) {
 	ctx := context.Background()
 	name := w.prod[0].Name
 	d := w.open("production", name)
-	if err := w.e.Client.SetRoute(ctx, cfclient.RoutePath, "/refreshed-route", name); err != nil {
+	if err := w.e.Client.SetRoute(ctx, platform.RoutePath, "/refreshed-route", name); err != nil {
 		t.Fatal(err)
 	}
 	// Another screen on the same cache still sees the cached table.
@@ -435,7 +437,7 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 	foreign := old
 	foreign.token, foreign.key = m.token, "script\x00other"
 	d.Send(foreign)
-	d.Send(routesMsg{key: m.key, token: m.token - 1, routes: []cfclient.Route{{Kind: "hostname", Key: "stale.example.com"}}})
+	d.Send(routesMsg{key: m.key, token: m.token - 1, routes: []platform.Route{{Kind: "hostname", Key: "stale.example.com"}}})
 	if v := d.View(); strings.Contains(v, "stale-handler") || strings.Contains(v, "stale.example.com") {
 		t.Errorf("a stale answer was shown:\n%s", v)
 	}

@@ -182,15 +182,9 @@ func (m *Model) rebuildRaw() {
 	} else {
 		doc["settings"] = loadState(m.settings.loading, m.settings.err)
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	text := string(b)
-	if err != nil {
-		text = "cannot show the JSON: " + err.Error()
-	}
 	// json.Marshal already escapes control characters inside strings; the
-	// sanitizer also catches anything a raw part smuggled in.
-	m.rawLines = strings.Split(ui.SanitizeMultiline(text), "\n")
-	m.clampOffsets()
+	// view's sanitizer also catches anything a raw part smuggled in.
+	m.rawView.SetJSON(doc)
 }
 
 // loadState stands in for an object not loaded (yet).

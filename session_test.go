@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
+)
+
+// Two operators on one Runtime (what `wfp serve` will do): they share the
+// API budget and the listing cache, but not screens, filters or marks, and
+// each acts under their own name and role.
+func TestTwoSessionsShareTheRuntimeNotTheScreens(t *testing.T) {
+	rt := testRuntime(t, 2500)
+	ana, err := NewSession(t.Context(), rt, sessionOptions{Actor: cfclient.Actor{Name: "ana@bastion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ben, err := NewSession(t.Context(), rt, sessionOptions{Actor: cfclient.Actor{Name: "ben@bastion", ReadOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h = 120, 40
+	tmA := teatest.NewTestModel(t, ana.App, teatest.WithInitialTermSize(w, h))
+	tmB := teatest.NewTestModel(t, ben.App, teatest.WithInitialTermSize(w, h))
+	scrA := newScreen(t, tmA.Output(), w, h)
+	scrB := newScreen(t, tmB.Output(), w, h)
+
+	// Ana lists production from the API: the first open of a namespace.
+	scrA.waitFor(t, "ana: namespaces", "3 namespaces", "production")
+	tmA.Send(key("enter"))
+	scrA.waitFor(t, "ana: production", "2,500 scripts · 2,500 shown · 0 marked")
+	used := settledUsed(t, rt)
+	if used < 4 { // the namespaces, 3 pages of scripts
+		t.Fatalf("ana's opening used %d requests, want at least 4", used)
+	}
+
+	// One budget: both sessions' headers read the same throttle.
+	if a, b := ana.Common.Header().Budget, ben.Common.Header().Budget; a.Used != b.Used || a.Limit != b.Limit || a.Used != used {
+		t.Errorf("budgets differ: ana %+v, ben %+v (throttle used %d)", a, b, used)
+	}
+
+	// Ben opens the same namespace: the rows come from the listing cache
+	// Ana's listing filled, so only the namespace list and the script
+	// count are requested, not the three pages again.
+	scrB.waitFor(t, "ben: namespaces", "3 namespaces", "production")
+	tmB.Send(key("enter"))
+	scrB.waitFor(t, "ben: production", "2,500 scripts · 2,500 shown · 0 marked")
+	if extra := settledUsed(t, rt) - used; extra > 2 {
+		t.Errorf("ben's open of a cached namespace sent %d requests, want at most 2 (no listing)", extra)
+	}
+
+	// Screens and marks are each session's own.
+	tmA.Type(" ")
+	scrA.waitFor(t, "ana marks a script", "2,500 scripts · 2,500 shown · 1 marked")
+	tmA.Type("/")
+	tmA.Type("t42")
+	tmA.Send(key("enter"))
+	scrA.waitFor(t, "ana filters", "/t42 · fuzzy")
+	time.Sleep(100 * time.Millisecond) // let a wrongly shared mark or filter show
+	scrB.waitFor(t, "ben is untouched", "2,500 scripts · 2,500 shown · 0 marked")
+	if txt := scrB.text(); strings.Contains(txt, "/t42") {
+		t.Errorf("ana's filter shows in ben's session:\n%s", txt)
+	}
+
+	// Roles are the session's: the header says so, and the client's gate
+	// refuses a viewer's change before any request (and audits it under
+	// the viewer's name).
+	if !ben.Common.Header().ReadOnly || ana.Common.Header().ReadOnly {
+		t.Error("RO/RW badges do not follow the sessions' roles")
+	}
+	before := settledUsed(t, rt)
+	err = rt.Client.DeleteNamespace(ben.Common.Context(), "testing")
+	if !errors.Is(err, cfclient.ErrReadOnly) {
+		t.Errorf("a viewer deleted a namespace: %v", err)
+	}
+	if settledUsed(t, rt) != before {
+		t.Error("the refused change sent a request")
+	}
+	log, err := os.ReadFile(rt.Audit.Path())
+	if err != nil {
+		t.Fatalf("the refusal was not audited: %v", err)
+	}
+	var rec audit.Record
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rec); err != nil || rec.Actor != "ben@bastion" ||
+		rec.Op != "namespace.delete" || !strings.HasPrefix(rec.Result, "refused:") {
+		t.Errorf("audit line %+v (%v), want ben's refused namespace.delete", rec, err)
+	}
+
+	tmA.Send(key("ctrl+c"))
+	tmB.Send(key("ctrl+c"))
+	tmA.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tmB.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// settledUsed waits until no request is queued or in flight and returns
+// how many the throttle has counted in its window.
+func settledUsed(t *testing.T, rt *Runtime) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := rt.Client.Stats()
+		if st.InFlight == 0 && st.QueuedInteractive == 0 && st.QueuedBackground == 0 {
+			time.Sleep(50 * time.Millisecond)
+			if again := rt.Client.Stats(); again.Used == st.Used && again.InFlight == 0 {
+				return st.Used
+			}
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("requests never settled: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
