@@ -763,3 +763,26 @@ func TestStartStatusShowsWhenTheConsoleOpens(t *testing.T) {
 		t.Fatal("Init does not show the start status")
 	}
 }
+
+// At 80 columns the help overlay wraps a long command description instead
+// of cutting it.
+func TestHelpWrapsLongDescriptionsAt80(t *testing.T) {
+	long := "every tag of a namespace with its count; enter filters by it, + adds it, - excludes it"
+	h := newHarness(t, Command{Name: "tags", Args: "[namespace]", Help: long,
+		Run: func(Route, []string, Completions) (tea.Cmd, error) { return nil, nil }})
+	lines := h.app.helpLines(80)
+	text := strings.Join(lines, "\n")
+	for _, word := range strings.Fields(long) {
+		if !strings.Contains(text, word) {
+			t.Errorf("help at 80 columns lost %q:\n%s", word, text)
+		}
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > 78 {
+			t.Errorf("help line %d is %d wide: %q", i, w, l)
+		}
+	}
+	if strings.Contains(text, "…") {
+		t.Errorf("help at 80 columns cuts text:\n%s", text)
+	}
+}

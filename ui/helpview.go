@@ -122,17 +122,33 @@ func (a *App) scrollHelp(k tea.KeyPressMsg) {
 	}
 }
 
+// minHelpDesc is the narrowest description column worth wrapping into;
+// below it descriptions are cut instead.
+const minHelpDesc = 16
+
 // renderHelpColumn renders a column: its title, then aligned key and
-// description, no wider than maxWidth.
+// description, no wider than maxWidth. A description too long for the
+// width wraps onto lines indented under itself, so at 80 columns nothing
+// is cut.
 func renderHelpColumn(st *Styles, col helpColumn, maxWidth int) string {
 	keyWidth := 0
 	for _, r := range col.rows {
 		keyWidth = max(keyWidth, ansi.StringWidth(r[0]))
 	}
+	descWidth := maxWidth - keyWidth - 2
 	lines := []string{st.HelpTitle.Render(col.title)}
 	for _, r := range col.rows {
-		line := PadRight(st.HelpKey.Render(r[0]), keyWidth) + "  " + st.HelpDesc.Render(r[1])
-		lines = append(lines, Truncate(line, maxWidth))
+		key := PadRight(st.HelpKey.Render(r[0]), keyWidth) + "  "
+		if descWidth < minHelpDesc || ansi.StringWidth(r[1]) <= descWidth {
+			lines = append(lines, Truncate(key+st.HelpDesc.Render(r[1]), maxWidth))
+			continue
+		}
+		for i, part := range strings.Split(ansi.Wordwrap(r[1], descWidth, " "), "\n") {
+			if i > 0 {
+				key = strings.Repeat(" ", keyWidth+2)
+			}
+			lines = append(lines, Truncate(key+st.HelpDesc.Render(part), maxWidth))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -30,13 +30,15 @@ func DefaultKeyMap() KeyMap {
 	}
 }
 
-// ShortHelp returns the bindings for the footer.
+// ShortHelp returns the bindings for the footer, most useful first: a
+// narrow footer drops the last ones, and j/k are the ones an operator
+// already knows.
 func (m *Model) ShortHelp() []key.Binding {
 	k := &m.Keys
 	if m.raw {
-		return []key.Binding{k.Down, k.Up, k.Raw, k.CloseRaw, k.Copy}
+		return []key.Binding{k.CloseRaw, k.Copy, k.Down, k.Up}
 	}
-	return []key.Binding{k.Down, k.Up, k.Raw, k.Copy, k.ReadRoutes}
+	return []key.Binding{k.ReadRoutes, k.Raw, k.Copy, k.Down, k.Up}
 }
 
 // FullHelp returns the bindings, grouped, for the ? overlay.

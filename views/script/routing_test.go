@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
@@ -159,5 +161,18 @@ func TestCostText(t *testing.T) {
 		if got := ui.Commas(n); got != want {
 			t.Errorf("ui.Commas(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// At 80 columns the footer keeps R (read the routing table) when it has to
+// drop keys: the screen lists its keys most useful first.
+func TestFooterKeepsReadRoutesAt80(t *testing.T) {
+	w := costlyWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	d := w.open("production", name)
+	h := help.New()
+	h.SetWidth(80 - 22) // what the shell leaves of 80 columns after ": command • ? help"
+	if got := ansi.Strip(h.ShortHelpView(d.S.ShortHelp())); !strings.Contains(got, "R ") {
+		t.Errorf("footer at 80 columns = %q, want R in it", got)
 	}
 }
