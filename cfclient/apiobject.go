@@ -2,7 +2,6 @@ package cfclient
 
 import (
 	"encoding/json"
-	"time"
 )
 
 // The console's raw JSON views (y) show objects in the API's field names.
@@ -19,7 +18,11 @@ func (n Namespace) APIObject() any {
 }
 
 // APIObject returns the script as a listing sends it, for json.Marshal.
-func (s Script) APIObject() any {
+func (s Script) APIObject() any { return s.wire() }
+
+// wire is the script in the listing's wire shape (the one struct both
+// the listing decode and the raw views use).
+func (s Script) wire() wireScript {
 	w := wireScript{
 		ID: s.Name, Tag: s.Tag, ETag: s.ETag, Tags: s.Tags, Handlers: s.Handlers,
 		CreatedOn: s.CreatedOn, ModifiedOn: s.ModifiedOn,
@@ -33,36 +36,20 @@ func (s Script) APIObject() any {
 	return w
 }
 
-// apiDetails is ScriptDetails in the API's field names.
+// apiDetails is ScriptDetails in the API's field names: the listing's
+// script object plus what only the details endpoint sends.
 type apiDetails struct {
-	ID                 string          `json:"id"`
-	Tag                string          `json:"tag"`
-	ETag               string          `json:"etag"`
-	DispatchNamespace  string          `json:"dispatch_namespace"`
-	Tags               []string        `json:"tags"`
-	Handlers           []string        `json:"handlers"`
-	CreatedOn          time.Time       `json:"created_on"`
-	ModifiedOn         time.Time       `json:"modified_on"`
-	CompatibilityDate  string          `json:"compatibility_date"`
-	CompatibilityFlags []string        `json:"compatibility_flags"`
-	UsageModel         string          `json:"usage_model"`
-	LastDeployedFrom   string          `json:"last_deployed_from,omitempty"`
-	Logpush            bool            `json:"logpush"`
-	HasAssets          bool            `json:"has_assets"`
-	HasModules         bool            `json:"has_modules"`
-	MigrationTag       string          `json:"migration_tag,omitempty"`
-	Placement          json.RawMessage `json:"placement,omitempty"`
-	Observability      json.RawMessage `json:"observability,omitempty"`
+	wireScript
+	DispatchNamespace string          `json:"dispatch_namespace"`
+	MigrationTag      string          `json:"migration_tag,omitempty"`
+	Placement         json.RawMessage `json:"placement,omitempty"`
+	Observability     json.RawMessage `json:"observability,omitempty"`
 }
 
 // APIObject returns the worker details as the API sends them.
 func (d ScriptDetails) APIObject() any {
 	return apiDetails{
-		ID: d.Name, Tag: d.Tag, ETag: d.ETag, DispatchNamespace: d.Namespace, Tags: d.Tags,
-		Handlers: d.Handlers, CreatedOn: d.CreatedOn, ModifiedOn: d.ModifiedOn,
-		CompatibilityDate: d.CompatibilityDate, CompatibilityFlags: d.CompatibilityFlags,
-		UsageModel: d.UsageModel, LastDeployedFrom: d.LastDeployedFrom, Logpush: d.Logpush,
-		HasAssets: d.HasAssets, HasModules: d.HasModules, MigrationTag: d.MigrationTag,
+		wireScript: d.Script.wire(), DispatchNamespace: d.Namespace, MigrationTag: d.MigrationTag,
 		Placement: validRaw(d.Placement), Observability: validRaw(d.Observability),
 	}
 }

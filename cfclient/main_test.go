@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -14,25 +12,18 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/testenv"
 )
 
-// TestMain clears the variables cloudflare-go (and wrangler-style config)
-// read from the environment, so a developer's real credentials can never
-// reach a test.
-func TestMain(m *testing.M) {
-	for _, k := range []string{"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL",
-		"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_USER_SERVICE_KEY"} {
-		os.Unsetenv(k)
-	}
-	os.Exit(m.Run())
-}
+// TestMain keeps a developer's real credentials out of the tests.
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // testEnv is a sandbox served by our own loopback http.Server, which
 // counts the requests that reach it, plus a client pointed at it.
 type testEnv struct {
 	sb       *sandbox.Server
 	url      string
-	requests atomic.Int64
+	requests *atomic.Int64 // served by the sandbox so far
 	dir      string
 	c        *Client
 }
@@ -52,25 +43,8 @@ func newTestEnv(t testing.TB, sopts sandbox.Options, mod func(*Options)) *testEn
 	if err != nil {
 		t.Fatalf("sandbox.New: %v", err)
 	}
-	e := &testEnv{sb: sb, dir: t.TempDir()}
-	h := sb.Handler()
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			e.requests.Add(1)
-			h.ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		sb.Close()
-	})
-	e.url = "http://" + ln.Addr().String() + sandbox.APIPrefix
+	srv := testenv.Serve(t, sb)
+	e := &testEnv{sb: sb, dir: t.TempDir(), url: srv.URL, requests: &srv.Requests}
 	e.c = e.client(t, mod)
 	return e
 }

@@ -70,7 +70,7 @@ type wireScript struct {
 	CompatibilityDate  string    `json:"compatibility_date"`
 	CompatibilityFlags []string  `json:"compatibility_flags"`
 	UsageModel         string    `json:"usage_model"`
-	LastDeployedFrom   string    `json:"last_deployed_from"`
+	LastDeployedFrom   string    `json:"last_deployed_from,omitempty"`
 	Logpush            bool      `json:"logpush"`
 	HasAssets          bool      `json:"has_assets"`
 	HasModules         bool      `json:"has_modules"`

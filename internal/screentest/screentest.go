@@ -6,7 +6,6 @@
 package screentest
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,19 +14,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/internal/testenv"
 	"github.com/wfpconsole/wfp/ui"
 )
 
-// Main is a TestMain: it clears the variables cloudflare-go reads from the
-// environment, so a developer's real credentials can never reach a test,
-// then runs the tests.
-func Main(m *testing.M) {
-	for _, k := range []string{"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL",
-		"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_USER_SERVICE_KEY"} {
-		os.Unsetenv(k)
-	}
-	os.Exit(m.Run())
-}
+// Main is a TestMain: it keeps a developer's real credentials out of the
+// tests (testenv.Main).
+func Main(m *testing.M) { testenv.Main(m) }
 
 // cmdTimeout bounds one command of a test; a screen command that blocks
 // longer is a bug.
