@@ -47,8 +47,7 @@ func NewSession(ctx context.Context, rt *Runtime, o sessionOptions) (*Session, e
 	s.Common = ui.NewCommon(ctx, o.Clock, rt.Header(o.Actor))
 	var start ui.StatusMsg
 	if rt.Sandbox != nil {
-		start = ui.StatusMsg{Level: ui.LevelInfo, Text: "no API token set: the embedded sandbox at " + rt.Sandbox.URL(),
-			Hint: "wfp sandbox runs one for curl or wrangler"}
+		start = ui.StatusMsg{Level: ui.LevelInfo, Text: "no API token: the embedded sandbox at " + rt.Sandbox.URL()}
 	}
 	app, err := ui.NewApp(s.Common, s.factories(), ui.Route{Kind: ui.KindNamespaces}, ui.AppOptions{
 		Commands:    s.commands(),
