@@ -2,6 +2,7 @@ package cfclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
@@ -59,6 +60,42 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
+// ChangeInfo ties a write to the plan op it applies (package change): it is
+// written into the write's audit record, so undo can find the op's inverse.
+type ChangeInfo struct {
+	PlanID  string
+	Kind    string
+	Op      int
+	Inverse json.RawMessage
+}
+
+type changeKey struct{}
+
+// WithChange marks every write made with ctx as part of the plan op ci.
+func WithChange(ctx context.Context, ci ChangeInfo) context.Context {
+	return context.WithValue(ctx, changeKey{}, ci)
+}
+
+// Actor returns who acts with ctx: the actor it carries (WithActor), else
+// the client's default.
+func (c *Client) Actor(ctx context.Context) Actor { return c.actorFrom(ctx) }
+
+// MayWrite refuses a change made with ctx when the profile is read-only or
+// the actor may only read, sending nothing and writing no audit line: for
+// a caller that must not even read before it writes (package change).
+func (c *Client) MayWrite(ctx context.Context) error {
+	actor := c.actorFrom(ctx)
+	switch {
+	case c.opts.ReadOnly:
+		return &Error{Kind: ErrReadOnly, Reason: "this profile is read-only; nothing was sent",
+			Hint: "use a profile without read_only (or drop --read-only) to make changes"}
+	case actor.ReadOnly:
+		return &Error{Kind: ErrReadOnly, Reason: actor.Name + " may only read; nothing was sent",
+			Hint: "ask an operator to make this change"}
+	}
+	return nil
+}
+
 // actorFrom returns the actor ctx carries, else the client's default.
 func (c *Client) actorFrom(ctx context.Context) Actor {
 	if a, ok := ctx.Value(actorKey{}).(Actor); ok && a.Name != "" {
@@ -70,23 +107,18 @@ func (c *Client) actorFrom(ctx context.Context) Actor {
 // mutate runs m through the gate; see the comment at the top of this file.
 func (c *Client) mutate(ctx context.Context, m mutation) error {
 	actor := c.actorFrom(ctx)
-	if c.opts.ReadOnly || actor.ReadOnly {
-		err := &Error{Kind: ErrReadOnly, Op: m.op, Target: m.target,
-			Reason: "this profile is read-only; nothing was sent",
-			Hint:   "use a profile without read_only (or drop --read-only) to make changes"}
-		if !c.opts.ReadOnly {
-			err.Reason = actor.Name + " may only read; nothing was sent"
-			err.Hint = "ask an operator to make this change"
-		}
+	if refused := c.MayWrite(ctx); refused != nil {
+		err := refused.(*Error)
+		err.Op, err.Target = m.op, m.target
 		if c.opts.Audit != nil {
-			_ = c.auditRefusal(actor, m, err) // the refusal stands even if its record fails
+			_ = c.auditRefusal(ctx, actor, m, err) // the refusal stands even if its record fails
 		}
 		return err
 	}
 	if m.validate != nil {
 		if err := m.validate(); err != nil {
 			err = c.fail(m.op, m.target, true, err)
-			_ = c.auditRefusal(actor, m, err)
+			_ = c.auditRefusal(ctx, actor, m, err)
 			return err
 		}
 	}
@@ -110,7 +142,11 @@ func (c *Client) mutate(ctx context.Context, m mutation) error {
 	if err != nil {
 		result = "error: " + reasonOf(err)
 	}
-	if werr := log.Append(c.record(actor, m, before, after, result)); werr != nil {
+	rec := c.record(actor, m, before, after, result)
+	if ci, ok := ctx.Value(changeKey{}).(ChangeInfo); ok {
+		rec.PlanID, rec.Change, rec.OpIndex, rec.Inverse = ci.PlanID, ci.Kind, ci.Op, ci.Inverse
+	}
+	if werr := log.Append(rec); werr != nil {
 		if err != nil {
 			return err
 		}
@@ -122,13 +158,17 @@ func (c *Client) mutate(ctx context.Context, m mutation) error {
 }
 
 // auditRefusal records a refused mutation.
-func (c *Client) auditRefusal(actor Actor, m mutation, err error) error {
+func (c *Client) auditRefusal(ctx context.Context, actor Actor, m mutation, err error) error {
 	log, oerr := c.opts.Audit.Open()
 	if oerr != nil {
 		return oerr
 	}
 	defer log.Close()
-	return log.Append(c.record(actor, m, nil, nil, "refused: "+reasonOf(err)))
+	rec := c.record(actor, m, nil, nil, "refused: "+reasonOf(err))
+	if ci, ok := ctx.Value(changeKey{}).(ChangeInfo); ok {
+		rec.PlanID, rec.Change, rec.OpIndex = ci.PlanID, ci.Kind, ci.Op
+	}
+	return log.Append(rec)
 }
 
 // record builds the audit record of m.

@@ -5,7 +5,9 @@
 package audit
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +27,50 @@ type Record struct {
 	After   any       `json:"after"`
 	// Result is "ok", "error: <reason>" or "refused: <reason>".
 	Result string `json:"result"`
+	// The change this write belongs to, when it was made by a plan
+	// (package change): the plan's id, the op's kind and position in the
+	// plan, and the op that undoes it (JSON; absent when it cannot be
+	// undone). A plan op of two writes has two lines with the same op.
+	PlanID  string          `json:"plan_id,omitempty"`
+	Change  string          `json:"change,omitempty"`
+	OpIndex int             `json:"op_index,omitempty"`
+	Inverse json.RawMessage `json:"inverse,omitempty"`
+}
+
+// OK reports whether the record is of a change that was made.
+func (r Record) OK() bool { return r.Result == "ok" }
+
+// Read reads every record of the log at path, oldest first. A line that
+// is not a record (a torn write, hand edits) is skipped and counted in bad,
+// never fatal: the log is evidence and must stay readable. A missing file
+// is no records.
+func Read(path string) (recs []Record, bad int, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("open audit log: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil || r.Time.IsZero() {
+			bad++
+			continue
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil {
+		return recs, bad, fmt.Errorf("read audit log: %w", err)
+	}
+	return recs, bad, nil
 }
 
 // Log is an append-only JSONL file. One Log per file per process: its mutex

@@ -164,6 +164,11 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return e.Field + ": " + e.Rule }
 
+// Explain is the reason and the hint a screen shows (ui.Explainer).
+func (e *RuleError) Explain() (reason, hint string) {
+	return e.Error(), "fix " + e.Field + "; nothing was changed"
+}
+
 // Check pairs a field with the result of a validator.
 type Check struct{ Field, Rule string }
 

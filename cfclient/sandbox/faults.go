@@ -24,10 +24,14 @@ type Faults struct {
 	// DropRate is the share (0..1) of requests whose connection is closed
 	// without a response.
 	DropRate float64
+	// KVStale makes KV reads of a key answer its previous value for this
+	// long after each write, as Workers KV's eventual consistency does at
+	// other locations (up to 60 s).
+	KVStale time.Duration
 }
 
 // ParseFaults parses a spec such as
-// "latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01".
+// "latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01,kv-stale=30s".
 // An empty spec or "off" means no faults.
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
@@ -57,13 +61,18 @@ func ParseFaults(spec string) (Faults, error) {
 			if err == nil && f.Burst429 < 0 {
 				err = fmt.Errorf("must not be negative")
 			}
+		case "kv-stale":
+			f.KVStale, err = time.ParseDuration(v)
+			if err == nil && (f.KVStale < 0 || f.KVStale > 10*time.Minute) {
+				err = fmt.Errorf("must be between 0 and 10m")
+			}
 		case "429-retry":
 			f.Burst429Retry, err = time.ParseDuration(v)
 			if err == nil && f.Burst429Retry < 0 {
 				err = fmt.Errorf("must not be negative")
 			}
 		default:
-			return Faults{}, fmt.Errorf("faults: unknown key %q (want latency, error-rate, drop-rate, 429-burst, 429-retry)", k)
+			return Faults{}, fmt.Errorf("faults: unknown key %q (want latency, error-rate, drop-rate, 429-burst, 429-retry, kv-stale)", k)
 		}
 		if err != nil {
 			return Faults{}, fmt.Errorf("faults: %s=%s: %v", k, v, err)

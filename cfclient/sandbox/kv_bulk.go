@@ -220,14 +220,20 @@ func (s *Server) kvBulkGet(w http.ResponseWriter, r *http.Request, p params) {
 		}
 		found = true
 		for i, k := range body.Keys {
-			if ent := ns.Keys[k]; visible(ent, now) {
-				ents[i] = ent
-			}
+			ents[i] = ns.Keys[k]
 		}
 	})
 	if !found {
 		fail(w, errKVNamespaceNotFound(p["ns"]))
 		return
+	}
+	for i, k := range body.Keys {
+		if prev, stale := s.staleRead(p["ns"], k); stale {
+			ents[i] = prev
+		}
+		if !visible(ents[i], now) {
+			ents[i] = nil
+		}
 	}
 	values := make(map[string]any, len(body.Keys))
 	for i, k := range body.Keys {

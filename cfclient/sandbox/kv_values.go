@@ -95,11 +95,18 @@ func (s *Server) lookupKV(nsID, key string) (*KVEntry, *apiError) {
 			e = errKVNamespaceNotFound(nsID)
 			return
 		}
-		if ent = ns.Keys[key]; !visible(ent, now) {
-			e = errKVKeyNotFound(key)
-		}
+		ent = ns.Keys[key]
 	})
-	return ent, e
+	if e != nil {
+		return nil, e
+	}
+	if prev, stale := s.staleRead(nsID, key); stale {
+		ent = prev
+	}
+	if !visible(ent, now) {
+		return nil, errKVKeyNotFound(key)
+	}
+	return ent, nil
 }
 
 // kvGetValue serves GET …/{ns}/values/{key}: the raw bytes, not an envelope.
@@ -186,6 +193,7 @@ func (s *Server) kvPutValue(w http.ResponseWriter, r *http.Request, p params) {
 			e = errKVNamespaceNotFound(p["ns"])
 			return false
 		}
+		s.noteWrite(p["ns"], key, ns.Keys[key])
 		ns.Put(key, ent)
 		return true
 	})
@@ -213,6 +221,9 @@ func (s *Server) kvDeleteValue(w http.ResponseWriter, r *http.Request, p params)
 		if ns == nil {
 			e = errKVNamespaceNotFound(p["ns"])
 			return false
+		}
+		if prev, ok := ns.Keys[p["key"]]; ok {
+			s.noteWrite(p["ns"], p["key"], prev)
 		}
 		return ns.Delete(p["key"])
 	})

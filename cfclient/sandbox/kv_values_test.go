@@ -7,7 +7,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 )
@@ -201,5 +204,66 @@ func TestKVExpiration(t *testing.T) {
 	clock.Advance(60e9)
 	if _, _, err := sdkGetValue(s, ns, "abs"); err == nil {
 		t.Fatal("abs did not expire")
+	}
+}
+
+// With the kv-stale fault on, reads of a key answer its previous value for
+// the window after a write (get, bulk get; a delete likewise), then the new
+// one: Workers KV's eventual consistency, for tests of precondition checks.
+func TestKVStaleReadsLagBehindWrites(t *testing.T) {
+	f, err := ParseFaults("kv-stale=30s")
+	if err != nil || f.KVStale != 30*time.Second {
+		t.Fatalf("ParseFaults: %+v, %v", f, err)
+	}
+	for _, bad := range []string{"kv-stale=-1s", "kv-stale=1h", "kv-stale=x"} {
+		if _, err := ParseFaults(bad); err == nil || !strings.Contains(err.Error(), "kv-stale") {
+			t.Errorf("%s: %v, want an error naming kv-stale", bad, err)
+		}
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := startSandbox(t, Options{Empty: true, Now: clock, Faults: Faults{KVStale: 30 * time.Second}})
+	ns := createKVNamespace(t, s, "STALE")
+	get := func() string {
+		v, _, err := sdkGetValue(s, ns, "k")
+		if err != nil {
+			return "<absent>"
+		}
+		return v
+	}
+	bulk := func() string {
+		r := do(t, s, http.MethodPost, kvNSPath(s, ns, "bulk", "get"), map[string]any{"keys": []string{"k"}})
+		_, _, res, _ := r.env(t)
+		var out struct{ Values map[string]*string }
+		if err := json.Unmarshal(res, &out); err != nil || out.Values["k"] == nil {
+			return "<absent>"
+		}
+		return *out.Values["k"]
+	}
+	mustPutValue(t, s, ns, "k", "v1", putValueOpts{})
+	advance(time.Minute) // the first write's window is over
+	if got := get(); got != "v1" {
+		t.Fatalf("after the window: %q", got)
+	}
+	mustPutValue(t, s, ns, "k", "v2", putValueOpts{})
+	if got := get(); got != "v1" {
+		t.Errorf("right after a write: %q, want the previous value", got)
+	}
+	if got := bulk(); got != "v1" {
+		t.Errorf("bulk get right after a write: %q, want the previous value", got)
+	}
+	advance(31 * time.Second)
+	if got := get(); got != "v2" {
+		t.Errorf("after the window: %q, want the new value", got)
+	}
+	do(t, s, http.MethodDelete, kvValuePath(s, ns, "k"), nil)
+	if got := get(); got != "v2" {
+		t.Errorf("right after a delete: %q, want the deleted value", got)
+	}
+	advance(31 * time.Second)
+	if got := get(); got != "<absent>" {
+		t.Errorf("after the delete's window: %q", got)
 	}
 }

@@ -122,6 +122,7 @@ type Server struct {
 	store   *Store
 	limiter *rateLimiter
 	faults  *faultState
+	stale   staleKV // reads that lag behind writes (Faults.KVStale)
 	routes  []route
 
 	mu      sync.Mutex
