@@ -12,6 +12,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
@@ -33,6 +34,11 @@ type Runtime struct {
 	// process's routing and tier tables.
 	Store   *cache.Store
 	Routing *cache.RoutingCache
+	// Planner and Changes are the change pipeline: plans are made and
+	// applied (through the client's gate, audited) for any session, whose
+	// context says who acts.
+	Planner *change.Planner
+	Changes *change.Applier
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
@@ -127,6 +133,8 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	}
 	rt.Store = cache.New(cacheRoot, rt.Client.BaseURL(), rt.Client.AccountID(), rt.Client.Now)
 	rt.Routing = cache.NewRoutingCache(rt.Client, rt.Store)
+	rt.Planner = change.NewPlanner(rt.Client)
+	rt.Changes = change.NewApplier(rt.Client, rt.Audit, rt.Client.Profile())
 	return rt, nil
 }
 

@@ -45,6 +45,8 @@ func NewSession(ctx context.Context, rt *Runtime, o sessionOptions) (*Session, e
 	ctx = cfclient.WithActor(ctx, o.Actor)
 	s := &Session{Runtime: rt, Actor: o.Actor}
 	s.Common = ui.NewCommon(ctx, o.Clock, rt.Header(o.Actor))
+	s.Common.ReadOnly = rt.Client.ReadOnly() || o.Actor.ReadOnly
+	s.Common.Production = rt.Config.Profile.Production && rt.Sandbox == nil
 	var start ui.StatusMsg
 	if rt.Sandbox != nil {
 		start = ui.StatusMsg{Level: ui.LevelInfo, Text: "no API token: the embedded sandbox at " + rt.Sandbox.URL()}

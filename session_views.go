@@ -24,7 +24,7 @@ func (s *Session) factories() map[string]ui.Factory {
 	return map[string]ui.Factory{
 		ui.KindNamespaces: namespaces.Factory(rt.Client),
 		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
-		ui.KindScript:     script.Factory(rt.Client, rt.Routing),
+		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
 	}
 }
 

@@ -42,6 +42,13 @@ type Common struct {
 	// Ctx is cancelled when the console shuts down; screens derive request
 	// contexts from it.
 	Ctx context.Context
+	// ReadOnly is the session's role: it may only read (the profile's
+	// read_only, --read-only, or a viewer). Forms still open and show
+	// their plans; the client's gate refuses their changes regardless.
+	ReadOnly bool
+	// Production marks a production profile: every change is confirmed by
+	// typing a phrase.
+	Production bool
 	// Header takes a snapshot of the header information (profile,
 	// account, API budget, jobs) from the runtime. The App calls it only
 	// inside a command, off the Update goroutine, and delivers the result

@@ -76,6 +76,9 @@ func NewPlanner(c *cfclient.Client) *Planner {
 	return &Planner{c: c, schema: c.Schema()}
 }
 
+// Actor is the name of who plans with ctx (the session's Actor).
+func (p *Planner) Actor(ctx context.Context) string { return p.c.Actor(ctx).Name }
+
 // invalid is a broken rule as a planning error (nil stays nil).
 func invalid(re *platform.RuleError) error {
 	if re == nil {

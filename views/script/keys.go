@@ -16,6 +16,12 @@ type KeyMap struct {
 	Copy     key.Binding // c: copy the script name
 
 	ReadRoutes key.Binding // R: read (or re-read) the routing table
+
+	EditTags   key.Binding // e: edit the tags
+	EditTier   key.Binding // T: change the tier
+	EditLimits key.Binding // L: edit the script's own limits
+	SubmitEdit key.Binding // enter in a form: plan the change
+	CancelEdit key.Binding // esc in a form: close it
 }
 
 // DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
@@ -27,6 +33,12 @@ func DefaultKeyMap() KeyMap {
 		Copy:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy name")),
 
 		ReadRoutes: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "read routing table")),
+
+		EditTags:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit tags")),
+		EditTier:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "change tier")),
+		EditLimits: key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "edit limits")),
+		SubmitEdit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan change")),
+		CancelEdit: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 
@@ -35,10 +47,13 @@ func DefaultKeyMap() KeyMap {
 // already knows.
 func (m *Model) ShortHelp() []key.Binding {
 	k := &m.Keys
-	if m.raw {
+	switch {
+	case m.editing():
+		return []key.Binding{k.SubmitEdit, k.CancelEdit}
+	case m.raw:
 		return []key.Binding{k.CloseRaw, k.Copy, k.Down, k.Up}
 	}
-	return []key.Binding{k.ReadRoutes, k.Raw, k.Copy, k.Down, k.Up}
+	return []key.Binding{k.ReadRoutes, k.EditTags, k.EditTier, k.EditLimits, k.Raw, k.Copy, k.Down, k.Up}
 }
 
 // FullHelp returns the bindings, grouped, for the ? overlay.
@@ -47,6 +62,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		k.MoveKeyMap.Bindings(),
 		{k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes},
+		{k.EditTags, k.EditTier, k.EditLimits, k.SubmitEdit, k.CancelEdit},
 	}
 }
 
@@ -54,5 +70,11 @@ func (m *Model) FullHelp() [][]key.Binding {
 // bindings to the JSON view.
 func (m *Model) syncKeys() {
 	m.Keys.CloseRaw.SetEnabled(m.raw)
+	editing := m.editing()
+	m.Keys.SubmitEdit.SetEnabled(editing)
+	m.Keys.CancelEdit.SetEnabled(editing)
+	for _, b := range []*key.Binding{&m.Keys.EditTags, &m.Keys.EditTier, &m.Keys.EditLimits} {
+		b.SetEnabled(!editing && !m.raw)
+	}
 	m.rawView.KeyMap = m.Keys.MoveKeyMap
 }

@@ -19,6 +19,9 @@ const labelW = 15
 // View renders the content area: a window of the details (or the JSON
 // view) with a scroll indicator on the last line when they do not fit.
 func (m *Model) View() string {
+	if m.editing() {
+		return m.editView()
+	}
 	if m.raw {
 		return m.rawView.View()
 	}

@@ -128,7 +128,7 @@ func TestCachedRoutingTableShowsItsAge(t *testing.T) {
 	rc := cache.NewRoutingCacheWithOptions(client, w.e.Store(client), cache.RoutingCacheOptions{AutoReadMax: 1})
 	t.Cleanup(rc.Close)
 	c := ui.NewCommon(t.Context(), later, nil)
-	s, err := Factory(client, rc)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	s, err := Factory(client, rc, w.changes())(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
 	if err != nil {
 		t.Fatal(err)
 	}

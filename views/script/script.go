@@ -28,6 +28,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/internal/review"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -195,6 +196,9 @@ type Model struct {
 
 	offset int  // first line shown of the details
 	raw    bool // the JSON view is shown
+	// changes plans and applies edits; edit is the form open, if any.
+	changes Changes
+	edit    editor
 	// rawView is the JSON view; its text is rebuilt when it opens and when
 	// data arrive while it is open.
 	rawView ui.TextView
@@ -202,13 +206,14 @@ type Model struct {
 
 // New builds the screen for route r (r.Namespace, r.Script). Nothing is
 // loaded until Init.
-func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
+func New(c *ui.Common, src Source, routing Routing, changes Changes, r ui.Route) *Model {
 	ctx, cancel := context.WithCancel(c.Context())
 	m := &Model{
 		Keys:    DefaultKeyMap(),
 		c:       c,
 		src:     src,
 		routing: routing,
+		changes: changes,
 		route:   r,
 		key:     r.Key(),
 		ns:      r.Namespace,
@@ -232,9 +237,9 @@ func New(c *ui.Common, src Source, routing Routing, r ui.Route) *Model {
 
 // Factory returns the ui.Factory of the script screen
 // (ui.Route{Kind: ui.KindScript, Namespace: ns, Script: name}).
-func Factory(src Source, routing Routing) ui.Factory {
+func Factory(src Source, routing Routing, changes Changes) ui.Factory {
 	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
-		return New(c, src, routing, r), nil
+		return New(c, src, routing, changes, r), nil
 	}
 }
 
@@ -322,6 +327,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.waitProgress()
+	case knownTagsMsg, review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
+		return m.handleReview(msg)
+	case tea.PasteMsg:
+		if m.edit.mode == editTags {
+			m.edit.tags, _ = m.edit.tags.Update(msg)
+		}
 	case ui.StylesChangedMsg:
 		m.rawView.SetStyles(m.c.Styles.TextView)
 	case ui.RefreshMsg:
@@ -329,6 +340,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		// is only re-read on R (reading it may cost thousands of requests).
 		return m.load(true)
 	case tea.KeyPressMsg:
+		if m.editing() {
+			return m.handleEditKey(msg)
+		}
 		return m.handleKey(msg)
 	}
 	return nil
@@ -355,6 +369,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return ui.CopyCmd(m.name)
 	case key.Matches(k, keys.ReadRoutes):
 		return m.readRoutes()
+	case key.Matches(k, keys.EditTags):
+		return m.openEditor(editTags)
+	case key.Matches(k, keys.EditTier):
+		return m.openEditor(editTier)
+	case key.Matches(k, keys.EditLimits):
+		return m.openEditor(editLimits)
 	}
 	if m.raw {
 		m.rawView, _ = m.rawView.Update(k)
@@ -525,10 +545,10 @@ func (m *Model) SetSize(width, height int) {
 func (m *Model) Title() string { return m.name }
 
 // Capturing reports false: the screen has no text input.
-func (m *Model) Capturing() bool { return false }
+func (m *Model) Capturing() bool { return m.editing() }
 
 // WantsEsc reports that esc closes the JSON view before it means "go back".
-func (m *Model) WantsEsc() bool { return m.raw }
+func (m *Model) WantsEsc() bool { return m.raw || m.editing() }
 
 // DataAge is when the script's details were loaded.
 func (m *Model) DataAge() time.Time { return m.dataAt }

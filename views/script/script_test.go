@@ -16,7 +16,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
@@ -77,7 +79,7 @@ func (w *world) screen(ns, name string, width, height int, src Source) *driver {
 		src = w.e.Client
 	}
 	c := ui.NewCommon(w.t.Context(), clock, nil)
-	s, err := Factory(src, w.cache)(c, ui.Route{Kind: ui.KindScript, Namespace: ns, Script: name})
+	s, err := Factory(src, w.cache, w.changes())(c, ui.Route{Kind: ui.KindScript, Namespace: ns, Script: name})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -362,7 +364,7 @@ func TestNoColorIsLegible(t *testing.T) {
 	name := w.find("has no route", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) == 0 })
 	c := ui.NewCommon(t.Context(), clock, nil)
 	c.Styles = ui.NoColorStyles()
-	s, _ := Factory(w.e.Client, w.cache)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	s, _ := Factory(w.e.Client, w.cache, w.changes())(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
 	d := newDriver(t, s, 80, 200)
 	d.Run(d.S.Init())
 	if sgr, ok := findColourSGR(d.S.View()); ok {
@@ -505,5 +507,15 @@ func findColourSGR(s string) (string, bool) {
 				return s[:j+1], true
 			}
 		}
+	}
+}
+
+// changes is the change pipeline on the world's client, auditing to its
+// log, with the listing cache for tag completion.
+func (w *world) changes() Changes {
+	return Changes{
+		Planner:  change.NewPlanner(w.e.Client),
+		Applier:  change.NewApplier(w.e.Client, audit.New(w.e.AuditPath()), "test"),
+		Listings: w.e.Store(w.e.Client),
 	}
 }
