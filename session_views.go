@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/audit"
 	"github.com/wfpconsole/wfp/views/namespaces"
 	"github.com/wfpconsole/wfp/views/script"
 	"github.com/wfpconsole/wfp/views/scripts"
@@ -25,6 +26,7 @@ func (s *Session) factories() map[string]ui.Factory {
 		ui.KindNamespaces: namespaces.Factory(rt.Client),
 		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
 		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
+		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Planner: rt.Planner, Applier: rt.Changes}),
 	}
 }
 
@@ -57,6 +59,13 @@ func (s *Session) commands() []ui.Command {
 					return nil, err
 				}
 				return ui.Navigate(ui.Route{Kind: ui.KindScripts, Namespace: ns}), nil
+			},
+		},
+		{
+			Name: "audit",
+			Help: "every change made, newest first; u undoes one, U its plan",
+			Run: func(ui.Route, []string, ui.Completions) (tea.Cmd, error) {
+				return ui.Navigate(ui.Route{Kind: audit.Kind}), nil
 			},
 		},
 		{
