@@ -113,11 +113,11 @@ func New(c *ui.Common, src Source, r ui.Route) *Model {
 	m := &Model{Keys: DefaultKeyMap(), c: c, src: src, key: r.Key(), width: c.Width, hgt: c.Height}
 	m.table = ui.NewTable(func(r row) string { return strconv.Itoa(r.n) }, m.renderRow,
 		ui.WithColumns(
-			ui.TableColumn{Title: "TIME", Width: 19},
-			ui.TableColumn{Title: "ACTOR", Width: 16},
-			ui.TableColumn{Title: "CHANGE", Width: 22},
-			ui.TableColumn{Title: "TARGET", MinWidth: 12},
-			ui.TableColumn{Title: "RESULT", Width: 10},
+			ui.TableColumn{Title: "TIME", Width: 14},
+			ui.TableColumn{Title: "ACTOR", Width: 12},
+			ui.TableColumn{Title: "CHANGE", Width: 16},
+			ui.TableColumn{Title: "TARGET", MinWidth: 16},
+			ui.TableColumn{Title: "RESULT", Width: 7},
 		),
 		ui.WithIndent(2), ui.WithTableStyles(c.Styles.Table), ui.WithTableKeyMap(m.Keys.MoveKeyMap))
 	m.filter = ui.NewInput("/", c.Styles.Input)
@@ -309,7 +309,7 @@ func (m *Model) renderRow(r row, s ui.RowState) string {
 		result = result[:i]
 	}
 	line := m.table.Line(lead,
-		r.rec.Time.Local().Format("2006-01-02 15:04:05"),
+		r.rec.Time.Local().Format("01-02 15:04:05"),
 		ui.Sanitize(r.rec.Actor), ui.Sanitize(change), ui.Sanitize(r.rec.Target), ui.Sanitize(result))
 	if s.Cursor {
 		return st.Cursor.Render(line)
