@@ -110,9 +110,17 @@ func TestTableCursorStaysOnItsKeyAcrossSetRows(t *testing.T) {
 		t.Errorf("after GotoTop the cursor follows the first row, got %q", current(tb))
 	}
 	// No rows: nothing under the cursor, nothing selected.
+	tb.SetCursor(5)
 	tb.SetRows(nil)
 	if _, ok := tb.Current(); ok || tb.SelectedOrCurrent() != nil {
 		t.Error("an empty table has a current row")
+	}
+	// GotoTop with no rows (a new filter whose rows are still coming): the
+	// cursor is on the first row that comes, not on the row before.
+	tb.GotoTop()
+	tb.SetRows(rows)
+	if current(tb) != "row-000000" {
+		t.Errorf("after GotoTop on no rows the cursor went back to %q", current(tb))
 	}
 }
 
@@ -287,6 +295,13 @@ func TestTableLayout(t *testing.T) {
 		if w := ansi.StringWidth(l); w > 12 {
 			t.Errorf("%q is %d cells at width 12", l, w)
 		}
+	}
+	// WithFittedRows trusts the RowFunc: its lines are not clipped.
+	fitted := NewTable(itemKey, func(it item, s RowState) string { return it.Name }, WithFittedRows())
+	fitted.SetSize(4, 2)
+	fitted.SetRows(items(1))
+	if got := strings.Split(fitted.View(), "\n")[1]; got != "row-000000" {
+		t.Errorf("a fitted row was measured: %q", got)
 	}
 	// Two flexible columns share the rest.
 	two := NewTable(itemKey, nil, WithGap(1), WithColumns(TableColumn{Title: "A"}, TableColumn{Title: "B"}, TableColumn{Title: "C", Width: 4}))
