@@ -45,8 +45,8 @@ func TestFuzzyFilterRanksLikeFindOnEveryKeystroke(t *testing.T) {
 		t.Fatalf("filter prod shows %d of %d rows; pick a query that narrows", len(h.m.shown), len(all))
 	}
 	h.press("enter")
-	if h.m.Capturing() || h.m.applied != "prod" {
-		t.Errorf("enter: capturing %v, applied %q", h.m.Capturing(), h.m.applied)
+	if h.m.Capturing() || h.m.filter.Applied() != "prod" {
+		t.Errorf("enter: capturing %v, applied %q", h.m.Capturing(), h.m.filter.Applied())
 	}
 	if !strings.Contains(h.lines()[1], "/prod") {
 		t.Errorf("filter line = %q", h.lines()[1])
@@ -74,8 +74,8 @@ func TestEscWhileTypingRestoresThePreviousFilter(t *testing.T) {
 		t.Fatal("typing did not filter live")
 	}
 	h.press("esc")
-	if h.m.Capturing() || h.m.applied != "api" || len(h.m.shown) != withAPI {
-		t.Errorf("esc while typing: capturing %v, applied %q, %d rows (want %d)", h.m.Capturing(), h.m.applied, len(h.m.shown), withAPI)
+	if h.m.Capturing() || h.m.filter.Applied() != "api" || len(h.m.shown) != withAPI {
+		t.Errorf("esc while typing: capturing %v, applied %q, %d rows (want %d)", h.m.Capturing(), h.m.filter.Applied(), len(h.m.shown), withAPI)
 	}
 }
 

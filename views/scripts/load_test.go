@@ -381,12 +381,12 @@ func TestProgressSaysHowManyOfHowMany(t *testing.T) {
 		t.Skip("the listing completed before its first page was seen")
 	}
 	h.send(totalMsg{key: h.m.key, token: h.m.ld.token, total: 2500})
-	if got := h.title(); !strings.Contains(got, "loading… "+commas(len(h.m.all))+" of 2,500") {
+	if got := h.title(); !strings.Contains(got, "loading… "+ui.Commas(len(h.m.all))+" of 2,500") {
 		t.Errorf("title = %q, want how many of how many", got)
 	}
 	// Narrower, the numbers stay readable: "1,000/2,500".
 	h.m.SetSize(ansi.StringWidth(h.title())-2, 24)
-	if got := h.title(); !strings.HasSuffix(got, "loading… "+commas(len(h.m.all))+"/2,500") {
+	if got := h.title(); !strings.HasSuffix(got, "loading… "+ui.Commas(len(h.m.all))+"/2,500") {
 		t.Errorf("narrow title = %q", got)
 	}
 	h.m.SetSize(120, 40)
