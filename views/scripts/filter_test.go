@@ -384,3 +384,28 @@ func TestSubstringFilter(t *testing.T) {
 		t.Errorf(`\=prod: %d rows, kind %v`, len(h.m.shown), h.m.q.Kind)
 	}
 }
+
+// An invalid selector typed over a valid one keeps the valid one's rows,
+// but the title does not count them as the typed selector's.
+func TestInvalidSelectorTitleSaysInvalid(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	h.press("/")
+	h.typeText("-t a") // valid, selects nothing
+	if got := h.title(); got != "100 scripts · 0 shown · 0 marked" {
+		t.Fatalf("title for -t a = %q", got)
+	}
+	for _, r := range ",,b" {
+		h.typeText(string(r))
+		if got := h.title(); got != "100 scripts · invalid selector · 0 marked" {
+			t.Errorf("title for %q = %q, want it to say the selector is invalid", h.m.filter.Text(), got)
+		}
+	}
+	for range ",,b" {
+		h.press("backspace")
+	}
+	h.typeText(",tier-pro")
+	if got, want := h.title(), "100 scripts · "+ui.Commas(len(h.m.shown))+" shown · 0 marked"; got != want || h.m.qErr != nil {
+		t.Errorf("fixed: title %q, want %q", got, want)
+	}
+}

@@ -66,7 +66,9 @@ func (m *Model) emptyText() string {
 }
 
 // titleText is the title line's counts, in docs/ux.md's words:
-// "2,000 scripts · 12 shown · 3 marked (1 hidden by filter)".
+// "2,000 scripts · 12 shown · 3 marked (1 hidden by filter)". While the
+// filter text does not parse, the rows are the last valid filter's: the
+// title says the selector is invalid rather than count them as its.
 func (m *Model) titleText() string {
 	n := len(m.all)
 	noun := " scripts"
@@ -77,6 +79,9 @@ func (m *Model) titleText() string {
 		noun += " (incomplete)"
 	}
 	shown := ui.Commas(m.table.Len()) + " shown"
+	if m.qErr != nil {
+		shown = "invalid selector"
+	}
 	marked := m.table.Marked()
 	s := ui.Commas(n) + noun + " · " + shown + " · " + ui.Commas(marked) + " marked"
 	if hidden := marked - m.table.MarkedShown(); hidden > 0 {
