@@ -233,7 +233,13 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 	if msg.err != nil {
 		// A miss (or an unreadable cache) just means listing from the API;
 		// with a tag filter typed already, the API narrows the download.
-		return m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
+		// An unreadable one is said once: the operator expected rows at
+		// once and gets a listing.
+		cmd := m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
+		if cacheUnreadable(msg.err) {
+			cmd = tea.Batch(cmd, ui.ShowStatus(ui.LevelWarn, "the cached listing was unreadable and is being rebuilt"))
+		}
+		return cmd
 	}
 	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
 	m.dataAt = msg.saved
@@ -246,6 +252,17 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 		return tea.Batch(m.requestFilter(), countScripts(m.c.Context(), m.src, m.key, m.tokens, m.ns))
 	}
 	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, throttle.Background))
+}
+
+// cacheUnreadable reports whether a cache read failed on a listing that is
+// there but cannot be used (unreadable, corrupt, foreign, of an older
+// format), as opposed to one never saved.
+func cacheUnreadable(err error) bool {
+	if !errors.Is(err, cache.ErrMiss) {
+		return false
+	}
+	s := err.Error()
+	return strings.HasPrefix(s, "cache ignored") || strings.HasPrefix(s, "cache unreadable")
 }
 
 func (m *Model) handleTotal(msg totalMsg) tea.Cmd {
