@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -31,6 +32,8 @@ type Table[T any] struct {
 	width, height int
 	widths        []int  // the columns' widths at width
 	header        string // the rendered heading line, rebuilt with widths
+	noHeadings    bool   // WithoutHeadings: no headings line
+	fitted        bool   // WithFittedRows: lines are not measured
 
 	rows      []T
 	cursor    int    // position in rows
@@ -39,6 +42,12 @@ type Table[T any] struct {
 
 	marks       map[string]struct{} // marked keys, shown or not
 	markedShown int                 // how many rows of rows are marked
+
+	// Dense row ids (WithRowIDs): the cursor is followed, and marks are
+	// looked up, by id rather than by key (see tablemarks.go).
+	id       func(T) int
+	idMarks  []int8 // by id: idUnknown, idUnmarked or idMarked
+	cursorID int    // the id of the cursor's row (-1: unknown)
 }
 
 // TableColumn is one column of a Table.
@@ -79,13 +88,16 @@ type TableStyles struct {
 type TableOption func(*tableOptions)
 
 type tableOptions struct {
-	cols      []TableColumn
-	gap       int
-	indent    int
-	styles    TableStyles
-	keys      MoveKeyMap
-	stylesSet bool
-	keysSet   bool
+	cols       []TableColumn
+	gap        int
+	indent     int
+	styles     TableStyles
+	keys       MoveKeyMap
+	stylesSet  bool
+	keysSet    bool
+	noHeadings bool
+	fitted     bool
+	rowIDs     any // func(T) int of WithRowIDs
 }
 
 // WithColumns sets the columns.
@@ -115,6 +127,32 @@ func WithTableKeyMap(k MoveKeyMap) TableOption {
 	return func(o *tableOptions) { o.keys, o.keysSet = k, true }
 }
 
+// WithoutHeadings leaves out the headings line: every line of the height
+// is a row (a list under a heading of the caller's own, like the tag
+// facets).
+func WithoutHeadings() TableOption {
+	return func(o *tableOptions) { o.noHeadings = true }
+}
+
+// WithFittedRows says the RowFunc never returns a line wider than
+// RowState.Width (it fits its cells itself), so View does not measure the
+// lines: a styled line is longer in bytes than in cells, and measuring
+// every row costs about a tenth of a frame.
+func WithFittedRows() TableOption {
+	return func(o *tableOptions) { o.fitted = true }
+}
+
+// WithRowIDs gives the rows dense ids: id(row) is a small non-negative int
+// that names the row (its position in the caller's store of rows, say)
+// until the caller calls ResetRowIDs. The table then follows the cursor by
+// id and keeps a mark state per id beside the marks by key, so SetRows over
+// 100,000 rows compares ints instead of looking 100,000 keys up. Keys stay
+// the truth: marks and the cursor survive ResetRowIDs by key. NewTable
+// panics when id is not a func of the table's row type.
+func WithRowIDs[T any](id func(T) int) TableOption {
+	return func(o *tableOptions) { o.rowIDs = id }
+}
+
 // NewTable returns an empty table whose rows are told apart by key and
 // rendered by render.
 func NewTable[T any](key func(T) string, render RowFunc[T], opts ...TableOption) Table[T] {
@@ -129,14 +167,24 @@ func NewTable[T any](key func(T) string, render RowFunc[T], opts ...TableOption)
 		o.keys = DefaultMoveKeyMap()
 	}
 	t := Table[T]{
-		KeyMap: o.keys,
-		key:    key,
-		render: render,
-		styles: o.styles,
-		cols:   o.cols,
-		gap:    o.gap,
-		indent: o.indent,
-		marks:  map[string]struct{}{},
+		KeyMap:     o.keys,
+		key:        key,
+		render:     render,
+		styles:     o.styles,
+		cols:       o.cols,
+		gap:        o.gap,
+		indent:     o.indent,
+		noHeadings: o.noHeadings,
+		fitted:     o.fitted,
+		marks:      map[string]struct{}{},
+		cursorID:   -1,
+	}
+	if o.rowIDs != nil {
+		id, ok := o.rowIDs.(func(T) int)
+		if !ok {
+			panic(fmt.Sprintf("ui.WithRowIDs: %T is not a func of the table's rows", o.rowIDs))
+		}
+		t.id = id
 	}
 	t.layout()
 	return t
@@ -156,8 +204,9 @@ func (t Table[T]) Update(msg tea.Msg) (Table[T], tea.Cmd) {
 
 // View
 
-// View renders the headings line and the visible rows, one line each, at
-// most the table's width. Nothing is rendered for the rows out of view.
+// View renders the headings line (unless WithoutHeadings) and the visible
+// rows, one line each, at most the table's width. Nothing is rendered for
+// the rows out of view.
 func (t Table[T]) View() string {
 	if t.height <= 0 {
 		return ""
@@ -166,20 +215,24 @@ func (t Table[T]) View() string {
 	var b strings.Builder
 	// Cells are mostly one byte; styles and glyphs add a little.
 	b.Grow(len(t.header) + (end-t.top)*(t.width+t.width/2+16))
-	b.WriteString(t.header)
+	if !t.noHeadings {
+		b.WriteString(t.header)
+	}
 	withMarks := len(t.marks) > 0
 	for i := t.top; i < end; i++ {
 		s := RowState{Index: i, Cursor: i == t.cursor, Width: t.width}
 		if withMarks {
-			_, s.Marked = t.marks[t.key(t.rows[i])]
+			s.Marked = t.IsMarked(t.rows[i])
 		}
 		line := t.render(t.rows[i], s)
 		// A line never has more cells than bytes: short lines need no
 		// measuring.
-		if len(line) > t.width {
+		if len(line) > t.width && !t.fitted {
 			line = Clip(line, t.width)
 		}
-		b.WriteByte('\n')
+		if i > t.top || !t.noHeadings {
+			b.WriteByte('\n')
+		}
 		b.WriteString(line)
 	}
 	return b.String()
@@ -233,7 +286,7 @@ func writeSpaces(b *strings.Builder, n int) {
 // Size and layout
 
 // SetSize sets the table's size: width cells, and height lines including
-// the headings line.
+// the headings line (when there is one).
 func (t *Table[T]) SetSize(width, height int) {
 	if width == t.width && height == t.height {
 		return
@@ -250,12 +303,26 @@ func (t Table[T]) Width() int { return t.width }
 func (t Table[T]) Height() int { return t.height }
 
 // PageSize is how many rows are visible under the headings.
-func (t Table[T]) PageSize() int { return max(0, t.height-1) }
+func (t Table[T]) PageSize() int {
+	if t.noHeadings {
+		return t.height
+	}
+	return max(0, t.height-1)
+}
 
 // SetColumns replaces the columns.
 func (t *Table[T]) SetColumns(cols ...TableColumn) {
 	t.cols = slices.Clone(cols)
 	t.layout()
+}
+
+// SetGap sets the spaces between columns (a layout that tightens at
+// narrow widths).
+func (t *Table[T]) SetGap(n int) {
+	if n = max(0, n); n != t.gap {
+		t.gap = n
+		t.layout()
+	}
 }
 
 // ColumnWidth returns the width of column i at the current size.
@@ -298,6 +365,9 @@ func (t *Table[T]) layout() {
 		titles[i] = c.Title
 	}
 	t.header = t.styles.Header.Render(Clip(t.Line("", titles...), t.width))
+	if t.noHeadings {
+		t.header = ""
+	}
 }
 
 // Rows and cursor
@@ -310,32 +380,44 @@ func (t *Table[T]) layout() {
 func (t *Table[T]) SetRows(rows []T) bool {
 	t.rows = rows
 	found := -1
-	if t.cursor < len(rows) && t.cursorKey != "" && t.key(rows[t.cursor]) == t.cursorKey {
+	if t.cursor < len(rows) && t.isCursorRow(rows[t.cursor]) {
 		found = t.cursor // the usual case: nothing moved
 	}
 	// One pass finds the cursor's row (when it moved) and counts the marked
 	// rows; without marks and with the cursor in place there is none.
 	t.markedShown = 0
 	seek := found < 0 && t.cursorKey != ""
-	if seek || len(t.marks) > 0 {
+	withMarks := len(t.marks) > 0
+	if seek || withMarks {
 		for i := range rows {
-			k := t.key(rows[i])
-			if seek && k == t.cursorKey {
+			if seek && t.isCursorRow(rows[i]) {
 				found, seek = i, false
 			}
-			if _, ok := t.marks[k]; ok {
+			if withMarks && t.lookupMark(rows[i]) {
 				t.markedShown++
 			}
 		}
 	}
 	if found >= 0 {
 		t.cursor = found
+		if t.id != nil {
+			t.cursorID = t.id(rows[found])
+		}
 	}
 	t.clamp()
 	if t.cursorKey == "" {
 		t.remember()
 	}
 	return found >= 0
+}
+
+// isCursorRow reports whether row is the one the cursor follows: by id
+// when ids are in use and the cursor's is known, else by key.
+func (t *Table[T]) isCursorRow(row T) bool {
+	if t.id != nil && t.cursorID >= 0 {
+		return t.id(row) == t.cursorID
+	}
+	return t.cursorKey != "" && t.key(row) == t.cursorKey
 }
 
 // Rows returns the rows last given to SetRows.
@@ -359,9 +441,13 @@ func (t *Table[T]) SetCursor(i int) {
 }
 
 // GotoTop puts the cursor on the first row: a new filter or sort order
-// starts at the top.
+// starts at the top. With no rows, it will be on the first row the next
+// SetRows brings, not on the row it followed before.
 func (t *Table[T]) GotoTop() {
 	t.top = 0
+	if len(t.rows) == 0 {
+		t.cursorKey, t.cursorID = "", -1
+	}
 	t.SetCursor(0)
 }
 
@@ -392,5 +478,8 @@ func (t *Table[T]) clamp() {
 func (t *Table[T]) remember() {
 	if row, ok := t.Current(); ok {
 		t.cursorKey = t.key(row)
+		if t.id != nil {
+			t.cursorID = t.id(row)
+		}
 	}
 }

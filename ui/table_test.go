@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,9 +110,17 @@ func TestTableCursorStaysOnItsKeyAcrossSetRows(t *testing.T) {
 		t.Errorf("after GotoTop the cursor follows the first row, got %q", current(tb))
 	}
 	// No rows: nothing under the cursor, nothing selected.
+	tb.SetCursor(5)
 	tb.SetRows(nil)
 	if _, ok := tb.Current(); ok || tb.SelectedOrCurrent() != nil {
 		t.Error("an empty table has a current row")
+	}
+	// GotoTop with no rows (a new filter whose rows are still coming): the
+	// cursor is on the first row that comes, not on the row before.
+	tb.GotoTop()
+	tb.SetRows(rows)
+	if current(tb) != "row-000000" {
+		t.Errorf("after GotoTop on no rows the cursor went back to %q", current(tb))
 	}
 }
 
@@ -287,6 +296,13 @@ func TestTableLayout(t *testing.T) {
 			t.Errorf("%q is %d cells at width 12", l, w)
 		}
 	}
+	// WithFittedRows trusts the RowFunc: its lines are not clipped.
+	fitted := NewTable(itemKey, func(it item, s RowState) string { return it.Name }, WithFittedRows())
+	fitted.SetSize(4, 2)
+	fitted.SetRows(items(1))
+	if got := strings.Split(fitted.View(), "\n")[1]; got != "row-000000" {
+		t.Errorf("a fitted row was measured: %q", got)
+	}
 	// Two flexible columns share the rest.
 	two := NewTable(itemKey, nil, WithGap(1), WithColumns(TableColumn{Title: "A"}, TableColumn{Title: "B"}, TableColumn{Title: "C", Width: 4}))
 	two.SetSize(25, 3)
@@ -318,5 +334,167 @@ func BenchmarkTableView100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = tb.View()
+	}
+}
+
+// store is a caller's store of rows that tables address by position, with
+// the position as the row id (WithRowIDs).
+type store struct{ rows []item }
+
+func (s *store) table(w, h int) *Table[int32] {
+	var t Table[int32]
+	t = NewTable(func(p int32) string { return s.rows[p].Name }, func(p int32, st RowState) string {
+		glyph := "  "
+		switch {
+		case st.Cursor:
+			glyph = "▸ "
+		case st.Marked:
+			glyph = "● "
+		}
+		return t.Line(glyph, s.rows[p].Name)
+	}, WithIndent(2), WithColumns(TableColumn{Title: "NAME"}),
+		WithRowIDs(func(p int32) int { return int(p) }))
+	t.SetSize(w, h)
+	return &t
+}
+
+// positions returns the positions 0 … n-1, every step-th.
+func positions(n, step int) []int32 {
+	var out []int32
+	for i := 0; i < n; i += step {
+		out = append(out, int32(i))
+	}
+	return out
+}
+
+func TestTableRowIDsFollowCursorAndMarks(t *testing.T) {
+	s := &store{rows: items(10)}
+	tb := s.table(40, 6)
+	all := positions(10, 1)
+	tb.SetRows(all)
+	tb.SetCursor(3)
+	tb.Mark()
+	tb.SetCursor(4)
+	tb.Toggle()
+	// A filter (every other row) keeps the marks by id and the cursor in
+	// place; bringing row 4 back finds the cursor's row by id.
+	tb.SetRows(positions(10, 2))
+	if tb.Marked() != 2 || tb.MarkedShown() != 1 || !tb.IsMarked(4) || tb.IsMarked(2) {
+		t.Errorf("filtered: %d marks, %d shown", tb.Marked(), tb.MarkedShown())
+	}
+	tb.SetRows(all)
+	if tb.Cursor() != 4 || tb.MarkedShown() != 2 {
+		t.Errorf("back: cursor %d, %d marks shown", tb.Cursor(), tb.MarkedShown())
+	}
+	// Rows appended to the store get ids never looked up: a key marked
+	// before they arrived (a "not loaded" mark) is found.
+	s.rows = append(s.rows, item{Name: "row-late"})
+	tb.marks["row-late"] = struct{}{} // as if marked before its row was loaded
+	tb.SetRows(positions(11, 1))
+	if !tb.IsMarked(10) || tb.MarkedShown() != 3 {
+		t.Errorf("an appended row's mark: marked %v, %d shown", tb.IsMarked(10), tb.MarkedShown())
+	}
+	// The store is replaced (a refresh): positions mean other rows. After
+	// ResetRowIDs the marks and the cursor are found by key.
+	tb.SetCursor(4)
+	s.rows = append([]item{{Name: "aaa"}}, s.rows...)
+	tb.ResetRowIDs()
+	tb.SetRows(positions(12, 1))
+	if cur, _ := tb.Current(); s.rows[cur].Name != "row-000004" || tb.Cursor() != 5 {
+		t.Errorf("after ResetRowIDs the cursor is on %q", s.rows[cur].Name)
+	}
+	if tb.MarkedShown() != 3 || !tb.IsMarked(4) || !tb.IsMarked(5) || tb.IsMarked(3) {
+		t.Errorf("after ResetRowIDs: %d marks shown, marked 4 %v 5 %v 3 %v", tb.MarkedShown(), tb.IsMarked(4), tb.IsMarked(5), tb.IsMarked(3))
+	}
+	if got := tb.SelectedOrCurrent(); !reflect.DeepEqual(got, []int32{4, 5, 11}) {
+		t.Errorf("SelectedOrCurrent = %v", got)
+	}
+	if v := ansi.Strip(tb.View()); !strings.Contains(v, "● row-000003") || strings.Contains(v, "● row-000002") {
+		t.Errorf("view:\n%s", v)
+	}
+	// MarkAll, Unmark, ClearMarks keep the id states in step.
+	tb.SetRows(positions(12, 2))
+	tb.MarkAll()
+	tb.SetRows(positions(12, 1))
+	if tb.Marked() != 8 || tb.MarkedShown() != 8 || !tb.IsMarked(0) || tb.IsMarked(1) {
+		t.Errorf("MarkAll of the even rows: %d marks, %d shown", tb.Marked(), tb.MarkedShown())
+	}
+	tb.SetCursor(0)
+	tb.Unmark()
+	tb.SetRows(positions(12, 1))
+	if tb.IsMarked(0) || tb.MarkedShown() != 7 {
+		t.Errorf("Unmark: %d shown", tb.MarkedShown())
+	}
+	// PruneMarksFunc: the store knows which rows exist, whatever is shown.
+	tb.SetRows(positions(12, 3))
+	tb.PruneMarksFunc(func(k string) bool { return k != "row-000003" })
+	tb.SetRows(positions(12, 1))
+	if tb.Marked() != 6 || tb.IsMarked(4) || tb.MarkedShown() != 6 {
+		t.Errorf("PruneMarksFunc: %d marks (%v), %d shown", tb.Marked(), tb.MarkedKeys(), tb.MarkedShown())
+	}
+	tb.ClearMarks()
+	tb.SetRows(positions(12, 1))
+	if tb.Marked() != 0 || tb.MarkedShown() != 0 || tb.IsMarked(2) {
+		t.Error("ClearMarks left marks")
+	}
+}
+
+func TestTableRowIDsOfAnotherTypePanic(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("NewTable took ids of another row type")
+		}
+	}()
+	NewTable(itemKey, nil, WithRowIDs(func(p int32) int { return int(p) }))
+}
+
+func TestTableWithoutHeadingsAndGap(t *testing.T) {
+	var tb Table[item]
+	tb = NewTable(itemKey, func(it item, s RowState) string {
+		return tb.Line("", it.Name, Commas(it.Count))
+	}, WithoutHeadings(), WithColumns(TableColumn{Title: "NAME"}, TableColumn{Title: "COUNT", Width: 5, Right: true}))
+	tb.SetSize(20, 3)
+	tb.SetRows(items(10))
+	if tb.PageSize() != 3 {
+		t.Errorf("page %d, want every line a row", tb.PageSize())
+	}
+	want := []string{"row-000000         0", "row-000001     1,000", "row-000002     2,000"}
+	if got := strings.Split(ansi.Strip(tb.View()), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("view %q, want %q", got, want)
+	}
+	tb, _ = tb.Update(keyMsg("ctrl+f"))
+	if tb.Cursor() != 3 || tb.Top() != 1 {
+		t.Errorf("a page down: cursor %d top %d, want 3 1", tb.Cursor(), tb.Top())
+	}
+	tb.SetGap(6)
+	tb.GotoTop()
+	if got := strings.Split(ansi.Strip(tb.View()), "\n")[1]; got != "row-0000…      1,000" || tb.ColumnWidth(0) != 9 {
+		t.Errorf("gap 6: %q, name %d wide", got, tb.ColumnWidth(0))
+	}
+}
+
+// BenchmarkTableSetRows100k is SetRows of 100,000 rows with every other
+// row marked and the cursor's row moved (a filter's result over rows with
+// marks), by key and with row ids.
+func BenchmarkTableSetRows100k(b *testing.B) {
+	s := &store{rows: items(100_000)}
+	all, rev := positions(100_000, 1), positions(100_000, 1)
+	slices.Reverse(rev)
+	for _, ids := range []bool{false, true} {
+		b.Run(fmt.Sprintf("ids=%v", ids), func(b *testing.B) {
+			tb := s.table(120, 40)
+			if !ids {
+				tb.id = nil
+			}
+			tb.SetRows(positions(100_000, 2))
+			tb.MarkAll()
+			tb.SetCursor(100)
+			b.ReportAllocs()
+			for b.Loop() {
+				tb.SetRows(rev)
+				tb.SetRows(all)
+			}
+			b.ReportMetric(float64(tb.MarkedShown()), "marked")
+		})
 	}
 }

@@ -1,18 +1,89 @@
 package scripts
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/cfclient"
+	"charm.land/lipgloss/v2"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
+
+// facetsPanel is the tag facets panel (t, :tags), shown in place of the
+// table: a heading saying what was counted, the tag search line while
+// there is a search, and the tags by count in a ui.Table that follows the
+// cursor's tag across recounts and searches. The screen counts the tags of
+// its rows (countTags) and hands the counts over (SetCounts); a tag picked
+// with enter, + or - is left as the Intent of the Update, for the screen
+// to turn into a filter.
+type facetsPanel struct {
+	// KeyMap holds the panel's bindings (movement is the list's).
+	KeyMap FacetsKeyMap
+
+	styles *facetsStyles // shared with the list's RowFunc
+	open   bool
+
+	// The counts: what they were counted over (scope), how many scripts,
+	// the tags by count; inflight while a count runs.
+	inflight bool
+	valid    bool
+	scope    facetScope
+	counted  int
+	tags     []facet
+
+	// What the table shows now (Follow): the counts are fresh when they
+	// were counted over it; subject heads the panel.
+	now     facetScope
+	nowOK   bool
+	subject string
+
+	// The tag search (/ in the panel): the input, whether it has the
+	// keyboard, and the lower-cased text narrowing the list ("" = none);
+	// hits are the positions in tags that contain it.
+	search    ui.Input
+	searching bool
+	query     string
+	hits      []int32
+
+	list          ui.Table[*facet] // the listed tags: hits, or every tag
+	width, height int
+	intent        facetIntent
+}
+
+// FacetsKeyMap holds the tag facets panel's bindings.
+type FacetsKeyMap struct {
+	ApplyTag, CloseFacet key.Binding // filter by the tag / close
+	AddTag, ExcludeTag   key.Binding // +, -: add tag / !tag to the tag selector
+	SearchTags           key.Binding // /: search the tags
+	KeepTagSearch        key.Binding // enter while searching: back to the list
+	ClearTagSearch       key.Binding // esc in the tag search: clear it (a second esc closes)
+}
+
+// DefaultFacetsKeyMap returns the panel's default bindings.
+func DefaultFacetsKeyMap() FacetsKeyMap {
+	return FacetsKeyMap{
+		ApplyTag:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "filter by tag")),
+		CloseFacet:     key.NewBinding(key.WithKeys("esc", "t"), key.WithHelp("esc", "close tags")),
+		AddTag:         key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "add tag to filter")),
+		ExcludeTag:     key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "add !tag to filter")),
+		SearchTags:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search tags")),
+		KeepTagSearch:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep search")),
+		ClearTagSearch: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
+	}
+}
+
+// facetsStyles style the panel.
+type facetsStyles struct {
+	Heading, Cursor, Empty lipgloss.Style
+	Input                  ui.InputStyles
+}
+
+func facetsStylesFrom(st *ui.Styles) facetsStyles {
+	return facetsStyles{Heading: st.TableHeader, Cursor: st.Cursor, Empty: st.Subtle, Input: st.Input}
+}
 
 // facet is one tag and how many of the counted scripts carry it.
 type facet struct {
@@ -28,329 +99,12 @@ type facetScope struct {
 	res      *filterResult
 }
 
-// facetsState is the tag facets panel (t, :tags).
-type facetsState struct {
-	open     bool
-	inflight bool
-	valid    bool       // tags were counted for scope
-	scope    facetScope // what tags were counted over
-	counted  int        // how many scripts were counted
-	tags     []facet
-
-	// The tag search (/ in the panel): the input, whether it has the
-	// keyboard, and the lower-cased text narrowing the list ("" = none);
-	// hits are the positions in tags that contain it.
-	search    ui.Input
-	searching bool
-	query     string
-	hits      []int32
-
-	cursor int // in the visible list (hits when query != "", else tags)
-	top    int
-}
-
-// visible is how many tags the panel lists.
-func (f *facetsState) visible() int {
-	if f.query != "" {
-		return len(f.hits)
-	}
-	return len(f.tags)
-}
-
-// at returns the i-th listed tag.
-func (f *facetsState) at(i int) *facet {
-	if f.query != "" {
-		return &f.tags[f.hits[i]]
-	}
-	return &f.tags[i]
-}
-
-// current returns the tag under the cursor.
-func (f *facetsState) current() (*facet, bool) {
-	if f.cursor < 0 || f.cursor >= f.visible() {
-		return nil, false
-	}
-	return f.at(f.cursor), true
-}
-
-// countTags counts the tags of the rows of snap at positions pos (all of
-// snap when pos is nil). Listings share one slice between scripts with the
-// same tags, so it counts each distinct list once per script and each tag
-// once per list. It runs off the Update goroutine: snap and pos are never
-// written after they are handed over.
-func countTags(key string, snap []cfclient.Script, pos []int32, scope facetScope) tea.Cmd {
-	return func() tea.Msg {
-		tags, n := tagCounts(snap, pos)
-		return facetsMsg{key: key, scope: scope, n: n, tags: tags}
-	}
-}
-
-// tagCounts returns the facets of the rows of snap at pos (all when nil),
-// by count descending then tag, and how many rows it counted. Listings
-// share one tag slice between scripts with the same tags (cfclient's
-// interner), so it remembers the last 16 lists by identity, as the cache
-// encoder does, and counts the tags of a list once per run of its rows: a
-// namespace with few tag combinations costs one identity check per row,
-// and one where most lists are distinct no map entry per row.
-func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
-	n := len(snap)
-	if pos != nil {
-		n = len(pos)
-	}
-	counts := make(map[string]int, min(n, 1<<12))
-	type seen struct {
-		tags []string
-		n    int
-	}
-	var recent [16]seen
-	next := 0
-	add := func(t []string) {
-		if len(t) == 0 {
-			return
-		}
-		for i := range recent {
-			if r := &recent[i]; len(r.tags) == len(t) && &r.tags[0] == &t[0] {
-				r.n++
-				return
-			}
-		}
-		r := &recent[next]
-		if r.n > 0 {
-			addCounts(counts, r.tags, r.n)
-		}
-		*r = seen{tags: t, n: 1}
-		next = (next + 1) % len(recent)
-	}
-	if pos == nil {
-		for i := range snap {
-			add(snap[i].Tags)
-		}
-	} else {
-		for _, p := range pos {
-			add(snap[p].Tags)
-		}
-	}
-	for _, r := range recent {
-		if r.n > 0 {
-			addCounts(counts, r.tags, r.n)
-		}
-	}
-	out := make([]facet, 0, len(counts))
-	for t, c := range counts {
-		out = append(out, facet{tag: t, lower: strings.ToLower(t), count: c})
-	}
-	slices.SortFunc(out, func(a, b facet) int {
-		if c := cmp.Compare(b.count, a.count); c != 0 {
-			return c
-		}
-		return strings.Compare(a.tag, b.tag)
-	})
-	return out, n
-}
-
-// addCounts adds n to the count of every tag of tags.
-func addCounts(counts map[string]int, tags []string, n int) {
-	for _, t := range tags {
-		counts[t] += n
-	}
-}
-
-// openFacets opens the panel (with no tag search) and counts the tags
-// when the rows shown changed since the last count.
-func (m *Model) openFacets() tea.Cmd {
-	f := &m.facets
-	if !f.open {
-		f.search = ui.NewInput("/", m.c.Styles.Input)
-		f.search.Placeholder = "tag contains…"
-		f.search.CharLimit = 2 * selector.MaxTagBytes
-		f.search.SetWidth(m.width)
-		f.searching, f.query, f.hits = false, "", nil
-	}
-	f.open = true
-	m.raw.open = false
-	return m.countFacets()
-}
-
-// closeFacets closes the panel and forgets the tag search.
-func (m *Model) closeFacets() {
-	f := &m.facets
-	f.open, f.searching = false, false
-	f.search.Blur()
-	f.search.Reset()
-	m.setTagSearch("")
-}
-
-// currentScope is what the facets should count now: the rows shown. It
-// reports false while the first result of a filter is on its way (the
-// rows shown are then none, not the filtered set).
-func (m *Model) currentScope() (facetScope, bool) {
-	if m.wantFilter && m.result == nil {
-		return facetScope{}, false
-	}
-	return facetScope{epoch: m.epoch, n: len(m.all), res: m.result}, true
-}
-
-// countFacets starts counting the tags of the rows shown, unless they were
-// counted already, a count is running, or the filter result is pending.
-// Update calls it after every message while the panel is open, so the
-// counts follow the filter and the rows; the count itself runs off the
-// Update goroutine, and keys that do not change the rows start nothing.
-func (m *Model) countFacets() tea.Cmd {
-	f := &m.facets
-	scope, ok := m.currentScope()
-	if !ok || f.inflight || (f.valid && f.scope == scope) {
-		return nil
-	}
-	f.inflight = true
-	var pos []int32
-	if scope.res != nil {
-		pos = m.shown // never written in place: rebuildShown makes a new one
-	}
-	return countTags(m.key, m.all[:len(m.all):len(m.all)], pos, scope)
-}
-
-// handleFacets takes a count. A count of rows that changed meanwhile is
-// kept too (better than nothing); Update then starts the next one.
-func (m *Model) handleFacets(msg facetsMsg) {
-	if msg.key != m.key {
-		return
-	}
-	f := &m.facets
-	f.inflight = false
-	var keep string
-	if ft, ok := f.current(); ok {
-		keep = ft.tag
-	}
-	f.valid, f.scope, f.counted, f.tags = true, msg.scope, msg.n, msg.tags
-	f.refilter(f.query, true)
-	f.cursor = max(0, min(f.cursor, f.visible()-1))
-	if keep != "" {
-		for i := range f.visible() {
-			if f.at(i).tag == keep {
-				f.cursor = i
-				break
-			}
-		}
-	}
-}
-
-// facetsFresh reports that the facets were counted over the rows shown now.
-func (m *Model) facetsFresh() bool {
-	scope, ok := m.currentScope()
-	return ok && m.facets.valid && m.facets.scope == scope
-}
-
-// setTagSearch narrows the list to the tags containing text (case
-// insensitive); "" lists every tag. The cursor goes to the first hit, or,
-// when the search is cleared, stays on its tag.
-func (m *Model) setTagSearch(text string) {
-	f := &m.facets
-	q := strings.ToLower(text)
-	if q == f.query {
-		return
-	}
-	if q == "" {
-		if _, ok := f.current(); ok && f.query != "" {
-			f.cursor = int(f.hits[f.cursor]) // the same tag in the whole list
-		}
-		f.query, f.hits = "", nil
-		return
-	}
-	f.refilter(q, false)
-	f.cursor, f.top = 0, 0
-}
-
-// refilter sets the search to q and recomputes the hits; a query that
-// contains the previous one scans only its hits (typing narrows), unless
-// all is set (the tags were recounted).
-func (f *facetsState) refilter(q string, all bool) {
-	if q == "" {
-		f.query, f.hits = "", nil
-		return
-	}
-	hits := make([]int32, 0, 64)
-	if !all && f.query != "" && strings.Contains(q, f.query) {
-		for _, i := range f.hits {
-			if strings.Contains(f.tags[i].lower, q) {
-				hits = append(hits, i)
-			}
-		}
-	} else {
-		for i := range f.tags {
-			if strings.Contains(f.tags[i].lower, q) {
-				hits = append(hits, int32(i))
-			}
-		}
-	}
-	f.query, f.hits = q, hits
-}
-
-// facetRows is how many tags the panel lists at once: the table's rows,
-// less the search line while there is one.
-func (m *Model) facetRows() int {
-	h := m.rowsHeight()
-	if m.facets.searching || m.facets.query != "" {
-		h = max(1, h-1)
-	}
-	return h
-}
-
-// handleFacetKey moves in the panel, searches, applies a tag, or closes.
-func (m *Model) handleFacetKey(k tea.KeyPressMsg) tea.Cmd {
-	f := &m.facets
-	if f.searching {
-		return m.handleTagSearchKey(k)
-	}
-	h := m.facetRows()
-	if pos, ok := m.Keys.Move(k, f.cursor, f.visible(), h); ok {
-		f.cursor = pos
-		f.top = max(0, min(f.top, f.cursor), f.cursor-h+1)
-		return nil
-	}
-	switch {
-	case key.Matches(k, m.Keys.ApplyTag):
-		return m.applyFacet(tagReplace)
-	case key.Matches(k, m.Keys.AddTag):
-		return m.applyFacet(tagAdd)
-	case key.Matches(k, m.Keys.ExcludeTag):
-		return m.applyFacet(tagExclude)
-	case key.Matches(k, m.Keys.SearchTags):
-		f.searching = true
-		f.search.SetWidth(m.width)
-		f.search.Focus()
-	case key.Matches(k, m.Keys.ClearTagSearch):
-		f.search.Reset()
-		m.setTagSearch("")
-	case key.Matches(k, m.Keys.CloseFacet):
-		m.closeFacets()
-	}
-	return nil
-}
-
-// handleTagSearchKey edits the tag search; every edit narrows the list.
-func (m *Model) handleTagSearchKey(k tea.KeyPressMsg) tea.Cmd {
-	f := &m.facets
-	switch {
-	case key.Matches(k, m.Keys.KeepTagSearch):
-		f.searching = false
-		f.search.Blur()
-		return nil
-	case key.Matches(k, m.Keys.ClearTagSearch):
-		f.searching = false
-		f.search.Blur()
-		f.search.Reset()
-		m.setTagSearch("")
-		return nil
-	}
-	m.typeTagSearch(k)
-	return nil
-}
-
-// typeTagSearch feeds a key or paste to the tag search input.
-func (m *Model) typeTagSearch(msg tea.Msg) {
-	f := &m.facets
-	f.search, _ = f.search.Update(msg)
-	m.setTagSearch(f.search.Value())
+// facetIntent is the result of a panel Update: a tag picked (ok), and what
+// to do with it.
+type facetIntent struct {
+	ok     bool
+	action tagAction
+	tag    string
 }
 
 // tagAction is what a facet key does with the applied filter.
@@ -362,128 +116,343 @@ const (
 	tagExclude                  // -: add !tag to the tag selector
 )
 
-// facetFilter returns the filter text that action on tag makes of the
-// applied filter: enter replaces it with "-t tag"; + and - add "tag" or
-// "!tag" to a tag selector (a term of the tag with the other sign is
-// flipped), and replace any other filter with "-t tag" or "-t !tag". The
-// selector is written back canonically ("-t a,!b,tag"). refuse, when not
-// "", says why nothing changes.
-func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
-	term := selector.TagTerm{Tag: tag, Negate: action == tagExclude}
-	q, err := selector.ParseQuery(applied)
-	if action == tagReplace || applied == "" || err != nil || q.Kind != selector.Tags {
-		return selectorText([]selector.TagTerm{term}), ""
+// newFacetsPanel returns a closed panel with nothing counted; move are the
+// list's movement bindings.
+func newFacetsPanel(move ui.MoveKeyMap, st *ui.Styles) facetsPanel {
+	styles := facetsStylesFrom(st)
+	p := facetsPanel{KeyMap: DefaultFacetsKeyMap(), styles: &styles}
+	p.list = ui.NewTable(facetTag, p.styles.renderRow,
+		ui.WithoutHeadings(), ui.WithTableKeyMap(move))
+	p.resetSearch()
+	p.syncKeys()
+	return p
+}
+
+// facetTag is the list's row key.
+func facetTag(f *facet) string { return f.tag }
+
+// SetStyles replaces the styles (after ui.StylesChangedMsg).
+func (p *facetsPanel) SetStyles(st *ui.Styles) {
+	*p.styles = facetsStylesFrom(st)
+	p.search.SetStyles(st.Input)
+}
+
+// SetSize sets the panel's size: the heading, the search line (when there
+// is a search) and the list.
+func (p *facetsPanel) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.search.SetWidth(width)
+	p.layout()
+}
+
+// layout gives the list what the heading and the search line leave.
+func (p *facetsPanel) layout() {
+	h := max(1, p.height-1)
+	if p.searching || p.query != "" {
+		h = max(1, h-1)
 	}
-	terms := slices.Clone(q.Terms)
-	if i := slices.IndexFunc(terms, func(t selector.TagTerm) bool { return t.Tag == tag }); i >= 0 {
-		if terms[i].Negate == term.Negate {
-			return "", fmt.Sprintf("%s is in the tag selector already", termText(term))
+	p.list.SetSize(p.width, h)
+}
+
+// Show opens the panel, with no tag search when it was closed.
+func (p *facetsPanel) Show() {
+	if !p.open {
+		p.resetSearch()
+	}
+	p.open = true
+	p.syncKeys()
+}
+
+// Hide closes the panel and forgets the tag search.
+func (p *facetsPanel) Hide() {
+	p.open = false
+	p.resetSearch()
+	p.syncKeys()
+}
+
+// Visible reports whether the panel is open.
+func (p facetsPanel) Visible() bool { return p.open }
+
+// Capturing reports whether the tag search has the keyboard.
+func (p facetsPanel) Capturing() bool { return p.open && p.searching }
+
+// resetSearch empties the tag search; the cursor stays on its tag.
+func (p *facetsPanel) resetSearch() {
+	p.search = ui.NewInput("/", p.styles.Input)
+	p.search.Placeholder = "tag contains…"
+	p.search.CharLimit = 2 * selector.MaxTagBytes
+	p.search.SetWidth(p.width)
+	p.searching = false
+	p.setTagSearch("")
+}
+
+// Follow tells the panel what the table shows now: scope (ok is false
+// while a filter's first result is on its way, when the table shows no
+// rows of it yet) and the heading's subject ("tags of 400 scripts"). It
+// reports whether the tags should be counted for it: they were not, and no
+// count runs. The screen then runs countTags and hands its facetsMsg to
+// SetCounts.
+func (p *facetsPanel) Follow(scope facetScope, ok bool, subject string) bool {
+	p.now, p.nowOK, p.subject = scope, ok, subject
+	if !ok || p.inflight || (p.valid && p.scope == scope) {
+		return false
+	}
+	p.inflight = true
+	return true
+}
+
+// fresh reports that the counts are of the rows the table shows now.
+func (p facetsPanel) fresh() bool { return p.nowOK && p.valid && p.scope == p.now }
+
+// SetCounts takes a count. A count of rows that changed meanwhile is kept
+// too (better than nothing); the next Follow asks for another. The cursor
+// stays on its tag.
+func (p *facetsPanel) SetCounts(msg facetsMsg) {
+	p.inflight = false
+	p.valid, p.scope, p.counted, p.tags = true, msg.scope, msg.n, msg.tags
+	p.refilter(p.query, true)
+	p.setRows()
+}
+
+// visible is how many tags the panel lists.
+func (p *facetsPanel) visible() int {
+	if p.query != "" {
+		return len(p.hits)
+	}
+	return len(p.tags)
+}
+
+// at returns the i-th listed tag.
+func (p *facetsPanel) at(i int) *facet {
+	if p.query != "" {
+		return &p.tags[p.hits[i]]
+	}
+	return &p.tags[i]
+}
+
+// current returns the tag under the cursor.
+func (p *facetsPanel) current() (*facet, bool) { return p.list.Current() }
+
+// setRows lists the hits, or every tag.
+func (p *facetsPanel) setRows() {
+	rows := make([]*facet, p.visible())
+	for i := range rows {
+		rows[i] = p.at(i)
+	}
+	p.list.SetRows(rows)
+	p.syncKeys()
+}
+
+// setTagSearch narrows the list to the tags containing text (case
+// insensitive); "" lists every tag. The cursor goes to the first hit, or,
+// when the search is cleared, stays on its tag.
+func (p *facetsPanel) setTagSearch(text string) {
+	q := strings.ToLower(text)
+	if q == p.query {
+		return
+	}
+	p.refilter(q, false)
+	p.setRows()
+	if q != "" {
+		p.list.GotoTop()
+	}
+	p.layout()
+}
+
+// refilter sets the search to q and recomputes the hits; a query that
+// contains the previous one scans only its hits (typing narrows), unless
+// all is set (the tags were recounted).
+func (p *facetsPanel) refilter(q string, all bool) {
+	if q == "" {
+		p.query, p.hits = "", nil
+		return
+	}
+	hits := make([]int32, 0, 64)
+	if !all && p.query != "" && strings.Contains(q, p.query) {
+		for _, i := range p.hits {
+			if strings.Contains(p.tags[i].lower, q) {
+				hits = append(hits, i)
+			}
 		}
-		terms[i] = term
-		return selectorText(terms), ""
-	}
-	if len(terms) >= selector.MaxTagTerms {
-		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (selector.MaxTagTerms = %d); enter replaces it",
-			termText(term), len(terms), selector.MaxTagTerms)
-	}
-	return selectorText(append(terms, term)), ""
-}
-
-// termText is a term as typed: "tag" or "!tag".
-func termText(t selector.TagTerm) string {
-	if t.Negate {
-		return "!" + t.Tag
-	}
-	return t.Tag
-}
-
-// selectorText writes terms as a tag selector: "-t a,!b".
-func selectorText(terms []selector.TagTerm) string {
-	var b strings.Builder
-	b.WriteString("-t ")
-	for i, t := range terms {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(termText(t))
-	}
-	return b.String()
-}
-
-// applyFacet applies the tag under the cursor to the filter (enter, +, -)
-// and closes the panel; a refusal leaves both as they are.
-func (m *Model) applyFacet(action tagAction) tea.Cmd {
-	ft, ok := m.facets.current()
-	if !ok {
-		return nil
-	}
-	text, refuse := facetFilter(m.applied, ft.tag, action)
-	if refuse != "" {
-		return ui.ShowStatus(ui.LevelWarn, ui.Sanitize(refuse))
-	}
-	if _, err := selector.ParseQuery(text); err != nil {
-		return ui.ShowStatus(ui.LevelError, "cannot filter by this tag: "+ui.Sanitize(err.Error()))
-	}
-	m.closeFacets()
-	return tea.Batch(m.setText(text, true), m.syncServerFilter())
-}
-
-// facetsHeading is the panel's first line: what was counted and how many
-// distinct tags (and hits of the tag search) there are.
-func (m *Model) facetsHeading() string {
-	f := &m.facets
-	var head string
-	if m.result != nil || m.wantFilter {
-		head = fmt.Sprintf("tags of %s shown scripts", commas(len(m.shown)))
 	} else {
-		head = fmt.Sprintf("tags of %s scripts", commas(len(m.all)))
+		for i := range p.tags {
+			if strings.Contains(p.tags[i].lower, q) {
+				hits = append(hits, int32(i))
+			}
+		}
 	}
-	if !f.valid {
+	p.query, p.hits = q, hits
+}
+
+// Intent is what the last Update asks the screen to do.
+func (p facetsPanel) Intent() facetIntent { return p.intent }
+
+// Update moves in the list, searches the tags, picks a tag (enter, +, -:
+// the Intent) or closes the panel (esc, t). While the search has the
+// keyboard, keys and pastes edit it: enter keeps it, esc clears it.
+func (p facetsPanel) Update(msg tea.Msg) (facetsPanel, tea.Cmd) {
+	p.intent = facetIntent{}
+	if !p.open {
+		return p, nil
+	}
+	var cmd tea.Cmd
+	if p.searching {
+		cmd = p.updateSearch(msg)
+	} else if k, ok := msg.(tea.KeyPressMsg); ok {
+		p.updateList(k)
+	}
+	p.syncKeys()
+	return p, cmd
+}
+
+// updateList handles a key on the list.
+func (p *facetsPanel) updateList(k tea.KeyPressMsg) {
+	keys := &p.KeyMap
+	switch {
+	case key.Matches(k, keys.ApplyTag):
+		p.pick(tagReplace)
+	case key.Matches(k, keys.AddTag):
+		p.pick(tagAdd)
+	case key.Matches(k, keys.ExcludeTag):
+		p.pick(tagExclude)
+	case key.Matches(k, keys.SearchTags):
+		p.searching = true
+		p.search.SetWidth(p.width)
+		p.search.Focus()
+		p.layout()
+	case key.Matches(k, keys.ClearTagSearch):
+		p.search.Reset()
+		p.setTagSearch("")
+	case key.Matches(k, keys.CloseFacet):
+		p.open = false
+		p.resetSearch()
+	default:
+		p.list, _ = p.list.Update(k) // movement
+	}
+}
+
+// updateSearch edits the tag search; every edit narrows the list.
+func (p *facetsPanel) updateSearch(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(k, p.KeyMap.KeepTagSearch):
+			p.searching = false
+			p.search.Blur()
+			p.layout()
+			return nil
+		case key.Matches(k, p.KeyMap.ClearTagSearch):
+			p.searching = false
+			p.search.Blur()
+			p.search.Reset()
+			p.setTagSearch("")
+			p.layout()
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	p.search, cmd = p.search.Update(msg)
+	p.setTagSearch(p.search.Value())
+	return cmd
+}
+
+// pick leaves the tag under the cursor as the Intent.
+func (p *facetsPanel) pick(action tagAction) {
+	if ft, ok := p.current(); ok {
+		p.intent = facetIntent{ok: true, action: action, tag: ft.tag}
+	}
+}
+
+// syncKeys enables the bindings that apply: they live only while the panel
+// is open; esc clears the tag search before it closes the panel (t always
+// closes).
+func (p *facetsPanel) syncKeys() {
+	k := &p.KeyMap
+	_, onTag := p.current()
+	k.ApplyTag.SetEnabled(p.open && onTag)
+	k.AddTag.SetEnabled(p.open && onTag)
+	k.ExcludeTag.SetEnabled(p.open && onTag)
+	k.SearchTags.SetEnabled(p.open)
+	k.KeepTagSearch.SetEnabled(p.open && p.searching)
+	search := p.open && (p.searching || p.query != "" || p.search.Value() != "")
+	k.ClearTagSearch.SetEnabled(search)
+	k.CloseFacet.SetEnabled(p.open)
+	if search {
+		k.CloseFacet.SetHelp("t", "close tags")
+	} else {
+		k.CloseFacet.SetHelp("esc", "close tags")
+	}
+}
+
+// heading is the panel's first line: what was counted and how many
+// distinct tags (and hits of the tag search) there are.
+func (p facetsPanel) heading() string {
+	head := p.subject
+	if !p.valid {
 		return head + " · counting…"
 	}
-	head += fmt.Sprintf(" · %s distinct", commas(len(f.tags)))
-	if f.query != "" {
-		head += fmt.Sprintf(" · %s matching", commas(len(f.hits)))
+	head += fmt.Sprintf(" · %s distinct", ui.Commas(len(p.tags)))
+	if p.query != "" {
+		head += fmt.Sprintf(" · %s matching", ui.Commas(len(p.hits)))
 	}
-	if !m.facetsFresh() {
+	if !p.fresh() {
 		head += " · counting…"
 	}
 	return head
 }
 
-// viewFacets renders the panel in place of the table: a heading line, the
-// tag search line when there is a search, and the tags.
-func (m *Model) viewFacets(b *strings.Builder) {
-	f := &m.facets
-	st := &m.c.Styles
-	b.WriteString(st.TableHeader.Render(fit(m.facetsHeading(), m.width)))
-	if f.searching || f.query != "" {
+// View renders the heading line, the tag search line when there is a
+// search, and the visible tags.
+func (p facetsPanel) View() string {
+	st := p.styles
+	var b strings.Builder
+	b.WriteString(st.Heading.Render(ui.Truncate(p.heading(), p.width)))
+	if p.searching || p.query != "" {
 		b.WriteByte('\n')
-		b.WriteString(fitStyled(f.search.View(), m.width))
+		b.WriteString(ui.Truncate(p.search.View(), p.width))
 	}
-	if f.valid && f.visible() == 0 {
+	if p.valid && p.visible() == 0 {
 		msg := "  no tags"
-		if f.query != "" {
-			msg = "  no tag contains " + strconv.Quote(f.search.Value()) + " · esc clears the search"
+		if p.query != "" {
+			msg = "  no tag contains " + strconv.Quote(p.search.Value()) + " · esc clears the search"
 		}
-		b.WriteString("\n" + st.Subtle.Render(fit(msg, m.width)))
-		return
+		b.WriteString("\n" + st.Empty.Render(ui.Truncate(msg, p.width)))
+		return b.String()
 	}
-	h := m.facetRows()
-	n := f.visible()
-	f.top = max(0, min(f.top, f.cursor, max(0, n-h)), f.cursor-h+1)
-	for i := f.top; i < n && i < f.top+h; i++ {
-		ft := f.at(i)
-		prefix := "  "
-		if i == f.cursor {
-			prefix = glyphCursor + " "
-		}
-		line := fit(fmt.Sprintf("%s%9s  %s", prefix, commas(ft.count), ui.Sanitize(ft.tag)), m.width)
+	if p.list.Len() > 0 {
 		b.WriteByte('\n')
-		if i == f.cursor {
-			b.WriteString(st.Cursor.Render(pad(line, m.width)))
-		} else {
-			b.WriteString(line)
-		}
+		b.WriteString(p.list.View())
 	}
+	return b.String()
+}
+
+// renderRow renders a listed tag: its count and name, the cursor's row
+// with a glyph and highlighted across the width.
+func (st *facetsStyles) renderRow(f *facet, s ui.RowState) string {
+	prefix := "  "
+	if s.Cursor {
+		prefix = glyphCursor + " "
+	}
+	line := ui.Truncate(fmt.Sprintf("%s%9s  %s", prefix, ui.Commas(f.count), ui.Sanitize(f.tag)), s.Width)
+	if s.Cursor {
+		return st.Cursor.Render(ui.PadRight(line, s.Width))
+	}
+	return line
+}
+
+// ShortHelp returns the panel's bindings for the footer.
+func (p facetsPanel) ShortHelp() []key.Binding {
+	k := &p.KeyMap
+	if p.searching {
+		return []key.Binding{k.KeepTagSearch, k.ClearTagSearch}
+	}
+	return []key.Binding{p.list.KeyMap.Down, p.list.KeyMap.Up, k.ApplyTag, k.AddTag, k.ExcludeTag, k.SearchTags, k.ClearTagSearch, k.CloseFacet}
+}
+
+// FullHelp returns the panel's bindings, grouped, for the ? overlay.
+func (p facetsPanel) FullHelp() [][]key.Binding {
+	k := &p.KeyMap
+	if p.searching {
+		return [][]key.Binding{{k.KeepTagSearch, k.ClearTagSearch}}
+	}
+	return [][]key.Binding{p.list.KeyMap.Bindings(), {k.ApplyTag, k.AddTag, k.ExcludeTag}, {k.SearchTags, k.ClearTagSearch, k.CloseFacet}}
 }

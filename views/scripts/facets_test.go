@@ -29,8 +29,8 @@ func wantCounts(h *harness) map[string]int {
 // checkFacets compares the panel's counts with the rows shown.
 func checkFacets(t *testing.T, h *harness, when string) {
 	t.Helper()
-	if !h.m.facets.open || !h.m.facetsFresh() {
-		t.Fatalf("%s: panel open %v, counted for the rows shown %v", when, h.m.facets.open, h.m.facetsFresh())
+	if !h.m.facets.Visible() || !h.m.facets.fresh() {
+		t.Fatalf("%s: panel open %v, counted for the rows shown %v", when, h.m.facets.Visible(), h.m.facets.fresh())
 	}
 	want := wantCounts(h)
 	got := h.m.facets.tags
@@ -73,7 +73,7 @@ func facetIndex(t *testing.T, h *harness, tag string) int {
 // pickFacet puts the panel's cursor on tag.
 func pickFacet(t *testing.T, h *harness, tag string) {
 	t.Helper()
-	h.m.facets.cursor = facetIndex(t, h, tag)
+	h.m.facets.list.SetCursor(facetIndex(t, h, tag))
 }
 
 func TestTagFacetsCountFollowTheFilter(t *testing.T) {
@@ -96,13 +96,13 @@ func TestTagFacetsCountFollowTheFilter(t *testing.T) {
 		h.press("t")
 		checkFacets(t, h, filter)
 		// The heading names the filtered set, after the filter line.
-		want := fmt.Sprintf("tags of %s shown scripts · ", commas(len(h.m.shown)))
+		want := fmt.Sprintf("tags of %s shown scripts · ", ui.Commas(len(h.m.shown)))
 		if head := h.lines()[2]; !strings.HasPrefix(head, want) {
 			t.Errorf("%q: heading = %q, want prefix %q", filter, head, want)
 		}
 		h.press("esc", "esc") // close the panel, clear the filter
-		if h.m.applied != "" || h.m.facets.open {
-			t.Fatalf("esc esc: applied %q, open %v", h.m.applied, h.m.facets.open)
+		if h.m.filter.Applied() != "" || h.m.facets.Visible() {
+			t.Fatalf("esc esc: applied %q, open %v", h.m.filter.Applied(), h.m.facets.Visible())
 		}
 	}
 
@@ -172,7 +172,7 @@ func BenchmarkTagCounts100k(b *testing.B) {
 		b.ReportMetric(float64(len(tags)), "tags")
 	})
 	b.Run("search", func(b *testing.B) {
-		var f facetsState
+		var f facetsPanel
 		f.tags, _ = tagCounts(all, nil)
 		for b.Loop() {
 			f.refilter("cust", true)
@@ -186,7 +186,7 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	h := open(t, e, "production", "")
 
 	// Keys: the facet bindings are live only while the panel is open.
-	if h.m.Keys.AddTag.Enabled() || h.m.Keys.ExcludeTag.Enabled() || h.m.Keys.SearchTags.Enabled() {
+	if h.m.facets.KeyMap.AddTag.Enabled() || h.m.facets.KeyMap.ExcludeTag.Enabled() || h.m.facets.KeyMap.SearchTags.Enabled() {
 		t.Error("+, - or / (tags) enabled with the panel closed")
 	}
 	for _, b := range h.m.ShortHelp() {
@@ -195,7 +195,7 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 		}
 	}
 	h.press("t")
-	if !h.m.Keys.AddTag.Enabled() || !h.m.Keys.ExcludeTag.Enabled() || !h.m.Keys.SearchTags.Enabled() {
+	if !h.m.facets.KeyMap.AddTag.Enabled() || !h.m.facets.KeyMap.ExcludeTag.Enabled() || !h.m.facets.KeyMap.SearchTags.Enabled() {
 		t.Error("+, - or / disabled with the panel open")
 	}
 	var keys []string
@@ -214,8 +214,8 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	// No filter: + is enter, - applies !tag.
 	pickFacet(t, h, "tier-pro")
 	h.press("+")
-	if h.m.facets.open || h.m.applied != "-t tier-pro" {
-		t.Fatalf("+ with no filter: open %v, applied %q", h.m.facets.open, h.m.applied)
+	if h.m.facets.Visible() || h.m.filter.Applied() != "-t tier-pro" {
+		t.Fatalf("+ with no filter: open %v, applied %q", h.m.facets.Visible(), h.m.filter.Applied())
 	}
 	// On a tag selector, + adds the tag and - adds it negated.
 	h.press("t")
@@ -229,11 +229,11 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	}
 	pickFacet(t, h, env)
 	h.press("+")
-	if h.m.applied != "-t tier-pro,"+env {
-		t.Fatalf("+: applied %q", h.m.applied)
+	if h.m.filter.Applied() != "-t tier-pro,"+env {
+		t.Fatalf("+: applied %q", h.m.filter.Applied())
 	}
 	h.press("t")
-	checkFacets(t, h, h.m.applied)
+	checkFacets(t, h, h.m.filter.Applied())
 	other := ""
 	for i := range h.m.facets.visible() {
 		if tag := h.m.facets.at(i).tag; !strings.HasPrefix(tag, "tier-") && !strings.HasPrefix(tag, "environment-") {
@@ -244,8 +244,8 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	pickFacet(t, h, other)
 	h.press("-")
 	want := "-t tier-pro," + env + ",!" + other
-	if h.m.applied != want {
-		t.Fatalf("-: applied %q, want %q", h.m.applied, want)
+	if h.m.filter.Applied() != want {
+		t.Fatalf("-: applied %q, want %q", h.m.filter.Applied(), want)
 	}
 	q, _ := selector.ParseQuery(want)
 	for _, p := range h.m.shown {
@@ -257,23 +257,23 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	h.press("t")
 	pickFacet(t, h, "tier-pro")
 	h.press("enter")
-	if h.m.applied != "-t tier-pro" {
-		t.Fatalf("enter on a selector: applied %q", h.m.applied)
+	if h.m.filter.Applied() != "-t tier-pro" {
+		t.Fatalf("enter on a selector: applied %q", h.m.filter.Applied())
 	}
 	// + on a tag already there is refused; - flips it.
 	h.seen = nil
 	h.press("t")
 	pickFacet(t, h, "tier-pro")
 	h.press("+")
-	if !h.m.facets.open || h.m.applied != "-t tier-pro" {
-		t.Errorf("+ on a term already there: open %v, applied %q", h.m.facets.open, h.m.applied)
+	if !h.m.facets.Visible() || h.m.filter.Applied() != "-t tier-pro" {
+		t.Errorf("+ on a term already there: open %v, applied %q", h.m.facets.Visible(), h.m.filter.Applied())
 	}
 	if st := statuses(h); len(st) != 1 || !strings.Contains(st[0], "already") {
 		t.Errorf("+ on a term already there: statuses %q", st)
 	}
 	h.press("-")
-	if h.m.applied != "-t !tier-pro" {
-		t.Errorf("- on a plain term: applied %q, want it flipped", h.m.applied)
+	if h.m.filter.Applied() != "-t !tier-pro" {
+		t.Errorf("- on a plain term: applied %q, want it flipped", h.m.filter.Applied())
 	}
 
 	// A fuzzy or inverse filter: + is enter, - applies -t !tag.
@@ -285,16 +285,16 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 		checkFacets(t, h, filter)
 		tag := h.m.facets.at(0).tag
 		h.press("-")
-		if h.m.applied != "-t !"+tag {
-			t.Errorf("- on %q: applied %q, want %q", filter, h.m.applied, "-t !"+tag)
+		if h.m.filter.Applied() != "-t !"+tag {
+			t.Errorf("- on %q: applied %q, want %q", filter, h.m.filter.Applied(), "-t !"+tag)
 		}
 		h.press("esc", "/")
 		h.typeText(filter)
 		h.press("enter", "t", "g")
 		tag = h.m.facets.at(0).tag
 		h.press("+")
-		if h.m.applied != "-t "+tag {
-			t.Errorf("+ on %q: applied %q, want %q", filter, h.m.applied, "-t "+tag)
+		if h.m.filter.Applied() != "-t "+tag {
+			t.Errorf("+ on %q: applied %q, want %q", filter, h.m.filter.Applied(), "-t "+tag)
 		}
 	}
 
@@ -305,23 +305,23 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	h.press("enter", "t")
 	h.seen = nil
 	h.press("+")
-	if !h.m.facets.open || h.m.applied != full {
-		t.Errorf("+ on 8 terms: open %v, applied %q", h.m.facets.open, h.m.applied)
+	if !h.m.facets.Visible() || h.m.filter.Applied() != full {
+		t.Errorf("+ on 8 terms: open %v, applied %q", h.m.facets.Visible(), h.m.filter.Applied())
 	}
 	st := statuses(h)
 	if len(st) != 1 || !strings.Contains(st[0], fmt.Sprintf("%d terms", selector.MaxTagTerms)) || !strings.Contains(st[0], "MaxTagTerms") {
 		t.Errorf("+ on 8 terms: statuses %q", st)
 	}
 	h.press("-")
-	if h.m.applied != full {
-		t.Errorf("- on 8 terms: applied %q", h.m.applied)
+	if h.m.filter.Applied() != full {
+		t.Errorf("- on 8 terms: applied %q", h.m.filter.Applied())
 	}
 	// enter still replaces.
 	h.press("g")
 	tag := h.m.facets.at(0).tag
 	h.press("enter")
-	if h.m.applied != "-t "+tag {
-		t.Errorf("enter on 8 terms: applied %q", h.m.applied)
+	if h.m.filter.Applied() != "-t "+tag {
+		t.Errorf("enter on 8 terms: applied %q", h.m.filter.Applied())
 	}
 }
 
@@ -401,7 +401,7 @@ func TestTagFacetsSearch(t *testing.T) {
 			t.Fatalf("search %q lists %d tags, want %d", typed, len(got), len(want))
 		}
 	}
-	if !h.m.facets.open || !h.m.facets.searching {
+	if !h.m.facets.Visible() || !h.m.facets.searching {
 		t.Fatal("typing t closed the panel or the search")
 	}
 	// Backspace widens again.
@@ -410,7 +410,7 @@ func TestTagFacetsSearch(t *testing.T) {
 		t.Fatalf("after backspace: %d tags listed, want %d of %d", len(got), len(want), total)
 	}
 	v := h.view()
-	if !strings.Contains(v, "\n/CUSTOMER") || !strings.Contains(v, fmt.Sprintf("%s matching", commas(len(hits("customer"))))) {
+	if !strings.Contains(v, "\n/CUSTOMER") || !strings.Contains(v, fmt.Sprintf("%s matching", ui.Commas(len(hits("customer"))))) {
 		t.Errorf("search view:\n%s", v)
 	}
 	// A paste goes into the search too.
@@ -431,8 +431,8 @@ func TestTagFacetsSearch(t *testing.T) {
 	}
 	// esc clears the search first; the cursor stays on its tag.
 	h.press("esc")
-	if !h.m.facets.open || h.m.facets.query != "" || h.m.facets.visible() != total {
-		t.Fatalf("first esc: open %v, query %q, %d of %d tags", h.m.facets.open, h.m.facets.query, h.m.facets.visible(), total)
+	if !h.m.facets.Visible() || h.m.facets.query != "" || h.m.facets.visible() != total {
+		t.Fatalf("first esc: open %v, query %q, %d of %d tags", h.m.facets.Visible(), h.m.facets.query, h.m.facets.visible(), total)
 	}
 	if cur, _ := h.m.facets.current(); cur.tag != pick.tag {
 		t.Errorf("after clearing the search the cursor is on %q, want %q", cur.tag, pick.tag)
@@ -441,7 +441,7 @@ func TestTagFacetsSearch(t *testing.T) {
 		t.Errorf("the search line stays after esc:\n%s", h.view())
 	}
 	h.press("esc")
-	if h.m.facets.open {
+	if h.m.facets.Visible() {
 		t.Fatal("second esc did not close the panel")
 	}
 
@@ -449,16 +449,16 @@ func TestTagFacetsSearch(t *testing.T) {
 	h.press("t", "/")
 	h.typeText("project-")
 	h.press("esc")
-	if !h.m.facets.open || h.m.facets.searching || h.m.facets.query != "" {
-		t.Fatalf("esc while typing: open %v, searching %v, query %q", h.m.facets.open, h.m.facets.searching, h.m.facets.query)
+	if !h.m.facets.Visible() || h.m.facets.searching || h.m.facets.query != "" {
+		t.Fatalf("esc while typing: open %v, searching %v, query %q", h.m.facets.Visible(), h.m.facets.searching, h.m.facets.query)
 	}
 	h.press("/")
 	h.typeText("project-")
 	h.press("enter", "j")
 	want := h.m.facets.at(1).tag
 	h.press("enter")
-	if h.m.facets.open || h.m.applied != "-t "+want {
-		t.Fatalf("enter on a hit: open %v, applied %q, want -t %s", h.m.facets.open, h.m.applied, want)
+	if h.m.facets.Visible() || h.m.filter.Applied() != "-t "+want {
+		t.Fatalf("enter on a hit: open %v, applied %q, want -t %s", h.m.facets.Visible(), h.m.filter.Applied(), want)
 	}
 	// Reopened, the panel has no search.
 	h.press("t")

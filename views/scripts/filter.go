@@ -4,15 +4,14 @@ import (
 	"slices"
 	"sync"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/internal/selector"
-	"github.com/wfpconsole/wfp/ui"
 )
 
-// filterState is the / filter: the input, the committed text, the parsed
-// query of the text driving the rows, and the result applied.
+// filterState is the screen's side of the / filter (the filter bar holds
+// the text): the parsed query of the text driving the rows, and the result
+// applied.
 //
 // Results are computed by a command over an immutable snapshot (a capped
 // prefix of the rows) and carry the text, epoch and row count they were
@@ -21,10 +20,6 @@ import (
 // sets dirty, and the handler starts the next one for the text current
 // then, so typing never queues work and never blocks.
 type filterState struct {
-	input      ui.Input
-	typing     bool   // the input has the keyboard
-	applied    string // committed filter text ("" = none)
-	before     string // applied text when / was pressed (esc restores it)
 	q          selector.Query
 	qErr       error // parse error of the current text
 	wantFilter bool  // the current text is a valid, non-empty filter
@@ -121,31 +116,17 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 	}
 }
 
-func (m *Model) initFilter() {
-	m.input = ui.NewInput("/", m.c.Styles.Input)
-	m.input.Placeholder = "fuzzy name · =text substring · !text inverse · -t tag,!tag"
-	m.input.CharLimit = 600
-	m.input.SetWidth(m.width)
-	m.eng = &engine{}
-}
-
 // text is the filter text driving the rows: the input while typing, else
 // the committed one.
-func (m *Model) text() string {
-	if m.typing {
-		return m.input.Value()
-	}
-	return m.applied
-}
+func (m *Model) text() string { return m.filter.Text() }
 
 // setText makes text the filter driving the rows (commit: it is also the
 // applied one) and asks for its result.
 func (m *Model) setText(text string, commit bool) tea.Cmd {
 	if commit {
-		m.applied = text
+		m.filter.SetApplied(text)
 	}
 	if !m.parse(text) {
-		m.clampCursor() // the error line may have appeared
 		return nil
 	}
 	cmd := m.requestFilter()
@@ -158,6 +139,7 @@ func (m *Model) setText(text string, commit bool) tea.Cmd {
 func (m *Model) parse(text string) bool {
 	q, err := selector.ParseQuery(text)
 	m.qErr = err
+	m.filter.SetErr(err)
 	if err != nil {
 		m.wantFilter = false
 		return false
@@ -240,47 +222,23 @@ func (m *Model) handleFilter(msg filterMsg) tea.Cmd {
 	return m.requestFilter()
 }
 
-// Keys
+// The filter bar
 
-// startTyping opens the input on the applied filter.
-func (m *Model) startTyping() {
-	m.typing = true
-	m.before = m.applied
-	m.input.SetValue(m.applied)
-	m.input.SetWidth(m.width)
-	m.input.Focus()
-	m.clampCursor()
-}
-
-// handleInputKey edits the filter while typing; every edit filters.
-func (m *Model) handleInputKey(k tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(k, m.Keys.ApplyFilter):
-		if m.qErr != nil {
-			return nil // the error stays visible until it is fixed
-		}
-		// The rows already show this text's result (or it is on its way).
-		m.typing = false
-		m.input.Blur()
-		m.applied = m.input.Value()
-		m.clampCursor()
-		return m.syncServerFilter()
-	case key.Matches(k, m.Keys.CancelFilter):
-		m.typing = false
-		m.input.Blur()
-		return m.setText(m.before, true)
+// updateFilter gives a key or paste to the filter bar, then does what it
+// asks: filter by the edited text, keep the text (the listing may need
+// another server-side tag filter), or restore the filter before.
+func (m *Model) updateFilter(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	switch in := m.filter.Intent(); in.kind {
+	case filterEdited:
+		return tea.Batch(cmd, m.setText(in.text, false))
+	case filterApplied:
+		return tea.Batch(cmd, m.syncServerFilter())
+	case filterRestored:
+		return tea.Batch(cmd, m.setText(in.text, true))
 	}
-	return m.typeKey(k)
-}
-
-// typeKey feeds a key or paste to the input and filters on a change.
-func (m *Model) typeKey(msg tea.Msg) tea.Cmd {
-	before := m.input.Value()
-	m.input, _ = m.input.Update(msg)
-	if m.input.Value() == before {
-		return nil
-	}
-	return m.setText(m.input.Value(), false)
+	return cmd
 }
 
 // clearFilter is esc with a filter applied.
@@ -289,7 +247,20 @@ func (m *Model) clearFilter() tea.Cmd {
 	return tea.Batch(cmd, m.syncServerFilter())
 }
 
-// filterLine reports whether the line under the title shows the filter.
-func (m *Model) filterLine() bool {
-	return m.typing || m.applied != "" || !m.server.IsEmpty()
+// filterHint is what the filter line says after the applied text: the
+// kind of filter, and whether its matches are ranked.
+func (m *Model) filterHint() string {
+	switch {
+	case m.qErr != nil:
+		return ""
+	case m.q.Kind == selector.Fuzzy && m.rankActive():
+		return " · fuzzy, best match first (N/M/C sort) · esc clears"
+	case m.q.Kind == selector.Fuzzy:
+		return " · fuzzy · esc clears"
+	case m.q.Kind == selector.Substring:
+		return " · exact substring · esc clears"
+	case m.q.Kind == selector.Inverse:
+		return " · names not matching · esc clears"
+	}
+	return " · tags · esc clears"
 }

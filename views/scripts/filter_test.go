@@ -45,8 +45,8 @@ func TestFuzzyFilterRanksLikeFindOnEveryKeystroke(t *testing.T) {
 		t.Fatalf("filter prod shows %d of %d rows; pick a query that narrows", len(h.m.shown), len(all))
 	}
 	h.press("enter")
-	if h.m.Capturing() || h.m.applied != "prod" {
-		t.Errorf("enter: capturing %v, applied %q", h.m.Capturing(), h.m.applied)
+	if h.m.Capturing() || h.m.filter.Applied() != "prod" {
+		t.Errorf("enter: capturing %v, applied %q", h.m.Capturing(), h.m.filter.Applied())
 	}
 	if !strings.Contains(h.lines()[1], "/prod") {
 		t.Errorf("filter line = %q", h.lines()[1])
@@ -74,8 +74,8 @@ func TestEscWhileTypingRestoresThePreviousFilter(t *testing.T) {
 		t.Fatal("typing did not filter live")
 	}
 	h.press("esc")
-	if h.m.Capturing() || h.m.applied != "api" || len(h.m.shown) != withAPI {
-		t.Errorf("esc while typing: capturing %v, applied %q, %d rows (want %d)", h.m.Capturing(), h.m.applied, len(h.m.shown), withAPI)
+	if h.m.Capturing() || h.m.filter.Applied() != "api" || len(h.m.shown) != withAPI {
+		t.Errorf("esc while typing: capturing %v, applied %q, %d rows (want %d)", h.m.Capturing(), h.m.filter.Applied(), len(h.m.shown), withAPI)
 	}
 }
 
@@ -382,5 +382,30 @@ func TestSubstringFilter(t *testing.T) {
 	h.typeText(`\=prod`)
 	if len(h.m.shown) != 0 || h.m.q.Kind != selector.Fuzzy {
 		t.Errorf(`\=prod: %d rows, kind %v`, len(h.m.shown), h.m.q.Kind)
+	}
+}
+
+// An invalid selector typed over a valid one keeps the valid one's rows,
+// but the title does not count them as the typed selector's.
+func TestInvalidSelectorTitleSaysInvalid(t *testing.T) {
+	e := newEnv(t, 100)
+	h := open(t, e, "production", "")
+	h.press("/")
+	h.typeText("-t a") // valid, selects nothing
+	if got := h.title(); got != "100 scripts · 0 shown · 0 marked" {
+		t.Fatalf("title for -t a = %q", got)
+	}
+	for _, r := range ",,b" {
+		h.typeText(string(r))
+		if got := h.title(); got != "100 scripts · invalid selector · 0 marked" {
+			t.Errorf("title for %q = %q, want it to say the selector is invalid", h.m.filter.Text(), got)
+		}
+	}
+	for range ",,b" {
+		h.press("backspace")
+	}
+	h.typeText(",tier-pro")
+	if got, want := h.title(), "100 scripts · "+ui.Commas(len(h.m.shown))+" shown · 0 marked"; got != want || h.m.qErr != nil {
+		t.Errorf("fixed: title %q, want %q", got, want)
 	}
 }

@@ -230,6 +230,15 @@ func listAll(t *testing.T, c *cfclient.Client, ns string, f cfclient.TagFilter) 
 	return out
 }
 
+// feed feeds keys by name to a component (the filter bar, the facets
+// panel) and returns it as its last Update left it.
+func feed[C interface{ Update(tea.Msg) (C, tea.Cmd) }](c C, keys ...string) C {
+	for _, k := range keys {
+		c, _ = c.Update(keyMsg(k))
+	}
+	return c
+}
+
 // keyMsg builds a key press by name ("j", "esc", "ctrl+r", "space", "N").
 var keyMsg = screentest.Key
 

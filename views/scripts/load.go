@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -103,41 +104,23 @@ func listScripts(ctx context.Context, src Source, ns string, filter cfclient.Tag
 }
 
 // waitPages blocks for the next page, then takes whatever else is already
-// waiting (up to maxBatch pages) and reports it as one message.
+// waiting (up to maxBatch events) and reports it as one message. A channel
+// closed without the end event is a cancelled listing.
 func waitPages(key string, token int, ch <-chan loadEvent) tea.Cmd {
-	return func() tea.Msg {
-		msg := pagesMsg{key: key, token: token}
-		add := func(ev loadEvent, ok bool) bool {
-			if !ok {
-				msg.done = true
-				if msg.err == nil {
-					msg.err = context.Canceled
-				}
-				return false
-			}
+	return ui.WaitBatch(ch, maxBatch, func(batch []loadEvent, closed bool) tea.Msg {
+		msg := pagesMsg{key: key, token: token, pages: make([][]cfclient.Script, 0, len(batch))}
+		for _, ev := range batch {
 			if ev.done {
 				msg.done, msg.err = true, ev.err
-				return false
-			}
-			msg.pages = append(msg.pages, ev.page)
-			return true
-		}
-		ev, ok := <-ch
-		if !add(ev, ok) {
-			return msg
-		}
-		for len(msg.pages) < maxBatch {
-			select {
-			case ev, ok := <-ch:
-				if !add(ev, ok) {
-					return msg
-				}
-			default:
 				return msg
 			}
+			msg.pages = append(msg.pages, ev.page)
+		}
+		if closed {
+			msg.done, msg.err = true, context.Canceled
 		}
 		return msg
-	}
+	})
 }
 
 // Starting loads
@@ -213,19 +196,19 @@ func (m *Model) refresh() tea.Cmd {
 func (m *Model) progress(n int) string {
 	if m.ld != nil && m.ld.total > 0 {
 		if m.ld.swap && m.ld.total == len(m.all) && m.complete {
-			return commas(n) + " of ~" + commas(m.ld.total)
+			return ui.Commas(n) + " of ~" + ui.Commas(m.ld.total)
 		}
-		return commas(n) + " of " + commas(max(n, m.ld.total))
+		return ui.Commas(n) + " of " + ui.Commas(max(n, m.ld.total))
 	}
-	return commas(n) + " so far"
+	return ui.Commas(n) + " so far"
 }
 
 // progressShort is progress for a narrow title: "2,000/20,000", "2,000".
 func (m *Model) progressShort(n int) string {
 	if m.ld != nil && m.ld.total > 0 {
-		return commas(n) + "/" + commas(max(n, m.ld.total))
+		return ui.Commas(n) + "/" + ui.Commas(max(n, m.ld.total))
 	}
-	return commas(n)
+	return ui.Commas(n)
 }
 
 // loading reports whether a listing (not a cache read) is running, and how
@@ -250,7 +233,13 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 	if msg.err != nil {
 		// A miss (or an unreadable cache) just means listing from the API;
 		// with a tag filter typed already, the API narrows the download.
-		return m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
+		// An unreadable one is said once: the operator expected rows at
+		// once and gets a listing.
+		cmd := m.startLoad(false, m.wantedServerFilter(), throttle.Interactive)
+		if cacheUnreadable(msg.err) {
+			cmd = tea.Batch(cmd, ui.ShowStatus(ui.LevelWarn, "the cached listing was unreadable and is being rebuilt"))
+		}
+		return cmd
 	}
 	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
 	m.dataAt = msg.saved
@@ -263,6 +252,17 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 		return tea.Batch(m.requestFilter(), countScripts(m.c.Context(), m.src, m.key, m.tokens, m.ns))
 	}
 	return tea.Batch(m.requestFilter(), m.startLoad(true, cfclient.TagFilter{}, throttle.Background))
+}
+
+// cacheUnreadable reports whether a cache read failed on a listing that is
+// there but cannot be used (unreadable, corrupt, foreign, of an older
+// format), as opposed to one never saved.
+func cacheUnreadable(err error) bool {
+	if !errors.Is(err, cache.ErrMiss) {
+		return false
+	}
+	s := err.Error()
+	return strings.HasPrefix(s, "cache ignored") || strings.HasPrefix(s, "cache unreadable")
 }
 
 func (m *Model) handleTotal(msg totalMsg) tea.Cmd {
@@ -307,6 +307,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	ld.cancel()
 	m.ld = nil
+	m.settleTop() // the cursor stayed on the first row while pages came
 	if msg.err != nil {
 		if errors.Is(msg.err, context.Canceled) && m.c.Context().Err() != nil {
 			return cmd // shutting down
@@ -352,16 +353,15 @@ func (m *Model) saveIfWhole() tea.Cmd {
 
 // Rows
 
-// replaceRows makes scripts the rows (a new epoch): the name index, the
-// sort order and the mark bits are rebuilt; cursor and marks follow names.
+// replaceRows makes scripts the rows (a new epoch): the name index and the
+// sort order are rebuilt; the table finds the cursor and the marks by name.
 func (m *Model) replaceRows(scripts []cfclient.Script, filter cfclient.TagFilter, complete bool) {
 	m.all = scripts
 	m.epoch++
 	m.server = filter
 	m.complete = complete
 	m.result = nil
-	n := len(scripts)
-	idx := make([]int32, n)
+	idx := make([]int32, len(scripts))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
@@ -370,19 +370,9 @@ func (m *Model) replaceRows(scripts []cfclient.Script, filter cfclient.TagFilter
 		slices.SortStableFunc(idx, m.cmpName)
 	}
 	m.byName = idx
-	m.marked = make([]bool, n)
-	if len(m.marks) > 0 {
-		for name := range m.marks {
-			if i := m.lookup(name); i >= 0 {
-				m.marked[i] = true
-			}
-		}
-	}
-	if complete {
-		m.pruneMarks()
-	}
-	m.cursorIdx = m.lookup(m.cursorName)
+	m.table.ResetRowIDs() // positions now name other scripts
 	m.resort()
+	m.pruneMarks()
 }
 
 // appendRows adds pages of a cold listing: positions of earlier rows keep
@@ -396,18 +386,9 @@ func (m *Model) appendRows(pages [][]cfclient.Script) {
 	fresh := make([]int32, 0, n-start)
 	for i := start; i < n; i++ {
 		fresh = append(fresh, int32(i))
-		if len(m.marks) > 0 {
-			_, ok := m.marks[m.all[i].Name]
-			m.marked = append(m.marked, ok)
-		} else {
-			m.marked = append(m.marked, false)
-		}
 	}
 	slices.SortStableFunc(fresh, m.cmpName)
 	m.byName = mergeSorted(m.byName, fresh, m.cmpName)
-	if m.cursorIdx < 0 && m.cursorName != "" {
-		m.cursorIdx = m.lookup(m.cursorName)
-	}
 	cmp := m.cmpOrder()
 	slices.SortStableFunc(fresh, cmp)
 	m.order = mergeSorted(m.order, fresh, cmp)
@@ -415,16 +396,13 @@ func (m *Model) appendRows(pages [][]cfclient.Script) {
 }
 
 // pruneMarks forgets marks of scripts a complete, unfiltered listing does
-// not have (deleted since they were marked).
+// not have (deleted since they were marked). The table's rows may be a
+// filter's: the listing is what says which scripts exist.
 func (m *Model) pruneMarks() {
-	if !m.complete || !m.server.IsEmpty() {
+	if !m.complete || !m.server.IsEmpty() || m.table.Marked() == 0 {
 		return
 	}
-	for name := range m.marks {
-		if m.lookup(name) < 0 {
-			delete(m.marks, name)
-		}
-	}
+	m.table.PruneMarksFunc(func(name string) bool { return m.lookup(name) >= 0 })
 }
 
 // lookup returns the position in all of the script called name, or -1.
@@ -433,7 +411,7 @@ func (m *Model) lookup(name string) int32 {
 		return -1
 	}
 	i, ok := slices.BinarySearchFunc(m.byName, name, func(p int32, name string) int {
-		return compareStrings(m.all[p].Name, name)
+		return strings.Compare(m.all[p].Name, name)
 	})
 	if !ok {
 		return -1
@@ -445,7 +423,7 @@ func (m *Model) lookup(name string) int32 {
 // selector while the full listing is not loaded (the download narrows),
 // else none (the loaded rows are filtered here).
 func (m *Model) wantedServerFilter() cfclient.TagFilter {
-	if m.applied == "" || m.qErr != nil || m.q.Kind != selector.Tags {
+	if m.filter.Applied() == "" || m.qErr != nil || m.q.Kind != selector.Tags {
 		return cfclient.TagFilter{}
 	}
 	if m.complete && m.server.IsEmpty() {

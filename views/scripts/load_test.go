@@ -1,6 +1,10 @@
 package scripts
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -381,12 +385,12 @@ func TestProgressSaysHowManyOfHowMany(t *testing.T) {
 		t.Skip("the listing completed before its first page was seen")
 	}
 	h.send(totalMsg{key: h.m.key, token: h.m.ld.token, total: 2500})
-	if got := h.title(); !strings.Contains(got, "loading… "+commas(len(h.m.all))+" of 2,500") {
+	if got := h.title(); !strings.Contains(got, "loading… "+ui.Commas(len(h.m.all))+" of 2,500") {
 		t.Errorf("title = %q, want how many of how many", got)
 	}
 	// Narrower, the numbers stay readable: "1,000/2,500".
 	h.m.SetSize(ansi.StringWidth(h.title())-2, 24)
-	if got := h.title(); !strings.HasSuffix(got, "loading… "+commas(len(h.m.all))+"/2,500") {
+	if got := h.title(); !strings.HasSuffix(got, "loading… "+ui.Commas(len(h.m.all))+"/2,500") {
 		t.Errorf("narrow title = %q", got)
 	}
 	h.m.SetSize(120, 40)
@@ -445,5 +449,88 @@ func TestFilteredListingDoesNotReplaceTheCache(t *testing.T) {
 	}
 	if _, err := e.Store(e.Client).Scripts("production"); err == nil {
 		t.Fatal("a filtered listing was saved as the namespace's cache")
+	}
+}
+
+// unreadableNote is the footer status of a cache that could not be used.
+const unreadableNote = "the cached listing was unreadable and is being rebuilt"
+
+// cacheFile returns the path of the production listing in e's cache.
+func cacheFile(t *testing.T, e *sandboxtest.Env) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(e.CacheDir(), "*", "*", "production.gob"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("cache files %v, %v", files, err)
+	}
+	return files[0]
+}
+
+// countStatus counts the status messages saying text.
+func countStatus(h *harness, text string) int {
+	n := 0
+	for _, st := range statuses(h) {
+		if st == text {
+			n++
+		}
+	}
+	return n
+}
+
+func TestUnreadableCacheSaysSoOnce(t *testing.T) {
+	e := newEnv(t, 300)
+	// Not cached yet: a plain miss says nothing.
+	h := open(t, e, "production", "")
+	if n := countStatus(h, unreadableNote); n != 0 || len(h.m.all) != 300 {
+		t.Fatalf("first open: %d notes, %d rows", n, len(h.m.all))
+	}
+	// A corrupt file: said once, and the namespace is listed again (and
+	// cached again).
+	path := cacheFile(t, e)
+	if err := os.WriteFile(path, []byte("not a listing"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h = open(t, e, "production", "")
+	if n := countStatus(h, unreadableNote); n != 1 {
+		t.Errorf("corrupt cache: %d notes, want 1 (statuses %q)", n, statuses(h))
+	}
+	if len(h.m.all) != 300 || len(h.src.calls()) != 1 {
+		t.Errorf("corrupt cache: %d rows, %d listings", len(h.m.all), len(h.src.calls()))
+	}
+	if l, err := e.Store(e.Client).Scripts("production"); err != nil || len(l.Scripts) != 300 {
+		t.Errorf("the cache was not rebuilt: %d scripts, %v", len(l.Scripts), err)
+	}
+	// A cache directory that cannot be read ("cache unreadable"): said too.
+	dir := filepath.Dir(path)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Store(e.Client).Scripts("production")
+	if !strings.HasPrefix(fmt.Sprint(err), "cache unreadable") {
+		t.Fatalf("store read = %v, want a cache unreadable miss", err)
+	}
+	h = open(t, e, "production", "")
+	if n := countStatus(h, unreadableNote); n != 1 || len(h.m.all) != 300 {
+		t.Errorf("unreadable cache: %d notes, %d rows", n, len(h.m.all))
+	}
+}
+
+func TestCacheUnreadable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("cache ignored: bad magic"), false}, // not a miss
+		{fmt.Errorf("cache ignored: bad magic: %w", cache.ErrMiss), true},
+		{fmt.Errorf("cache unreadable: permission denied: %w", cache.ErrMiss), true},
+		{cache.ErrMiss, false},
+		{fmt.Errorf("not cached yet: %w", cache.ErrMiss), false},
+	} {
+		if got := cacheUnreadable(tc.err); got != tc.want {
+			t.Errorf("cacheUnreadable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

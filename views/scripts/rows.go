@@ -4,12 +4,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/internal/selector"
 )
 
 // Sorting
-
-func compareStrings(a, b string) int { return strings.Compare(a, b) }
 
 // cmpName orders positions by script name.
 func (m *Model) cmpName(a, b int32) int {
@@ -105,14 +104,17 @@ func (m *Model) rankActive() bool {
 	return m.ranked && m.result != nil && m.result.q.Kind == selector.Fuzzy
 }
 
-// rebuildShown applies the filter result to the sort order, then puts the
-// cursor back on its script, or on the first row after the operator's new
-// filter or sort (toTop), and recounts the marked rows shown.
+// rebuildShown applies the filter result to the sort order and hands the
+// rows to the table, which keeps the cursor on its script (or at its
+// position when the script is not shown) and counts the marked rows shown.
+// After the operator's new filter or sort (toTop) the cursor goes to the
+// first row instead.
 //
 // toTop holds the cursor on the first row until the rows shown are the new
 // filter's (its result may still be computing, or a listing with a new
 // server-side tag filter still coming), then is cleared and the first row
-// becomes the cursor's script; pages appended later keep it there by name.
+// is the cursor's script; pages appended later (by a refresh) keep it there
+// by name.
 func (m *Model) rebuildShown() {
 	res := m.result
 	if res != nil && res.epoch != m.epoch {
@@ -134,29 +136,19 @@ func (m *Model) rebuildShown() {
 		}
 		m.shown = shown
 	}
-	m.markedShown = 0
-	pos := -1
-	for i, p := range m.shown {
-		if m.marked[p] {
-			m.markedShown++
-		}
-		if p == m.cursorIdx {
-			pos = i
-		}
-	}
+	m.table.SetRows(m.shown)
 	if m.toTop {
-		pos = 0
+		m.table.GotoTop()
+		m.settleTop()
 	}
-	if pos >= 0 {
-		m.cursor = pos
-	}
-	m.clampCursor()
-	if m.toTop && m.filterSettled() {
+}
+
+// settleTop ends the hold of the cursor on the first row once the rows
+// shown are the filter's and no cold listing is still bringing pages: the
+// table then follows the first row's script.
+func (m *Model) settleTop() {
+	if m.toTop && m.filterSettled() && (m.ld == nil || m.ld.cache || m.ld.swap) {
 		m.toTop = false
-		m.cursorName, m.cursorIdx = "", -1
-		if s, ok := m.current(); ok {
-			m.cursorName, m.cursorIdx = s.Name, m.shown[m.cursor]
-		}
 	}
 }
 
@@ -168,76 +160,25 @@ func (m *Model) rowsHeight() int {
 	return max(1, h)
 }
 
-// clampCursor keeps the cursor on a row and in view.
-func (m *Model) clampCursor() {
-	n := len(m.shown)
-	m.cursor = max(0, min(m.cursor, n-1))
-	h := m.rowsHeight()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+h {
-		m.top = m.cursor - h + 1
-	}
-	m.top = max(0, min(m.top, n-h))
-}
-
-// moveTo puts the cursor on position i and remembers its script by name.
+// moveTo puts the cursor on position i; the table remembers its script.
 // The operator's move also cancels a pending move to the first row.
 func (m *Model) moveTo(i int) {
 	m.toTop = false
-	m.cursor = i
-	m.clampCursor()
-	if s, ok := m.current(); ok {
-		m.cursorName = s.Name
-		m.cursorIdx = m.shown[m.cursor]
-	}
+	m.table.SetCursor(i)
 }
 
-// Marks
-
-// toggleMark marks or unmarks the current row.
-func (m *Model) toggleMark() {
-	s, ok := m.current()
+// current returns the script under the cursor.
+func (m *Model) current() (*cfclient.Script, bool) {
+	p, ok := m.table.Current()
 	if !ok {
-		return
+		return nil, false
 	}
-	p := m.shown[m.cursor]
-	if m.marked[p] {
-		delete(m.marks, s.Name)
-		m.marked[p] = false
-		m.markedShown--
-	} else {
-		m.marks[s.Name] = struct{}{}
-		m.marked[p] = true
-		m.markedShown++
-	}
+	return &m.all[p], true
 }
 
-// markShown marks every row shown.
-func (m *Model) markShown() {
-	for _, p := range m.shown {
-		if !m.marked[p] {
-			m.marked[p] = true
-			m.marks[m.all[p].Name] = struct{}{}
-			m.markedShown++
-		}
-	}
-}
+// rowName is the table's row key: script names are unique in a namespace.
+func (m *Model) rowName(p int32) string { return m.all[p].Name }
 
-// clearMarks forgets every mark.
-func (m *Model) clearMarks() {
-	clear(m.marks)
-	clear(m.marked)
-	m.markedShown = 0
-}
-
-// markedNames returns the marked names, sorted.
-func (m *Model) markedNames() []string {
-	names := make([]string, 0, len(m.marks))
-	for name := range m.marks {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+// rowID is the table's row id: the script's position in all, which names
+// the same script until the rows are replaced (replaceRows resets the ids).
+func rowID(p int32) int { return int(p) }

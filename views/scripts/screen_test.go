@@ -17,8 +17,8 @@ func TestTagFacetsCountAndApply(t *testing.T) {
 	e := newEnv(t, 300)
 	h := open(t, e, "production", "")
 	h.press("t")
-	if !h.m.facets.open || !h.m.facets.valid {
-		t.Fatalf("t: open %v, counted %v", h.m.facets.open, h.m.facets.valid)
+	if !h.m.facets.Visible() || !h.m.facets.valid {
+		t.Fatalf("t: open %v, counted %v", h.m.facets.Visible(), h.m.facets.valid)
 	}
 	counts := map[string]int{}
 	for _, s := range h.m.all {
@@ -38,7 +38,7 @@ func TestTagFacetsCountAndApply(t *testing.T) {
 			t.Errorf("facets not by count desc at %d", i)
 		}
 	}
-	if !strings.Contains(h.view(), fmt.Sprintf("%9s  %s", commas(tags[0].count), tags[0].tag)) {
+	if !strings.Contains(h.view(), fmt.Sprintf("%9s  %s", ui.Commas(tags[0].count), tags[0].tag)) {
 		t.Errorf("panel does not show the top tag:\n%s", h.view())
 	}
 	if !h.m.WantsEsc() {
@@ -47,20 +47,20 @@ func TestTagFacetsCountAndApply(t *testing.T) {
 	h.press("j", "j")
 	pick := tags[2]
 	h.press("enter")
-	if h.m.facets.open || h.m.applied != "-t "+pick.tag {
-		t.Fatalf("enter: open %v, applied %q", h.m.facets.open, h.m.applied)
+	if h.m.facets.Visible() || h.m.filter.Applied() != "-t "+pick.tag {
+		t.Fatalf("enter: open %v, applied %q", h.m.facets.Visible(), h.m.filter.Applied())
 	}
 	if len(h.m.shown) != pick.count {
 		t.Errorf("rows shown = %d, want the facet's %d", len(h.m.shown), pick.count)
 	}
 	// :tags reopens it; esc closes it without touching the filter.
 	h.send(ShowTagsMsg{Route: h.m.route})
-	if !h.m.facets.open {
+	if !h.m.facets.Visible() {
 		t.Fatal("ShowTagsMsg did not open the panel")
 	}
 	h.press("esc")
-	if h.m.facets.open || h.m.applied != "-t "+pick.tag {
-		t.Errorf("esc: open %v, applied %q", h.m.facets.open, h.m.applied)
+	if h.m.facets.Visible() || h.m.filter.Applied() != "-t "+pick.tag {
+		t.Errorf("esc: open %v, applied %q", h.m.facets.Visible(), h.m.filter.Applied())
 	}
 }
 
@@ -82,7 +82,7 @@ func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
 	h.press("/")
 	h.typeText("!" + marked[0])
 	h.press("enter")
-	want := fmt.Sprintf("300 scripts · %s shown · 3 marked (1 hidden by filter)", commas(len(h.m.shown)))
+	want := fmt.Sprintf("300 scripts · %s shown · 3 marked (1 hidden by filter)", ui.Commas(len(h.m.shown)))
 	if h.title() != want {
 		t.Errorf("title = %q, want %q", h.title(), want)
 	}
@@ -98,12 +98,12 @@ func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
 	if len(h.m.all) != 299 {
 		t.Fatalf("after refresh: %d rows, want 299", len(h.m.all))
 	}
-	if _, ok := h.m.marks[marked[1]]; ok {
+	if slices.Contains(h.m.table.MarkedKeys(), marked[1]) {
 		t.Error("the deleted script is still marked")
 	}
 	for _, name := range []string{marked[0], marked[2]} {
 		p := h.m.lookup(name)
-		if p < 0 || !h.m.marked[p] {
+		if p < 0 || !h.m.table.IsMarked(p) {
 			t.Errorf("%s lost its mark across the refresh", name)
 		}
 	}
@@ -111,22 +111,22 @@ func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
 	if !slices.Contains(h.m.all[p].Tags, "retagged") {
 		t.Error("the refresh did not bring the new tags")
 	}
-	want = fmt.Sprintf("299 scripts · %s shown · 2 marked (1 hidden by filter)", commas(len(h.m.shown)))
+	want = fmt.Sprintf("299 scripts · %s shown · 2 marked (1 hidden by filter)", ui.Commas(len(h.m.shown)))
 	if h.title() != want {
 		t.Errorf("title = %q, want %q", h.title(), want)
 	}
 
 	// Sorting keeps them; * marks all shown; ctrl+\ clears.
 	h.press("M")
-	if p := h.m.lookup(marked[2]); !h.m.marked[p] || len(h.m.marks) != 2 {
+	if p := h.m.lookup(marked[2]); !h.m.table.IsMarked(p) || h.m.table.Marked() != 2 {
 		t.Error("sorting changed the marks")
 	}
 	h.press("*")
-	if len(h.m.marks) != 299 || h.m.markedShown != len(h.m.shown) {
-		t.Errorf("*: %d marks, %d of %d shown marked", len(h.m.marks), h.m.markedShown, len(h.m.shown))
+	if h.m.table.Marked() != 299 || h.m.table.MarkedShown() != len(h.m.shown) {
+		t.Errorf("*: %d marks, %d of %d shown marked", h.m.table.Marked(), h.m.table.MarkedShown(), len(h.m.shown))
 	}
 	h.press("ctrl+\\")
-	if len(h.m.marks) != 0 || h.m.markedShown != 0 || slices.Contains(h.m.marked, true) {
+	if h.m.table.Marked() != 0 || h.m.table.MarkedShown() != 0 || slices.ContainsFunc(h.m.byName, h.m.table.IsMarked) {
 		t.Error("ctrl+\\ left marks")
 	}
 }
@@ -185,7 +185,7 @@ func cursorOn(h *harness, name string) string {
 	case !ok:
 		return fmt.Sprintf("no cursor row, want %q", name)
 	case s.Name != name:
-		return fmt.Sprintf("cursor on %q (row %d), want %q", s.Name, h.m.cursor, name)
+		return fmt.Sprintf("cursor on %q (row %d), want %q", s.Name, h.m.table.Cursor(), name)
 	}
 	return ""
 }
@@ -196,8 +196,8 @@ func cursorOnTop(h *harness) string {
 	if len(h.m.shown) == 0 {
 		return "no rows shown"
 	}
-	if h.m.cursor != 0 || h.m.top != 0 {
-		return fmt.Sprintf("cursor on row %d (top %d), want row 0", h.m.cursor, h.m.top)
+	if h.m.table.Cursor() != 0 || h.m.table.Top() != 0 {
+		return fmt.Sprintf("cursor on row %d (top %d), want row 0", h.m.table.Cursor(), h.m.table.Top())
 	}
 	return cursorOn(h, h.shownNames()[0])
 }
@@ -237,8 +237,8 @@ func TestNewFilterOrSortPutsCursorOnTop(t *testing.T) {
 	down := func() {
 		t.Helper()
 		h.press("j", "j", "j", "j", "j")
-		if h.m.cursor != 5 {
-			t.Fatalf("cursor on row %d after 5 × j", h.m.cursor)
+		if h.m.table.Cursor() != 5 {
+			t.Fatalf("cursor on row %d after 5 × j", h.m.table.Cursor())
 		}
 	}
 	check := func(when string) {
@@ -261,14 +261,14 @@ func TestNewFilterOrSortPutsCursorOnTop(t *testing.T) {
 	h.press("/")
 	for _, r := range "e-" {
 		h.typeText(string(r))
-		check(fmt.Sprintf("after typing %q", h.m.input.Value()))
+		check(fmt.Sprintf("after typing %q", h.m.filter.input.Value()))
 	}
 	h.press("enter")
 	check("after enter")
 	for _, text := range []string{"=prod", "!prod", "-t tier-pro"} {
 		down()
 		h.press("/")
-		for range h.m.input.Value() {
+		for range h.m.filter.input.Value() {
 			h.press("backspace")
 		}
 		h.typeText(text)
@@ -333,24 +333,24 @@ func TestCursorMovementKeys(t *testing.T) {
 	h := open(t, e, "production", "")
 	// Movement keys.
 	h.press("G")
-	if h.m.cursor != len(h.m.shown)-1 {
-		t.Errorf("G: cursor %d", h.m.cursor)
+	if h.m.table.Cursor() != len(h.m.shown)-1 {
+		t.Errorf("G: cursor %d", h.m.table.Cursor())
 	}
 	h.press("g")
-	if h.m.cursor != 0 {
-		t.Errorf("g: cursor %d", h.m.cursor)
+	if h.m.table.Cursor() != 0 {
+		t.Errorf("g: cursor %d", h.m.table.Cursor())
 	}
 	h.press("ctrl+f")
-	if h.m.cursor != h.m.rowsHeight() {
-		t.Errorf("ctrl+f: cursor %d, want %d", h.m.cursor, h.m.rowsHeight())
+	if h.m.table.Cursor() != h.m.rowsHeight() {
+		t.Errorf("ctrl+f: cursor %d, want %d", h.m.table.Cursor(), h.m.rowsHeight())
 	}
 	h.press("ctrl+u")
-	if h.m.cursor != h.m.rowsHeight()-h.m.rowsHeight()/2 {
-		t.Errorf("ctrl+u: cursor %d", h.m.cursor)
+	if h.m.table.Cursor() != h.m.rowsHeight()-h.m.rowsHeight()/2 {
+		t.Errorf("ctrl+u: cursor %d", h.m.table.Cursor())
 	}
 	h.press("ctrl+b", "down", "pgdown", "up", "end", "home")
-	if h.m.cursor != 0 {
-		t.Errorf("home: cursor %d", h.m.cursor)
+	if h.m.table.Cursor() != 0 {
+		t.Errorf("home: cursor %d", h.m.table.Cursor())
 	}
 }
 
@@ -400,7 +400,7 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 		}
 	}
 	h.press("esc")
-	if h.m.raw.open {
+	if h.m.rawOpen {
 		t.Error("esc did not close the JSON overlay")
 	}
 }
@@ -410,7 +410,7 @@ func TestRawJSONAndCopy(t *testing.T) {
 	h := open(t, e, "production", "")
 	cur := h.shownNames()[0]
 	h.press("y")
-	if !h.m.raw.open || !h.m.WantsEsc() {
+	if !h.m.rawOpen || !h.m.WantsEsc() {
 		t.Fatal("y did not open the overlay")
 	}
 	v := h.view()
@@ -418,7 +418,7 @@ func TestRawJSONAndCopy(t *testing.T) {
 		t.Errorf("overlay:\n%s", v)
 	}
 	h.press("j", "esc")
-	if h.m.raw.open {
+	if h.m.rawOpen {
 		t.Fatal("esc did not close the overlay")
 	}
 	h.press("c")

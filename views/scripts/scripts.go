@@ -12,6 +12,7 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
@@ -104,9 +105,13 @@ const (
 	byCreated
 )
 
-// Model is the scripts screen of one namespace.
+// Model is the scripts screen of one namespace. It composes the table of
+// scripts (a ui.Table over positions in the listing), the filter bar, the
+// tag facets panel and the JSON view of a row, and routes keys to the one
+// that has them.
 type Model struct {
-	// Keys are the screen's bindings.
+	// Keys are the screen's bindings; the filter bar and the facets panel
+	// have their own (filter.KeyMap, facets.KeyMap).
 	Keys KeyMap
 
 	c     *ui.Common
@@ -142,47 +147,52 @@ type Model struct {
 	sortDesc bool
 	ranked   bool // show fuzzy matches best first rather than sorted
 
-	cursor     int    // position in shown
-	top        int    // first visible position in shown
-	cursorName string // the script the cursor is meant to be on
-	cursorIdx  int32  // its position in all (-1 when not loaded)
+	// table shows the rows of shown; it keeps the cursor and the marks by
+	// script name (and by position within an epoch, see rowID).
+	table ui.Table[int32]
+	cols  columnsKey // what the table's columns were laid out for
+	frame rowStyles  // the styles of the frame being rendered (View)
 	// toTop is set by the operator's new filter or sort: the cursor goes
 	// to the first row once the rows shown are that filter's (see
 	// rebuildShown). Otherwise (refreshes, appended pages) the cursor
-	// stays on cursorName.
+	// stays on its script.
 	toTop bool
 
-	marks       map[string]struct{} // by name: survives reloads
-	marked      []bool              // aligned with all
-	markedShown int                 // marked rows in shown
-
+	filter filterBar // the / line
 	filterState
-	facets facetsState
-	raw    rawState
+	facets  facetsPanel
+	raw     ui.TextView // the JSON view of a row (y)
+	rawOpen bool
 }
 
 // New builds the scripts screen for route r (r.Namespace; r.Arg is an
 // initial filter, in the / grammar). Nothing is loaded until Init.
 func New(c *ui.Common, src Source, store Cache, r ui.Route) *Model {
 	m := &Model{
-		Keys:      DefaultKeyMap(),
-		c:         c,
-		src:       src,
-		cache:     store,
-		route:     r,
-		key:       r.Key(),
-		ns:        r.Namespace,
-		width:     c.Width,
-		height:    c.Height,
-		cursorIdx: -1,
-		marks:     map[string]struct{}{},
+		Keys:   DefaultKeyMap(),
+		c:      c,
+		src:    src,
+		cache:  store,
+		route:  r,
+		key:    r.Key(),
+		ns:     r.Namespace,
+		width:  c.Width,
+		height: c.Height,
+		filter: newFilterBar(&c.Styles),
 	}
-	m.initFilter()
+	m.eng = &engine{}
+	m.facets = newFacetsPanel(m.Keys.MoveKeyMap, &c.Styles)
+	m.table = ui.NewTable(m.rowName, m.renderRow,
+		ui.WithIndent(prefixWidth),
+		ui.WithTableStyles(c.Styles.Table),
+		ui.WithTableKeyMap(m.Keys.MoveKeyMap),
+		ui.WithRowIDs(rowID),
+		ui.WithFittedRows()) // renderRow cuts its cells to the width
 	if r.Arg != "" {
-		m.applied = r.Arg
+		m.filter.SetApplied(r.Arg)
 		m.parse(r.Arg) // the result is computed once rows arrive
 	}
-	m.syncKeys()
+	m.sync()
 	return m
 }
 
@@ -203,14 +213,14 @@ func (m *Model) Init() tea.Cmd {
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	cmd := m.update(msg)
-	if m.facets.open {
+	if m.facets.Visible() {
 		// The counts follow the rows shown (filter results, pages, a
 		// refresh); a key that changes nothing starts nothing.
 		if c := m.countFacets(); c != nil {
 			cmd = tea.Batch(cmd, c)
 		}
 	}
-	m.syncKeys()
+	m.sync()
 	return m, cmd
 }
 
@@ -225,37 +235,105 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case filterMsg:
 		return m.handleFilter(msg)
 	case facetsMsg:
-		m.handleFacets(msg)
+		if msg.key == m.key {
+			m.facets.SetCounts(msg)
+		}
 		return nil
 	case ui.RefreshMsg:
 		return m.refresh()
 	case ShowTagsMsg:
 		return m.openFacets()
 	case ui.StylesChangedMsg:
-		m.input.SetStyles(m.c.Styles.Input)
-		m.facets.search.SetStyles(m.c.Styles.Input)
+		m.filter.SetStyles(&m.c.Styles)
+		m.facets.SetStyles(&m.c.Styles)
+		m.table.SetStyles(m.c.Styles.Table)
+		m.raw.SetStyles(m.c.Styles.TextView)
 		return nil
 	case tea.PasteMsg:
-		if m.typing {
-			return m.typeKey(msg)
-		}
-		if m.facets.open && m.facets.searching {
-			m.typeTagSearch(msg)
+		switch {
+		case m.filter.Focused():
+			return m.updateFilter(msg)
+		case m.facets.Capturing():
+			return m.updateFacets(msg)
 		}
 		return nil
 	case tea.KeyPressMsg:
+		// Keys go to whichever has the keyboard.
 		switch {
-		case m.typing:
-			return m.handleInputKey(msg)
-		case m.raw.open:
-			m.handleRawKey(msg)
+		case m.filter.Focused():
+			return m.updateFilter(msg)
+		case m.rawOpen:
+			m.updateRaw(msg)
 			return nil
-		case m.facets.open:
-			return m.handleFacetKey(msg)
+		case m.facets.Visible():
+			return m.updateFacets(msg)
 		}
 		return m.handleKey(msg)
 	}
 	return nil
+}
+
+// updateFacets gives a key or paste to the facets panel and applies the
+// tag it picked, if any.
+func (m *Model) updateFacets(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.facets, cmd = m.facets.Update(msg)
+	if in := m.facets.Intent(); in.ok {
+		cmd = tea.Batch(cmd, m.applyFacet(in.action, in.tag))
+	}
+	return cmd
+}
+
+// openRaw opens the JSON view of the current row's listing.
+func (m *Model) openRaw() {
+	s, ok := m.current()
+	if !ok {
+		return
+	}
+	m.facets.Hide()
+	m.raw = ui.NewJSONView("listing of "+s.Name, s.APIObject(),
+		ui.WithHint("esc close · j/k scroll"),
+		ui.WithTextViewStyles(m.c.Styles.TextView),
+		ui.WithTextViewKeyMap(m.Keys.MoveKeyMap))
+	m.rawOpen = true
+	m.layout()
+}
+
+// updateRaw scrolls or closes the JSON view.
+func (m *Model) updateRaw(k tea.KeyPressMsg) {
+	if key.Matches(k, m.Keys.CloseRaw) {
+		m.rawOpen = false
+		return
+	}
+	m.raw, _ = m.raw.Update(k)
+}
+
+// sync brings what is derived from the state up to date after a change:
+// the live bindings, the filter line's hint and the layout.
+func (m *Model) sync() {
+	m.filter.SetHint(m.filterHint(), serverText(m.server))
+	m.layout()
+	m.syncKeys()
+}
+
+// serverText is the API's tag filter as text ("" when none).
+func serverText(f cfclient.TagFilter) string {
+	if f.IsEmpty() {
+		return ""
+	}
+	return f.String()
+}
+
+// layout sizes the parts to the content area: the table (and the facets
+// panel in its place) gets what the title and the lines under it leave;
+// the JSON view everything under the title.
+func (m *Model) layout() {
+	m.filter.SetSize(m.width, m.height)
+	h := m.rowsHeight() + 1 // the rows and the column headings
+	m.table.SetSize(m.width, h)
+	m.facets.SetSize(m.width, h)
+	m.raw.SetSize(m.width, m.height-1)
+	m.syncColumns()
 }
 
 // Title names the screen in the breadcrumbs.
@@ -263,12 +341,12 @@ func (m *Model) Title() string { return ui.Sanitize(m.ns) }
 
 // Capturing reports that the filter input or the tag search has the
 // keyboard.
-func (m *Model) Capturing() bool { return m.typing || (m.facets.open && m.facets.searching) }
+func (m *Model) Capturing() bool { return m.filter.Focused() || m.facets.Capturing() }
 
 // WantsEsc reports that esc closes an overlay or clears the filter before
 // it means "back".
 func (m *Model) WantsEsc() bool {
-	return m.typing || m.raw.open || m.facets.open || m.applied != "" || !m.server.IsEmpty()
+	return m.filter.Focused() || m.rawOpen || m.facets.Visible() || m.filter.Applied() != "" || !m.server.IsEmpty()
 }
 
 // DataAge is when the rows shown were listed (zero while a first listing
@@ -278,9 +356,7 @@ func (m *Model) DataAge() time.Time { return m.dataAt }
 // SetSize sets the content area size.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
-	m.input.SetWidth(width)
-	m.facets.search.SetWidth(width)
-	m.clampCursor()
+	m.sync()
 }
 
 // Close stops a listing in progress.
@@ -289,14 +365,6 @@ func (m *Model) Close() {
 		m.ld.cancel()
 	}
 	m.ld = nil
-}
-
-// current returns the script under the cursor.
-func (m *Model) current() (*cfclient.Script, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.shown) {
-		return nil, false
-	}
-	return &m.all[m.shown[m.cursor]], true
 }
 
 // The interfaces the App looks for.

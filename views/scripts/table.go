@@ -9,9 +9,137 @@ import (
 	"github.com/wfpconsole/wfp/ui"
 )
 
+// The table of scripts: its columns for the width and the sort, and the
+// keys it handles. Rows are rendered by renderRow (row.go).
+
+// Glyphs: states are never shown by colour alone.
+const (
+	glyphCursor = "▸" // the namespaces screen's too
+	glyphMark   = "●"
+	glyphAsc    = "▲"
+	glyphDesc   = "▼"
+	glyphError  = "✗"
+	prefixWidth = 3 // cursor glyph, mark glyph, space
+)
+
+// layout is the width of each column (0 hides it) for a terminal width.
+type layout struct {
+	gap                           int
+	name, tier, tags, mod, create int
+	longDates                     bool
+}
+
+// layoutFor fits the columns into w cells. Wide terminals get every column
+// and times; at 80 columns created goes (it takes modified's place while
+// rows are sorted by it, so the sort glyph stays visible) and dates lose
+// the time; below ~70 tags go too; the name always keeps the rest.
+func layoutFor(w int, by sortKey) layout {
+	const tier, date, stamp = 10, 10, 16
+	var l layout
+	withTags := true
+	switch {
+	case w >= 100:
+		l = layout{gap: 2, tier: tier, mod: stamp, create: date, longDates: true}
+	case w >= 72:
+		l = layout{gap: 1, tier: tier, mod: date}
+	case w >= 48:
+		l = layout{gap: 1, tier: tier, mod: date}
+		withTags = false
+	default:
+		l = layout{gap: 1}
+		withTags = false
+	}
+	if by == byCreated && l.create == 0 && l.mod > 0 {
+		l.create, l.mod = l.mod, 0
+	}
+	rest := w - prefixWidth
+	for _, c := range []int{l.tier, l.mod, l.create} {
+		if c > 0 {
+			rest -= c + l.gap
+		}
+	}
+	if withTags && rest-l.gap >= 32 {
+		rest -= l.gap
+		l.name = max(20, min(64, rest*55/100))
+		l.tags = rest - l.name
+	} else {
+		l.name = max(1, rest)
+	}
+	return l
+}
+
+// columnsKey is what the table's columns depend on: the width and the sort
+// (its glyph is in the headings).
+type columnsKey struct {
+	width      int
+	by         sortKey
+	desc, rank bool
+}
+
+// syncColumns lays the table's columns out again when the width or the
+// sort changed.
+func (m *Model) syncColumns() {
+	k := columnsKey{width: m.width, by: m.sortBy, desc: m.sortDesc, rank: m.rankActive()}
+	if k == m.cols {
+		return
+	}
+	m.cols = k
+	l := layoutFor(m.width, m.sortBy)
+	glyph := func(k sortKey) string {
+		if m.sortBy != k || m.rankActive() {
+			return ""
+		}
+		if m.sortDesc {
+			return " " + glyphDesc
+		}
+		return " " + glyphAsc
+	}
+	name := "NAME" + glyph(byName)
+	if s := m.hiddenSort(); s != "" {
+		name += " · " + s // the sort's column does not fit
+	}
+	cols := []ui.TableColumn{{Title: name, Width: l.name}}
+	for _, c := range []ui.TableColumn{
+		{Title: "TIER", Width: l.tier},
+		{Title: "TAGS", Width: l.tags},
+		{Title: "MODIFIED" + glyph(byModified), Width: l.mod},
+		{Title: "CREATED" + glyph(byCreated), Width: l.create},
+	} {
+		if c.Width > 0 {
+			cols = append(cols, c)
+		}
+	}
+	m.table.SetGap(l.gap)
+	m.table.SetColumns(cols...)
+}
+
+// hiddenSort names the sort when its column is not shown (narrow
+// terminals), so the order never looks shuffled: "sorted by created ▼"
+// (in the column headings, next to NAME, which then has the width).
+func (m *Model) hiddenSort() string {
+	if m.rankActive() {
+		return ""
+	}
+	l := layoutFor(m.width, m.sortBy)
+	name := ""
+	switch {
+	case m.sortBy == byModified && l.mod == 0:
+		name = "modified"
+	case m.sortBy == byCreated && l.create == 0:
+		name = "created"
+	default:
+		return ""
+	}
+	if m.sortDesc {
+		return "sorted by " + name + " " + glyphDesc
+	}
+	return "sorted by " + name + " " + glyphAsc
+}
+
 // handleKey handles a key on the table.
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
-	if pos, ok := m.Keys.Move(k, m.cursor, len(m.shown), m.rowsHeight()); ok {
+	t := &m.table
+	if pos, ok := t.KeyMap.Move(k, t.Cursor(), t.Len(), t.PageSize()); ok {
 		m.moveTo(pos)
 		return nil
 	}
@@ -22,22 +150,22 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			return ui.Navigate(ui.Route{Kind: ui.KindScript, Namespace: m.ns, Script: s.Name})
 		}
 	case key.Matches(k, keys.Filter):
-		m.startTyping()
+		m.filter.Focus()
 	case key.Matches(k, keys.ClearFilter):
-		if m.applied != "" || !m.server.IsEmpty() {
+		if m.filter.Applied() != "" || !m.server.IsEmpty() {
 			return m.clearFilter()
 		}
 	case key.Matches(k, keys.Tags):
 		return m.openFacets()
 	case key.Matches(k, keys.Mark):
-		m.toggleMark()
-		if m.cursor+1 < len(m.shown) {
-			m.moveTo(m.cursor + 1) // like k9s: mark and step down
+		t.Toggle()
+		if t.Cursor()+1 < t.Len() {
+			m.moveTo(t.Cursor() + 1) // like k9s: mark and step down
 		}
 	case key.Matches(k, keys.MarkAll):
-		m.markShown()
+		t.MarkAll()
 	case key.Matches(k, keys.ClearMarks):
-		m.clearMarks()
+		t.ClearMarks()
 	case key.Matches(k, keys.SortName):
 		m.setSort(byName)
 	case key.Matches(k, keys.SortMod):
@@ -52,11 +180,12 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// copyNames copies the marked names, or the current one, one per line.
+// copyNames copies the marked names (shown or not), or the current one,
+// one per line.
 func (m *Model) copyNames() tea.Cmd {
 	var names []string
-	if len(m.marks) > 0 {
-		names = m.markedNames()
+	if m.table.Marked() > 0 {
+		names = m.table.MarkedKeys()
 	} else if s, ok := m.current(); ok {
 		names = []string{s.Name}
 	}

@@ -1,0 +1,202 @@
+package scripts
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/internal/selector"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// The screen's side of the tag facets: counting the tags of the rows shown
+// for the panel, and turning a tag picked in it into a filter.
+
+// countTags counts the tags of the rows of snap at positions pos (all of
+// snap when pos is nil). It runs off the Update goroutine: snap and pos are
+// never written after they are handed over.
+func countTags(key string, snap []cfclient.Script, pos []int32, scope facetScope) tea.Cmd {
+	return func() tea.Msg {
+		tags, n := tagCounts(snap, pos)
+		return facetsMsg{key: key, scope: scope, n: n, tags: tags}
+	}
+}
+
+// tagCounts returns the facets of the rows of snap at pos (all when nil),
+// by count descending then tag, and how many rows it counted. Listings
+// share one tag slice between scripts with the same tags (cfclient's
+// interner), so it remembers the last 16 lists by identity, as the cache
+// encoder does, and counts the tags of a list once per run of its rows: a
+// namespace with few tag combinations costs one identity check per row,
+// and one where most lists are distinct no map entry per row.
+func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
+	n := len(snap)
+	if pos != nil {
+		n = len(pos)
+	}
+	counts := make(map[string]int, min(n, 1<<12))
+	type seen struct {
+		tags []string
+		n    int
+	}
+	var recent [16]seen
+	next := 0
+	add := func(t []string) {
+		if len(t) == 0 {
+			return
+		}
+		for i := range recent {
+			if r := &recent[i]; len(r.tags) == len(t) && &r.tags[0] == &t[0] {
+				r.n++
+				return
+			}
+		}
+		r := &recent[next]
+		if r.n > 0 {
+			addCounts(counts, r.tags, r.n)
+		}
+		*r = seen{tags: t, n: 1}
+		next = (next + 1) % len(recent)
+	}
+	if pos == nil {
+		for i := range snap {
+			add(snap[i].Tags)
+		}
+	} else {
+		for _, p := range pos {
+			add(snap[p].Tags)
+		}
+	}
+	for _, r := range recent {
+		if r.n > 0 {
+			addCounts(counts, r.tags, r.n)
+		}
+	}
+	out := make([]facet, 0, len(counts))
+	for t, c := range counts {
+		out = append(out, facet{tag: t, lower: strings.ToLower(t), count: c})
+	}
+	slices.SortFunc(out, func(a, b facet) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.tag, b.tag)
+	})
+	return out, n
+}
+
+// addCounts adds n to the count of every tag of tags.
+func addCounts(counts map[string]int, tags []string, n int) {
+	for _, t := range tags {
+		counts[t] += n
+	}
+}
+
+// openFacets opens the panel (closing the JSON view) and counts the tags
+// when the rows shown changed since the last count.
+func (m *Model) openFacets() tea.Cmd {
+	m.rawOpen = false
+	m.facets.Show()
+	return m.countFacets()
+}
+
+// currentScope is what the facets should count now: the rows shown. It
+// reports false while the first result of a filter is on its way (the
+// rows shown are then none, not the filtered set).
+func (m *Model) currentScope() (facetScope, bool) {
+	if m.wantFilter && m.result == nil {
+		return facetScope{}, false
+	}
+	return facetScope{epoch: m.epoch, n: len(m.all), res: m.result}, true
+}
+
+// countFacets tells the open panel what the table shows and starts counting
+// its tags, unless they were counted already, a count is running, or the
+// filter result is pending. Update calls it after every message while the
+// panel is open, so the counts follow the filter and the rows; the count
+// itself runs off the Update goroutine, and keys that do not change the
+// rows start nothing.
+func (m *Model) countFacets() tea.Cmd {
+	scope, ok := m.currentScope()
+	if !m.facets.Follow(scope, ok, m.facetsSubject()) {
+		return nil
+	}
+	var pos []int32
+	if scope.res != nil {
+		pos = m.shown // never written in place: rebuildShown makes a new one
+	}
+	return countTags(m.key, m.all[:len(m.all):len(m.all)], pos, scope)
+}
+
+// facetsSubject is what the panel's heading says was counted.
+func (m *Model) facetsSubject() string {
+	if m.result != nil || m.wantFilter {
+		return fmt.Sprintf("tags of %s shown scripts", ui.Commas(len(m.shown)))
+	}
+	return fmt.Sprintf("tags of %s scripts", ui.Commas(len(m.all)))
+}
+
+// applyFacet applies a tag picked in the panel to the filter (enter, +, -)
+// and closes the panel; a refusal leaves both as they are.
+func (m *Model) applyFacet(action tagAction, tag string) tea.Cmd {
+	text, refuse := facetFilter(m.filter.Applied(), tag, action)
+	if refuse != "" {
+		return ui.ShowStatus(ui.LevelWarn, ui.Sanitize(refuse))
+	}
+	if _, err := selector.ParseQuery(text); err != nil {
+		return ui.ShowStatus(ui.LevelError, "cannot filter by this tag: "+ui.Sanitize(err.Error()))
+	}
+	m.facets.Hide()
+	return tea.Batch(m.setText(text, true), m.syncServerFilter())
+}
+
+// facetFilter returns the filter text that action on tag makes of the
+// applied filter: enter replaces it with "-t tag"; + and - add "tag" or
+// "!tag" to a tag selector (a term of the tag with the other sign is
+// flipped), and replace any other filter with "-t tag" or "-t !tag". The
+// selector is written back canonically ("-t a,!b,tag"). refuse, when not
+// "", says why nothing changes.
+func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
+	term := selector.TagTerm{Tag: tag, Negate: action == tagExclude}
+	q, err := selector.ParseQuery(applied)
+	if action == tagReplace || applied == "" || err != nil || q.Kind != selector.Tags {
+		return selectorText([]selector.TagTerm{term}), ""
+	}
+	terms := slices.Clone(q.Terms)
+	if i := slices.IndexFunc(terms, func(t selector.TagTerm) bool { return t.Tag == tag }); i >= 0 {
+		if terms[i].Negate == term.Negate {
+			return "", fmt.Sprintf("%s is in the tag selector already", termText(term))
+		}
+		terms[i] = term
+		return selectorText(terms), ""
+	}
+	if len(terms) >= selector.MaxTagTerms {
+		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (selector.MaxTagTerms = %d); enter replaces it",
+			termText(term), len(terms), selector.MaxTagTerms)
+	}
+	return selectorText(append(terms, term)), ""
+}
+
+// termText is a term as typed: "tag" or "!tag".
+func termText(t selector.TagTerm) string {
+	if t.Negate {
+		return "!" + t.Tag
+	}
+	return t.Tag
+}
+
+// selectorText writes terms as a tag selector: "-t a,!b".
+func selectorText(terms []selector.TagTerm) string {
+	var b strings.Builder
+	b.WriteString("-t ")
+	for i, t := range terms {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(termText(t))
+	}
+	return b.String()
+}
