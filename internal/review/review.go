@@ -214,3 +214,27 @@ func Outcome(m AppliedMsg) tea.Cmd {
 	st.Text = prefix + st.Text
 	return func() tea.Msg { return st }
 }
+
+// Step moves a plan one step along the pipeline for a screen: a plan made
+// opens its review (a planning error goes to the footer), a yes applies it,
+// and the outcome is said and reload (if not nil) runs. handled is false
+// for any other message. Screens call it from Update for their own
+// messages (they carry the screen's route key).
+func Step(msg tea.Msg, c *ui.Common, applier *change.Applier, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case PlannedMsg:
+		if msg.Err != nil {
+			return ui.ShowError(msg.Err, ""), true
+		}
+		return Ask(msg.Key, c, msg.Plan), true
+	case ConfirmedMsg:
+		return Apply(msg.Key, c, applier, msg.Plan), true
+	case AppliedMsg:
+		var again tea.Cmd
+		if reload != nil {
+			again = reload()
+		}
+		return tea.Batch(Outcome(msg), again), true
+	}
+	return nil, false
+}

@@ -163,15 +163,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.entries = change.Entries(msg.recs)
 		m.dataAt = m.c.Now()
 		m.refilter()
-	case review.PlannedMsg:
-		if msg.Err != nil {
-			return ui.ShowError(msg.Err, "")
-		}
-		return review.Ask(m.key, m.c, msg.Plan)
-	case review.ConfirmedMsg:
-		return review.Apply(m.key, m.c, m.src.Applier, msg.Plan)
-	case review.AppliedMsg:
-		return tea.Batch(review.Outcome(msg), m.load())
+	case review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
+		cmd, _ := review.Step(msg, m.c, m.src.Applier, m.load)
+		return cmd
 	case ui.RefreshMsg:
 		return m.load()
 	case ui.StylesChangedMsg:

@@ -291,17 +291,12 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 		m.edit.known = msg.tags
 	case review.PlannedMsg:
 		m.edit.planning = false
-		if msg.Err != nil {
-			return ui.ShowError(msg.Err, "")
+		if msg.Err == nil {
+			m.edit = editor{} // the review replaces the form
 		}
-		m.edit = editor{}
-		return review.Ask(m.key, m.c, msg.Plan)
-	case review.ConfirmedMsg:
-		return review.Apply(m.key, m.c, m.changes.Applier, msg.Plan)
-	case review.AppliedMsg:
-		return tea.Batch(review.Outcome(msg), m.load(true))
 	}
-	return nil
+	cmd, _ := review.Step(msg, m.c, m.changes.Applier, func() tea.Cmd { return m.load(true) })
+	return cmd
 }
 
 // editView renders the open form: what it edits, the field(s), and the
