@@ -186,6 +186,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
 	ns, row := m.table.Current()
+	if m.planning && key.Matches(k, keys.New, keys.Rename, keys.Delete) {
+		return ui.ShowStatus(ui.LevelInfo, "a change is being planned; its review opens when it is ready")
+	}
 	switch {
 	case key.Matches(k, keys.Open):
 		if row {

@@ -268,6 +268,9 @@ func (m *Model) refresh() {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
 	cur, ok := m.table.Current()
+	if m.planning && key.Matches(k, keys.Add, keys.Edit, keys.Remove, keys.EditJSON) {
+		return ui.ShowStatus(ui.LevelInfo, "a change is being planned; its review opens when it is ready")
+	}
 	switch {
 	case key.Matches(k, keys.Add):
 		return m.openForm(formAdd, platform.Tier{})
@@ -390,9 +393,10 @@ func (m *Model) count() tea.Cmd {
 func (m *Model) countAtAPI() tea.Cmd {
 	m.counting = true
 	ctx := throttle.WithPriority(m.c.Context(), throttle.Background)
-	src, key, now := m.src, m.key, m.c.Now
+	// The counts are as of the start of the listings.
+	src, key, at := m.src, m.key, m.c.Now()
 	return tea.Batch(ui.ShowStatus(ui.LevelInfo, "counting the scripts on each tier at the API…"), func() tea.Msg {
-		u, err := countListed(ctx, src, src.Client.Schema().TierTagPrefix, now)
+		u, err := countListed(ctx, src, src.Client.Schema().TierTagPrefix, at)
 		return countedMsg{key: key, usage: u, err: err}
 	})
 }

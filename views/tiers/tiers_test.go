@@ -489,3 +489,19 @@ func TestCountingAtTheAPIAsksFirstWhenCostly(t *testing.T) {
 		t.Error("C counted before the operator said yes")
 	}
 }
+
+func TestNarrowWidthsFit(t *testing.T) {
+	w := newWorld(t)
+	for _, width := range []int{60, 80, 120} {
+		d := w.open(nil)
+		d.S.SetSize(width, 24)
+		checkWidth(t, d.View(), width)
+		d.Press("j", "e")
+		checkWidth(t, d.View(), width)
+		d.Press("esc", "E")
+		checkWidth(t, d.View(), width)
+		if n := strings.Count(d.View(), "\n") + 1; n > 24 {
+			t.Errorf("width %d: the editor is %d lines tall in 24", width, n)
+		}
+	}
+}

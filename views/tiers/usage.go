@@ -132,8 +132,8 @@ func countCached(ctx context.Context, src Source, prefix string) usage {
 
 // countListed lists every namespace in full and counts its tier tags; each
 // complete listing is saved to the listing cache (the scripts screen's).
-// now stamps the counts.
-func countListed(ctx context.Context, src Source, prefix string, now func() time.Time) (usage, error) {
+// at stamps the counts.
+func countListed(ctx context.Context, src Source, prefix string, at time.Time) (usage, error) {
 	u := usage{counts: map[string]int{}}
 	nss, err := src.Client.ListNamespaces(ctx)
 	if err != nil {
@@ -155,7 +155,7 @@ func countListed(ctx context.Context, src Source, prefix string, now func() time
 			tally(u.counts, p, prefix)
 		}
 		// The namespace's count is the listing's own: it was just made.
-		u.nss = append(u.nss, nsCount{name: ns.Name, scripts: listed, counted: true, fromAPI: true, at: now(), listed: listed})
+		u.nss = append(u.nss, nsCount{name: ns.Name, scripts: listed, counted: true, fromAPI: true, at: at, listed: listed})
 		if src.Listings != nil {
 			if err := src.Listings.SaveScripts(ns.Name, pages); err != nil && saveErr == nil {
 				saveErr = err
