@@ -14,5 +14,4 @@ type driver = screentest.Driver
 var (
 	newDriver  = screentest.NewDriver
 	checkWidth = screentest.CheckWidth
-	statusIn   = screentest.StatusIn
 )

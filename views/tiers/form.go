@@ -2,7 +2,6 @@ package tiers
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -161,23 +160,16 @@ func (f *form) tier(existing []platform.Tier) (platform.Tier, *platform.RuleErro
 	return t, nil
 }
 
-// table is the whole table with the form's tier added or replaced.
-func (f *form) table(existing []platform.Tier, t platform.Tier) []platform.Tier {
-	next := slices.Clone(existing)
-	if i := slices.IndexFunc(next, func(x platform.Tier) bool { return x.Name == t.Name }); i >= 0 {
-		next[i] = t
-		return next
-	}
-	return append(next, t)
-}
-
 // submitForm plans the form's table, unless the form breaks a rule.
 func (m *Model) submitForm() tea.Cmd {
 	t, re := m.form.tier(m.tiers)
 	if re != nil {
 		return ui.ShowError(re, "")
 	}
-	return m.plan(m.form.table(m.tiers, t))
+	if m.form.mode == formAdd {
+		return m.plan(addTier(t), false)
+	}
+	return m.plan(replaceTier(t), false)
 }
 
 // formView renders the open form: what it changes, its inputs, and the

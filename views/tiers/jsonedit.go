@@ -194,7 +194,7 @@ func (m *Model) submitJSON() tea.Cmd {
 	if err != nil {
 		return ui.ShowError(err, "fix the table; nothing was changed")
 	}
-	return m.plan(tiers)
+	return m.plan(wholeTable(tiers), true)
 }
 
 // update passes a message to the editor.

@@ -3,6 +3,7 @@ package tiers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,17 @@ func applied(t *testing.T, d *driver) change.Result {
 	}
 	t.Fatal("no plan was applied")
 	return change.Result{}
+}
+
+// errorIn is the last error status among msgs (zero when none).
+func errorIn(msgs []tea.Msg) ui.StatusMsg {
+	var st ui.StatusMsg
+	for _, m := range msgs {
+		if s, ok := m.(ui.StatusMsg); ok && s.Level == ui.LevelError {
+			st = s
+		}
+	}
+	return st
 }
 
 // lastAudit is the audit log's last record.
@@ -317,19 +329,14 @@ func TestRemovingATierInUseIsRefusedWithTheCount(t *testing.T) {
 	if n == 0 {
 		t.Fatal("the seeded world has no pro scripts")
 	}
-	st, ok := statusIn(d.Seen)
 	for _, m := range d.Seen {
 		if p, isPlan := m.(review.PlannedMsg); isPlan && p.Err == nil {
 			t.Fatal("removing a tier in use was planned")
 		}
 	}
-	for _, m := range d.Seen {
-		if s, isStatus := m.(ui.StatusMsg); isStatus && s.Level == ui.LevelError {
-			st, ok = s, true
-		}
-	}
+	st := errorIn(d.Seen)
 	want := fmt.Sprintf(`tier "pro": cannot be removed: %d scripts are on it`, n)
-	if !ok || !strings.Contains(st.Text, want) {
+	if !strings.Contains(st.Text, want) {
 		t.Fatalf("status %+v, want %q", st, want)
 	}
 	if platform.FindTier(w.stored(), "pro") == nil {
@@ -503,5 +510,49 @@ func TestNarrowWidthsFit(t *testing.T) {
 		if n := strings.Count(d.View(), "\n") + 1; n > 24 {
 			t.Errorf("width %d: the editor is %d lines tall in 24", width, n)
 		}
+	}
+}
+
+// A form changes one tier of the table as stored when it is planned: a
+// tier another operator added since the screen read the table is kept, and
+// editing a tier they removed is refused.
+func TestAFormChangesTheTableAsStoredNow(t *testing.T) {
+	w := newWorld(t)
+	d := w.open(nil)
+	ctx := context.Background()
+	if err := w.e.Client.WriteTiers(ctx, append(w.stored(), platform.Tier{Name: "silver", CPUMs: 30, SubRequests: 30})); err != nil {
+		t.Fatal(err)
+	}
+	d.Press("a")
+	d.TypeText("gold")
+	d.Press("tab")
+	d.TypeText("500")
+	d.Press("tab")
+	d.TypeText("200")
+	d.Press("enter")
+	d.Send(confirmOf(t, d).OnYes)
+	if got := w.stored(); len(got) != 5 || platform.FindTier(got, "silver") == nil || platform.FindTier(got, "gold") == nil {
+		t.Fatalf("table at the API: %+v", got)
+	}
+
+	// Another operator removes pro while the screen still shows it.
+	next := slices.DeleteFunc(w.stored(), func(x platform.Tier) bool { return x.Name == "pro" })
+	if err := w.e.Client.WriteTiers(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	for cur, _ := d.S.(*Model).table.Current(); cur.tier.Name != "pro"; cur, _ = d.S.(*Model).table.Current() {
+		d.Press("j")
+	}
+	d.TakeSeen()
+	d.Press("e")
+	d.Press("ctrl+u")
+	d.TypeText("70")
+	d.Press("enter")
+	st := errorIn(d.Seen)
+	if !strings.Contains(st.Text, `tier "pro": is no longer in the stored table`) {
+		t.Fatalf("status %+v; seen %v", st, d.Seen)
+	}
+	if platform.FindTier(w.stored(), "pro") != nil {
+		t.Fatal("the edit put pro back")
 	}
 }

@@ -165,9 +165,8 @@ func countListed(ctx context.Context, src Source, prefix string, at time.Time) (
 	return u, saveErr
 }
 
-// storedNames are the tier names of the stored table, even when the table
-// breaks a rule (names of a table that is not a JSON object: none).
-func storedNames(ctx context.Context, c Client) ([]string, error) {
+// storedTable reads the stored tier table as text; nil when there is none.
+func storedTable(ctx context.Context, c Client) ([]byte, error) {
 	id, err := c.RoutingNamespace(ctx)
 	if err != nil {
 		return nil, err
@@ -176,29 +175,28 @@ func storedNames(ctx context.Context, c Client) ([]string, error) {
 	if errors.Is(err, cfclient.ErrNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	var raw map[string]json.RawMessage
-	if json.Unmarshal(b, &raw) != nil {
-		return nil, nil
-	}
-	names := make([]string, 0, len(raw))
-	for n := range raw {
-		names = append(names, n)
-	}
-	return names, nil
+	return b, err
 }
 
-// countRemoved counts, at the API, the scripts on each tier of the stored
-// table that tiers no longer has: the in-use counts the planner refuses a
-// removal with. It lists with the API's tag filter, so a tier with no
-// scripts costs one request per namespace.
-func countRemoved(ctx context.Context, c Client, tiers []platform.Tier) (map[string]int, error) {
-	names, err := storedNames(ctx, c)
-	if err != nil {
-		return nil, err
+// tierNames are the tier names of a stored table, even one that breaks a
+// rule (a table that is not a JSON object has none).
+func tierNames(raw []byte) []string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
 	}
+	names := make([]string, 0, len(obj))
+	for n := range obj {
+		names = append(names, n)
+	}
+	return names
+}
+
+// countRemoved counts, at the API, the scripts on each tier of names (the
+// stored table's) that tiers no longer has: the in-use counts the planner
+// refuses a removal with. It lists with the API's tag filter, so a tier
+// with no scripts costs one request per namespace.
+func countRemoved(ctx context.Context, c Client, names []string, tiers []platform.Tier) (map[string]int, error) {
 	var removed []string
 	for _, n := range names {
 		if platform.FindTier(tiers, n) == nil {
