@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/ui"
 )
 
 // Where the SCRIPTS column comes from.
@@ -229,4 +234,36 @@ func countRemoved(ctx context.Context, c Client, names []string, tiers []platfor
 		}
 	}
 	return inUse, nil
+}
+
+// count is C: list every namespace in full and count the tier tags,
+// asking first when that costs more than askAbove requests.
+func (m *Model) count() tea.Cmd {
+	if m.counting {
+		return ui.ShowStatus(ui.LevelInfo, "already counting")
+	}
+	cost := m.usage.listCost()
+	if cost <= askAbove {
+		return m.countAtAPI()
+	}
+	return ui.AskConfirm(ui.ConfirmRequest{
+		Title: "Count the scripts on each tier at the API?",
+		Body: fmt.Sprintf("This lists %s in full: about %s of the shared budget, in the background. "+
+			"The listings are saved to the cache, so the scripts screens open from them.",
+			ui.Plural(len(m.usage.nss), "namespace", "namespaces"), ui.Plural(cost, "API request", "API requests")),
+		YesLabel: "Count",
+		OnYes:    countConfirmedMsg{key: m.key},
+	})
+}
+
+// countAtAPI lists every namespace in full in a command.
+func (m *Model) countAtAPI() tea.Cmd {
+	m.counting = true
+	ctx := throttle.WithPriority(m.c.Context(), throttle.Background)
+	// The counts are as of the start of the listings.
+	src, key, at := m.src, m.key, m.c.Now()
+	return tea.Batch(ui.ShowStatus(ui.LevelInfo, "counting the scripts on each tier at the API…"), func() tea.Msg {
+		u, err := countListed(ctx, src, src.Client.Schema().TierTagPrefix, at)
+		return countedMsg{key: key, usage: u, err: err}
+	})
 }
