@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wfpconsole/wfp/cfclient"
@@ -120,4 +121,56 @@ func settledUsed(t *testing.T, rt *Runtime) int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// A session reaches the tiers screen with :tiers and the namespace forms
+// from the root, and their changes go through the App's review dialog to
+// the API and the audit log under the operator's name.
+func TestSessionChangesTiersAndNamespaces(t *testing.T) {
+	rt := testRuntime(t, 200)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	const w, h = 100, 30
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+	scr.waitFor(t, "namespaces", "3 namespaces", "production")
+
+	tm.Type(":tiers")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "tiers", "3 tiers", "SUBREQUESTS", "enterprise", "cached listing")
+	tm.Type("a")
+	tm.Type("gold")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+	tm.Type("500")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+	tm.Type("200")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "review", "Rewrite the tier table tiers?", "tiers.define")
+	tm.Type("y")
+	scr.waitFor(t, "re-read", "4 tiers", "gold")
+	ts, err := rt.Client.ReadTiers(t.Context())
+	if err != nil || len(ts) != 4 {
+		t.Fatalf("tiers at the API: %+v, %v", ts, err)
+	}
+
+	tm.Send(key("esc"))
+	scr.waitFor(t, "back to the namespaces", "3 namespaces")
+	tm.Type("n")
+	tm.Type("tenant-beta")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "review", "Create namespace tenant-beta?")
+	tm.Type("y")
+	scr.waitFor(t, "listed again", "4 namespaces", "tenant-beta")
+
+	recs, _, err := audit.Read(rt.Audit.Path())
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("audit: %+v, %v", recs, err)
+	}
+	for i, want := range []string{"tiers.define", "namespace.create"} {
+		r := recs[len(recs)-2+i]
+		if r.Change != want || r.Actor != "ana@bastion" || !r.OK() {
+			t.Errorf("audit line %+v, want ana's %s", r, want)
+		}
+	}
+	tm.Send(key("ctrl+c"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wfpconsole/wfp/views/namespaces"
 	"github.com/wfpconsole/wfp/views/script"
 	"github.com/wfpconsole/wfp/views/scripts"
+	"github.com/wfpconsole/wfp/views/tiers"
 )
 
 // completeNamespaces is the completion set the namespaces screen sends.
@@ -23,10 +24,12 @@ const completeNamespaces = namespaces.CompletionSet
 func (s *Session) factories() map[string]ui.Factory {
 	rt := s.Runtime
 	return map[string]ui.Factory{
-		ui.KindNamespaces: namespaces.Factory(rt.Client),
+		ui.KindNamespaces: namespaces.Factory(rt.Client, namespaces.Changes{Planner: rt.Planner, Applier: rt.Changes}),
 		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
 		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Planner: rt.Planner, Applier: rt.Changes}),
+		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,
+			Planner: rt.Planner, Applier: rt.Changes}),
 	}
 }
 
@@ -66,6 +69,13 @@ func (s *Session) commands() []ui.Command {
 			Help: "every change made, newest first; u undoes one, U its plan",
 			Run: func(ui.Route, []string, ui.Completions) (tea.Cmd, error) {
 				return ui.Navigate(ui.Route{Kind: audit.Kind}), nil
+			},
+		},
+		{
+			Name: "tiers",
+			Help: "the tier table and how many scripts are on each tier",
+			Run: func(ui.Route, []string, ui.Completions) (tea.Cmd, error) {
+				return ui.Navigate(ui.Route{Kind: tiers.Kind}), nil
 			},
 		},
 		{

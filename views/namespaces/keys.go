@@ -18,10 +18,15 @@ type KeyMap struct {
 	ClearFilter key.Binding // esc: clear the applied filter
 	Raw         key.Binding // y: the namespace as JSON
 	Copy        key.Binding // c: copy the namespace name
+	New         key.Binding // n: create a namespace (name form)
+	Rename      key.Binding // r: rename the namespace under the cursor
+	Delete      key.Binding // D or d: delete it and every script in it
 
 	ApplyFilter  key.Binding // enter while typing: keep the filter
 	CancelFilter key.Binding // esc while typing: restore the previous filter
 	CloseRaw     key.Binding // JSON overlay: close
+	SubmitForm   key.Binding // enter in a name form: plan it
+	CancelForm   key.Binding // esc in a name form: close it
 }
 
 // DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
@@ -36,6 +41,11 @@ func DefaultKeyMap() KeyMap {
 		ApplyFilter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		CancelFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		CloseRaw:     key.NewBinding(key.WithKeys("esc", "y", "q"), key.WithHelp("esc", "close")),
+		New:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
+		Rename:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
+		Delete:       key.NewBinding(key.WithKeys("D", "d"), key.WithHelp("D", "delete")),
+		SubmitForm:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan")),
+		CancelForm:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 
@@ -43,12 +53,14 @@ func DefaultKeyMap() KeyMap {
 func (m *Model) ShortHelp() []key.Binding {
 	k := &m.Keys
 	switch {
+	case m.form.open():
+		return []key.Binding{k.SubmitForm, k.CancelForm}
 	case m.typing:
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	case m.rawOpen:
 		return []key.Binding{k.Down, k.Up, k.CloseRaw}
 	}
-	return []key.Binding{k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}
+	return []key.Binding{k.Open, k.Filter, k.ClearFilter, k.New, k.Rename, k.Delete, k.Raw, k.Copy}
 }
 
 // FullHelp returns the bindings of the current mode, grouped, for the ?
@@ -57,12 +69,14 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
 	move := k.MoveKeyMap.Bindings()
 	switch {
+	case m.form.open():
+		return [][]key.Binding{{k.SubmitForm, k.CancelForm}}
 	case m.typing:
 		return [][]key.Binding{{k.ApplyFilter, k.CancelFilter}}
 	case m.rawOpen:
 		return [][]key.Binding{move, {k.CloseRaw}}
 	}
-	return [][]key.Binding{move, {k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}}
+	return [][]key.Binding{move, {k.Open, k.Filter, k.ClearFilter, k.Raw, k.Copy}, {k.New, k.Rename, k.Delete}}
 }
 
 // syncKeys enables the bindings that apply to the current state, and hands
@@ -70,9 +84,11 @@ func (m *Model) FullHelp() [][]key.Binding {
 func (m *Model) syncKeys() {
 	k := &m.Keys
 	_, row := m.table.Current()
-	for _, b := range []*key.Binding{&k.Open, &k.Raw, &k.Copy} {
+	for _, b := range []*key.Binding{&k.Open, &k.Raw, &k.Copy, &k.Rename, &k.Delete} {
 		b.SetEnabled(row)
 	}
+	k.SubmitForm.SetEnabled(m.form.open())
+	k.CancelForm.SetEnabled(m.form.open())
 	k.ClearFilter.SetEnabled(m.applied != "")
 	m.table.KeyMap = k.MoveKeyMap
 	m.raw.KeyMap = k.MoveKeyMap

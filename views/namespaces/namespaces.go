@@ -1,7 +1,8 @@
 // Package namespaces is the root screen of the console: the account's
 // dispatch namespaces in a table (name, script count, trusted, created,
 // modified) with a name filter in the scripts screen's grammar (text,
-// =text, !text), the raw JSON of a namespace, and enter to open its scripts.
+// =text, !text), the raw JSON of a namespace, enter to open its scripts,
+// and n, r and D to create, rename and delete namespaces (edit.go).
 package namespaces
 
 import (
@@ -15,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/internal/review"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -47,10 +49,11 @@ type Model struct {
 	// Keys are the screen's bindings.
 	Keys KeyMap
 
-	c     *ui.Common
-	src   Source
-	route ui.Route
-	key   string // route key, tags every result message
+	c       *ui.Common
+	src     Source
+	changes Changes
+	route   ui.Route
+	key     string // route key, tags every result message
 
 	width, height int
 
@@ -78,19 +81,24 @@ type Model struct {
 
 	raw     ui.TextView // the JSON overlay of one namespace
 	rawOpen bool
+
+	form        nameForm // n or r: the name form
+	planning    bool     // a change is being planned
+	selectAfter string   // the namespace to put the cursor on after the next listing
 }
 
 // New builds the namespaces screen. Nothing is loaded until Init.
-func New(c *ui.Common, src Source, r ui.Route) *Model {
+func New(c *ui.Common, src Source, changes Changes, r ui.Route) *Model {
 	m := &Model{
-		Keys:   DefaultKeyMap(),
-		c:      c,
-		src:    src,
-		route:  r,
-		key:    r.Key(),
-		width:  c.Width,
-		height: c.Height,
-		input:  ui.NewInput("/", c.Styles.Input),
+		Keys:    DefaultKeyMap(),
+		c:       c,
+		src:     src,
+		changes: changes,
+		route:   r,
+		key:     r.Key(),
+		width:   c.Width,
+		height:  c.Height,
+		input:   ui.NewInput("/", c.Styles.Input),
 		// Loading from the start: Init lists at once, and a screen that
 		// said "no namespaces" for a frame would be wrong.
 		loading: true,
@@ -112,9 +120,9 @@ func namespaceName(ns cfclient.Namespace) string { return ns.Name }
 
 // Factory returns the ui.Factory of the namespaces screen
 // (ui.Route{Kind: ui.KindNamespaces}).
-func Factory(src Source) ui.Factory {
+func Factory(src Source, changes Changes) ui.Factory {
 	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
-		return New(c, src, r), nil
+		return New(c, src, changes, r), nil
 	}
 }
 
@@ -144,6 +152,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
 		return m.handleLoaded(msg)
+	case review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
+		return m.handleReview(msg)
 	case ui.RefreshMsg:
 		return m.refresh()
 	case ui.StylesChangedMsg:
@@ -151,11 +161,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.table.SetStyles(m.c.Styles.Table)
 		m.raw.SetStyles(m.c.Styles.TextView)
 	case tea.PasteMsg:
-		if m.typing {
+		switch {
+		case m.form.open():
+			return m.handleFormKey(msg)
+		case m.typing:
 			return m.edit(msg)
 		}
 	case tea.KeyPressMsg:
 		switch {
+		case m.form.open():
+			return m.handleFormKey(msg)
 		case m.typing:
 			return m.handleInputKey(msg)
 		case m.rawOpen:
@@ -171,6 +186,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
 	ns, row := m.table.Current()
+	if m.planning && key.Matches(k, keys.New, keys.Rename, keys.Delete) {
+		return ui.ShowStatus(ui.LevelInfo, "a change is being planned; its review opens when it is ready")
+	}
 	switch {
 	case key.Matches(k, keys.Open):
 		if row {
@@ -189,6 +207,16 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, keys.Copy):
 		if row {
 			return ui.CopyCmd(ns.Name)
+		}
+	case key.Matches(k, keys.New):
+		return m.openForm(formNew, cfclient.Namespace{})
+	case key.Matches(k, keys.Rename):
+		if row {
+			return m.openForm(formRename, ns)
+		}
+	case key.Matches(k, keys.Delete):
+		if row {
+			return m.deleteNamespace(ns)
 		}
 	default:
 		m.table, _ = m.table.Update(k) // movement
@@ -249,6 +277,13 @@ func (m *Model) handleLoaded(msg loadedMsg) tea.Cmd {
 	m.all = msg.nss
 	m.dataAt = m.c.Now()
 	m.refilter()
+	if m.selectAfter != "" {
+		// The namespace just made or renamed (when the filter shows it).
+		if i := slices.IndexFunc(m.table.Rows(), func(ns cfclient.Namespace) bool { return ns.Name == m.selectAfter }); i >= 0 {
+			m.table.SetCursor(i)
+		}
+		m.selectAfter = ""
+	}
 	names := make([]string, len(m.all))
 	for i, ns := range m.all {
 		names[i] = ns.Name
@@ -353,6 +388,7 @@ func (m *Model) refilter() {
 func (m *Model) layout() {
 	m.table.SetSize(m.width, m.rowsVisible()+1)
 	m.raw.SetSize(m.width, m.height)
+	m.form.input.SetWidth(m.width)
 }
 
 // SetSize is called with the content area size.
@@ -365,12 +401,13 @@ func (m *Model) SetSize(width, height int) {
 // Title names the screen in the breadcrumbs: the account.
 func (m *Model) Title() string { return "namespaces" }
 
-// Capturing reports that the filter input has the keyboard.
-func (m *Model) Capturing() bool { return m.typing }
+// Capturing reports that the filter input or a name form has the
+// keyboard.
+func (m *Model) Capturing() bool { return m.typing || m.form.open() }
 
-// WantsEsc reports that esc closes the JSON overlay or clears the filter
-// before it means "go back".
-func (m *Model) WantsEsc() bool { return m.rawOpen || m.applied != "" }
+// WantsEsc reports that esc closes a form or the JSON overlay, or clears
+// the filter, before it means "go back".
+func (m *Model) WantsEsc() bool { return m.form.open() || m.rawOpen || m.applied != "" }
 
 // DataAge is when the namespaces were listed.
 func (m *Model) DataAge() time.Time { return m.dataAt }

@@ -31,7 +31,7 @@ func start(t *testing.T, w, h int, mod func(*cfclient.Options)) (*sandboxtest.En
 		src = e.NewClient(t, mod)
 	}
 	c := ui.NewCommon(t.Context(), clock, func() ui.HeaderInfo { return ui.HeaderInfo{Account: "acct-1"} })
-	s, err := Factory(src)(c, ui.Route{Kind: ui.KindNamespaces})
+	s, err := Factory(src, Changes{})(c, ui.Route{Kind: ui.KindNamespaces})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestRefreshWhileListingIsCoalesced(t *testing.T) {
 	e := sandboxtest.Start(t, sandbox.Options{Seed: 1, Scripts: 10, Now: clock}, nil)
 	src := &countingSource{Client: e.Client}
 	c := ui.NewCommon(t.Context(), clock, nil)
-	d := newDriver(t, New(c, src, ui.Route{Kind: ui.KindNamespaces}), 80, 20)
+	d := newDriver(t, New(c, src, Changes{}, ui.Route{Kind: ui.KindNamespaces}), 80, 20)
 	init := d.S.Init()
 	// ctrl+r while the first listing runs: no second listing, a word why.
 	for range 3 {

@@ -40,6 +40,10 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 		b.WriteString(l)
 	}
+	for _, l := range m.formLines() {
+		b.WriteByte('\n')
+		b.WriteString(l)
+	}
 	switch {
 	case len(m.all) == 0 && m.loadErr != nil:
 		reason, hint := explain(m.loadErr)
@@ -131,7 +135,7 @@ func (m *Model) filterLine() string {
 // rowsVisible is how many table rows fit under the title, notices, column
 // headings and filter line.
 func (m *Model) rowsVisible() int {
-	chrome := 2 + len(m.noticeLines()) // title, column headings
+	chrome := 2 + len(m.noticeLines()) + len(m.formLines()) // title, column headings
 	if m.typing || m.applied != "" {
 		chrome++
 	}
