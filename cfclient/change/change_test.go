@@ -144,7 +144,9 @@ func TestEveryKindAppliesAuditsAndUndoes(t *testing.T) {
 	}{
 		{"route.delete", func() (Op, error) { return e.planner.DeleteRoute(ctx, route.Kind, route.Key) }},
 		{"route.put repoint", func() (Op, error) { return e.planner.PutRoute(ctx, "production", route.Kind, route.Key, script) }},
-		{"tags.set", func() (Op, error) { return e.planner.SetTags(ctx, "production", script, []string{"tier-pro", "customer-9", "new-tag"}) }},
+		{"tags.set", func() (Op, error) {
+			return e.planner.SetTags(ctx, "production", script, []string{"tier-pro", "customer-9", "new-tag"})
+		}},
 		{"limits.set", func() (Op, error) {
 			return e.planner.SetLimits(ctx, "production", script, platform.Limits{CPUMs: intp(25)})
 		}},
@@ -473,5 +475,21 @@ func TestNamespaceDeleteIsIrreversible(t *testing.T) {
 	recs, _, _ := audit.Read(e.log.Path())
 	if _, err := Undo(Entries(recs), ana.Name, e.clock.Now()); err == nil || !strings.Contains(err.Error(), "cannot be undone") {
 		t.Fatalf("Undo of a namespace delete: %v", err)
+	}
+}
+
+// A stored tier table that breaks a rule still protects its tiers in use:
+// rewriting it cannot drop a tier scripts are on.
+func TestBrokenTierTableStillProtectsTiersInUse(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	id, _ := e.c.RoutingNamespace(ctx)
+	if err := e.c.PutValue(ctx, id, "tiers", []byte(`{"free":{"cpuMs":1,"subRequests":5},"pro":{"cpuMs":50,"subRequests":50}}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.planner.DefineTiers(ctx, []platform.Tier{{Name: "pro", CPUMs: 50, SubRequests: 50}}, map[string]int{"free": 4})
+	var re *platform.RuleError
+	if !errors.As(err, &re) || !strings.Contains(re.Error(), "4 scripts") {
+		t.Fatalf("removing a used tier from a broken table: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -283,11 +284,10 @@ func (p *Planner) DefineTiers(ctx context.Context, tiers []platform.Tier, inUse 
 	var old []byte
 	if before != nil && before.Value != nil {
 		old = []byte(*before.Value)
-		prev, _ := platform.ParseTiers(old)
-		for _, pt := range prev {
-			if platform.FindTier(tiers, pt.Name) == nil && inUse[pt.Name] > 0 {
-				return Op{}, &platform.RuleError{Field: fmt.Sprintf("tier %q", pt.Name),
-					Rule: fmt.Sprintf("cannot be removed: %d scripts are on it (move them first)", inUse[pt.Name])}
+		for _, name := range storedTierNames(old) {
+			if platform.FindTier(tiers, name) == nil && inUse[name] > 0 {
+				return Op{}, &platform.RuleError{Field: fmt.Sprintf("tier %q", name),
+					Rule: fmt.Sprintf("cannot be removed: %d scripts are on it (move them first)", inUse[name])}
 			}
 		}
 	}
@@ -298,6 +298,29 @@ func (p *Planner) DefineTiers(ctx context.Context, tiers []platform.Tier, inUse 
 	value := string(b)
 	after := &State{Value: &value}
 	return Op{Kind: TiersDefine, Target: t, Before: before, After: after, Requests: requests(TiersDefine, before, after)}, nil
+}
+
+// storedTierNames are the tier names of a stored tier table, also when the
+// table breaks a rule (a tier still in use must not be removed by
+// rewriting a broken table).
+func storedTierNames(b []byte) []string {
+	if tiers, err := platform.ParseTiers(b); err == nil {
+		names := make([]string, len(tiers))
+		for i, t := range tiers {
+			names[i] = t.Name
+		}
+		return names
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return nil
+	}
+	names := make([]string, 0, len(raw))
+	for n := range raw {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // CreateNamespace plans creating a dispatch namespace.

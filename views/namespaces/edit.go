@@ -146,20 +146,16 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case review.PlannedMsg:
 		m.planning = false
-		if msg.Err != nil {
-			return ui.ShowError(msg.Err, "") // the form stays open to fix the name
+		if msg.Err == nil {
+			m.form = nameForm{} // the review replaces the form; else it stays open to fix the name
 		}
-		m.form = nameForm{}
-		return review.Ask(m.key, m.c, msg.Plan)
-	case review.ConfirmedMsg:
-		return review.Apply(m.key, m.c, m.changes.Applier, msg.Plan)
 	case review.AppliedMsg:
 		if msg.Result.Err != nil {
 			m.selectAfter = ""
 		}
-		return tea.Batch(review.Outcome(msg), m.load())
 	}
-	return nil
+	cmd, _ := review.Step(msg, m.c, m.changes.Applier, m.load)
+	return cmd
 }
 
 // formLines renders the open form: what it does, the name, and the rule

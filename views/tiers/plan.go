@@ -111,19 +111,12 @@ func (m *Model) plan(e edit, whole bool) tea.Cmd {
 
 // handleReview follows a plan through review and apply.
 func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case review.PlannedMsg:
+	if pm, ok := msg.(review.PlannedMsg); ok {
 		m.planning = false
-		if msg.Err != nil {
-			// The form stays open: the operator fixes what was refused.
-			return ui.ShowError(msg.Err, "")
-		}
-		m.form, m.json = form{}, jsonEditor{}
-		return review.Ask(m.key, m.c, msg.Plan)
-	case review.ConfirmedMsg:
-		return review.Apply(m.key, m.c, m.src.Applier, msg.Plan)
-	case review.AppliedMsg:
-		return tea.Batch(review.Outcome(msg), m.load(true))
+		if pm.Err == nil {
+			m.form, m.json = form{}, jsonEditor{} // the review replaces the form
+		} // else the form stays open: the operator fixes what was refused
 	}
-	return nil
+	cmd, _ := review.Step(msg, m.c, m.src.Applier, func() tea.Cmd { return m.load(true) })
+	return cmd
 }
