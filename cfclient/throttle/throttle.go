@@ -41,10 +41,19 @@ type Stats struct {
 // work bursts while budget remains and then waits, on a timer, for the
 // oldest send to leave the window. Interactive waiters are always served
 // before background ones, first in first out within a class, and at most
-// MaxInFlight requests per token are in flight. Responses' rate-limit
-// headers (X-RateLimit-Remaining, or Ratelimit r=) correct the count when
-// other tools share the token.
-
+// MaxInFlight requests per token are in flight.
+//
+// The server's word wins over the local view, whichever way they differ.
+// A response's policy (Ratelimit-Policy q= and w=, or X-RateLimit-Limit)
+// replaces the configured Requests and Window, and Stats reports them. Its
+// remaining count (X-RateLimit-Remaining, or Ratelimit r=) is the server's
+// count of the window: what it holds beyond our own sends is counted as
+// other processes' use until the next response says otherwise (or a
+// window has passed), and our sends it no longer counts are forgotten.
+// When other processes' use blocks a request, one probe request is let
+// through after the server's reset (Ratelimit t=, or X-RateLimit-Reset) to
+// learn how much of it is left, rather than waiting for the whole window;
+// probes stay within half of the safety margin.
 type Throttle struct {
 	opts Options
 	base http.RoundTripper
@@ -184,7 +193,7 @@ func (t *Throttle) send(ctx context.Context, b *tokenBudget, req *http.Request, 
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			body, err := req.GetBody()
 			if err != nil {
-				b.cancelGrant()
+				b.cancelGrant(tk)
 				return attemptOutcome{}, fmt.Errorf("rewind the request body: %w", err)
 			}
 			r.Body = body
