@@ -2,8 +2,8 @@
 // http.RoundTripper under every request (SDK and plain net/http alike) that
 // keeps Cloudflare's rolling window per token, puts interactive requests
 // ahead of background ones, pauses on 429 and owns the retries; Priority
-// marks a request's class through its context; Stats is the snapshot the
-// header shows.
+// marks a request's class through its context, WithRetryable a read sent
+// as POST; Stats is the snapshot the header shows.
 package throttle
 
 import "context"
@@ -39,4 +39,20 @@ func PriorityFrom(ctx context.Context) Priority {
 		return p
 	}
 	return Interactive
+}
+
+type retryableKey struct{}
+
+// WithRetryable marks every request made with ctx as safe to send again
+// whatever its method: a read sent as POST, such as KV bulk get. The
+// throttle then retries it on 5xx and network errors like a GET (its body
+// rewound with GetBody). Never mark a request that changes anything.
+func WithRetryable(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retryableKey{}, true)
+}
+
+// retryableFrom reports whether ctx was marked WithRetryable.
+func retryableFrom(ctx context.Context) bool {
+	v, _ := ctx.Value(retryableKey{}).(bool)
+	return v
 }

@@ -100,9 +100,11 @@ func (t *Throttle) budget(authHeader string, create bool) *tokenBudget {
 //
 // Retries: GET, HEAD, OPTIONS, TRACE, PUT and DELETE are retried on 5xx and
 // network errors, at most MaxRetries times, with jittered exponential
-// backoff (a 5xx's Retry-After is honoured up to RetryMaxDelay). A request
-// with a body is retried only when req.GetBody can rewind it. POST and PATCH
-// are never retried on 5xx or network errors: the server may have acted.
+// backoff (a 5xx's Retry-After is honoured up to RetryMaxDelay), and so is
+// a request of any method whose context is marked WithRetryable (a read
+// sent as POST). A request with a body is retried only when req.GetBody
+// can rewind it. Other POST and PATCH requests are never retried on 5xx or
+// network errors: the server may have acted.
 //
 // 429: the token is paused until Retry-After (or X-RateLimit-Reset, or
 // DefaultPause) and the request is re-queued, whatever its method, because
@@ -120,7 +122,7 @@ func (t *Throttle) RoundTrip(req *http.Request) (*http.Response, error) {
 	b := t.budget(req.Header.Get("Authorization"), true)
 	prio := PriorityFrom(ctx)
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	retryable := rewindable && idempotentMethod(req.Method)
+	retryable := rewindable && (idempotentMethod(req.Method) || retryableFrom(ctx))
 
 	var last *http.Response // a failed response kept for the caller
 	var lastErr error
