@@ -39,7 +39,9 @@ import (
 //
 // Loads are single-flight: concurrent callers share one load. A successful
 // load is kept until Invalidate (or replaced by a Read); a failed one is not
-// kept, so the next call tries again. Loads run with Background priority,
+// kept, so the next call tries again, and that call resumes the failed
+// read where it stopped: the listing from its cursor, the values from the
+// first unread batch (a long read over a flaky API is not started over). Loads run with Background priority,
 // so the operator's own requests go first.
 //
 // Cancellation: a caller whose context ends stops waiting and gets the
@@ -62,7 +64,9 @@ type RoutingCache struct {
 	fromDisk bool // table came from the disk cache
 	diskDone bool // the disk cache was tried (or Invalidate ruled it out)
 	// pending is set while the table is too costly to read without
-	// asking: the estimate, and the keys listed so far (Read continues).
+	// asking: the estimate. probe is a read stopped part way, for its cost
+	// or by a failure: the keys listed and the values read so far, which
+	// the next load continues instead of starting over.
 	pending *RoutingEstimate
 	probe   *cfclient.RoutingListing
 	flight  *routingFlight
@@ -431,7 +435,7 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 	limit := rc.opts.AutoReadMax
 	for !l.Done && (f.explicit || l.LowerBound() <= limit) {
 		if err := c.ListRoutingPage(ctx, l); err != nil {
-			return flightResult{err: err}
+			return flightResult{err: err, probe: l} // the next load continues it
 		}
 		report(listPhase, 0)
 	}
@@ -439,10 +443,10 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 		e := rc.estimate(ctx, l)
 		return flightResult{err: &RoutingCostError{Estimate: e}, pending: &e, probe: l}
 	}
-	report(RoutingReading, 0)
+	report(RoutingReading, l.Read)
 	t, err := c.ReadRoutingValues(ctx, l, func(read int) { report(RoutingReading, read) })
 	if err != nil {
-		return flightResult{err: err}
+		return flightResult{err: err, probe: l} // the next load reads on from l.Read
 	}
 	at := rc.now()
 	// A failed save only costs the next run a read; the table is good.
@@ -487,6 +491,9 @@ func (rc *RoutingCache) finish(f *routingFlight, out flightResult) {
 			rc.pending, rc.probe, rc.lastErr = out.pending, out.probe, nil
 		default:
 			rc.lastErr = out.err
+			if out.probe != nil {
+				rc.probe = out.probe // a failed read resumes where it stopped
+			}
 		}
 		rc.notifyLocked()
 	}
