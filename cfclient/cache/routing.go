@@ -30,8 +30,9 @@ import (
 //     spent until Read is called (the operator's R). Read continues the
 //     stopped listing instead of starting over.
 //   - Progress. Progress is a snapshot (phase, keys listed, values read,
-//     when it started); Watch pushes each new one to a channel, so screens
-//     show a read's progress without polling.
+//     when it started, until when it waits for API budget); Watch pushes
+//     each new one to a channel, so screens show a read's progress without
+//     polling.
 //   - Reuse. A complete table is saved under the client's CacheDir (per
 //     API site and account; see routing_disk.go) and read back by the first load of a
 //     later run, which then answers at once with the table's age. A cached
@@ -168,6 +169,10 @@ type RoutingProgress struct {
 	StartedAt time.Time
 	// Explicit is true for a read started by Read.
 	Explicit bool
+	// WaitingUntil is set while the running read's request waits for API
+	// budget: when the throttle expects to send it (see
+	// throttle.WithWaitFunc). Zero when it is not waiting for budget.
+	WaitingUntil time.Time
 	// Estimate is set in RoutingNeedsRead.
 	Estimate *RoutingEstimate
 	// Have is true when a table is in memory (also while a Read replaces
@@ -194,12 +199,13 @@ type routingFlight struct {
 	fresh bool // the table was read from the API by this flight
 	err   error
 	// progress
-	phase    RoutingPhase
-	started  time.Time
-	listed   int
-	listDone bool
-	routes   int
-	read     int
+	phase     RoutingPhase
+	started   time.Time
+	listed    int
+	listDone  bool
+	routes    int
+	read      int
+	waitUntil time.Time // the request in hand waits for budget until then
 }
 
 // NewRoutingCache returns an empty cache over c with default options,
@@ -311,7 +317,7 @@ func (rc *RoutingCache) progressLocked() RoutingProgress {
 	switch f := rc.flight; {
 	case f != nil:
 		p.Phase, p.Listed, p.ListDone, p.Routes, p.Read = f.phase, f.listed, f.listDone, f.routes, f.read
-		p.StartedAt, p.Explicit = f.started, f.explicit
+		p.StartedAt, p.Explicit, p.WaitingUntil = f.started, f.explicit, f.waitUntil
 		if p.Phase == RoutingIdle {
 			p.Phase = RoutingSizing // trying the disk cache
 		}
@@ -380,9 +386,19 @@ func (rc *RoutingCache) start(explicit bool) *routingFlight {
 	}
 	rc.flight = f
 	rc.notifyLocked()
+	// The throttle says when the load's requests wait for budget, and the
+	// watchers are told at once (no one polls for it).
+	ctx = throttle.WithWaitFunc(throttle.WithPriority(ctx, throttle.Background), func(until time.Time) {
+		rc.mu.Lock()
+		f.waitUntil = until
+		if rc.flight == f {
+			rc.notifyLocked()
+		}
+		rc.mu.Unlock()
+	})
 	go func() {
 		defer cancel()
-		out := rc.run(throttle.WithPriority(ctx, throttle.Background), f, tryDisk, probe)
+		out := rc.run(ctx, f, tryDisk, probe)
 		rc.finish(f, out)
 	}()
 	return f

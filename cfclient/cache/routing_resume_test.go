@@ -76,3 +76,45 @@ func TestRoutingCacheResumesAFailedRead(t *testing.T) {
 		})
 	}
 }
+
+// While the read's request waits for API budget, the progress snapshots
+// say until when; once it is sent, they stop saying so.
+func TestRoutingProgressSaysWhenTheReadWaitsForBudget(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Seed: 1}, nil)
+	ctx := testCtx(t)
+	// No rate-limit headers (the sandbox's limit is off): the configured 10
+	// per 3 s stand, 9 usable, 7 of them for background.
+	th := throttle.New(throttle.Options{Requests: 10, Window: 3 * time.Second}, throttle.NewTransport(0))
+	c := e.client(t, func(o *cfclient.Options) { o.Throttle = th })
+	rc := NewRoutingCache(c, nil)
+	defer rc.Close()
+	for range 7 {
+		if _, err := c.ListNamespaces(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch, stop := rc.Watch()
+	defer stop()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- rc.Read(ctx) }()
+	var waited RoutingProgress
+	for p := range ch {
+		if !p.WaitingUntil.IsZero() {
+			waited = p
+			break
+		}
+	}
+	if eta := waited.WaitingUntil.Sub(start); eta < 2*time.Second || eta > 3500*time.Millisecond {
+		t.Errorf("the read waits until %s from now, want about the 3 s window", eta)
+	}
+	if waited.Phase == RoutingReady || waited.Phase == RoutingFailed {
+		t.Errorf("a waiting snapshot in phase %v", waited.Phase)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if p := rc.Progress(); !p.WaitingUntil.IsZero() || p.Phase != RoutingReady {
+		t.Errorf("after the read: %+v", p)
+	}
+}

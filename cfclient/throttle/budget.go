@@ -100,7 +100,8 @@ func (b *tokenBudget) setLimit(serverLimit int) {
 }
 
 // acquire queues the caller and blocks until its send is granted or ctx
-// ends. A cancelled waiter leaves the queue at once.
+// ends. A cancelled waiter leaves the queue at once. When ctx carries a
+// WaitFunc, it is told when the wait is for budget and when that ends.
 func (b *tokenBudget) acquire(ctx context.Context, p Priority) (budgetTicket, error) {
 	if err := ctx.Err(); err != nil {
 		return budgetTicket{}, err
@@ -108,26 +109,68 @@ func (b *tokenBudget) acquire(ctx context.Context, p Priority) (budgetTicket, er
 	if p != Background {
 		p = Interactive
 	}
+	told := waitFuncFrom(ctx)
 	b.mu.Lock()
 	now := b.now()
 	w := &budgetWaiter{prio: p, enqueued: now, ready: make(chan struct{})}
 	w.elem = b.queues[p].PushBack(w)
 	b.dispatch(now)
+	var until time.Time
+	if told != nil && w.granted.IsZero() {
+		until = b.budgetWait(p, now)
+	}
 	b.mu.Unlock()
-	select {
-	case <-w.ready:
-		return budgetTicket{enqueued: w.enqueued, granted: w.granted, seq: w.seq, probe: w.probe}, nil
-	case <-ctx.Done():
+
+	var said time.Time // the wait last told (zero: none)
+	defer func() {
+		if !said.IsZero() {
+			told(time.Time{})
+		}
+	}()
+	var tm *time.Timer
+	defer func() {
+		if tm != nil {
+			tm.Stop()
+		}
+	}()
+	for {
+		var recheck <-chan time.Time
+		if !until.Equal(said) {
+			said = until
+			told(until)
+		}
+		if !until.IsZero() {
+			// Past the expected time and still waiting: say the new estimate.
+			d := max(until.Sub(b.now()), 0) + 50*time.Millisecond
+			if tm == nil {
+				tm = time.NewTimer(d)
+			} else {
+				tm.Reset(d)
+			}
+			recheck = tm.C
+		}
+		select {
+		case <-w.ready:
+			return budgetTicket{enqueued: w.enqueued, granted: w.granted, seq: w.seq, probe: w.probe}, nil
+		case <-ctx.Done():
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if !w.granted.IsZero() {
+				b.handBack(w.probe) // granted as the context ended
+			} else {
+				b.queues[p].Remove(w.elem)
+			}
+			b.dispatch(b.now())
+			return budgetTicket{}, ctx.Err()
+		case <-recheck:
+			b.mu.Lock()
+			until = time.Time{}
+			if w.granted.IsZero() {
+				until = b.budgetWait(p, b.now())
+			}
+			b.mu.Unlock()
+		}
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !w.granted.IsZero() {
-		b.handBack(w.probe) // granted as the context ended
-	} else {
-		b.queues[p].Remove(w.elem)
-	}
-	b.dispatch(b.now())
-	return budgetTicket{}, ctx.Err()
 }
 
 // cancelGrant hands back a granted slot that was not used for a send.
@@ -308,6 +351,12 @@ func (b *tokenBudget) admit(p Priority, now time.Time) (ok, probe bool, wake tim
 	if b.inFlight >= b.maxInFlight {
 		return false, false, time.Time{}
 	}
+	return b.admitBudget(p, now)
+}
+
+// admitBudget is admit without the pause and the in-flight cap: whether
+// the count lets a request of class p go now.
+func (b *tokenBudget) admitBudget(p Priority, now time.Time) (ok, probe bool, wake time.Time) {
 	limit := b.limit
 	if p == Background {
 		limit = b.bgLimit
@@ -336,6 +385,19 @@ func (b *tokenBudget) admit(p Priority, now time.Time) (ok, probe bool, wake tim
 		return false, false, earliest(wake, next)
 	}
 	return true, true, time.Time{}
+}
+
+// budgetWait is when a request of class p waiting now may expect to go, as
+// far as the budget (or a 429 pause) holds it back; zero when neither
+// does (it waits only for its turn, or for a request in flight).
+func (b *tokenBudget) budgetWait(p Priority, now time.Time) time.Time {
+	if now.Before(b.paused) {
+		return b.paused
+	}
+	if ok, _, wake := b.admitBudget(p, now); !ok {
+		return wake
+	}
+	return time.Time{}
 }
 
 // earliest is the earlier of two times, a zero time meaning never.

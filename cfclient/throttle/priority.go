@@ -6,7 +6,10 @@
 // as POST; Stats is the snapshot the header shows.
 package throttle
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Priority is the class a request is throttled in.
 type Priority int
@@ -55,4 +58,28 @@ func WithRetryable(ctx context.Context) context.Context {
 func retryableFrom(ctx context.Context) bool {
 	v, _ := ctx.Value(retryableKey{}).(bool)
 	return v
+}
+
+// WaitFunc is told when a request starts waiting for API budget (its
+// token's window is full, or a 429 paused it), with when the throttle
+// expects to send it; again when that estimate passes and the request
+// still waits; and with the zero time when the wait ends (sent, or given
+// up). It runs on the requesting goroutine, outside the throttle's locks,
+// and must not block. A request waiting only for its turn, or for a slot
+// among those in flight, is not waiting for budget.
+type WaitFunc func(until time.Time)
+
+type waitFuncKey struct{}
+
+// WithWaitFunc makes the throttle tell f about the budget waits of every
+// request made with ctx, e.g. so that a screen can say "waiting for API
+// budget, ~40 s" instead of "loading…".
+func WithWaitFunc(ctx context.Context, f WaitFunc) context.Context {
+	return context.WithValue(ctx, waitFuncKey{}, f)
+}
+
+// waitFuncFrom returns the WaitFunc ctx carries, or nil.
+func waitFuncFrom(ctx context.Context) WaitFunc {
+	f, _ := ctx.Value(waitFuncKey{}).(WaitFunc)
+	return f
 }

@@ -221,3 +221,64 @@ func TestThrottleProbesSparinglyWhileOthersHoldTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// waitLog collects WaitFunc calls.
+type waitLog struct {
+	mu    sync.Mutex
+	calls []time.Time
+}
+
+func (l *waitLog) told(until time.Time) {
+	l.mu.Lock()
+	l.calls = append(l.calls, until)
+	l.mu.Unlock()
+}
+
+func (l *waitLog) all() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.calls...)
+}
+
+// A request waiting for budget tells its WaitFunc when it expects to go,
+// then that the wait ended; one waiting only for a slot in flight says
+// nothing.
+func TestThrottleTellsABudgetWait(t *testing.T) {
+	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}, Faults: sandbox.Faults{Latency: 300 * time.Millisecond}})
+	th := New(Options{Requests: 4, Window: 2 * time.Second, MaxInFlight: 1}, nil)
+	bg := WithPriority(context.Background(), Background)
+
+	// A slot in flight is not budget: the second request waits ~300 ms
+	// for the first one's answer and says nothing.
+	var slot waitLog
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.do(bg, th, "GET", s.listURL(), nil)
+	}()
+	waitFor(t, "the first request in flight", func() bool { return th.Stats("").InFlight == 1 })
+	if _, err := s.do(WithWaitFunc(bg, slot.told), th, "GET", s.listURL(), nil); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if calls := slot.all(); len(calls) != 0 {
+		t.Errorf("a wait for a slot in flight was told as a budget wait: %v", calls)
+	}
+
+	// Two sends fill the background budget (4 less the margin is 3, of
+	// which background may use 2): the third waits ~2 s for the window.
+	var budget waitLog
+	start := time.Now()
+	if _, err := s.do(WithWaitFunc(bg, budget.told), th, "GET", s.listURL(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Since(start)
+	calls := budget.all()
+	if len(calls) < 2 || calls[0].IsZero() || !calls[len(calls)-1].IsZero() {
+		t.Fatalf("told %v, want the expected send time, then zero", calls)
+	}
+	if eta := calls[0].Sub(start); eta < time.Second || eta > 2500*time.Millisecond || sent < eta-100*time.Millisecond {
+		t.Errorf("told it would go after %s; it went after %s", eta, sent)
+	}
+}

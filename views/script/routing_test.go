@@ -1,6 +1,8 @@
 package script
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -158,6 +161,80 @@ func TestCostText(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 221204: "221,204", 1234567: "1,234,567"} {
 		if got := ui.Commas(n); got != want {
 			t.Errorf("ui.Commas(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// While the routing read waits for API budget the routes section says so,
+// and about how long, instead of "loading routing table…". The wait
+// arrives as a progress message: nothing in Update or View asks the cache
+// or the throttle.
+func TestRoutesSayWhenTheReadWaitsForBudget(t *testing.T) {
+	w := newWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	// The sandbox sends no rate-limit headers: 10 per 30 s stand, 9
+	// usable, 7 of them for background work.
+	th := throttle.New(throttle.Options{Requests: 10, Window: 30 * time.Second}, throttle.NewTransport(0))
+	client := w.e.NewClient(t, func(o *cfclient.Options) { o.Throttle = th })
+	rc := cache.NewRoutingCache(client, nil)
+	for st := client.Stats(); st.Used < st.BackgroundLimit; st = client.Stats() {
+		if _, err := client.ListNamespaces(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ui.NewCommon(t.Context(), time.Now, nil) // the throttle's clock
+	s, err := Factory(client, rc)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, s, 80, 200)
+	m := d.S.(*Model)
+	batch, ok := m.Init()().(tea.BatchMsg)
+	if !ok || len(batch) < 2 {
+		t.Fatalf("Init returned %T, want a batch ending with the watch", batch)
+	}
+	// The loads wait for budget on their own goroutines; the watch's
+	// snapshots are fed to the screen as the runtime would.
+	loads := make(chan tea.Msg, len(batch))
+	for _, cmd := range batch[:len(batch)-1] {
+		go func() { loads <- cmd() }()
+	}
+	waitRe := regexp.MustCompile(`routing table: waiting for API budget, ~(\d+) s`)
+	next := d.Exec(batch[len(batch)-1]) // the started watch
+	deadline := time.After(10 * time.Second)
+	for len(next) == 1 {
+		_, cmd := m.Update(next[0])
+		if waitRe.MatchString(d.View()) || cmd == nil {
+			break
+		}
+		got := make(chan tea.Msg, 1)
+		go func() { got <- cmd() }() // the next snapshot
+		select {
+		case msg := <-got:
+			next = []tea.Msg{msg}
+		case <-deadline:
+			next = nil
+		}
+	}
+	if !waitRe.MatchString(d.View()) {
+		t.Fatalf("the routes never said they wait for budget (%+v):\n%s", m.progress, d.View())
+	}
+	v := d.View()
+	if secs, _ := strconv.Atoi(waitRe.FindStringSubmatch(v)[1]); secs < 20 || secs > 30 {
+		t.Errorf("says ~%d s; the 30 s window frees the budget in 20-30 s:\n%s", secs, v)
+	}
+	if strings.Contains(v, "loading routing table") {
+		t.Errorf("a read waiting for budget still says loading:\n%s", v)
+	}
+	checkWidth(t, v, 80)
+	// Closing the screen and the cache ends the waits.
+	s.(ui.Closer).Close()
+	rc.Close()
+	for range len(batch) - 1 {
+		select {
+		case <-loads:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a load kept waiting after the screen and the cache closed")
 		}
 	}
 }

@@ -9,7 +9,8 @@
 // routing table is never read per script. A table too costly to read
 // without asking (cache.RoutingCacheOptions.AutoReadMax) shows its cost
 // and is read only on R; while it is read the section shows the progress
-// (pushed by the cache to a channel the screen reads, never polled); a
+// (pushed by the cache to a channel the screen reads, never polled), and
+// while the read waits for API budget it says so and for about how long; a
 // table cached on disk by an earlier run shows at once with its age. ctrl+r never re-reads the routing table: R
 // does. Every section shows its own
 // loading and error state: a section that fails (a 403 on secrets, say)
