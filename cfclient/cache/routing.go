@@ -37,6 +37,9 @@ import (
 //     API site and account; see routing_disk.go) and read back by the first load of a
 //     later run, which then answers at once with the table's age. A cached
 //     table is never re-read by itself: only Read (R) or Invalidate does.
+//     A copy stamped in the future (clock skew) is stale, not "read just
+//     now": it is a miss, like a copy that is damaged, which is also
+//     dropped and reported once (DiskNotice).
 //
 // Loads are single-flight: concurrent callers share one load. A successful
 // load is kept until Invalidate (or replaced by a Read); a failed one is not
@@ -74,6 +77,10 @@ type RoutingCache struct {
 	lastErr error
 
 	tiers cachedLoad[[]platform.Tier]
+
+	// notice is what DiskNotice returns once: that the disk copy was
+	// damaged and dropped ("" when there is nothing to say).
+	notice string
 
 	// watchers receive progress snapshots (see Watch).
 	watchers map[chan RoutingProgress]struct{}
@@ -303,6 +310,19 @@ func (rc *RoutingCache) Read(ctx context.Context) error {
 	return err
 }
 
+// DiskNotice returns, once per cache, the news that the disk copy of the
+// routing table was unreadable and was dropped (the load reads the table
+// from the API instead); "" when there is none, or it was taken. The load
+// pushes a progress snapshot when it sets it, so a screen's reader of the
+// watch can take it; it takes the cache's lock, so call it from a command.
+func (rc *RoutingCache) DiskNotice() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := rc.notice
+	rc.notice = ""
+	return n
+}
+
 // Progress is a snapshot of the routing table's state, cheap enough to
 // poll every few hundred milliseconds.
 func (rc *RoutingCache) Progress() RoutingProgress {
@@ -423,8 +443,19 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 	}
 	c := rc.c
 	if tryDisk {
-		if t, keys, at, err := rc.store.loadRoutingTable(c.Schema()); err == nil {
+		t, keys, at, err := rc.store.loadRoutingTable(c.Schema())
+		if err == nil {
 			return flightResult{table: t, at: at, keys: keys, fromDisk: true}
+		}
+		var damage *routingDamage
+		if errors.As(err, &damage) {
+			// Dropped and read again from the API (as any miss): the
+			// operator is told once (DiskNotice).
+			_ = rc.store.dropRoutingTable()
+			rc.mu.Lock()
+			rc.notice = "the routing cache on disk was unreadable (" + damage.reason + ") and was dropped"
+			rc.notifyLocked()
+			rc.mu.Unlock()
 		}
 	}
 	id, err := c.RoutingNamespace(ctx)

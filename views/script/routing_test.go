@@ -1,6 +1,8 @@
 package script
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -236,5 +238,58 @@ func TestRoutesSayWhenTheReadWaitsForBudget(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("a load kept waiting after the screen and the cache closed")
 		}
+	}
+}
+
+// A routing cache file found damaged is dropped and the table read again;
+// the screen says so once (a status in the footer), and a second screen on
+// the same cache does not say it again.
+func TestDamagedRoutingCacheIsSaidOnce(t *testing.T) {
+	w := newWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	w.open("production", name) // reads the table and saves it
+	path := filepath.Join(w.e.Store(w.e.Client).Dir(), "routing", "table.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the routing table was not cached on disk: %v", err)
+	}
+	data[len(data)/2] ^= 0x20
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later run over the same cache directory.
+	rc := cache.NewRoutingCache(w.e.Client, w.e.Store(w.e.Client))
+	t.Cleanup(rc.Close)
+	open := func() *driver {
+		c := ui.NewCommon(t.Context(), clock, nil)
+		s, err := Factory(w.e.Client, rc)(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.(ui.Closer).Close)
+		d := newDriver(t, s, 80, 200)
+		d.Run(d.S.Init())
+		return d
+	}
+	said := func(d *driver) []string {
+		var out []string
+		for _, msg := range d.Seen {
+			if s, ok := msg.(ui.StatusMsg); ok && strings.Contains(s.Text, "routing cache") {
+				out = append(out, s.Text)
+			}
+		}
+		return out
+	}
+	d := open()
+	got := said(d)
+	if len(got) != 1 || !strings.Contains(got[0], "unreadable") || !strings.Contains(got[0], "rebuilding it from the API") {
+		t.Fatalf("the screen said %q, want once that the routing cache was unreadable and is being rebuilt", got)
+	}
+	if v := d.View(); !strings.Contains(v, w.table.ByScript[name][0].Key) || !strings.Contains(v, "routing table read just now") {
+		t.Errorf("the rebuilt table should show:\n%s", v)
+	}
+	if got := said(open()); len(got) != 0 {
+		t.Errorf("a second screen said it again: %q", got)
 	}
 }
