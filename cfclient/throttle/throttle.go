@@ -12,12 +12,17 @@ import (
 	"time"
 )
 
-// Stats is a live snapshot for the header gauge.
+// Stats is a live snapshot for the header gauge. Limit and Window are the
+// server's rule once a response has stated it (Ratelimit-Policy,
+// X-RateLimit-Limit), the configured one before.
 type Stats struct {
-	Limit             int           // usable requests per window (after the margin)
-	BackgroundLimit   int           // the part of Limit background requests may use
-	Window            time.Duration // the rolling window
-	Used              int           // requests sent in the current rolling window (in flight included)
+	Limit           int           // usable requests per window (after the margin)
+	BackgroundLimit int           // the part of Limit background requests may use
+	Window          time.Duration // the rolling window
+	// Used is what the server counts in the current window, as far as
+	// known: our sends (in flight included) plus other processes' use from
+	// the latest response. It may exceed Limit.
+	Used              int
 	Remaining         int           // Limit - Used, never negative
 	QueuedInteractive int           // requests waiting, by class
 	QueuedBackground  int           //
