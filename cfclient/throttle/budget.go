@@ -17,7 +17,6 @@ import (
 // channel, and one timer wakes the queue when the window or a pause will
 // free a slot, so nothing polls.
 type tokenBudget struct {
-	window      time.Duration
 	maxInFlight int
 	margin      float64
 	reserve     float64
@@ -25,10 +24,11 @@ type tokenBudget struct {
 	now         func() time.Time
 
 	mu          sync.Mutex
-	serverLimit int         // the server's rule: sends per window
-	limit       int         // usable sends per window (interactive)
-	bgLimit     int         // usable sends per window for background
-	done        []time.Time // answered sends, oldest first, by answer time
+	window      time.Duration // the rule's window: configured, then the server's
+	serverLimit int           // the rule's sends per window: likewise
+	limit       int           // usable sends per window (interactive)
+	bgLimit     int           // usable sends per window for background
+	done        []time.Time   // answered sends, oldest first, by answer time
 	inFlight    int
 	seq         uint64 // numbers grants, to tell older server readings from newer
 	reading     serverReading
