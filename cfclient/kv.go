@@ -12,6 +12,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 const (
@@ -233,7 +234,9 @@ func (c *Client) BulkDeleteValues(ctx context.Context, nsID string, keys []strin
 }
 
 // bulkGetText reads up to 100 values as text; a missing key maps to nil.
+// It is a POST that only reads, so the throttle may retry it like a GET.
 func (c *Client) bulkGetText(ctx context.Context, nsID string, keys []string) (map[string]*string, error) {
+	ctx = throttle.WithRetryable(ctx)
 	var env envelope[struct {
 		Values map[string]*string `json:"values"`
 	}]

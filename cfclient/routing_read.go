@@ -3,6 +3,7 @@ package cfclient
 import (
 	"context"
 	"net/url"
+	"slices"
 
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/wfpconsole/wfp/cfclient/platform"
@@ -22,8 +23,10 @@ type RoutingReadProgress struct {
 	Read int
 }
 
-// RoutingListing is a listing of the routing namespace's keys, possibly
-// stopped part way: ListRoutingPage continues it from Cursor.
+// RoutingListing is a read of the routing table, possibly stopped part
+// way (for its cost, or by a failure): ListRoutingPage continues the
+// listing from Cursor, and ReadRoutingValues continues the values from the
+// first unread batch, so a failed read resumes instead of starting over.
 type RoutingListing struct {
 	ID     string   // the routing KV namespace
 	Names  []string // route keys, in listing order
@@ -31,6 +34,10 @@ type RoutingListing struct {
 	Pages  int      // list requests made
 	Cursor string   // next page; "" with Done
 	Done   bool
+	// Read is how many of Names have their values read (whole bulk reads),
+	// Routes the routes parsed from them.
+	Read   int
+	Routes []platform.Route
 }
 
 // routingListPage is the number of keys a list request returns.
@@ -60,6 +67,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 func (l *RoutingListing) Clone() *RoutingListing {
 	c := *l
 	c.Names = append([]string(nil), l.Names...)
+	c.Routes = append([]platform.Route(nil), l.Routes...)
 	return &c
 }
 
@@ -97,12 +105,13 @@ func (c *Client) ListRoutingPage(ctx context.Context, l *RoutingListing) error {
 
 // ReadRoutingValues reads the values of a complete listing's route keys,
 // 100 per bulk read, calling progress after each, and parses them with the
-// client's schema.
+// client's schema. It starts at l.Read and records each bulk read in l
+// (Read, Routes) as it lands, so after a failure calling it again on the
+// same listing continues from the first unread batch.
 func (c *Client) ReadRoutingValues(ctx context.Context, l *RoutingListing, progress func(read int)) (*platform.RoutingTable, error) {
 	const op = "routing.read"
-	var routes []platform.Route
-	for start := 0; start < len(l.Names); start += kvBulkGetMax {
-		batch := l.Names[start:min(start+kvBulkGetMax, len(l.Names))]
+	for l.Read < len(l.Names) {
+		batch := l.Names[l.Read:min(l.Read+kvBulkGetMax, len(l.Names))]
 		vals, err := c.bulkGetText(ctx, l.ID, batch)
 		if err != nil {
 			return nil, c.fail(op, l.ID, false, err)
@@ -112,13 +121,14 @@ func (c *Client) ReadRoutingValues(ctx context.Context, l *RoutingListing, progr
 			if !ok || v == nil {
 				continue // deleted since the listing
 			}
-			routes = append(routes, c.opts.Schema.ParseRoute(k, *v))
+			l.Routes = append(l.Routes, c.opts.Schema.ParseRoute(k, *v))
 		}
+		l.Read += len(batch)
 		if progress != nil {
-			progress(start + len(batch))
+			progress(l.Read)
 		}
 	}
-	return platform.NewRoutingTable(l.ID, routes), nil
+	return platform.NewRoutingTable(l.ID, slices.Clone(l.Routes)), nil
 }
 
 // ReadRoutingProgress is ReadRouting reporting its progress: progress (if

@@ -30,7 +30,9 @@ type HeaderInfo struct {
 // BudgetInfo describes the API rate budget shared by every request.
 type BudgetInfo struct {
 	// Used and Remaining count requests in the current rolling Window;
-	// Limit is the budget per window (0 hides the gauge).
+	// Limit is the budget per window (0 hides the gauge). Used may exceed
+	// Limit (others share the token): the gauge shows the excess apart.
+	// Window is the server's window once a response has stated it.
 	Used, Limit, Remaining int
 	Window                 time.Duration
 	// PausedUntil is set after a 429: every request waits until then.
@@ -59,15 +61,22 @@ const (
 )
 
 // budgetGauge returns the gauge text ("API 1087/1200 · 5m") and its level.
+// The count never reads more than the limit: a count over it (other
+// processes share the token, or the server lowered its limit) is shown as
+// its own state, "API 108/108 +1 over · 5m !!", legible without colour.
 func budgetGauge(b BudgetInfo, now time.Time) (string, gaugeLevel) {
+	used, over := b.Used, ""
+	if b.Limit > 0 && used > b.Limit {
+		used, over = b.Limit, fmt.Sprintf(" +%d over", b.Used-b.Limit)
+	}
 	if wait := b.PausedUntil.Sub(now); wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
-		return fmt.Sprintf("API %d/%d · paused %ds", b.Used, b.Limit, secs), gaugeCritical
+		return fmt.Sprintf("API %d/%d%s · paused %ds", used, b.Limit, over, secs), gaugeCritical
 	}
 	if b.Limit <= 0 {
 		return "", gaugeOK
 	}
-	text := fmt.Sprintf("API %d/%d · %s", b.Used, b.Limit, formatWindow(b.Window))
+	text := fmt.Sprintf("API %d/%d%s · %s", used, b.Limit, over, formatWindow(b.Window))
 	ratio := float64(b.Used) / float64(b.Limit)
 	switch {
 	case ratio >= budgetCriticalRatio:

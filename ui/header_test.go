@@ -23,6 +23,11 @@ func TestBudgetGauge(t *testing.T) {
 		{"pause over", BudgetInfo{Used: 10, Limit: 1200, Window: 5 * time.Minute, PausedUntil: now.Add(-time.Second)}, "API 10/1200 · 5m", gaugeOK},
 		{"unknown limit", BudgetInfo{}, "", gaugeOK},
 		{"odd window", BudgetInfo{Used: 1, Limit: 10, Window: 90 * time.Second}, "API 1/10 · 1m30s", gaugeOK},
+		{"full", BudgetInfo{Used: 108, Limit: 108, Window: 5 * time.Minute}, "API 108/108 · 5m !!", gaugeCritical},
+		// Never more used than allowed: the excess is its own state.
+		{"over", BudgetInfo{Used: 109, Limit: 108, Window: 5 * time.Minute}, "API 108/108 +1 over · 5m !!", gaugeCritical},
+		{"over on a short window", BudgetInfo{Used: 70, Limit: 54, Window: 10 * time.Second}, "API 54/54 +16 over · 10s !!", gaugeCritical},
+		{"paused over", BudgetInfo{Used: 1210, Limit: 1080, Window: 5 * time.Minute, PausedUntil: now.Add(3 * time.Second)}, "API 1080/1080 +130 over · paused 3s", gaugeCritical},
 	}
 	for _, tc := range cases {
 		text, level := budgetGauge(tc.b, now)

@@ -30,16 +30,22 @@ import (
 //     spent until Read is called (the operator's R). Read continues the
 //     stopped listing instead of starting over.
 //   - Progress. Progress is a snapshot (phase, keys listed, values read,
-//     when it started); Watch pushes each new one to a channel, so screens
-//     show a read's progress without polling.
+//     when it started, until when it waits for API budget); Watch pushes
+//     each new one to a channel, so screens show a read's progress without
+//     polling.
 //   - Reuse. A complete table is saved under the client's CacheDir (per
 //     API site and account; see routing_disk.go) and read back by the first load of a
 //     later run, which then answers at once with the table's age. A cached
 //     table is never re-read by itself: only Read (R) or Invalidate does.
+//     A copy stamped in the future (clock skew) is stale, not "read just
+//     now": it is a miss, like a copy that is damaged, which is also
+//     dropped and reported once (DiskNotice).
 //
 // Loads are single-flight: concurrent callers share one load. A successful
 // load is kept until Invalidate (or replaced by a Read); a failed one is not
-// kept, so the next call tries again. Loads run with Background priority,
+// kept, so the next call tries again, and that call resumes the failed
+// read where it stopped: the listing from its cursor, the values from the
+// first unread batch (a long read over a flaky API is not started over). Loads run with Background priority,
 // so the operator's own requests go first.
 //
 // Cancellation: a caller whose context ends stops waiting and gets the
@@ -62,13 +68,19 @@ type RoutingCache struct {
 	fromDisk bool // table came from the disk cache
 	diskDone bool // the disk cache was tried (or Invalidate ruled it out)
 	// pending is set while the table is too costly to read without
-	// asking: the estimate, and the keys listed so far (Read continues).
+	// asking: the estimate. probe is a read stopped part way, for its cost
+	// or by a failure: the keys listed and the values read so far, which
+	// the next load continues instead of starting over.
 	pending *RoutingEstimate
 	probe   *cfclient.RoutingListing
 	flight  *routingFlight
 	lastErr error
 
 	tiers cachedLoad[[]platform.Tier]
+
+	// notice is what DiskNotice returns once: that the disk copy was
+	// damaged and dropped ("" when there is nothing to say).
+	notice string
 
 	// watchers receive progress snapshots (see Watch).
 	watchers map[chan RoutingProgress]struct{}
@@ -164,6 +176,10 @@ type RoutingProgress struct {
 	StartedAt time.Time
 	// Explicit is true for a read started by Read.
 	Explicit bool
+	// WaitingUntil is set while the running read's request waits for API
+	// budget: when the throttle expects to send it (see
+	// throttle.WithWaitFunc). Zero when it is not waiting for budget.
+	WaitingUntil time.Time
 	// Estimate is set in RoutingNeedsRead.
 	Estimate *RoutingEstimate
 	// Have is true when a table is in memory (also while a Read replaces
@@ -190,12 +206,13 @@ type routingFlight struct {
 	fresh bool // the table was read from the API by this flight
 	err   error
 	// progress
-	phase    RoutingPhase
-	started  time.Time
-	listed   int
-	listDone bool
-	routes   int
-	read     int
+	phase     RoutingPhase
+	started   time.Time
+	listed    int
+	listDone  bool
+	routes    int
+	read      int
+	waitUntil time.Time // the request in hand waits for budget until then
 }
 
 // NewRoutingCache returns an empty cache over c with default options,
@@ -293,6 +310,19 @@ func (rc *RoutingCache) Read(ctx context.Context) error {
 	return err
 }
 
+// DiskNotice returns, once per cache, the news that the disk copy of the
+// routing table was unreadable and was dropped (the load reads the table
+// from the API instead); "" when there is none, or it was taken. The load
+// pushes a progress snapshot when it sets it, so a screen's reader of the
+// watch can take it; it takes the cache's lock, so call it from a command.
+func (rc *RoutingCache) DiskNotice() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := rc.notice
+	rc.notice = ""
+	return n
+}
+
 // Progress is a snapshot of the routing table's state, cheap enough to
 // poll every few hundred milliseconds.
 func (rc *RoutingCache) Progress() RoutingProgress {
@@ -307,7 +337,7 @@ func (rc *RoutingCache) progressLocked() RoutingProgress {
 	switch f := rc.flight; {
 	case f != nil:
 		p.Phase, p.Listed, p.ListDone, p.Routes, p.Read = f.phase, f.listed, f.listDone, f.routes, f.read
-		p.StartedAt, p.Explicit = f.started, f.explicit
+		p.StartedAt, p.Explicit, p.WaitingUntil = f.started, f.explicit, f.waitUntil
 		if p.Phase == RoutingIdle {
 			p.Phase = RoutingSizing // trying the disk cache
 		}
@@ -376,9 +406,19 @@ func (rc *RoutingCache) start(explicit bool) *routingFlight {
 	}
 	rc.flight = f
 	rc.notifyLocked()
+	// The throttle says when the load's requests wait for budget, and the
+	// watchers are told at once (no one polls for it).
+	ctx = throttle.WithWaitFunc(throttle.WithPriority(ctx, throttle.Background), func(until time.Time) {
+		rc.mu.Lock()
+		f.waitUntil = until
+		if rc.flight == f {
+			rc.notifyLocked()
+		}
+		rc.mu.Unlock()
+	})
 	go func() {
 		defer cancel()
-		out := rc.run(throttle.WithPriority(ctx, throttle.Background), f, tryDisk, probe)
+		out := rc.run(ctx, f, tryDisk, probe)
 		rc.finish(f, out)
 	}()
 	return f
@@ -403,8 +443,19 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 	}
 	c := rc.c
 	if tryDisk {
-		if t, keys, at, err := rc.store.loadRoutingTable(c.Schema()); err == nil {
+		t, keys, at, err := rc.store.loadRoutingTable(c.Schema())
+		if err == nil {
 			return flightResult{table: t, at: at, keys: keys, fromDisk: true}
+		}
+		var damage *routingDamage
+		if errors.As(err, &damage) {
+			// Dropped and read again from the API (as any miss): the
+			// operator is told once (DiskNotice).
+			_ = rc.store.dropRoutingTable()
+			rc.mu.Lock()
+			rc.notice = "the routing cache on disk was unreadable (" + damage.reason + ") and was dropped"
+			rc.notifyLocked()
+			rc.mu.Unlock()
 		}
 	}
 	id, err := c.RoutingNamespace(ctx)
@@ -431,7 +482,7 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 	limit := rc.opts.AutoReadMax
 	for !l.Done && (f.explicit || l.LowerBound() <= limit) {
 		if err := c.ListRoutingPage(ctx, l); err != nil {
-			return flightResult{err: err}
+			return flightResult{err: err, probe: l} // the next load continues it
 		}
 		report(listPhase, 0)
 	}
@@ -439,10 +490,10 @@ func (rc *RoutingCache) run(ctx context.Context, f *routingFlight, tryDisk bool,
 		e := rc.estimate(ctx, l)
 		return flightResult{err: &RoutingCostError{Estimate: e}, pending: &e, probe: l}
 	}
-	report(RoutingReading, 0)
+	report(RoutingReading, l.Read)
 	t, err := c.ReadRoutingValues(ctx, l, func(read int) { report(RoutingReading, read) })
 	if err != nil {
-		return flightResult{err: err}
+		return flightResult{err: err, probe: l} // the next load reads on from l.Read
 	}
 	at := rc.now()
 	// A failed save only costs the next run a read; the table is good.
@@ -487,6 +538,9 @@ func (rc *RoutingCache) finish(f *routingFlight, out flightResult) {
 			rc.pending, rc.probe, rc.lastErr = out.pending, out.probe, nil
 		default:
 			rc.lastErr = out.err
+			if out.probe != nil {
+				rc.probe = out.probe // a failed read resumes where it stopped
+			}
 		}
 		rc.notifyLocked()
 	}

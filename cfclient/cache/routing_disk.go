@@ -23,7 +23,9 @@ import (
 // (tenant text, stored as is and sanitized when rendered): no token, no
 // secret. The file is written atomically with mode 0600; a missing,
 // unreadable, corrupt, foreign or older-format file is a miss, never an
-// error.
+// error. An unreadable or corrupt file (a routingDamage) is dropped by
+// RoutingCache, which says so once; a file stamped in the future (a clock
+// skew, between runs or machines) is stale: its real age is unknown.
 //
 // Layout: one header line "wfprouting <version> <crc32c hex of the rest>\n",
 // then one JSON document (routingDiskFile).
@@ -82,52 +84,81 @@ func (s *Store) saveRoutingTable(sc platform.Schema, account string, t *platform
 	})
 }
 
+// routingDamage is a disk copy that is there but cannot be read back
+// (truncated, a flipped byte, not ours at all): it is dropped, and the
+// operator is told once.
+type routingDamage struct{ reason string }
+
+func (e *routingDamage) Error() string { return "the routing cache file is unreadable: " + e.reason }
+
 // loadRoutingTable reads the disk cache: the table, the number of keys
 // that were listed, and when it was read. Any problem is an error the
-// caller treats as a miss.
+// caller treats as a miss; a *routingDamage when the file is damaged.
 func (s *Store) loadRoutingTable(sc platform.Schema) (*platform.RoutingTable, int, time.Time, error) {
 	fail := func(err error) (*platform.RoutingTable, int, time.Time, error) { return nil, 0, time.Time{}, err }
+	damaged := func(reason string) (*platform.RoutingTable, int, time.Time, error) {
+		return fail(&routingDamage{reason: reason})
+	}
 	if s.dir == "" {
 		return fail(errors.New("no cache directory configured"))
 	}
 	fh, err := os.Open(s.routingDiskPath())
 	if err != nil {
-		return fail(err)
+		return fail(err) // not there (or not ours to open): not damage
 	}
 	defer fh.Close()
 	data, err := io.ReadAll(io.LimitReader(fh, maxRoutingDiskFile+1))
 	if err != nil {
-		return fail(err)
+		return damaged("read error")
 	}
 	if len(data) > maxRoutingDiskFile {
-		return fail(errors.New("file too large"))
+		return damaged("file too large")
 	}
 	head, body, ok := bytes.Cut(data, []byte("\n"))
 	var version int
 	var sum string
 	if !ok {
-		return fail(errors.New("no header"))
+		return damaged("no header")
 	}
 	if n, err := fmt.Sscanf(string(head), "wfprouting %d %s", &version, &sum); n != 2 || err != nil {
-		return fail(errors.New("bad header"))
+		return damaged("bad header")
 	}
 	if version != routingDiskVersion {
 		return fail(fmt.Errorf("version %d, want %d", version, routingDiskVersion))
 	}
 	want, err := strconv.ParseUint(sum, 16, 32)
 	if err != nil || uint32(want) != crc32.Checksum(body, castagnoli) {
-		return fail(errors.New("checksum mismatch"))
+		return damaged("checksum mismatch")
 	}
 	var f routingDiskFile
 	if err := json.Unmarshal(body, &f); err != nil {
-		return fail(err)
+		return damaged("bad JSON")
 	}
-	if f.Account != s.account || f.Schema != routingSchemaKey(sc) || f.Namespace == "" || f.ReadAt.IsZero() {
+	if f.Account != s.account || f.Schema != routingSchemaKey(sc) {
 		return fail(errors.New("written for another account or routing schema"))
+	}
+	if f.Namespace == "" || f.ReadAt.IsZero() {
+		return damaged("no namespace or read time")
+	}
+	if f.ReadAt.After(s.now()) {
+		return fail(fmt.Errorf("read at %s, in the future: stale, its age is unknown", f.ReadAt.Format(time.RFC3339)))
 	}
 	routes := make([]platform.Route, len(f.Routes))
 	for i, kv := range f.Routes {
 		routes[i] = sc.ParseRoute(kv[0], kv[1])
 	}
 	return platform.NewRoutingTable(f.Namespace, routes), f.Keys, f.ReadAt, nil
+}
+
+// dropRoutingTable removes a damaged disk copy, so that no later run tries
+// it again.
+func (s *Store) dropRoutingTable() error {
+	if s.dir == "" {
+		return nil
+	}
+	err := os.Remove(s.routingDiskPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
 }

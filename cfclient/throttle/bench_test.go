@@ -82,3 +82,41 @@ func BenchmarkThrottleSchedule(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkThrottleShortServerWindow is the longest queue wait of a
+// request from a default-configured console against a sandbox allowing 60
+// requests per 10 s (see TestThrottleLearnsAShortServerWindow), 70
+// requests one after another. Use -benchtime=1x.
+func BenchmarkThrottleShortServerWindow(b *testing.B) {
+	var wait float64
+	for b.Loop() {
+		run := shortWindowWait(b, 70, 6*time.Minute)
+		if run.Err != nil || run.Server429 > 0 {
+			b.Fatalf("broken run: %v, %d server 429s", run.Err, run.Server429)
+		}
+		b.Logf("60/10s server: longest queue wait %s, budget %d per %s after the first answer",
+			run.Wait.Round(10*time.Millisecond), run.Stats.Limit, run.Stats.Window)
+		wait += run.Wait.Seconds()
+	}
+	b.ReportMetric(wait/float64(b.N), "wait-s")
+}
+
+// BenchmarkThrottleRestartStall is how long a new console's 20 background
+// requests take when another process has just used 50 of the token's 60
+// requests per 10 s (see TestThrottleTrustsTheServerAfterARestart), against
+// when the server freed that budget. Use -benchtime=1x.
+func BenchmarkThrottleRestartStall(b *testing.B) {
+	var stall, freed float64
+	for b.Loop() {
+		run := restartStall(b, 20, 2*time.Minute)
+		if run.Err != nil || run.Server429 > 0 {
+			b.Fatalf("broken run: %v, %d server 429s", run.Err, run.Server429)
+		}
+		b.Logf("restart: background stalled %s; the server freed the budget after %s",
+			run.Stall.Round(10*time.Millisecond), run.Freed.Round(10*time.Millisecond))
+		stall += run.Stall.Seconds()
+		freed += run.Freed.Seconds()
+	}
+	b.ReportMetric(stall/float64(b.N), "stall-s")
+	b.ReportMetric(freed/float64(b.N), "freed-s")
+}

@@ -72,6 +72,24 @@ func serverBudget(h http.Header) (limit, remaining int, ok bool) {
 	return l, r, true
 }
 
+// serverReset is when the server's count next drops: the t= of Ratelimit
+// (seconds from now), else X-RateLimit-Reset (an HTTP date). It is zero
+// when neither is there or readable.
+func serverReset(h http.Header, now time.Time) time.Time {
+	if _, secs, ok := ratelimitField(h.Get("Ratelimit"), "t"); ok && secs <= 86400 {
+		return now.Add(time.Duration(secs) * time.Second)
+	}
+	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
+		if t, err := http.ParseTime(v); err == nil && t.Before(now.Add(24*time.Hour)) {
+			if t.Before(now) {
+				return now
+			}
+			return t
+		}
+	}
+	return time.Time{}
+}
+
 // serverWindow is the w= of Ratelimit-Policy (0 when absent).
 func serverWindow(h http.Header) time.Duration {
 	_, w, ok := ratelimitField(h.Get("Ratelimit-Policy"), "w")

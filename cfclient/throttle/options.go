@@ -11,7 +11,9 @@ import (
 // the throttle must always work.
 type Options struct {
 	// Requests per Window per token (default 1200 per 300 s), the server's
-	// rule: at most Requests in any rolling Window.
+	// rule: at most Requests in any rolling Window. They hold until a
+	// response states the server's policy (Ratelimit-Policy,
+	// X-RateLimit-Limit), which replaces them for that token.
 	Requests int
 	Window   time.Duration
 	// SafetyMargin is the share of the budget never used (default 0.10;

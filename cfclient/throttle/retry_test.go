@@ -114,22 +114,26 @@ func TestThrottleRetriesOnlyIdempotentRequests(t *testing.T) {
 	th := New(Options{MaxRetries: 2, RetryBaseDelay: 10 * time.Millisecond, OnAttempt: log.add}, nil)
 	ctx := context.Background()
 	body := `{"value":"x"}`
+	read := WithRetryable(ctx) // a read sent as POST (KV bulk get)
 	cases := []struct {
+		ctx    context.Context
 		method string
 		body   func() io.Reader
 		want   int
 	}{
-		{"GET", func() io.Reader { return nil }, 3},
-		{"DELETE", func() io.Reader { return nil }, 3},
-		{"PUT", func() io.Reader { return strings.NewReader(body) }, 3},
+		{ctx, "GET", func() io.Reader { return nil }, 3},
+		{ctx, "DELETE", func() io.Reader { return nil }, 3},
+		{ctx, "PUT", func() io.Reader { return strings.NewReader(body) }, 3},
 		// No GetBody: the body cannot be rewound, so no retry.
-		{"PUT", func() io.Reader { return io.MultiReader(strings.NewReader(body)) }, 1},
-		{"POST", func() io.Reader { return strings.NewReader(body) }, 1},
-		{"PATCH", func() io.Reader { return strings.NewReader(body) }, 1},
+		{ctx, "PUT", func() io.Reader { return io.MultiReader(strings.NewReader(body)) }, 1},
+		{ctx, "POST", func() io.Reader { return strings.NewReader(body) }, 1},
+		{read, "POST", func() io.Reader { return strings.NewReader(body) }, 3},
+		{read, "POST", func() io.Reader { return io.MultiReader(strings.NewReader(body)) }, 1},
+		{ctx, "PATCH", func() io.Reader { return strings.NewReader(body) }, 1},
 	}
 	for _, c := range cases {
 		before := len(s.log())
-		code, err := s.do(ctx, th, c.method, s.listURL(), c.body())
+		code, err := s.do(c.ctx, th, c.method, s.listURL(), c.body())
 		if err != nil || code != http.StatusInternalServerError {
 			t.Fatalf("%s: got %d %v, want the final 500", c.method, code, err)
 		}
@@ -144,11 +148,11 @@ func TestThrottleRetriesOnlyIdempotentRequests(t *testing.T) {
 		}
 	}
 	// Every attempt counts against the budget.
-	if st := th.Stats(s.auth()); st.Used != 12 || !strings.HasPrefix(st.LastError, "PATCH /client/v4/accounts/") {
-		t.Fatalf("stats %+v, want 12 used and the last 500 as LastError", st)
+	if st := th.Stats(s.auth()); st.Used != 16 || !strings.HasPrefix(st.LastError, "PATCH /client/v4/accounts/") {
+		t.Fatalf("stats %+v, want 16 used and the last 500 as LastError", st)
 	}
-	if n := len(log.all()); n != 12 {
-		t.Fatalf("OnAttempt saw %d attempts, want 12", n)
+	if n := len(log.all()); n != 16 {
+		t.Fatalf("OnAttempt saw %d attempts, want 16", n)
 	}
 }
 
@@ -169,6 +173,19 @@ func TestThrottleRetriesNetworkErrorsForIdempotentOnly(t *testing.T) {
 	}
 	if n := len(s.log()); n != 5 {
 		t.Fatalf("POST was sent %d times, want once", n-4)
+	}
+	// A read sent as POST is retried like the GET, its body rewound.
+	if _, err := s.do(WithRetryable(context.Background()), th, "POST", s.listURL(), strings.NewReader(`{"keys":["a"]}`)); err == nil {
+		t.Fatal("POST on a dropping server succeeded")
+	}
+	hits := s.log()[5:]
+	if len(hits) != 4 {
+		t.Fatalf("a retryable POST was sent %d times, want 1 + 3 retries", len(hits))
+	}
+	for _, h := range hits {
+		if h.method != "POST" || h.body != `{"keys":["a"]}` {
+			t.Fatalf("retry %+v lost its method or body", h)
+		}
 	}
 	st := th.Stats(s.auth())
 	if st.LastError == "" || strings.Contains(st.LastError, s.sb.Token()) || strings.ContainsAny(st.LastError, "\r\n") {

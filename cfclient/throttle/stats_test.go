@@ -14,7 +14,8 @@ import (
 )
 
 func TestThrottleStats(t *testing.T) {
-	s := startThrServer(t, sandbox.Options{Faults: sandbox.Faults{Latency: 200 * time.Millisecond}})
+	// No rate-limit headers: the configured budget stands.
+	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}, Faults: sandbox.Faults{Latency: 200 * time.Millisecond}})
 	var shift atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	th := New(Options{Requests: 100, Window: time.Minute, Now: now}, nil)
@@ -156,6 +157,24 @@ func TestThrottleHeaderParsing(t *testing.T) {
 	b.Set("X-RateLimit-Remaining", "-3")
 	if _, _, ok := serverBudget(b); ok {
 		t.Fatal("negative remaining accepted")
+	}
+
+	// The reset: Ratelimit t= first, else X-RateLimit-Reset; none is zero.
+	r := http.Header{}
+	if !serverReset(r, now).IsZero() {
+		t.Fatal("no header gave a reset")
+	}
+	r.Set("X-RateLimit-Reset", now.Add(40*time.Second).Format(http.TimeFormat))
+	if got := serverReset(r, now); !got.Equal(now.Add(40 * time.Second)) {
+		t.Fatalf("X-RateLimit-Reset: %v", got)
+	}
+	r.Set("X-RateLimit-Reset", now.Add(-time.Minute).Format(http.TimeFormat))
+	if got := serverReset(r, now); !got.Equal(now) {
+		t.Fatalf("a reset in the past: %v, want now", got)
+	}
+	r.Set("Ratelimit", `"default";r=3;t=7`)
+	if got := serverReset(r, now); !got.Equal(now.Add(7 * time.Second)) {
+		t.Fatalf("Ratelimit t=: %v", got)
 	}
 }
 

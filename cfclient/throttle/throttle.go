@@ -12,12 +12,17 @@ import (
 	"time"
 )
 
-// Stats is a live snapshot for the header gauge.
+// Stats is a live snapshot for the header gauge. Limit and Window are the
+// server's rule once a response has stated it (Ratelimit-Policy,
+// X-RateLimit-Limit), the configured one before.
 type Stats struct {
-	Limit             int           // usable requests per window (after the margin)
-	BackgroundLimit   int           // the part of Limit background requests may use
-	Window            time.Duration // the rolling window
-	Used              int           // requests sent in the current rolling window (in flight included)
+	Limit           int           // usable requests per window (after the margin)
+	BackgroundLimit int           // the part of Limit background requests may use
+	Window          time.Duration // the rolling window
+	// Used is what the server counts in the current window, as far as
+	// known: our sends (in flight included) plus other processes' use from
+	// the latest response. It may exceed Limit.
+	Used              int
 	Remaining         int           // Limit - Used, never negative
 	QueuedInteractive int           // requests waiting, by class
 	QueuedBackground  int           //
@@ -41,10 +46,19 @@ type Stats struct {
 // work bursts while budget remains and then waits, on a timer, for the
 // oldest send to leave the window. Interactive waiters are always served
 // before background ones, first in first out within a class, and at most
-// MaxInFlight requests per token are in flight. Responses' rate-limit
-// headers (X-RateLimit-Remaining, or Ratelimit r=) correct the count when
-// other tools share the token.
-
+// MaxInFlight requests per token are in flight.
+//
+// The server's word wins over the local view, whichever way they differ.
+// A response's policy (Ratelimit-Policy q= and w=, or X-RateLimit-Limit)
+// replaces the configured Requests and Window, and Stats reports them. Its
+// remaining count (X-RateLimit-Remaining, or Ratelimit r=) is the server's
+// count of the window: what it holds beyond our own sends is counted as
+// other processes' use until the next response says otherwise (or a
+// window has passed), and our sends it no longer counts are forgotten.
+// When other processes' use blocks a request, one probe request is let
+// through after the server's reset (Ratelimit t=, or X-RateLimit-Reset) to
+// learn how much of it is left, rather than waiting for the whole window;
+// probes stay within half of the safety margin.
 type Throttle struct {
 	opts Options
 	base http.RoundTripper
@@ -91,9 +105,11 @@ func (t *Throttle) budget(authHeader string, create bool) *tokenBudget {
 //
 // Retries: GET, HEAD, OPTIONS, TRACE, PUT and DELETE are retried on 5xx and
 // network errors, at most MaxRetries times, with jittered exponential
-// backoff (a 5xx's Retry-After is honoured up to RetryMaxDelay). A request
-// with a body is retried only when req.GetBody can rewind it. POST and PATCH
-// are never retried on 5xx or network errors: the server may have acted.
+// backoff (a 5xx's Retry-After is honoured up to RetryMaxDelay), and so is
+// a request of any method whose context is marked WithRetryable (a read
+// sent as POST). A request with a body is retried only when req.GetBody
+// can rewind it. Other POST and PATCH requests are never retried on 5xx or
+// network errors: the server may have acted.
 //
 // 429: the token is paused until Retry-After (or X-RateLimit-Reset, or
 // DefaultPause) and the request is re-queued, whatever its method, because
@@ -111,7 +127,7 @@ func (t *Throttle) RoundTrip(req *http.Request) (*http.Response, error) {
 	b := t.budget(req.Header.Get("Authorization"), true)
 	prio := PriorityFrom(ctx)
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	retryable := rewindable && idempotentMethod(req.Method)
+	retryable := rewindable && (idempotentMethod(req.Method) || retryableFrom(ctx))
 
 	var last *http.Response // a failed response kept for the caller
 	var lastErr error
@@ -184,7 +200,7 @@ func (t *Throttle) send(ctx context.Context, b *tokenBudget, req *http.Request, 
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			body, err := req.GetBody()
 			if err != nil {
-				b.cancelGrant()
+				b.cancelGrant(tk)
 				return attemptOutcome{}, fmt.Errorf("rewind the request body: %w", err)
 			}
 			r.Body = body

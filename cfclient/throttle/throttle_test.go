@@ -281,7 +281,8 @@ func TestThrottleCapsRequestsInFlight(t *testing.T) {
 }
 
 func TestThrottleCancelledWaiterLeavesPromptlyWithoutGoroutines(t *testing.T) {
-	s := startThrServer(t, sandbox.Options{})
+	// No rate-limit headers: the configured budget of 4 stands.
+	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}})
 	th := New(Options{Requests: 4, Window: time.Minute}, nil)
 	for range 3 { // the whole usable budget (3 of 4)
 		if _, err := s.do(context.Background(), th, "GET", s.listURL(), nil); err != nil {

@@ -192,6 +192,10 @@ func (m *Model) routeLines() []string {
 			return append(out, m.wrap(st.Warning, costText(*m.routeCost))...)
 		case len(out) > 0:
 			return out
+		case r.loading:
+			if w := m.budgetWaitText(); w != "" {
+				return m.wrap(st.Subtle, "routing table: "+w+" (read once for all scripts, in the background)")
+			}
 		}
 		return m.state(r.loading, nil, "loading routing table… (read once for all scripts, in the background)")
 	}
@@ -210,10 +214,14 @@ func (m *Model) routeLines() []string {
 }
 
 // routingProgressLine says how far a running read of the routing table
-// has got, from the last polled snapshot ("" when none runs).
+// has got, from the newest snapshot the watch pushed ("" when none runs),
+// and whether it is waiting for API budget.
 func (m *Model) routingProgressLine() string {
 	p := m.progress
-	const tail = " · background, waits for API budget"
+	tail := " · background, waits for API budget"
+	if w := m.budgetWaitText(); w != "" {
+		tail = " · " + w
+	}
 	since := ""
 	if !p.StartedAt.IsZero() {
 		since = " · started " + ui.AgeHours(m.c.Now().Sub(p.StartedAt))
@@ -231,6 +239,24 @@ func (m *Model) routingProgressLine() string {
 			ui.Commas(p.Listed) + " keys)" + since + tail
 	}
 	return ""
+}
+
+// budgetWaitText says that the routing read waits for API budget and about
+// how long ("waiting for API budget, ~40 s"), from the newest snapshot;
+// "" when it is not waiting.
+func (m *Model) budgetWaitText() string {
+	until := m.progress.WaitingUntil
+	if until.IsZero() || !(m.reading || m.routes.loading) {
+		return ""
+	}
+	d := until.Sub(m.c.Now())
+	switch {
+	case d <= 0:
+		return "waiting for API budget"
+	case d < time.Minute:
+		return "waiting for API budget, ~" + strconv.Itoa(int((d+time.Second-1)/time.Second)) + " s"
+	}
+	return "waiting for API budget, ~" + strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " min"
 }
 
 // costText asks before an expensive read of the routing table.

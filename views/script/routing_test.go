@@ -1,6 +1,10 @@
 package script
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -174,5 +179,132 @@ func TestFooterKeepsReadRoutesAt80(t *testing.T) {
 	h.SetWidth(80 - 22) // what the shell leaves of 80 columns after ": command • ? help"
 	if got := ansi.Strip(h.ShortHelpView(d.S.ShortHelp())); !strings.Contains(got, "R ") {
 		t.Errorf("footer at 80 columns = %q, want R in it", got)
+	}
+}
+
+// While the routing read waits for API budget the routes section says so,
+// and about how long, instead of "loading routing table…". The wait
+// arrives as a progress message: nothing in Update or View asks the cache
+// or the throttle.
+func TestRoutesSayWhenTheReadWaitsForBudget(t *testing.T) {
+	w := newWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	// The sandbox sends no rate-limit headers: 10 per 30 s stand, 9
+	// usable, 7 of them for background work.
+	th := throttle.New(throttle.Options{Requests: 10, Window: 30 * time.Second}, throttle.NewTransport(0))
+	client := w.e.NewClient(t, func(o *cfclient.Options) { o.Throttle = th })
+	rc := cache.NewRoutingCache(client, nil)
+	for st := client.Stats(); st.Used < st.BackgroundLimit; st = client.Stats() {
+		if _, err := client.ListNamespaces(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ui.NewCommon(t.Context(), time.Now, nil) // the throttle's clock
+	s, err := Factory(client, rc, w.changes())(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, s, 80, 200)
+	m := d.S.(*Model)
+	batch, ok := m.Init()().(tea.BatchMsg)
+	if !ok || len(batch) < 2 {
+		t.Fatalf("Init returned %T, want a batch ending with the watch", batch)
+	}
+	// The loads wait for budget on their own goroutines; the watch's
+	// snapshots are fed to the screen as the runtime would.
+	loads := make(chan tea.Msg, len(batch))
+	for _, cmd := range batch[:len(batch)-1] {
+		go func() { loads <- cmd() }()
+	}
+	waitRe := regexp.MustCompile(`routing table: waiting for API budget, ~(\d+) s`)
+	next := d.Exec(batch[len(batch)-1]) // the started watch
+	deadline := time.After(10 * time.Second)
+	for len(next) == 1 {
+		_, cmd := m.Update(next[0])
+		if waitRe.MatchString(d.View()) || cmd == nil {
+			break
+		}
+		got := make(chan tea.Msg, 1)
+		go func() { got <- cmd() }() // the next snapshot
+		select {
+		case msg := <-got:
+			next = []tea.Msg{msg}
+		case <-deadline:
+			next = nil
+		}
+	}
+	if !waitRe.MatchString(d.View()) {
+		t.Fatalf("the routes never said they wait for budget (%+v):\n%s", m.progress, d.View())
+	}
+	v := d.View()
+	if secs, _ := strconv.Atoi(waitRe.FindStringSubmatch(v)[1]); secs < 20 || secs > 30 {
+		t.Errorf("says ~%d s; the 30 s window frees the budget in 20-30 s:\n%s", secs, v)
+	}
+	if strings.Contains(v, "loading routing table") {
+		t.Errorf("a read waiting for budget still says loading:\n%s", v)
+	}
+	checkWidth(t, v, 80)
+	// Closing the screen and the cache ends the waits.
+	s.(ui.Closer).Close()
+	rc.Close()
+	for range len(batch) - 1 {
+		select {
+		case <-loads:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a load kept waiting after the screen and the cache closed")
+		}
+	}
+}
+
+// A routing cache file found damaged is dropped and the table read again;
+// the screen says so once (a status in the footer), and a second screen on
+// the same cache does not say it again.
+func TestDamagedRoutingCacheIsSaidOnce(t *testing.T) {
+	w := newWorld(t)
+	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
+	w.open("production", name) // reads the table and saves it
+	path := filepath.Join(w.e.Store(w.e.Client).Dir(), "routing", "table.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the routing table was not cached on disk: %v", err)
+	}
+	data[len(data)/2] ^= 0x20
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later run over the same cache directory.
+	rc := cache.NewRoutingCache(w.e.Client, w.e.Store(w.e.Client))
+	t.Cleanup(rc.Close)
+	open := func() *driver {
+		c := ui.NewCommon(t.Context(), clock, nil)
+		s, err := Factory(w.e.Client, rc, w.changes())(c, ui.Route{Kind: ui.KindScript, Namespace: "production", Script: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.(ui.Closer).Close)
+		d := newDriver(t, s, 80, 200)
+		d.Run(d.S.Init())
+		return d
+	}
+	said := func(d *driver) []string {
+		var out []string
+		for _, msg := range d.Seen {
+			if s, ok := msg.(ui.StatusMsg); ok && strings.Contains(s.Text, "routing cache") {
+				out = append(out, s.Text)
+			}
+		}
+		return out
+	}
+	d := open()
+	got := said(d)
+	if len(got) != 1 || !strings.Contains(got[0], "unreadable") || !strings.Contains(got[0], "rebuilding it from the API") {
+		t.Fatalf("the screen said %q, want once that the routing cache was unreadable and is being rebuilt", got)
+	}
+	if v := d.View(); !strings.Contains(v, w.table.ByScript[name][0].Key) || !strings.Contains(v, "routing table read just now") {
+		t.Errorf("the rebuilt table should show:\n%s", v)
+	}
+	if got := said(open()); len(got) != 0 {
+		t.Errorf("a second screen said it again: %q", got)
 	}
 }

@@ -9,9 +9,11 @@
 // routing table is never read per script. A table too costly to read
 // without asking (cache.RoutingCacheOptions.AutoReadMax) shows its cost
 // and is read only on R; while it is read the section shows the progress
-// (pushed by the cache to a channel the screen reads, never polled); a
+// (pushed by the cache to a channel the screen reads, never polled), and
+// while the read waits for API budget it says so and for about how long; a
 // table cached on disk by an earlier run shows at once with its age. ctrl+r never re-reads the routing table: R
-// does. Every section shows its own
+// does; a routing cache on disk found unreadable is dropped, rebuilt and
+// said once. Every section shows its own
 // loading and error state: a section that fails (a 403 on secrets, say)
 // does not hide the others.
 package script
@@ -56,6 +58,9 @@ type Routing interface {
 	Tiers(ctx context.Context) ([]platform.Tier, error)
 	// InvalidateTiers forgets the tier table (ctrl+r).
 	InvalidateTiers()
+	// DiskNotice returns, once for the whole cache, the news that the
+	// routing cache on disk was unreadable and was dropped.
+	DiskNotice() string
 }
 
 var (
@@ -83,6 +88,7 @@ type (
 		routes []platform.Route
 		at     time.Time
 		err    error
+		notice string // the cache's DiskNotice, taken in the command
 	}
 	// readMsg ends an explicit read of the routing table (R): the routes
 	// from the new table, or the read's failure. It is tagged with the
@@ -113,6 +119,7 @@ type (
 		gen      int
 		progress cache.RoutingProgress
 		closed   bool
+		notice   string // the cache's DiskNotice, taken in the command
 	}
 )
 
@@ -289,10 +296,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.tiers.set(msg.val, msg.err)
 		}
 	case routesMsg:
+		// The notice was taken from the cache for this screen: said even
+		// when the answer itself is superseded.
+		say := m.diskNotice(msg.notice)
 		if m.mine(msg.key, msg.token) {
 			m.setRoutes(msg.routes, msg.at, msg.err)
 			m.endWatchIfIdle()
 		}
+		return say
 	case readMsg:
 		if msg.screen == m.id {
 			m.reading = false
@@ -314,19 +325,23 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return m.waitProgress()
 	case progressMsg:
-		if msg.screen != m.id || msg.gen != m.watchGen || !m.watching {
+		if msg.screen != m.id {
 			return nil
+		}
+		say := m.diskNotice(msg.notice)
+		if msg.gen != m.watchGen || !m.watching {
+			return say
 		}
 		if msg.closed {
 			m.watching, m.stopWatch, m.watchCh = false, nil, nil
-			return nil
+			return say
 		}
 		m.progress = msg.progress
 		if !m.busy() {
 			m.endWatch()
-			return nil
+			return say
 		}
-		return m.waitProgress()
+		return tea.Batch(say, m.waitProgress())
 	case knownTagsMsg, review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
 		return m.handleReview(msg)
 	case tea.PasteMsg:
@@ -346,6 +361,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleKey(msg)
 	}
 	return nil
+}
+
+// diskNotice says, once, that the routing cache on disk was unreadable and
+// is being rebuilt (the cache hands the notice to one command only).
+func (m *Model) diskNotice(notice string) tea.Cmd {
+	if notice == "" {
+		return nil
+	}
+	return ui.ShowStatus(ui.LevelWarn, notice+"; rebuilding it from the API")
 }
 
 // mine reports whether an answer belongs to this screen's current load.
@@ -432,7 +456,7 @@ func (m *Model) load(refresh bool) tea.Cmd {
 		}),
 		func() tea.Msg {
 			routes, at, err := routing.RoutesTo(ctx, name)
-			return routesMsg{key: key, token: token, routes: routes, at: at, err: err}
+			return routesMsg{key: key, token: token, routes: routes, at: at, err: err, notice: routing.DiskNotice()}
 		},
 		m.watch(),
 	)
@@ -460,9 +484,10 @@ func (m *Model) watch() tea.Cmd {
 // waitProgress re-arms the reader of the watch: it waits for the next
 // snapshot and keeps only the newest of those already waiting.
 func (m *Model) waitProgress() tea.Cmd {
-	key, id, gen := m.key, m.id, m.watchGen
+	key, id, gen, routing := m.key, m.id, m.watchGen, m.routing
 	return ui.WaitBatch(m.watchCh, progressBatch, func(batch []cache.RoutingProgress, closed bool) tea.Msg {
-		msg := progressMsg{key: key, screen: id, gen: gen, closed: closed && len(batch) == 0}
+		// Runs in the command: taking the notice locks the cache.
+		msg := progressMsg{key: key, screen: id, gen: gen, closed: closed && len(batch) == 0, notice: routing.DiskNotice()}
 		if len(batch) > 0 {
 			msg.progress = batch[len(batch)-1]
 		}
