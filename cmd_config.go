@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // configUsage is the help of `wfp config`.
@@ -153,12 +153,7 @@ func configOrUnset(s string) string {
 	return s
 }
 
-// configText replaces control characters so text is safe on a terminal.
-func configText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// configText makes text safe on a terminal: control and invisible
+// characters are escaped (termsafe.Line), not replaced, so what was there
+// can still be read.
+func configText(s string) string { return termsafe.Line(s) }

@@ -100,6 +100,23 @@ func TestConfigCheckFileErrors(t *testing.T) {
 	}
 }
 
+// Control characters in what config check prints (here the file's own
+// name) are escaped, not replaced by "?", so the operator can tell what is
+// there.
+func TestConfigCheckEscapesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfigFile(t, dir, "wfp\x1b]0;PWNED\x07.toml", "[profiles.prod]\naccount_id = \"ABC\"\n")
+	code, out, _ := runConfigTest(t, map[string]string{"HOME": dir}, "check", "--config", path)
+	shown := filepath.Join(dir, `wfp\x1b]0;PWNED\x07.toml`)
+	if code != 1 || !strings.HasPrefix(out, shown+":2: profiles.prod.account_id:") || strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("exit %d, stdout %q; want the problem at %s", code, out, shown)
+	}
+	code, out, _ = runConfigTest(t, map[string]string{"HOME": dir}, "path", "--config", path)
+	if code != 0 || !strings.Contains(out, "config file:  "+shown+" (exists") || strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("path: exit %d, stdout %q; want %s", code, out, shown)
+	}
+}
+
 func TestConfigPath(t *testing.T) {
 	home, xdgState := t.TempDir(), t.TempDir()
 	path := writeConfigFile(t, home, ".config/wfp/config.toml", `[profiles.support]

@@ -134,7 +134,10 @@ func TestProblemFormat(t *testing.T) {
 		{Problem{Layer: LayerFile, Key: "a.b", Line: 4, Message: "m"}, "f.toml:4: a.b: m"},
 		{Problem{Layer: LayerFile, Key: "a.b", Message: "m"}, "f.toml: a.b: m"},
 		{Problem{Layer: LayerEnv, Key: EnvAccountID, Message: "m"}, "environment: CLOUDFLARE_ACCOUNT_ID: m"},
-		{Problem{Layer: LayerFlag, Key: "--profile", Message: "m\x1b[2J"}, "command line: --profile: m?[2J"},
+		// Control and invisible characters are escaped, not replaced or
+		// dropped, so the operator sees what was there.
+		{Problem{Layer: LayerFlag, Key: "--profile", Message: "m\x1b[2J"}, `command line: --profile: m\x1b[2J`},
+		{Problem{Layer: LayerFile, Key: "profiles.a\x1b]0;PWNED\x07", Line: 2, Message: "m\u200b"}, `f.toml:2: profiles.a\x1b]0;PWNED\x07: m\u200b`},
 	}
 	for _, tc := range cases {
 		if got := tc.p.Format("f.toml"); got != tc.want {
