@@ -115,7 +115,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.StringVar(&rateLimit, "rate-limit", sandbox.DefaultRateLimit.String(), "requests per window per token, e.g. 1200/300s, or off")
 	fs.StringVar(&f.opts.Token, "token", "", "API token to accept (default: derived from --seed)")
 	fs.StringVar(&f.opts.StatePath, "state", "", "state file: loaded if it exists, else seeded and created; changes are saved to it")
-	fs.StringVar(&faults, "faults", "", "injected faults, e.g. latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01")
+	fs.StringVar(&faults, "faults", "", "injected faults, e.g. latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01 (rates are shares from 0 to 1)")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: wfp sandbox [flags]\n\nRuns the Cloudflare API emulator and prints the environment to use it.\n\nflags:")

@@ -66,6 +66,22 @@ func TestSandboxBadFlags(t *testing.T) {
 			}
 		})
 	}
+	// Rates that are not numbers from 0 to 1 are refused, naming the field
+	// and the rule (NaN used to be accepted and inject nothing).
+	// (A canceled context stops a sandbox that starts after all at once.)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, v := range []string{"NaN", "nan", "Inf", "-Inf", "-0.5", "1.5"} {
+		for _, k := range []string{"error-rate", "drop-rate"} {
+			var stdout, stderr bytes.Buffer
+			args := []string{"--addr", "127.0.0.1:0", "--scripts", "1", "--faults", "latency=1ms," + k + "=" + v}
+			code := runSandboxContext(stopped, args, &stdout, &stderr)
+			want := "wfp sandbox: --faults: " + k + "=" + v + ": must be a number from 0 to 1 (the share of requests)"
+			if code != 2 || !strings.HasPrefix(stderr.String(), want) || stdout.Len() != 0 {
+				t.Errorf("--faults %s=%s: exit %d, stderr %q, want it to start %q", k, v, code, stderr.String(), want)
+			}
+		}
+	}
 	var stderr bytes.Buffer
 	runSandboxContext(context.Background(), []string{"--addr", "10.1.2.3:80"}, io.Discard, &stderr)
 	if !strings.Contains(stderr.String(), "--allow-remote") {
