@@ -116,11 +116,15 @@ func configPath(opts config.LoadOptions, stdout, stderr io.Writer) int {
 	row("profile", fmt.Sprintf("%s (from %s)", p.Name, r.Sources.Profile))
 	row("account id", configOrUnset(p.AccountID)+" (from "+r.Sources.AccountID.String()+")")
 	row("api base url", p.APIBaseURL+" (from "+r.Sources.APIBaseURL.String()+")")
-	tok := "not set"
-	if r.Token.IsSet() {
-		tok = "set"
+	switch {
+	case config.CheckTokenEnv(p.TokenEnv) != "":
+		// Never the value: it may be a token pasted by mistake.
+		row("token", "not read: token_env is not a variable's name (see wfp config check)")
+	case r.Token.IsSet():
+		row("token", fmt.Sprintf("$%s (set)", p.TokenEnv))
+	default:
+		row("token", fmt.Sprintf("$%s (not set)", p.TokenEnv))
 	}
-	row("token", fmt.Sprintf("$%s (%s)", p.TokenEnv, tok))
 	row("read-only", fmt.Sprintf("%t (from %s)", p.ReadOnly, r.Sources.ReadOnly))
 	row("production", fmt.Sprintf("%t", p.Production))
 	if n := len(r.Problems); n > 0 {

@@ -148,6 +148,36 @@ read_only = true
 	}
 }
 
+// A token pasted into token_env is refused by config check and never
+// printed by config path, whatever else is wrong.
+func TestConfigNeverPrintsATokenInTokenEnv(t *testing.T) {
+	for _, tok := range []string{
+		"Y8a2Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dLwX",
+		"f9a1c0b7e2d4a6f8c1b3e5d7a9f0c2e4b6a8c",
+		"Y8a2-Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dL",
+	} {
+		dir := t.TempDir()
+		path := writeConfigFile(t, dir, "wfp.toml", "[profiles.prod]\naccount_id = \""+configTestAccount+"\"\ntoken_env = \""+tok+"\"\n")
+		env := map[string]string{"HOME": dir, tok: "the-real-secret"}
+		code, out, errOut := runConfigTest(t, env, "check", "--config", path)
+		if code != 1 || !strings.Contains(out, path+":3: profiles.prod.token_env: must be the name of the environment variable") ||
+			!strings.Contains(out, "looks like a token") {
+			t.Errorf("check: exit %d, stdout %q", code, out)
+		}
+		all := out + errOut
+		code, out, errOut = runConfigTest(t, env, "path", "--config", path)
+		if code != 0 || !strings.Contains(out, "token:        not read: token_env is not a variable's name (see wfp config check)\n") {
+			t.Errorf("path: exit %d, stdout %q", code, out)
+		}
+		all += out + errOut
+		for _, secret := range []string{tok, tok[:12], "the-real-secret"} {
+			if strings.Contains(all, secret) {
+				t.Errorf("%q was printed:\n%s", secret, all)
+			}
+		}
+	}
+}
+
 func TestConfigPathWithBrokenFile(t *testing.T) {
 	dir := t.TempDir()
 	bad := writeConfigFile(t, dir, "bad.toml", "[profiles\n")
