@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // configUsage is the help of `wfp config`.
@@ -116,11 +116,15 @@ func configPath(opts config.LoadOptions, stdout, stderr io.Writer) int {
 	row("profile", fmt.Sprintf("%s (from %s)", p.Name, r.Sources.Profile))
 	row("account id", configOrUnset(p.AccountID)+" (from "+r.Sources.AccountID.String()+")")
 	row("api base url", p.APIBaseURL+" (from "+r.Sources.APIBaseURL.String()+")")
-	tok := "not set"
-	if r.Token.IsSet() {
-		tok = "set"
+	switch {
+	case config.CheckTokenEnv(p.TokenEnv) != "":
+		// Never the value: it may be a token pasted by mistake.
+		row("token", "not read: token_env is not a variable's name (see wfp config check)")
+	case r.Token.IsSet():
+		row("token", fmt.Sprintf("$%s (set)", p.TokenEnv))
+	default:
+		row("token", fmt.Sprintf("$%s (not set)", p.TokenEnv))
 	}
-	row("token", fmt.Sprintf("$%s (%s)", p.TokenEnv, tok))
 	row("read-only", fmt.Sprintf("%t (from %s)", p.ReadOnly, r.Sources.ReadOnly))
 	row("production", fmt.Sprintf("%t", p.Production))
 	if n := len(r.Problems); n > 0 {
@@ -153,12 +157,7 @@ func configOrUnset(s string) string {
 	return s
 }
 
-// configText replaces control characters so text is safe on a terminal.
-func configText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// configText makes text safe on a terminal: control and invisible
+// characters are escaped (termsafe.Line), not replaced, so what was there
+// can still be read.
+func configText(s string) string { return termsafe.Line(s) }

@@ -100,6 +100,23 @@ func TestConfigCheckFileErrors(t *testing.T) {
 	}
 }
 
+// Control characters in what config check prints (here the file's own
+// name) are escaped, not replaced by "?", so the operator can tell what is
+// there.
+func TestConfigCheckEscapesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfigFile(t, dir, "wfp\x1b]0;PWNED\x07.toml", "[profiles.prod]\naccount_id = \"ABC\"\n")
+	code, out, _ := runConfigTest(t, map[string]string{"HOME": dir}, "check", "--config", path)
+	shown := filepath.Join(dir, `wfp\x1b]0;PWNED\x07.toml`)
+	if code != 1 || !strings.HasPrefix(out, shown+":2: profiles.prod.account_id:") || strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("exit %d, stdout %q; want the problem at %s", code, out, shown)
+	}
+	code, out, _ = runConfigTest(t, map[string]string{"HOME": dir}, "path", "--config", path)
+	if code != 0 || !strings.Contains(out, "config file:  "+shown+" (exists") || strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("path: exit %d, stdout %q; want %s", code, out, shown)
+	}
+}
+
 func TestConfigPath(t *testing.T) {
 	home, xdgState := t.TempDir(), t.TempDir()
 	path := writeConfigFile(t, home, ".config/wfp/config.toml", `[profiles.support]
@@ -128,6 +145,36 @@ read_only = true
 	}
 	if strings.Contains(out+errOut, "support-secret-token-value") {
 		t.Error("token printed")
+	}
+}
+
+// A token pasted into token_env is refused by config check and never
+// printed by config path, whatever else is wrong.
+func TestConfigNeverPrintsATokenInTokenEnv(t *testing.T) {
+	for _, tok := range []string{
+		"Y8a2Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dLwX",
+		"f9a1c0b7e2d4a6f8c1b3e5d7a9f0c2e4b6a8c",
+		"Y8a2-Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dL",
+	} {
+		dir := t.TempDir()
+		path := writeConfigFile(t, dir, "wfp.toml", "[profiles.prod]\naccount_id = \""+configTestAccount+"\"\ntoken_env = \""+tok+"\"\n")
+		env := map[string]string{"HOME": dir, tok: "the-real-secret"}
+		code, out, errOut := runConfigTest(t, env, "check", "--config", path)
+		if code != 1 || !strings.Contains(out, path+":3: profiles.prod.token_env: must be the name of the environment variable") ||
+			!strings.Contains(out, "looks like a token") {
+			t.Errorf("check: exit %d, stdout %q", code, out)
+		}
+		all := out + errOut
+		code, out, errOut = runConfigTest(t, env, "path", "--config", path)
+		if code != 0 || !strings.Contains(out, "token:        not read: token_env is not a variable's name (see wfp config check)\n") {
+			t.Errorf("path: exit %d, stdout %q", code, out)
+		}
+		all += out + errOut
+		for _, secret := range []string{tok, tok[:12], "the-real-secret"} {
+			if strings.Contains(all, secret) {
+				t.Errorf("%q was printed:\n%s", secret, all)
+			}
+		}
 	}
 }
 

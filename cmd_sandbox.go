@@ -18,6 +18,10 @@ import (
 // maxSandboxScripts caps --scripts so a typo cannot exhaust memory.
 const maxSandboxScripts = 1_000_000
 
+// envSandboxToken is the variable --token may be given in instead, so the
+// token does not show in ps or the shell's history.
+const envSandboxToken = "WFP_SANDBOX_TOKEN"
+
 // sandboxFlags are the parsed `wfp sandbox` flags.
 type sandboxFlags struct {
 	addr        string
@@ -31,6 +35,8 @@ type sandboxFlags struct {
 //	wfp sandbox [--addr 127.0.0.1:8787] [--seed N] [--scripts N]
 //	            [--rate-limit 1200/300s|off] [--token T] [--state FILE]
 //	            [--faults SPEC] [--allow-remote]
+//
+// The token may also come from WFP_SANDBOX_TOKEN (--token wins).
 //
 // It prints the three export lines a shell, wrangler or a second wfp needs
 // to stdout; everything else goes to stderr. Exit status: 0 after a clean
@@ -113,13 +119,14 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.Int64Var(&f.opts.Seed, "seed", 1, "seed of the generated world")
 	fs.IntVar(&scripts, "scripts", 2000, "scripts in the production namespace (0: an empty account)")
 	fs.StringVar(&rateLimit, "rate-limit", sandbox.DefaultRateLimit.String(), "requests per window per token, e.g. 1200/300s, or off")
-	fs.StringVar(&f.opts.Token, "token", "", "API token to accept (default: derived from --seed)")
+	fs.StringVar(&f.opts.Token, "token", "", "API token to accept (default: $"+envSandboxToken+", else derived from --seed); the variable keeps it out of ps")
 	fs.StringVar(&f.opts.StatePath, "state", "", "state file: loaded if it exists, else seeded and created; changes are saved to it")
-	fs.StringVar(&faults, "faults", "", "injected faults, e.g. latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01")
+	fs.StringVar(&faults, "faults", "", "injected faults, e.g. latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01 (rates are shares from 0 to 1)")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: wfp sandbox [flags]\n\nRuns the Cloudflare API emulator and prints the environment to use it.\n\nflags:")
 		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nenvironment:\n  "+envSandboxToken+"\n    \tthe API token to accept, as --token but not visible in ps (--token wins)")
 	}
 	// Parse quietly: a bad flag is reported as one line by the caller.
 	fs.SetOutput(io.Discard)
@@ -145,8 +152,12 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	if f.opts.Faults, err = sandbox.ParseFaults(faults); err != nil {
 		return f, fmt.Errorf("--faults: %v", err)
 	}
+	tokenFrom := "--token"
+	if f.opts.Token == "" {
+		f.opts.Token, tokenFrom = os.Getenv(envSandboxToken), envSandboxToken
+	}
 	if err := checkToken(f.opts.Token); err != nil {
-		return f, err
+		return f, fmt.Errorf("%s: %v", tokenFrom, err)
 	}
 	if err := checkListenAddr(f.addr, f.allowRemote); err != nil {
 		return f, err
@@ -154,11 +165,12 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	return f, nil
 }
 
-// checkToken accepts tokens that are safe to print in an export line.
+// checkToken accepts tokens that are safe to print in an export line. The
+// error does not repeat the token.
 func checkToken(tok string) error {
 	for _, c := range tok {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.~+/=", c)) {
-			return errors.New("--token: may contain only letters, digits and - _ . ~ + / =")
+			return errors.New("may contain only letters, digits and - _ . ~ + / =")
 		}
 	}
 	return nil

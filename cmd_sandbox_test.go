@@ -66,6 +66,22 @@ func TestSandboxBadFlags(t *testing.T) {
 			}
 		})
 	}
+	// Rates that are not numbers from 0 to 1 are refused, naming the field
+	// and the rule (NaN used to be accepted and inject nothing).
+	// (A canceled context stops a sandbox that starts after all at once.)
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, v := range []string{"NaN", "nan", "Inf", "-Inf", "-0.5", "1.5"} {
+		for _, k := range []string{"error-rate", "drop-rate"} {
+			var stdout, stderr bytes.Buffer
+			args := []string{"--addr", "127.0.0.1:0", "--scripts", "1", "--faults", "latency=1ms," + k + "=" + v}
+			code := runSandboxContext(stopped, args, &stdout, &stderr)
+			want := "wfp sandbox: --faults: " + k + "=" + v + ": must be a number from 0 to 1 (the share of requests)"
+			if code != 2 || !strings.HasPrefix(stderr.String(), want) || stdout.Len() != 0 {
+				t.Errorf("--faults %s=%s: exit %d, stderr %q, want it to start %q", k, v, code, stderr.String(), want)
+			}
+		}
+	}
 	var stderr bytes.Buffer
 	runSandboxContext(context.Background(), []string{"--addr", "10.1.2.3:80"}, io.Discard, &stderr)
 	if !strings.Contains(stderr.String(), "--allow-remote") {
@@ -188,6 +204,51 @@ func TestSandboxServesAndStops(t *testing.T) {
 	}
 	if code := stop2(); code != 0 {
 		t.Fatalf("second run exit %d", code)
+	}
+}
+
+// The token can come from WFP_SANDBOX_TOKEN, so it does not show in ps;
+// --token wins over it, and a bad one is refused without being repeated.
+func TestSandboxTokenFromEnvironment(t *testing.T) {
+	t.Setenv(envSandboxToken, "env-token-123")
+	env, stderr, stop := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--scripts", "1")
+	tok := env["CLOUDFLARE_API_TOKEN"]
+	if tok != "env-token-123" {
+		t.Errorf("token %q, want the one from %s", tok, envSandboxToken)
+	}
+	req, _ := http.NewRequest("GET", env["CLOUDFLARE_API_BASE_URL"]+"/accounts/"+env["CLOUDFLARE_ACCOUNT_ID"]+"/workers/dispatch/namespaces", nil)
+	req.Header.Set("Authorization", "Bearer env-token-123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("with the token from the environment: status %d, want 200", resp.StatusCode)
+	}
+	if code := stop(); code != 0 || strings.Contains(stderr.String(), tok) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+
+	env, _, stop = startSandboxCmd(t, "--addr", "127.0.0.1:0", "--scripts", "1", "--token", "flag-token")
+	if env["CLOUDFLARE_API_TOKEN"] != "flag-token" {
+		t.Errorf("with --token and %s: token %q, want the flag's", envSandboxToken, env["CLOUDFLARE_API_TOKEN"])
+	}
+	stop()
+
+	t.Setenv(envSandboxToken, "bad token $(rm)")
+	var stdout, errOut bytes.Buffer
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel() // a sandbox that starts after all stops at once
+	code := runSandboxContext(stopped, []string{"--addr", "127.0.0.1:0", "--scripts", "1"}, &stdout, &errOut)
+	if code != 2 || !strings.HasPrefix(errOut.String(), "wfp sandbox: "+envSandboxToken+": may contain only") ||
+		strings.Contains(errOut.String(), "bad token") || stdout.Len() != 0 {
+		t.Errorf("a bad token in %s: exit %d, stderr %q", envSandboxToken, code, errOut.String())
+	}
+	errOut.Reset()
+	runSandboxContext(context.Background(), []string{"-h"}, &stdout, &errOut)
+	if !strings.Contains(errOut.String(), envSandboxToken) {
+		t.Errorf("wfp sandbox -h does not mention %s:\n%s", envSandboxToken, errOut.String())
 	}
 }
 

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"os"
 	"testing"
 
 	"github.com/wfpconsole/wfp/internal/testenv"
 )
 
 // TestMain keeps a developer's real credentials and config out of the
-// tests.
-func TestMain(m *testing.M) { testenv.Main(m) }
+// tests (and the sandbox token variable wfp sandbox reads).
+func TestMain(m *testing.M) {
+	os.Unsetenv(envSandboxToken)
+	testenv.Main(m)
+}

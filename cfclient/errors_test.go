@@ -13,7 +13,9 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/shared"
 	wfp "github.com/cloudflare/cloudflare-go/v6/workers_for_platforms"
 	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // The mapping itself, for statuses and codes the sandbox does not produce
@@ -197,5 +199,68 @@ func TestErrorExplain(t *testing.T) {
 	}
 	if strings.Contains(hint, "\n") || !strings.Contains(hint, "add the permission") {
 		t.Errorf("hint = %q, want one line", hint)
+	}
+}
+
+// A validation error about a tier, tag, route or flag whose name holds an
+// escape sequence (or an invisible character) shows it escaped, so the
+// operator sees what was there; nothing is stripped, and no raw control or
+// invisible character reaches the terminal. Runs through the real client
+// against the sandbox.
+func TestValidationErrorsShowHostileNamesEscaped(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Scripts: 5}, nil)
+	ctx := testCtx(t)
+	const evil = "\x1b]0;PWNED\x07"
+	script := listAll(t, e.c, "production", TagFilter{})[0].Name
+	id, err := e.c.RoutingNamespace(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"ok", "flag" + evil}
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"tier name", func() error {
+			return e.c.WriteTiers(ctx, []platform.Tier{{Name: evil, CPUMs: 50, SubRequests: 50}})
+		}, `tier "\x1b]0;PWNED\a" name`},
+		{"tier name with a zero-width space", func() error {
+			return e.c.WriteTiers(ctx, []platform.Tier{{Name: "pro\u200b", CPUMs: 5, SubRequests: 50}})
+		}, `tier "pro\u200b" name`},
+		{"tag added", func() error { return e.c.AddTag(ctx, "production", script, "tag"+evil) }, `tag "tag\x1b]0;PWNED\a"`},
+		{"tags replaced", func() error {
+			_, err := e.c.ReplaceTags(ctx, "production", script, []string{"a", "b c" + evil})
+			return err
+		}, `tags[1] "b c\x1b]0;PWNED\a"`},
+		{"route key", func() error { return e.c.SetRoute(ctx, platform.RouteHostname, evil+".example", script) }, `route key "\x1b]0;PWNED\a.example"`},
+		{"route target", func() error { return e.c.SetRoute(ctx, platform.RouteHostname, "a.example", "t"+evil) }, `target "t\x1b]0;PWNED\a"`},
+		{"compatibility flag", func() error {
+			_, err := e.c.PatchSettings(ctx, "production", script, SettingsPatch{CompatibilityFlags: &flags})
+			return err
+		}, `compatibility_flags "flag\x1b]0;PWNED\a"`},
+		{"tier table read", func() error {
+			if err := e.c.PutValue(ctx, id, "tiers", []byte(`{"\u001b]0;PWNED\u0007":{"subRequests":5}}`)); err != nil {
+				return err
+			}
+			_, err := e.c.ReadTiers(ctx)
+			return err
+		}, `tier "\x1b]0;PWNED\a": cpuMs is missing`},
+	}
+	for _, tc := range cases {
+		err := tc.call()
+		if !errors.Is(err, ErrValidation) {
+			t.Errorf("%s: %v, want a validation error", tc.name, err)
+			continue
+		}
+		reason, hint := err.(*Error).Explain()
+		if !strings.Contains(reason, tc.want) {
+			t.Errorf("%s: error %q, want it to show %q", tc.name, reason, tc.want)
+		}
+		for _, s := range []string{reason, hint} {
+			if i := strings.IndexFunc(s, termsafe.Unsafe); i >= 0 {
+				t.Errorf("%s: %q holds a raw %q", tc.name, s, s[i:])
+			}
+		}
 	}
 }

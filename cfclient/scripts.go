@@ -48,14 +48,29 @@ func (f TagFilter) String() string {
 func (f TagFilter) check() check {
 	all := append(append([]string{}, f.Has...), f.HasNot...)
 	for _, t := range all {
-		if r := platform.ValidTag(t); r != "" {
+		if r := tagFilterRule(t); r != "" {
 			return check{fmt.Sprintf("tag filter %q", t), r}
-		}
-		if strings.Contains(t, ":") {
-			return check{fmt.Sprintf("tag filter %q", t), "must not contain : (the filter syntax uses it)"}
 		}
 	}
 	return check{}
+}
+
+// TagFilterable reports whether the API's tags filter ("tag:yes,tag:no")
+// can carry tag: ListScripts and BulkDeleteByTags refuse a filter holding
+// a tag that is empty or holds ",", "&", ":", white space or a control
+// character. Such a tag can still be selected: list without it (a wider
+// listing) and filter the rows, as selector.Query.Selects does.
+func TagFilterable(tag string) bool { return tagFilterRule(tag) == "" }
+
+// tagFilterRule is the rule tag breaks in a tags filter, or "".
+func tagFilterRule(tag string) string {
+	if r := platform.ValidTag(tag); r != "" {
+		return r
+	}
+	if strings.Contains(tag, ":") {
+		return "must not contain : (the filter syntax uses it)"
+	}
+	return ""
 }
 
 // wireScript is a script object as listings send it.

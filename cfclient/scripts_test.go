@@ -81,6 +81,30 @@ func TestListScriptsStreamsPagesAndFilters(t *testing.T) {
 	}
 }
 
+// TagFilterable says exactly which tags ListScripts sends and which it
+// refuses before any request, so a caller can leave the others out.
+func TestTagFilterableMatchesListScripts(t *testing.T) {
+	e := newTestEnv(t, sandbox.Options{Scripts: 20}, nil)
+	ctx := testCtx(t)
+	cases := map[string]bool{
+		"tier-pro": true, "é-名前": true, "a\u200bb": true,
+		"a:b": false, "tier pro": false, "note-\x1b[31m": false, "c,d": false, "a&b": false, "": false,
+	}
+	for tag, want := range cases {
+		if got := TagFilterable(tag); got != want {
+			t.Errorf("TagFilterable(%q) = %v, want %v", tag, got, want)
+		}
+		for _, f := range []TagFilter{{Has: []string{tag}}, {HasNot: []string{tag}}} {
+			before := e.requests.Load()
+			err := e.c.ListScripts(ctx, "production", f, func([]Script) error { return nil })
+			refused := errors.Is(err, ErrValidation) && e.requests.Load() == before
+			if want && err != nil || !want && !refused {
+				t.Errorf("ListScripts(%+v): %v after %d requests; TagFilterable = %v", f, err, e.requests.Load()-before, want)
+			}
+		}
+	}
+}
+
 func TestScriptDetailsSettingsBindingsSecretsContent(t *testing.T) {
 	e := newTestEnv(t, sandbox.Options{}, nil)
 	ctx := testCtx(t)

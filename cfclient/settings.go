@@ -154,7 +154,7 @@ func (p SettingsPatch) checks() []check {
 	}
 	if p.CompatibilityFlags != nil {
 		for _, f := range *p.CompatibilityFlags {
-			cs = append(cs, check{"compatibility_flags " + f, platform.ValidTag(f)})
+			cs = append(cs, check{fmt.Sprintf("compatibility_flags %q", f), platform.ValidTag(f)})
 		}
 	}
 	if p.UsageModel != nil {

@@ -2,6 +2,7 @@ package cfclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -62,7 +63,7 @@ func (c *Client) AddTag(ctx context.Context, ns, name, tag string) error {
 		op: op, target: target,
 		validate: func() error {
 			return firstFailure(op, target, check{"namespace", nonEmpty(ns)},
-				check{"script", platform.ValidScriptName(name)}, check{"tag", platform.ValidTag(tag)})
+				check{"script", platform.ValidScriptName(name)}, check{fmt.Sprintf("tag %q", tag), platform.ValidTag(tag)})
 		},
 		do: func(ctx context.Context) (any, error) {
 			_, err := callJSON[any](ctx, c, http.MethodPut,

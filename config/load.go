@@ -224,10 +224,10 @@ func (r *Resolved) applyLayers(opts LoadOptions, env func(string) (string, bool)
 
 	// The token: only ever from the environment, from the variable the
 	// profile names. It is checked but never echoed.
-	r.Sources.Token = Source{Layer: LayerEnv, Name: p.TokenEnv}
 	if CheckTokenEnv(p.TokenEnv) != "" {
-		return // Validate reported it; do not look up a bad name
+		return // Validate reported it; do not look up, keep or show a bad name
 	}
+	r.Sources.Token = Source{Layer: LayerEnv, Name: p.TokenEnv}
 	tok := lookup(env, p.TokenEnv)
 	for _, c := range tok {
 		if unicode.IsSpace(c) || unicode.IsControl(c) {

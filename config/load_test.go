@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -275,5 +276,20 @@ func TestLoadUsesXDGFromEnv(t *testing.T) {
 	}
 	if r.Profile.Name != "x" || !r.Profile.Production || r.Paths.ConfigSource.Name != "XDG_CONFIG_HOME" {
 		t.Errorf("got %s production=%t from %v", r.Profile.Name, r.Profile.Production, r.Paths.ConfigSource)
+	}
+}
+
+// A token pasted into token_env is not kept as the token's source, so
+// Resolved's String (and anything printing Sources.Token) cannot show it.
+func TestResolvedDoesNotKeepATokenInTokenEnv(t *testing.T) {
+	tok := "Y8a2Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dLwX"
+	r := resolve(t, "[profiles.p]\ntoken_env = \""+tok+"\"\n", map[string]string{tok: "secret-value"}, LoadOptions{})
+	if r.Token.IsSet() || r.Sources.Token.Name != "" {
+		t.Errorf("token set %t from %v", r.Token.IsSet(), r.Sources.Token)
+	}
+	for _, s := range []string{r.String(), fmt.Sprintf("%v %+v %#v", r, r, r)} {
+		if strings.Contains(s, tok) || strings.Contains(s, "secret-value") {
+			t.Errorf("printed: %s", s)
+		}
 	}
 }

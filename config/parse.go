@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // tokenMessage is the problem for a token written in the file.
@@ -274,12 +275,6 @@ func (c *Config) problem(key []string, msg string) {
 	c.problems = append(c.problems, Problem{Layer: LayerFile, Key: displayKey(key), Line: c.lines.find(key), Message: msg})
 }
 
-// printable replaces control characters so text is safe on a terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// printable makes text safe on a terminal: control and invisible characters
+// are escaped (termsafe.Line), not replaced, so what was there can be read.
+func printable(s string) string { return termsafe.Line(s) }

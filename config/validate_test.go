@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,67 @@ func TestValidateTokenEnvNeverEchoed(t *testing.T) {
 	}
 }
 
+// A token pasted into token_env is refused without being echoed, whatever
+// its alphabet: mixed-case API tokens, lower-case hex keys (which used to
+// pass, having no upper case), upper-case tokens; real variable names pass.
+func TestCheckTokenEnvRefusesTokens(t *testing.T) {
+	for _, name := range []string{
+		DefaultTokenEnv, "CF_PROD_TOKEN", "cf_token", "CloudflareToken", "CloudflareApiTokenForProdAccount",
+		"PROCESSOR_ARCHITEW6432", "TOKEN_2024", "X11_TOKEN", "K8S_E2E_TOKEN", "_T", "A",
+		"WFP_CLOUDFLARE_API_TOKEN_FOR_THE_PRODUCTION_ACCOUNT_EU_WEST_1",
+	} {
+		if msg := CheckTokenEnv(name); msg != "" {
+			t.Errorf("CheckTokenEnv(%q) = %q, want it accepted", name, msg)
+		}
+	}
+	refused := []string{
+		"Y8a2Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dLwX", // a Cloudflare API token
+		"f9a1c0b7e2d4a6f8c1b3e5d7a9f0c2e4b6a8c",    // a Global API Key: hex, lower case
+		"Q7ZP3KX9B2M8TV4R6N1WJ5YH0C3F8D2L7S9A4E1G", // upper case and digits
+	}
+	// And random ones of each alphabet: at most 1 in 500 may pass.
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, a := range []struct {
+		alphabet string
+		n        int
+	}{
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", 40},
+		{"0123456789abcdef", 37},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 40},
+	} {
+		for range 500 {
+			b := make([]byte, a.n)
+			for i := range b {
+				b[i] = a.alphabet[rng.IntN(len(a.alphabet))]
+			}
+			if b[0] >= '0' && b[0] <= '9' {
+				b[0] = 'f' // a leading digit is refused anyway; make it harder
+			}
+			refused = append(refused, string(b))
+		}
+	}
+	passed := 0
+	for _, tok := range refused {
+		msg := CheckTokenEnv(tok)
+		if msg == "" {
+			passed++
+			continue
+		}
+		if !strings.Contains(msg, "looks like a token") || strings.Contains(msg, tok) {
+			t.Errorf("CheckTokenEnv(token) = %q, want the token hint without the token", msg)
+		}
+	}
+	if passed > len(refused)/500 {
+		t.Errorf("%d of %d tokens passed as variable names", passed, len(refused))
+	}
+	if msg := CheckTokenEnv("Y8a2-Lr0kZcTqW1vN3fBq5eJ8xG2hR7mP9sK4dL"); !strings.Contains(msg, "looks like a token") {
+		t.Errorf("a token with a dash: %q, want the token hint", msg)
+	}
+	if msg := CheckTokenEnv("my-token"); msg == "" || strings.Contains(msg, "looks like a token") {
+		t.Errorf("a name with a dash: %q, want the rule alone", msg)
+	}
+}
+
 func TestValidateEveryProblemAtOnce(t *testing.T) {
 	c := parse(t, `default_profile = "nope"
 [profiles.prod]
@@ -134,7 +196,10 @@ func TestProblemFormat(t *testing.T) {
 		{Problem{Layer: LayerFile, Key: "a.b", Line: 4, Message: "m"}, "f.toml:4: a.b: m"},
 		{Problem{Layer: LayerFile, Key: "a.b", Message: "m"}, "f.toml: a.b: m"},
 		{Problem{Layer: LayerEnv, Key: EnvAccountID, Message: "m"}, "environment: CLOUDFLARE_ACCOUNT_ID: m"},
-		{Problem{Layer: LayerFlag, Key: "--profile", Message: "m\x1b[2J"}, "command line: --profile: m?[2J"},
+		// Control and invisible characters are escaped, not replaced or
+		// dropped, so the operator sees what was there.
+		{Problem{Layer: LayerFlag, Key: "--profile", Message: "m\x1b[2J"}, `command line: --profile: m\x1b[2J`},
+		{Problem{Layer: LayerFile, Key: "profiles.a\x1b]0;PWNED\x07", Line: 2, Message: "m\u200b"}, `f.toml:2: profiles.a\x1b]0;PWNED\x07: m\u200b`},
 	}
 	for _, tc := range cases {
 		if got := tc.p.Format("f.toml"); got != tc.want {

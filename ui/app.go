@@ -209,7 +209,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case copyMsg:
 		return a, tea.Batch(copyCmds(msg.text, a.env), a.setStatus(StatusMsg{
 			Level: LevelInfo,
-			Text:  copiedText(msg.text),
+			Text:  copiedText(msg),
 		}))
 	case tea.KeyPressMsg:
 		return a, a.handleKey(msg)
@@ -440,25 +440,21 @@ func (a *App) restyle() {
 }
 
 // copiedText confirms a copy: one short line is named ("copied
-// tenant-42-api-prod"), anything else is counted.
-func copiedText(s string) string {
-	if n := countLines(s); n > 1 {
-		return "copied " + Plural(n, "line", "lines") + " to the clipboard"
+// tenant-42-api-prod"), several are counted, and a copy that had to be
+// escaped says so.
+func copiedText(msg copyMsg) string {
+	var b strings.Builder
+	switch {
+	case msg.lines > 1:
+		b.WriteString("copied " + Plural(msg.lines, "line", "lines"))
+	case ansi.StringWidth(msg.text) > 48:
+		b.WriteString("copied 1 line")
+	default:
+		b.WriteString("copied " + Sanitize(msg.text))
 	}
-	line := strings.TrimRight(s, "\n")
-	if ansi.StringWidth(line) > 48 {
-		return "copied 1 line to the clipboard"
+	b.WriteString(" to the clipboard")
+	if msg.escaped {
+		b.WriteString(", control and invisible characters escaped as shown")
 	}
-	return "copied " + Sanitize(line) + " to the clipboard"
-}
-
-// countLines counts the lines of copied text for the confirmation.
-func countLines(s string) int {
-	n := 1
-	for i := 0; i+1 < len(s); i++ {
-		if s[i] == '\n' {
-			n++
-		}
-	}
-	return n
+	return b.String()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"image/color"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 func TestNavigatePushAndBackKeepsState(t *testing.T) {
@@ -530,7 +532,7 @@ func TestBackgroundAndNoColorRestyle(t *testing.T) {
 
 func TestCopyGoesThroughApp(t *testing.T) {
 	h := newHarness(t)
-	msgs := execCmd(CopyCmd("a\nb"))
+	msgs := execCmd(CopyCmd("a", "b"))
 	if len(msgs) != 1 {
 		t.Fatalf("CopyCmd yielded %v", msgs)
 	}
@@ -539,14 +541,67 @@ func TestCopyGoesThroughApp(t *testing.T) {
 	if !strings.Contains(h.lines()[23], "copied 2 lines to the clipboard") {
 		t.Errorf("footer = %q", h.lines()[23])
 	}
+	if got := clipboardText(t, cmd); got != "a\nb" {
+		t.Errorf("clipboard = %q, want the two names one a line", got)
+	}
+	if CopyCmd() != nil {
+		t.Error("CopyCmd() with nothing to copy is not nil")
+	}
+}
+
+// clipboardText runs the App's command for a copy and returns what the
+// tmux passthrough copy puts on the clipboard.
+func clipboardText(t *testing.T, cmd tea.Cmd) string {
+	t.Helper()
 	var raw []string
 	for _, m := range execCmd(cmd) {
 		if r, ok := m.(tea.RawMsg); ok {
 			raw = append(raw, r.Msg.(string))
 		}
 	}
-	if len(raw) != 1 || !strings.HasPrefix(raw[0], "\x1bPtmux;\x1b\x1b]52;c;YQpi") {
-		t.Errorf("tmux passthrough = %q", raw)
+	const pre, post = "\x1bPtmux;\x1b\x1b]52;c;", "\a\x1b\\"
+	if len(raw) != 1 || !strings.HasPrefix(raw[0], pre) || !strings.HasSuffix(raw[0], post) {
+		t.Fatalf("tmux passthrough = %q", raw)
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(strings.TrimPrefix(raw[0], pre), post))
+	if err != nil {
+		t.Fatalf("OSC52 payload of %q: %v", raw[0], err)
+	}
+	return string(b)
+}
+
+// A name holding an escape sequence or a newline is copied as the screen
+// shows it: escaped, on one line, so pasting it into a shell runs nothing.
+func TestCopyEscapesTenantText(t *testing.T) {
+	cases := []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"tenant-42-api-prod"}, "tenant-42-api-prod"},
+		{[]string{"evil\x1b]0;PWNED\x07\nrm -rf ~"}, `evil\x1b]0;PWNED\x07\nrm -rf ~`},
+		{[]string{"customer-a\u200bbcde"}, `customer-a\u200bbcde`},
+		{[]string{"a\nb"}, `a\nb`},
+		{[]string{"ok", "x\ry", "\u202eexe.txt"}, "ok\n" + `x\ry` + "\n" + `\u202eexe.txt`},
+	}
+	for _, tc := range cases {
+		h := newHarness(t)
+		h.send(tea.EnvMsg{"TMUX=/tmp/x,1,0"})
+		msgs := execCmd(CopyCmd(tc.names...))
+		if len(msgs) != 1 {
+			t.Fatalf("CopyCmd yielded %v", msgs)
+		}
+		got := clipboardText(t, h.send(msgs[0]))
+		if got != tc.want {
+			t.Errorf("CopyCmd(%q) copied %q, want %q", tc.names, got, tc.want)
+		}
+		if n := strings.Count(got, "\n") + 1; n != len(tc.names) {
+			t.Errorf("CopyCmd(%q) copied %d lines, want one a name", tc.names, n)
+		}
+		for _, r := range got {
+			if r != '\n' && termsafe.Unsafe(r) {
+				t.Errorf("CopyCmd(%q) copied %U", tc.names, r)
+			}
+		}
 	}
 }
 
@@ -665,17 +720,22 @@ func TestHelpScrollsWhenTooTall(t *testing.T) {
 }
 
 // One copied name is named in the confirmation, sanitized; long text and
-// several lines are counted.
+// several lines are counted; an escaped copy says so.
 func TestCopiedText(t *testing.T) {
-	cases := map[string]string{
-		"tenant-42-api-prod\n":  "copied tenant-42-api-prod to the clipboard",
-		"a\nb\nc":               "copied 3 lines to the clipboard",
-		"evil\x1b[2J":           `copied evil\x1b[2J to the clipboard`,
-		strings.Repeat("x", 60): "copied 1 line to the clipboard",
+	cases := []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"tenant-42-api-prod"}, "copied tenant-42-api-prod to the clipboard"},
+		{[]string{"a", "b", "c"}, "copied 3 lines to the clipboard"},
+		{[]string{"evil\x1b[2J"}, `copied evil\x1b[2J to the clipboard, control and invisible characters escaped as shown`},
+		{[]string{strings.Repeat("x", 60)}, "copied 1 line to the clipboard"},
+		{[]string{"a", "b\u200b"}, "copied 2 lines to the clipboard, control and invisible characters escaped as shown"},
 	}
-	for in, want := range cases {
-		if got := copiedText(in); got != want {
-			t.Errorf("copiedText(%q) = %q, want %q", in, got, want)
+	for _, tc := range cases {
+		msg := CopyCmd(tc.names...)().(copyMsg)
+		if got := copiedText(msg); got != tc.want {
+			t.Errorf("copiedText(%q) = %q, want %q", tc.names, got, tc.want)
 		}
 	}
 }

@@ -5,16 +5,36 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
-// CopyCmd returns a command that copies text to the operator's clipboard
-// with OSC52, which works over SSH because the terminal emulator on the
-// operator's machine does the copying. The App writes the sequence and,
-// inside tmux or GNU screen, also a passthrough-wrapped copy (tmux needs
-// `set -g allow-passthrough on` or `set-clipboard on`), then confirms in
-// the footer.
-func CopyCmd(text string) tea.Cmd {
-	return func() tea.Msg { return copyMsg{text: text} }
+// CopyCmd returns a command that copies texts to the operator's clipboard
+// with OSC52, one text a line, which works over SSH because the terminal
+// emulator on the operator's machine does the copying. The App writes the
+// sequence and, inside tmux or GNU screen, also a passthrough-wrapped copy
+// (tmux needs `set -g allow-passthrough on` or `set-clipboard on`), then
+// confirms in the footer. It returns nil when there is nothing to copy.
+//
+// Each text is tenant text (a script or namespace name) and is copied as
+// the screens show it, escaped by termsafe.Line: a name holding
+// "\x1b]0;…" or a newline goes to the clipboard as the inert characters
+// `\x1b]0;…` and `\n`, so pasting it into a shell cannot run a second
+// command or write to the terminal, and a name holding a zero-width space
+// is not pasted as the look-alike name without it. Only the newlines that
+// separate the texts are real: pass several names as several arguments,
+// never joined (a joined "a\nb" is one text and copies as `a\nb`).
+func CopyCmd(texts ...string) tea.Cmd {
+	if len(texts) == 0 {
+		return nil
+	}
+	msg := copyMsg{lines: len(texts)}
+	shown := make([]string, len(texts))
+	for i, t := range texts {
+		shown[i] = termsafe.Line(t)
+		msg.escaped = msg.escaped || shown[i] != t
+	}
+	msg.text = strings.Join(shown, "\n")
+	return func() tea.Msg { return msg }
 }
 
 // terminalEnv is what the App learns from tea.EnvMsg.

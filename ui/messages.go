@@ -67,8 +67,13 @@ type (
 		owner *byte
 		seq   int
 	}
-	// copyMsg asks the App to copy text to the clipboard with OSC52.
-	copyMsg struct{ text string }
+	// copyMsg asks the App to copy text to the clipboard with OSC52: lines
+	// texts escaped by termsafe.Line (escaped: some needed it), one a line.
+	copyMsg struct {
+		text    string
+		lines   int
+		escaped bool
+	}
 )
 
 // Level is the severity of a status message.

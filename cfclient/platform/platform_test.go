@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -210,8 +211,16 @@ func TestValidateRoute(t *testing.T) {
 			}
 			continue
 		}
-		if re == nil || re.Field != tc.field {
-			t.Errorf("%v %q %q: got %v, want field %q", tc.kind, tc.key, tc.target, re, tc.field)
+		// The field names the value, quoted (escaped).
+		want := fmt.Sprintf("%s %q", tc.field, tc.key)
+		switch tc.field {
+		case "kind":
+			want = "kind"
+		case "target":
+			want = fmt.Sprintf("%s %q", tc.field, tc.target)
+		}
+		if re == nil || re.Field != want {
+			t.Errorf("%v %q %q: got %v, want field %s", tc.kind, tc.key, tc.target, re, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -179,7 +180,8 @@ func (s Schema) ValidateRoute(kind RouteKind, key, target string) *RuleError {
 	if kvKey != "" && !s.IsRouteKey(kvKey) {
 		reserved = "is reserved for the tier table or last-use timestamps"
 	}
-	return FirstFailure(Check{"kind", kindRule}, Check{"route key", ValidRouteKey(key)},
-		Check{"route key", ValidKVKey(kvKey)}, Check{"route key", reserved},
-		Check{"target", ValidScriptName(target)})
+	keyField := fmt.Sprintf("route key %q", key)
+	return FirstFailure(Check{"kind", kindRule}, Check{keyField, ValidRouteKey(key)},
+		Check{keyField, ValidKVKey(kvKey)}, Check{keyField, reserved},
+		Check{fmt.Sprintf("target %q", target), ValidScriptName(target)})
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,8 +18,11 @@ import (
 // written with mode 0600.
 //
 // Writes are atomic: the state is encoded to a temporary file in the same
-// directory, synced, renamed over the old file, and the directory is synced.
-// A file that cannot be read or decoded is never overwritten: New fails.
+// directory (".<name>.tmp-<digits>"), synced, renamed over the old file,
+// and the directory is synced. A file that cannot be read, decoded or
+// checksummed is never overwritten: New fails. A save interrupted by a kill
+// leaves its temporary file behind; New removes those (see
+// removeStaleTemps).
 
 // flushInterval is how often the background writer looks for changes. After
 // a slow write (a big world) it waits flushSlowdown times as long as that
@@ -53,6 +57,7 @@ func (s *Server) openState() error {
 		return nil
 	}
 	p := &persister{path: path, stop: make(chan struct{}), done: make(chan struct{})}
+	removeStaleTemps(path)
 	st, err := loadState(path)
 	switch {
 	case err == nil:
@@ -150,11 +155,37 @@ func writeState(path string, st *Store) error {
 	return commitTemp(tmp, path)
 }
 
+// tempPrefix starts the name of the temporary files of saves to path;
+// os.CreateTemp puts decimal digits after it.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps removes the temporary files that saves to path left when
+// the process was killed mid-save: only regular files in path's directory
+// whose names are tempPrefix and digits, as encodeToTemp makes them, and
+// nothing else. They are all stale when a sandbox starts on path, as the
+// state file has one writer; should another sandbox be saving to the same
+// path after all, its rename fails and it saves again a tick later.
+// Removal is best effort: a file that cannot be removed is left.
+func removeStaleTemps(path string) {
+	dir, prefix := filepath.Dir(path), tempPrefix(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
 // encodeToTemp encodes st into a new temporary file (mode 0600) beside
 // path. The file is written but not yet synced, so the caller can release
 // the store's lock before waiting for the disk.
 func encodeToTemp(path string, st *Store) (*os.File, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix(path)+"*")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox state file %s: create temporary file: %w", path, err)
 	}

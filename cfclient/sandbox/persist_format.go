@@ -3,24 +3,34 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/maphash"
 	"io"
 	"strconv"
 	"strings"
 )
 
-// The state file format, version 1:
+// The state file format, version 2:
 //
-//	wfp-sandbox-state v1\n            a text line: magic and version
+//	wfp-sandbox-state v2\n            a text line: magic and version
 //	gob stream of stateRecord values:
 //	  {Account}                       first
 //	  {Namespace} / {KV}              one per dispatch / KV namespace (headers)
 //	  {Owner, Scripts, Blobs, ...}    scripts in batches of recordBatch
 //	  {KVID, Keys, Entries}           KV keys in batches of recordBatch
 //	  {End}                           last, with totals to detect truncation
+//	sha256 <64 hex digits>\n          the SHA-256 of every byte before it
+//
+// and nothing after the checksum line. The checksum is what makes every
+// corruption an error: a flipped byte inside a name or a value still
+// decodes, and the totals in End do not see it. Version 1 is version 2
+// without the checksum line; it is still read (with nothing allowed after
+// End) and rewritten as version 2 at the first save.
 //
 // Many small records instead of one big value keep gob from buffering the
 // whole world in memory. Module contents are written once each (Blobs) and
@@ -31,8 +41,13 @@ import (
 // stateMagic starts every state file; the version follows it.
 const stateMagic = "wfp-sandbox-state v"
 
-// stateVersion is the format version this code writes and reads.
-const stateVersion = 1
+// stateVersion is the format version this code writes; it also reads
+// stateVersionNoSum.
+const (
+	stateVersion       = 2
+	stateVersionNoSum  = 1
+	stateChecksumLabel = "sha256 "
+)
 
 // recordBatch is how many scripts or KV keys go into one record.
 const recordBatch = 1000
@@ -77,6 +92,22 @@ type blobKey struct {
 
 // encodeState writes st in the state file format.
 func encodeState(w io.Writer, st *Store) error {
+	sum := sha256.New()
+	if err := encodeRecords(io.MultiWriter(w, sum), st); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, checksumLine(sum.Sum(nil)))
+	return err
+}
+
+// checksumLine is the last line of a state file whose other bytes have
+// this SHA-256.
+func checksumLine(sum []byte) string {
+	return stateChecksumLabel + hex.EncodeToString(sum) + "\n"
+}
+
+// encodeRecords writes the header line and the records of st.
+func encodeRecords(w io.Writer, st *Store) error {
 	if _, err := fmt.Fprintf(w, "%s%d\n", stateMagic, stateVersion); err != nil {
 		return err
 	}
@@ -204,8 +235,12 @@ func (e *stateEncoder) keys(id string, kv *KVNamespace) error {
 
 // decodeState reads what encodeState wrote, checks it, and builds the
 // indexes. Errors say what is wrong, not which file (the caller adds that).
+// A store read from a version 1 file is marked dirty, so that it is saved
+// as version 2.
 func decodeState(r *bufio.Reader) (*Store, error) {
-	line, err := r.ReadString('\n')
+	sum := sha256.New()
+	hr := &hashingReader{r: r, h: sum}
+	line, err := hr.readLine()
 	if err != nil {
 		if err == io.EOF && line == "" {
 			return nil, errors.New("the file is empty, not a wfp sandbox state file")
@@ -222,11 +257,13 @@ func decodeState(r *bufio.Reader) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad format version %q", v)
 	}
-	if n != stateVersion {
-		return nil, fmt.Errorf("format version %d is not supported (this wfp reads version %d)", n, stateVersion)
+	if n != stateVersion && n != stateVersionNoSum {
+		return nil, fmt.Errorf("format version %d is not supported (this wfp reads versions %d and %d)", n, stateVersionNoSum, stateVersion)
 	}
 	d := &stateDecoder{in: newInterner()}
-	dec := gob.NewDecoder(r)
+	// hr is an io.ByteReader, so gob reads exactly the records from it and
+	// no further: the checksum line is left in r.
+	dec := gob.NewDecoder(hr)
 	for {
 		var rec stateRecord
 		if err := dec.Decode(&rec); err != nil {
@@ -243,8 +280,64 @@ func decodeState(r *bufio.Reader) (*Store, error) {
 			break
 		}
 	}
+	if n == stateVersion {
+		if err := checkSum(r, sum.Sum(nil)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		if err != nil {
+			return nil, err
+		}
+		return nil, errors.New("corrupt: there are bytes after its end")
+	}
 	d.st.reindex()
+	d.st.dirty = n != stateVersion
 	return d.st, nil
+}
+
+// checkSum reads the checksum line from r and compares it with want.
+func checkSum(r *bufio.Reader, want []byte) error {
+	line, err := r.ReadString('\n')
+	if err == io.EOF && line == "" {
+		return errors.New("the file is truncated (its checksum line is missing)")
+	}
+	got, ok := strings.CutPrefix(line, stateChecksumLabel)
+	if err != nil || !ok || len(got) != 2*sha256.Size+1 {
+		return errors.New("corrupt: its checksum line is damaged")
+	}
+	if got[:2*sha256.Size] != hex.EncodeToString(want) {
+		return errors.New("corrupt: its contents do not match its SHA-256 checksum")
+	}
+	return nil
+}
+
+// hashingReader hashes what is read through it. It is an io.ByteReader so
+// that gob does not wrap it in a buffer that would read ahead.
+type hashingReader struct {
+	r *bufio.Reader
+	h hash.Hash
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	return n, err
+}
+
+func (hr *hashingReader) ReadByte() (byte, error) {
+	b, err := hr.r.ReadByte()
+	if err == nil {
+		hr.h.Write([]byte{b})
+	}
+	return b, err
+}
+
+// readLine reads up to and including "\n".
+func (hr *hashingReader) readLine() (string, error) {
+	line, err := hr.r.ReadString('\n')
+	hr.h.Write([]byte(line))
+	return line, err
 }
 
 // stateDecoder rebuilds a store record by record.

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
@@ -187,7 +189,8 @@ func TestStateLosesNoChangeDuringFlushes(t *testing.T) {
 	}
 }
 
-// handMadeState encodes records after a valid header, for hand-made files.
+// handMadeState encodes records after a valid header and adds a valid
+// checksum line, for hand-made files.
 func handMadeState(t *testing.T, recs ...stateRecord) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -198,6 +201,8 @@ func handMadeState(t *testing.T, recs ...stateRecord) []byte {
 			t.Fatal(err)
 		}
 	}
+	sum := sha256.Sum256(b.Bytes())
+	b.WriteString(checksumLine(sum[:]))
 	return b.Bytes()
 }
 
@@ -213,10 +218,13 @@ func TestStateBadFileIsAnErrorAndLeftAlone(t *testing.T) {
 	}{
 		{"empty", "empty", nil},
 		{"json", "not a wfp sandbox state file", []byte(`{"account_id":"x"}`)},
-		{"future version", "format version 2 is not supported", []byte(stateMagic + "2\nwhatever")},
+		{"future version", "format version 3 is not supported", []byte(stateMagic + "3\nwhatever")},
 		{"bad version", "bad format version", []byte(stateMagic + "one\n")},
-		{"header only", "truncated", []byte(stateMagic + "1\n")},
-		{"garbage", "corrupt", append([]byte(stateMagic+"1\n"), bytes.Repeat([]byte{0x7f, 3, 0xff}, 50)...)},
+		{"header only", "truncated", []byte(stateMagic + "2\n")},
+		{"garbage", "corrupt", append([]byte(stateMagic+"2\n"), bytes.Repeat([]byte{0x7f, 3, 0xff}, 50)...)},
+		{"no checksum", "checksum line is missing", valid.Bytes()[:valid.Len()-len(checksumLine(make([]byte, 32)))]},
+		{"bad checksum", "do not match its SHA-256", append(valid.Bytes()[:valid.Len()-2:valid.Len()-2], "0\n"...)},
+		{"appended garbage", "bytes after its end", append(bytes.Clone(valid.Bytes()), "junk"...)},
 		{"cut short", "truncated", valid.Bytes()[:valid.Len()/2]},
 		{"no end record", "truncated", handMadeState(t, acc)},
 		{"wrong totals", "should hold 5 scripts", handMadeState(t, acc, stateRecord{End: &stateEnd{Scripts: 5}})},
@@ -325,4 +333,174 @@ func TestStateEmptyWorld(t *testing.T) {
 	if st.Namespaces["a"] == nil || st.KV["b"] == nil || st.AccountScripts.Len() != 1 {
 		t.Error("changes to a loaded empty world were not saved")
 	}
+}
+
+// Every corruption of a state file is refused, never loaded: a flipped
+// byte anywhere (in the header, a record's framing, a name or value inside
+// a record, the totals, the checksum), bytes appended, cut, inserted,
+// deleted, swapped or zeroed.
+func TestStateEveryCorruptionIsRefused(t *testing.T) {
+	var buf bytes.Buffer
+	if err := encodeState(&buf, seededStore(1, 30)); err != nil {
+		t.Fatal(err)
+	}
+	valid := buf.Bytes()
+	if _, err := decodeState(bufio.NewReader(bytes.NewReader(valid))); err != nil {
+		t.Fatalf("the valid file does not load: %v", err)
+	}
+	type corruption struct {
+		name string
+		data []byte
+	}
+	var cs []corruption
+	edit := func(name string, f func(b []byte) []byte) {
+		cs = append(cs, corruption{name, f(bytes.Clone(valid))})
+	}
+	// A flipped bit in every byte of the first and last 300 and at a
+	// stride through the rest (every byte would take a minute).
+	n := len(valid)
+	for i := 0; i < n; i++ {
+		if i >= 300 && i < n-300 && i%37 != 0 {
+			continue
+		}
+		for _, bit := range []byte{0x01, 0x80} {
+			edit(fmt.Sprintf("byte %d ^ %#x", i, bit), func(b []byte) []byte { b[i] ^= bit; return b })
+		}
+	}
+	// A letter of a name deep inside a record: it still decodes.
+	i := bytes.Index(valid, []byte("production"))
+	edit("a letter in a namespace name", func(b []byte) []byte { b[i] = 'q'; return b })
+	for _, tail := range []string{"\n", "x", "\x00", "sha256 00\n", string(valid)} {
+		edit(fmt.Sprintf("%d bytes appended", len(tail)), func(b []byte) []byte { return append(b, tail...) })
+	}
+	for _, cut := range []int{1, 2, 65, 71, 72, 100, n / 2, n - 1} {
+		edit(fmt.Sprintf("last %d bytes cut", cut), func(b []byte) []byte { return b[:n-cut] })
+	}
+	for _, at := range []int{25, n / 3, n - 80} {
+		edit(fmt.Sprintf("a byte inserted at %d", at), func(b []byte) []byte { return append(b[:at:at], append([]byte{0}, valid[at:]...)...) })
+		edit(fmt.Sprintf("a byte deleted at %d", at), func(b []byte) []byte { return append(b[:at:at], valid[at+1:]...) })
+		edit(fmt.Sprintf("two bytes swapped at %d", at), func(b []byte) []byte { b[at], b[at+1] = b[at+1], b[at]; return b })
+	}
+	edit("a block zeroed", func(b []byte) []byte { clear(b[n/2 : n/2+512]); return b })
+	for _, c := range cs {
+		if bytes.Equal(c.data, valid) {
+			continue // a swap of two equal bytes
+		}
+		if _, err := decodeState(bufio.NewReader(bytes.NewReader(c.data))); err == nil {
+			t.Errorf("%s: the corrupt file loaded", c.name)
+		}
+	}
+	if len(cs) < 1000 {
+		t.Fatalf("only %d corruptions tried", len(cs))
+	}
+}
+
+// A version 1 file (no checksum line) is still read, is refused with bytes
+// after its end, and is rewritten as version 2 at the first save.
+func TestStateVersion1IsReadAndUpgraded(t *testing.T) {
+	var v2 bytes.Buffer
+	want := seededStore(1, 20)
+	if err := encodeState(&v2, want); err != nil {
+		t.Fatal(err)
+	}
+	header := fmt.Sprintf("%s%d\n", stateMagic, stateVersion)
+	body := bytes.TrimSuffix(v2.Bytes()[len(header):], v2.Bytes()[v2.Len()-len(checksumLine(make([]byte, 32))):])
+	v1 := append([]byte(fmt.Sprintf("%s%d\n", stateMagic, stateVersionNoSum)), body...)
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state")
+	if err := os.WriteFile(path, append(bytes.Clone(v1), "junk"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{StatePath: path}); err == nil || !strings.Contains(err.Error(), "bytes after its end") {
+		t.Errorf("a version 1 file with bytes after its end: %v", err)
+	}
+	if err := os.WriteFile(path, v1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newStateServer(t, Options{StatePath: path})
+	if !s.StateLoaded() || storeJSON(t, s.store) != storeJSON(t, want) {
+		t.Fatal("the version 1 file did not load as it was written")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte(header)) || !bytes.HasPrefix(data[len(data)-len(checksumLine(make([]byte, 32))):], []byte(stateChecksumLabel)) {
+		t.Errorf("the file was not rewritten as version %d: starts %q", stateVersion, data[:min(len(data), 24)])
+	}
+	if st, err := loadState(path); err != nil || storeJSON(t, st) != storeJSON(t, want) {
+		t.Errorf("the rewritten file: %v", err)
+	}
+}
+
+// Temporary files of saves a kill interrupted are removed when a sandbox
+// starts on the state file; only those: other files and directories that
+// merely look similar, and files in other directories, stay.
+func TestStateRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	other := t.TempDir()
+	path := filepath.Join(dir, "state")
+	stale := []string{".state.tmp-1234567890", ".state.tmp-42"}
+	kept := []string{".state.tmp-", ".state.tmp-12ab", ".state.tmp-1.bak", ".other.tmp-123", "state.tmp-123", ".state.tmp-123x", "notes.txt"}
+	for _, name := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(filepath.Join(dir, name), bytes.Repeat([]byte("x"), 4096), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".state.tmp-99"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(other, "target"), filepath.Join(dir, ".state.tmp-77")); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(other, ".state.tmp-555")
+	if err := os.WriteFile(elsewhere, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kept = append(kept, ".state.tmp-99", ".state.tmp-77")
+
+	check := func(when string) {
+		t.Helper()
+		for _, name := range stale {
+			if _, err := os.Lstat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+				t.Errorf("%s: stale %s is still there (%v)", when, name, err)
+			}
+		}
+		for _, name := range kept {
+			if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("%s: %s was removed: %v", when, name, err)
+			}
+		}
+		if _, err := os.Stat(elsewhere); err != nil {
+			t.Errorf("%s: a file in another directory was removed: %v", when, err)
+		}
+	}
+	// On a fresh state file...
+	s := newStateServer(t, Options{Seed: 1, Scripts: 5, StatePath: path})
+	check("fresh")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// ...and on an existing one, even a corrupt one (which stays as it is).
+	for _, name := range stale {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newStateServer(t, Options{StatePath: path}).Close()
+	check("existing")
+	for _, name := range stale {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600)
+	}
+	if err := os.WriteFile(path, []byte("not a state file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{StatePath: path}); err == nil {
+		t.Fatal("a corrupt state file loaded")
+	}
+	check("corrupt")
 }

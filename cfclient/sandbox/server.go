@@ -158,6 +158,9 @@ func New(opts Options) (*Server, error) {
 	if strings.ContainsAny(opts.Token, " \t\r\n") {
 		return nil, fmt.Errorf("token must not contain white space")
 	}
+	if err := opts.Faults.Validate(); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
 	rl := opts.RateLimit
 	if rl == (RateLimit{}) {
 		rl = DefaultRateLimit
@@ -206,7 +209,9 @@ func (s *Server) AccountID() string { return s.opts.AccountID }
 // Token is the API token the sandbox accepts.
 func (s *Server) Token() string { return s.token }
 
-// SetFaults replaces the injected faults (a burst restarts its count).
+// SetFaults replaces the injected faults (a burst restarts its count). It
+// panics when f is out of range (Faults.Validate): a test asking for a NaN
+// error rate would otherwise get no errors at all.
 func (s *Server) SetFaults(f Faults) { s.faults.set(f) }
 
 // Handler serves the API under APIPrefix.

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -300,11 +302,67 @@ func TestParseFaults(t *testing.T) {
 		"429-burst=x":    "429-burst",
 		"429-burst=-1":   "429-burst",
 		"429-retry=soon": "429-retry",
+		// Rates that are not a number from 0 to 1; NaN compares false with
+		// everything, so it used to be accepted and inject nothing.
+		"error-rate=NaN":                "error-rate=NaN: must be a number from 0 to 1",
+		"error-rate=nan":                "error-rate=nan: must be a number from 0 to 1",
+		"drop-rate=NaN":                 "drop-rate=NaN: must be a number from 0 to 1",
+		"error-rate=Inf":                "error-rate=Inf: must be a number from 0 to 1",
+		"error-rate=+Inf":               "error-rate=+Inf: must be a number from 0 to 1",
+		"drop-rate=-Inf":                "drop-rate=-Inf: must be a number from 0 to 1",
+		"error-rate=-0.5":               "error-rate=-0.5: must be a number from 0 to 1",
+		"error-rate=1.5":                "error-rate=1.5: must be a number from 0 to 1",
+		"error-rate=1e400":              "error-rate=1e400: must be a number from 0 to 1",
+		"error-rate=":                   "error-rate=: must be a number from 0 to 1",
+		"error-rate=5%":                 "error-rate=5%: must be a number from 0 to 1",
+		"error-rate=0.1,error-rate=0.2": "error-rate is given twice",
+		"latency=\x1b[2J":               `latency=\x1b[2J: must be a duration`,
 	}
 	for spec, want := range bad {
-		if _, err := ParseFaults(spec); err == nil || !strings.Contains(err.Error(), want) {
+		f, err := ParseFaults(spec)
+		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseFaults(%q) error %v, want one mentioning %q", spec, err, want)
 		}
+		if err != nil && f != (Faults{}) {
+			t.Errorf("ParseFaults(%q) returned faults %+v with its error", spec, f)
+		}
+	}
+	for _, spec := range []string{"error-rate=0", "error-rate=1", "drop-rate=-0", "error-rate=0.05,drop-rate=1e-3"} {
+		if _, err := ParseFaults(spec); err != nil {
+			t.Errorf("ParseFaults(%q): %v", spec, err)
+		}
+	}
+}
+
+// Faults given as Options or to SetFaults are checked too: a NaN rate is
+// refused by New and makes SetFaults panic, naming the field and the rule.
+func TestFaultsOutOfRangeAreRefused(t *testing.T) {
+	bad := map[string]Faults{
+		"error-rate: must be a number from 0 to 1 (the share of requests) (got NaN)":  {ErrorRate: math.NaN()},
+		"drop-rate: must be a number from 0 to 1 (the share of requests) (got +Inf)":  {DropRate: math.Inf(1)},
+		"error-rate: must be a number from 0 to 1 (the share of requests) (got -0.5)": {ErrorRate: -0.5},
+		"drop-rate: must be a number from 0 to 1 (the share of requests) (got 1.5)":   {DropRate: 1.5},
+		"latency: must not be negative (got -1s)":                                     {Latency: -time.Second},
+		"429-burst: must not be negative (got -1)":                                    {Burst429: -1},
+		"429-retry: must not be negative (got -2s)":                                   {Burst429Retry: -2 * time.Second},
+	}
+	for want, f := range bad {
+		if _, err := New(Options{Scripts: 5, Faults: f}); err == nil || err.Error() != "faults: "+want {
+			t.Errorf("New with %+v: %v, want faults: %s", f, err, want)
+		}
+		s, err := New(Options{Empty: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), want) {
+					t.Errorf("SetFaults(%+v) panicked with %v, want %s", f, v, want)
+				}
+			}()
+			s.SetFaults(f)
+		}()
+		s.Close()
 	}
 }
 

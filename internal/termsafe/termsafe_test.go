@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -28,6 +29,32 @@ func TestLine(t *testing.T) {
 		{"invalid utf8", "a\xffb", "a\ufffdb"},
 		{"hyperlink osc8", "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", `\x1b]8;;http://evil\x1b\click\x1b]8;;\x1b\`},
 		{"replacement character kept", "a\ufffdb", "a\ufffdb"},
+		{"zero-width space", "customer-a\u200bbcde", `customer-a\u200bbcde`},
+		{"zero-width joiner between letters", "a\u200db", `a\u200db`},
+		{"zero-width non-joiner", "a\u200cb", `a\u200cb`},
+		{"word joiner and invisible operators", "a\u2060b\u2061c\u2064d", `a\u2060b\u2061c\u2064d`},
+		{"byte order mark", "\ufeffname", `\ufeffname`},
+		{"soft hyphen", "cus\u00adtomer", `cus\u00adtomer`},
+		{"mongolian vowel separator", "a\u180eb", `a\u180eb`},
+		{"deprecated format characters", "a\u206ab\u206fc", `a\u206ab\u206fc`},
+		{"reserved default ignorable", "a\u2065b", `a\u2065b`},
+		{"hangul filler", "a\u3164b\uffa0c", `a\u3164b\uffa0c`},
+		{"combining grapheme joiner", "a\u034fb", `a\u034fb`},
+		{"variation selector after a letter", "customer-a\ufe0fbcde", `customer-a\ufe0fbcde`},
+		{"ideographic variation selector", "a\U000e0100b", `a\U000e0100b`},
+		{"tag characters", "ok\U000e0041\U000e007f", `ok\U000e0041\U000e007f`},
+		{"emoji presentation kept", "love-\u2764\ufe0f", "love-\u2764\ufe0f"},
+		{"emoji zwj sequence kept", "family-\U0001f468\u200d\U0001f469\u200d\U0001f467", "family-\U0001f468\u200d\U0001f469\u200d\U0001f467"},
+		{"emoji with selector and zwj kept", "pride-\U0001f3f3\ufe0f\u200d\U0001f308", "pride-\U0001f3f3\ufe0f\u200d\U0001f308"},
+		{"emoji with skin tone and zwj kept", "\U0001f469\U0001f3fd\u200d\U0001f4bb", "\U0001f469\U0001f3fd\u200d\U0001f4bb"},
+		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3"},
+		{"selector after a selector", "\u2764\ufe0f\ufe0f", "\u2764\ufe0f" + `\ufe0f`},
+		{"zwj at the end", "\U0001f468\u200d", "\U0001f468" + `\u200d`},
+		{"zwj before a letter", "\U0001f468\u200dx", "\U0001f468" + `\u200dx`},
+		{"zwj after a letter", "x\u200d\U0001f468", `x\u200d` + "\U0001f468"},
+		{"zwj before u+fffd", "\U0001f468\u200d\ufffd", "\U0001f468" + `\u200d` + "\ufffd"},
+		{"two zwj", "\U0001f468\u200d\u200d\U0001f469", "\U0001f468" + `\u200d\u200d` + "\U0001f469"},
+		{"keycap selector without the keycap", "1\ufe0f", `1\ufe0f`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +102,9 @@ func TestOneLine(t *testing.T) {
 		{"bidi escaped", "see \u202ecod.exe\u202c and \u2066x\u2069", 0, `see \u202ecod.exe\u202c and \u2066x\u2069`},
 		{"marks escaped", "\u200ex\u200f\u061c", 0, `\u200ex\u200f\u061c`},
 		{"c1 escaped", "a\u009b2J", 0, `a\u009b2J`},
+		{"invisible escaped", "tiers.validate\u200b \ufeffx\U000e0041", 0, `tiers.validate\u200b \ufeffx\U000e0041`},
+		{"emoji kept", "  \u2764\ufe0f \U0001f468\u200d\U0001f469 ", 0, "\u2764\ufe0f \U0001f468\u200d\U0001f469"},
+		{"cut keeps a long escape whole", "a\U000e0041", 10, "a…"},
 		{"invalid utf8", "a\xffb", 0, "a\ufffdb"},
 		{"fits exactly", "abcd", 4, "abcd"},
 		{"cut", "abcdef", 4, "abcd…"},
@@ -112,6 +142,8 @@ func TestStrip(t *testing.T) {
 		{"line breaks and tabs dropped", "a\nb\tc\r", "abc"},
 		{"marks and isolates dropped", "\u200ex\u200f\u061c\u2066y\u2069", "xy"},
 		{"replacement character kept", "a\ufffdb", "a\ufffdb"},
+		{"invisible dropped", "customer-a\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0f\U000e0041bcde", "customer-abcde"},
+		{"emoji sequence kept", "\U0001f3f3\ufe0f\u200d\U0001f308", "\U0001f3f3\ufe0f\u200d\U0001f308"},
 	}
 	for _, tc := range cases {
 		if got := Strip(tc.in); got != tc.want {
@@ -127,7 +159,17 @@ func TestUnsafe(t *testing.T) {
 			t.Errorf("Unsafe(%U) = false", r)
 		}
 	}
-	for _, r := range []rune{' ', 'a', '~', 0xa0, 'é', '名', 0x200d, 0x2027, 0x2065, 0x206a, 0xfffd, 0x1f600} {
+	// Invisible: every default-ignorable code point and every format
+	// character (the table in invisibleRanges).
+	for _, rg := range invisibleRanges {
+		for r := rg[0]; r <= rg[1]; r++ {
+			if !Unsafe(r) {
+				t.Errorf("Unsafe(%U) = false; it is invisible", r)
+			}
+		}
+	}
+	for _, r := range []rune{' ', 'a', '~', 0xa0, 0xac, 0xae, 'é', '名', 0x2027, 0x2030, 0x20e3, 0x3163, 0x3165, 0xfe10, 0xfffd,
+		0x1f600, 0x1f3fb, 0xe1000, 0x10ffff} {
 		if Unsafe(r) {
 			t.Errorf("Unsafe(%U) = true", r)
 		}
@@ -180,6 +222,19 @@ var payloads = []struct{ name, text string }{
 	{"ss3 and esc c reset", "\x1bOA\x1bc"},
 	{"newlines and tabs", "\ta\n\n\tb\r\n"},
 	{"nel", "a\u0085b"},
+	{"zero-width space in a name", "customer-a\u200bbcde"},
+	{"zero-width joiners between letters", "a\u200db\u200cc"},
+	{"byte order mark and word joiner", "\ufeffx\u2060y"},
+	{"soft hyphen", "cus\u00adtomer"},
+	{"invisible operators", "a\u2061\u2062\u2063\u2064b"},
+	{"deprecated format", "\u206a\u206b\u206c\u206d\u206e\u206f"},
+	{"mongolian", "a\u180b\u180e\u180fb"},
+	{"variation selectors hiding", "a\ufe00b\ufe0fc\U000e0100d\U000e01efe"},
+	{"tag characters smuggling text", "hi\U000e0001\U000e0069\U000e0067\U000e006e\U000e006f\U000e0072\U000e0065\U000e007f"},
+	{"hangul fillers", "\u115f\u1160\u3164\uffa0"},
+	{"reserved ignorables", "\u2065\ufff0\U000e0000\U000e0fff"},
+	{"zwj not between emoji", "\U0001f468\u200dx\u200d\U0001f469\u200d"},
+	{"doubled selector", "\u2764\ufe0f\ufe0f\ufe0e"},
 }
 
 func TestPayloadsAreInert(t *testing.T) {
@@ -245,26 +300,71 @@ func checkAll(s string) []string {
 	return out
 }
 
-// inert reports what in s a terminal could act on ("" when nothing): it
-// must be valid UTF-8 without C0 controls (but "\n" when newline), DEL,
-// C1 controls, bidi controls or Unicode line separators, and hold no
-// escape sequence. It does not use Unsafe, so it checks it too.
+// inert reports what in s a terminal could act on or would not show ("" when
+// nothing): it must be valid UTF-8 without C0 controls (but "\n" when
+// newline), DEL, C1 controls, bidi controls, Unicode line separators or
+// invisible runes (invisibleRanges; the joiner and presentation selectors
+// only inside an emoji sequence), and hold no escape sequence. It does not
+// use Unsafe, so it checks it too.
 func inert(s string, newline bool) string {
 	if !utf8.ValidString(s) {
 		return fmt.Sprintf("output %q is not valid UTF-8", s)
 	}
-	for i, r := range s {
+	rs := []rune(s)
+	at := func(i int) rune {
+		if i < 0 || i >= len(rs) {
+			return 0
+		}
+		return rs[i]
+	}
+	symbol := func(r rune) bool {
+		return r >= 0x80 && r != 0xfffd && (unicode.Is(unicode.So, r) || unicode.Is(unicode.Sm, r)) ||
+			r == 0x203c || r == 0x2049 || r == 0x3030 || r == 0x303d
+	}
+	for i, r := range rs {
 		bad := r < 0x20 && !(newline && r == '\n') || r == 0x7f || r >= 0x80 && r <= 0x9f ||
 			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
 			r == 0x200e || r == 0x200f || r == 0x061c || r == 0x2028 || r == 0x2029
+		if !bad && invisible(r) {
+			prev, next := at(i-1), at(i+1)
+			switch r {
+			case 0xfe0e, 0xfe0f: // right after a symbol, or in a keycap
+				bad = !symbol(prev) && !(strings.ContainsRune("0123456789#*", prev) && prev != 0 && next == 0x20e3)
+			case 0x200d: // between two emoji
+				bad = !(symbol(prev) || prev >= 0x1f3fb && prev <= 0x1f3ff || prev == 0xfe0f && symbol(at(i-2))) || !symbol(next)
+			default:
+				bad = true
+			}
+		}
 		if bad {
-			return fmt.Sprintf("output %q holds %U at byte %d", s, r, i)
+			return fmt.Sprintf("output %q holds %U at rune %d", s, r, i)
 		}
 	}
 	if ansi.Strip(s) != s {
 		return fmt.Sprintf("output %q holds an escape sequence", s)
 	}
 	return ""
+}
+
+// invisibleRanges are the runes a terminal draws as nothing: Unicode's
+// Default_Ignorable_Code_Point (DerivedCoreProperties.txt) and the format
+// characters (category Cf) that are not in it.
+var invisibleRanges = [][2]rune{
+	{0x00ad, 0x00ad}, {0x034f, 0x034f}, {0x0600, 0x0605}, {0x061c, 0x061c}, {0x06dd, 0x06dd},
+	{0x070f, 0x070f}, {0x0890, 0x0891}, {0x08e2, 0x08e2}, {0x115f, 0x1160}, {0x17b4, 0x17b5},
+	{0x180b, 0x180f}, {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x206f}, {0x3164, 0x3164},
+	{0xfe00, 0xfe0f}, {0xfeff, 0xfeff}, {0xffa0, 0xffa0}, {0xfff0, 0xfffb}, {0x110bd, 0x110bd},
+	{0x110cd, 0x110cd}, {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe0fff},
+}
+
+// invisible reports whether r is in invisibleRanges.
+func invisible(r rune) bool {
+	for _, rg := range invisibleRanges {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
 }
 
 func BenchmarkLine(b *testing.B) {

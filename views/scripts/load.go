@@ -436,6 +436,11 @@ func (m *Model) wantedServerFilter() cfclient.TagFilter {
 func tagFilter(q selector.Query) cfclient.TagFilter {
 	var f cfclient.TagFilter
 	for _, t := range q.Terms {
+		if !cfclient.TagFilterable(t.Tag) {
+			// The API's filter cannot carry this tag: the listing is
+			// wider, and the loaded rows are narrowed here (runFilter).
+			continue
+		}
 		if t.Negate {
 			f.HasNot = append(f.HasNot, t.Tag)
 		} else {

@@ -534,3 +534,22 @@ func TestCacheUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// A tag the API's tag filter cannot carry (":" separates tag and yes/no
+// there) is left out of the server-side filter: the listing is wider and
+// the rows are narrowed here, instead of the listing failing.
+func TestUnfilterableTagIsFilteredHere(t *testing.T) {
+	e := newEnv(t, 300)
+	h := newHarness(t, e, e.Client, "production", `-t "owner:ops"`)
+	h.settle(h.m.Init())
+	calls := h.src.calls()
+	if len(calls) != 1 || slices.Contains(calls[0].filter.Has, "owner:ops") {
+		t.Fatalf("listings %+v, want one without the unfilterable tag", calls)
+	}
+	if h.m.fail != nil {
+		t.Fatalf("the listing failed: %+v", h.m.fail)
+	}
+	if got := h.title(); !strings.HasPrefix(got, "300 scripts · 0 shown") {
+		t.Errorf("title = %q, want every script listed and none shown", got)
+	}
+}

@@ -1,11 +1,8 @@
 package scripts
 
 import (
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -192,8 +189,7 @@ func (m *Model) copyNames() tea.Cmd {
 	if len(names) == 0 {
 		return nil
 	}
-	for i, n := range names {
-		names[i] = selector.StripUnsafe(n) // a pasted name must not carry controls
-	}
-	return ui.CopyCmd(strings.Join(names, "\n"))
+	// One name a line, each escaped as the screen shows it (ui.CopyCmd):
+	// a pasted name carries no control character.
+	return ui.CopyCmd(names...)
 }

@@ -163,40 +163,19 @@ func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
 	term := selector.TagTerm{Tag: tag, Negate: action == tagExclude}
 	q, err := selector.ParseQuery(applied)
 	if action == tagReplace || applied == "" || err != nil || q.Kind != selector.Tags {
-		return selectorText([]selector.TagTerm{term}), ""
+		return selector.FormatTags([]selector.TagTerm{term}), ""
 	}
 	terms := slices.Clone(q.Terms)
 	if i := slices.IndexFunc(terms, func(t selector.TagTerm) bool { return t.Tag == tag }); i >= 0 {
 		if terms[i].Negate == term.Negate {
-			return "", fmt.Sprintf("%s is in the tag selector already", termText(term))
+			return "", fmt.Sprintf("%s is in the tag selector already", term.String())
 		}
 		terms[i] = term
-		return selectorText(terms), ""
+		return selector.FormatTags(terms), ""
 	}
 	if len(terms) >= selector.MaxTagTerms {
 		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (selector.MaxTagTerms = %d); enter replaces it",
-			termText(term), len(terms), selector.MaxTagTerms)
+			term.String(), len(terms), selector.MaxTagTerms)
 	}
-	return selectorText(append(terms, term)), ""
-}
-
-// termText is a term as typed: "tag" or "!tag".
-func termText(t selector.TagTerm) string {
-	if t.Negate {
-		return "!" + t.Tag
-	}
-	return t.Tag
-}
-
-// selectorText writes terms as a tag selector: "-t a,!b".
-func selectorText(terms []selector.TagTerm) string {
-	var b strings.Builder
-	b.WriteString("-t ")
-	for i, t := range terms {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(termText(t))
-	}
-	return b.String()
+	return selector.FormatTags(append(terms, term)), ""
 }
