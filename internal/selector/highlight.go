@@ -2,8 +2,8 @@ package selector
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/wfpconsole/wfp/internal/termsafe"
 )
 
 // Segment is a run of a name that is either all matched or all unmatched.
@@ -40,13 +40,13 @@ func Segments(name string, matched []int) []Segment {
 
 // Highlight renders name for a terminal: every run is passed through
 // sanitize (pass ui.Sanitize so names look the same everywhere; nil uses
-// StripUnsafe), and matched runs are then wrapped by style (for example a
+// termsafe.Line, the one sanitiser), and matched runs are then wrapped by style (for example a
 // lipgloss style's Render, which must also mark matches without colour
 // under NO_COLOR, e.g. by underlining). Matched runs are styled whole, so
 // each costs one style call, not one per rune.
 func Highlight(name string, matched []int, sanitize, style func(string) string) string {
 	if sanitize == nil {
-		sanitize = StripUnsafe
+		sanitize = termsafe.Line
 	}
 	var b strings.Builder
 	for _, seg := range Segments(name, matched) {
@@ -55,24 +55,6 @@ func Highlight(name string, matched []int, sanitize, style func(string) string) 
 			text = style(text)
 		}
 		b.WriteString(text)
-	}
-	return b.String()
-}
-
-// StripUnsafe drops the runes a terminal may act on from tenant text:
-// control characters (C0, DEL, C1), bidirectional overrides and isolates,
-// and line or paragraph separators; invalid UTF-8 becomes U+FFFD.
-func StripUnsafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
-			r == 0x200e, r == 0x200f, r == 0x061c, r == 0x2028, r == 0x2029:
-			continue
-		}
-		b.WriteRune(r) // RuneError for invalid bytes writes U+FFFD
 	}
 	return b.String()
 }
