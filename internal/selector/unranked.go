@@ -1,9 +1,12 @@
 package selector
 
-import "runtime"
+import (
+	"runtime"
+	"slices"
+)
 
-// The unranked queries: the same match sets as Find, FindSubstring and
-// FindInverse, as positions in increasing order, without scores, offsets or
+// The unranked queries: the same match sets as Find and FindSubstring, as
+// positions in increasing order, without scores, offsets or
 // ranking. They are for tables that keep their own order and filter more
 // rows than ranking can afford on every keystroke (the routing table's
 // 250,000 routes): a broad fuzzy query scores every name it matches, and
@@ -22,7 +25,26 @@ func (ix *Index) Matching(query string, within []int32) []int32 {
 	if len(p.runes) == 0 {
 		return nil
 	}
+	if exactBucket(p) {
+		// One letter, digit or separator: an ASCII name has its bucket bit
+		// exactly when it has the rune (in either case), so the mask
+		// answers without a look at the name. The first key typed, the
+		// broadest query, is the one that needs it.
+		return ix.positions(within, func(i int) bool {
+			m := ix.masks[i]
+			if m&flagNonASCII == 0 {
+				return m&p.mask != 0
+			}
+			return ix.matches(p, i)
+		})
+	}
 	return ix.positions(within, func(i int) bool { return ix.matches(p, i) })
+}
+
+// exactBucket reports whether p is one rune whose bucket no other ASCII
+// rune but its other case shares: a letter, a digit or a separator.
+func exactBucket(p *pattern) bool {
+	return len(p.runes) == 1 && bucket(p.runes[0]) < bitOther
 }
 
 // Containing returns the positions of the names FindSubstring(text)
@@ -34,17 +56,6 @@ func (ix *Index) Containing(text string, within []int32) []int32 {
 		return ix.positions(within, func(int) bool { return true })
 	}
 	return ix.positions(within, func(i int) bool { return ix.contains(p, i) })
-}
-
-// NotMatching returns the positions of the names FindInverse(text)
-// returns, in increasing order, considering only within: those Find(text)
-// does not return. An empty text excludes nothing.
-func (ix *Index) NotMatching(text string, within []int32) []int32 {
-	p := compile(text)
-	if len(p.runes) == 0 {
-		return ix.positions(within, func(int) bool { return true })
-	}
-	return ix.positions(within, func(i int) bool { return !ix.matches(p, i) })
 }
 
 // contains reports whether name i contains p contiguously under Find's
@@ -64,34 +75,40 @@ func (ix *Index) contains(p *pattern, i int) bool {
 }
 
 // positions returns the positions of within (all when nil) for which keep
-// holds, in increasing order, scanning in parallel.
+// holds, in increasing order, scanning in parallel. Each worker writes its
+// matches into its own range of one slice (a range never holds more
+// matches than positions), which is then closed up: one allocation, no
+// growing.
 func (ix *Index) positions(within []int32, keep func(i int) bool) []int32 {
 	n := ix.Len()
 	if within != nil {
 		n = len(within)
 	}
+	out := make([]int32, n)
 	parts := ix.run(n, runtime.GOMAXPROCS(0), func(lo, hi int, dst *part) {
-		var out []int32
-		for k := lo; k < hi; k++ {
-			i := k
+		k := lo
+		for j := lo; j < hi; j++ {
+			i := j
 			if within != nil {
-				i = int(within[k])
+				i = int(within[j])
 			}
 			if keep(i) {
-				out = append(reserve(out, 1), int32(i))
+				out[k] = int32(i)
+				k++
 			}
 		}
-		dst.idxs = out
+		dst.idxs = out[lo:k]
 	})
 	total := 0
 	for i := range parts {
-		total += len(parts[i].idxs)
+		total += copy(out[total:], parts[i].idxs)
 	}
-	out := make([]int32, 0, total)
-	for i := range parts {
-		out = append(out, parts[i].idxs...)
+	if total < n/4 {
+		// A narrow result: callers keep results to narrow the next query,
+		// so do not hold on to the whole slice.
+		return slices.Clone(out[:total])
 	}
-	return out
+	return out[:total:total]
 }
 
 // Narrows reports whether every name a fuzzy query later matches is also
