@@ -72,6 +72,12 @@ func (e *engine) positions(q selector.Query) []int32 {
 	if e.ix == nil || q.Text == "" {
 		return nil
 	}
+	if q.Kind == selector.Inverse {
+		// The rows the fuzzy query does not keep: its matches narrow as
+		// typing goes on (and are remembered), their complement is a
+		// merge without a look at any text.
+		return complement(e.positions(selector.Query{Kind: selector.Fuzzy, Text: q.Text}), e.ix.Len())
+	}
 	best := -1
 	for i, s := range e.steps {
 		if s.kind == q.Kind && s.text == q.Text {
@@ -94,16 +100,28 @@ func (e *engine) positions(q selector.Query) []int32 {
 		within = e.steps[best].pos
 	}
 	var pos []int32
-	switch q.Kind {
-	case selector.Substring:
+	if q.Kind == selector.Substring {
 		pos = e.ix.Containing(q.Text, within)
-	case selector.Inverse:
-		pos = e.ix.NotMatching(q.Text, nil)
-	default:
+	} else {
 		pos = e.ix.Matching(q.Text, within)
 	}
 	e.remember(step{kind: q.Kind, text: q.Text, pos: pos})
 	return pos
+}
+
+// complement returns the positions 0..n-1 that the increasing pos does
+// not hold.
+func complement(pos []int32, n int) []int32 {
+	out := make([]int32, 0, n-len(pos))
+	k := 0
+	for i := range int32(n) {
+		if k < len(pos) && pos[k] == i {
+			k++
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
 }
 
 // remember keeps s, forgetting the oldest steps beyond the bounds.
@@ -178,16 +196,35 @@ func (m *Model) refilter(top bool) {
 	if m.data != nil {
 		rows = m.data.rows
 		if pos := f.routes.positions(q); pos != nil {
-			rows = make([]*platform.Route, len(pos))
+			rows = m.rowsBuffer(len(pos))
 			for i, p := range pos {
 				rows[i] = m.data.rows[p]
 			}
 		}
 	}
+	if top && len(rows) > 0 {
+		// The cursor goes to the first row anyway: put it there first, so
+		// SetRows does not look for the old cursor row among every row.
+		m.table.SetRows(rows[:1])
+		m.table.GotoTop()
+	}
 	m.table.SetRows(rows)
 	if top {
 		m.table.GotoTop()
 	}
+}
+
+// rowsBuffer returns a slice of n rows to fill, alternating between two
+// buffers: the table holds the one it was given last, the other is free.
+// A keystroke over 250,000 routes then allocates nothing for its rows.
+func (m *Model) rowsBuffer(n int) []*platform.Route {
+	m.bufs[0], m.bufs[1] = m.bufs[1], m.bufs[0]
+	b := m.bufs[0]
+	if cap(b) < n {
+		b = make([]*platform.Route, n, max(n, cap(b)*5/4))
+	}
+	m.bufs[0] = b[:n]
+	return m.bufs[0]
 }
 
 // startFilter opens the input on the committed filter.

@@ -155,6 +155,7 @@ type Model struct {
 	// What is shown: the routes (or, with unrouted, the scripts no route
 	// reaches), filtered.
 	table    ui.Table[*platform.Route]
+	bufs     [2][]*platform.Route // the filtered rows (see rowsBuffer)
 	unrouted bool
 	scripts  ui.Table[string]
 	filter   filterState
