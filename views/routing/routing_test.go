@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sahilm/fuzzy"
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/review"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -378,5 +380,30 @@ func TestOpenedToAddARouteToAScript(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("form lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// Why the table is patched, not read again, after a change: for up to
+// 60 s Workers KV may still answer the value from before the write (the
+// sandbox's kv-stale fault), so a re-read would show the old target. The
+// screen shows what was written.
+func TestAChangeShowsWhileKVStillAnswersTheOldValue(t *testing.T) {
+	w := newWorld(t, 0)
+	d := w.open(w.common(false), "", 120, 400)
+	r := w.route("routes to a script of production", func(r platform.Route) bool { return r.Kind == platform.RouteSubdomain && w.exists(r.Target) })
+	other := w.table.Check(w.prod).Unrouted[0]
+	w.sb.SetFaults(sandbox.Faults{KVStale: time.Minute})
+	d.Press("/")
+	d.TypeText("=" + r.Key)
+	d.Press("enter", "e")
+	d.TypeText(other)
+	d.Press("enter")
+	d.Send(confirmOf(t, d).OnYes)
+	applied(t, d)
+	if row := rowOf(d.View(), platform.Route{Key: r.Key, Target: other}); !strings.HasSuffix(strings.TrimSpace(row), "ok") {
+		t.Errorf("the repointed route does not show its new target:\n%s", d.View())
+	}
+	if v, _ := w.value(r.KVKey); v != r.Raw {
+		t.Fatalf("KV answers %q; the test needs it to still answer the old value %q", v, r.Raw)
 	}
 }

@@ -136,7 +136,12 @@ func (m *Model) stateLine() string {
 	if p := m.problems(); p != "" {
 		parts = append(parts, p)
 	}
-	if m.loadingNames {
+	switch {
+	case m.nsErr != nil:
+		parts = append(parts, glyphError+" the namespaces could not be listed (ctrl+r tries again)")
+	case m.namesErr != nil:
+		parts = append(parts, glyphError+" "+m.nsText()+"'s scripts could not be listed: no dangling check (ctrl+r tries again)")
+	case m.loadingNames:
 		parts = append(parts, "listing "+m.nsText()+"'s scripts…")
 	}
 	text := strings.Join(parts, " · ")
