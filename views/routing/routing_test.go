@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
@@ -14,6 +15,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/review"
+	"github.com/wfpconsole/wfp/internal/screentest"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -405,5 +407,44 @@ func TestAChangeShowsWhileKVStillAnswersTheOldValue(t *testing.T) {
 	}
 	if v, _ := w.value(r.KVKey); v != r.Raw {
 		t.Fatalf("KV answers %q; the test needs it to still answer the old value %q", v, r.Raw)
+	}
+}
+
+// While R reads the table, the cache's watch pushes its progress to the
+// state line (no polling); the watch ends with the read.
+func TestReadShowsProgress(t *testing.T) {
+	w := newWorld(t, 1)
+	d := w.open(w.common(false), "", 120, 40)
+	m := model(d)
+	if m.watching || m.stopWatch != nil {
+		t.Fatal("a watch is left running while nothing loads")
+	}
+	w.sb.SetFaults(sandbox.Faults{Latency: 200 * time.Millisecond})
+	_, cmd := m.Update(screentest.Key("R"))
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok || len(batch) != 2 {
+		t.Fatalf("R returned %T, want the read and the watch", cmd)
+	}
+	read := make(chan tea.Msg, 1)
+	go func() { read <- batch[0]() }()
+	next := d.Exec(batch[1])
+	deadline := time.Now().Add(20 * time.Second)
+	for m.progress.Phase != cache.RoutingReading {
+		if time.Now().After(deadline) || len(next) != 1 {
+			t.Fatalf("the read never reached the values: %+v (%d messages)", m.progress, len(next))
+		}
+		_, cmd := m.Update(next[0])
+		next = d.Exec(cmd)
+	}
+	p := m.progress
+	want := "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" + ui.Commas(p.Listed) + " keys)"
+	if v := d.View(); !strings.Contains(v, want) || !strings.Contains(v, "background, waits for API budget") {
+		t.Errorf("progress lacks %q:\n%s", want, v)
+	}
+	msg := <-read
+	w.sb.SetFaults(sandbox.Faults{})
+	d.Send(msg)
+	if v := d.View(); !strings.Contains(v, fmt.Sprintf("%d routes", len(w.table.Routes))) || m.watching || m.stopWatch != nil {
+		t.Errorf("after the read (watching %v):\n%s", m.watching, v)
 	}
 }
