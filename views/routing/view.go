@@ -165,13 +165,13 @@ func (m *Model) filterLine() (string, bool) {
 	f := &m.filter
 	switch {
 	case f.typing && f.err != nil:
-		return f.input.View() + st.Error.Render(m.fitTo(" "+glyphError+" "+f.err.Error(), m.width-ansi.StringWidth(f.input.View()))), true
+		return f.input.View() + st.Error.Render(m.fitTo(" "+glyphError+" "+ui.Sanitize(f.err.Error()), m.width-ansi.StringWidth(f.input.View()))), true
 	case f.typing:
 		return f.input.View(), true
 	case f.applied == "":
 		return "", false
 	case f.err != nil:
-		return st.Error.Render(m.fit("/" + ui.Sanitize(f.applied) + " " + glyphError + " " + f.err.Error())), true
+		return st.Error.Render(m.fit("/" + ui.Sanitize(f.applied) + " " + glyphError + " " + ui.Sanitize(f.err.Error()))), true
 	}
 	q, _ := parse(f.applied)
 	return st.Subtle.Render(m.fit("/" + ui.Sanitize(f.applied) + " · " + q.Kind.String() + " · esc clears")), true
@@ -199,11 +199,11 @@ func (m *Model) tableState() []string {
 	st := &m.c.Styles
 	switch {
 	case m.tableErr != nil && !m.busy():
-		reason, hint := ui.StatusFromError(m.tableErr).Text, ui.StatusFromError(m.tableErr).Hint
-		if hint == "" {
-			hint = "R tries again"
+		why := ui.StatusFromError(m.tableErr)
+		if why.Hint == "" {
+			why.Hint = "R tries again"
 		}
-		return m.wrap(st.Error, glyphError+" error: "+reason+" · "+hint)
+		return m.wrap(st.Error, glyphError+" error: "+ui.Sanitize(why.Text)+" · "+ui.Sanitize(why.Hint))
 	case m.cost != nil && !m.reading:
 		return m.wrap(st.Warning, costText(*m.cost))
 	case m.busy():
