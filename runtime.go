@@ -135,7 +135,26 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	rt.Routing = cache.NewRoutingCache(rt.Client, rt.Store)
 	rt.Planner = change.NewPlanner(rt.Client)
 	rt.Changes = change.NewApplier(rt.Client, rt.Audit, rt.Client.Profile())
+	rt.Changes.OnApplied = rt.applied
 	return rt, nil
+}
+
+// applied keeps the process's caches in step with a change just applied,
+// whichever screen (or undo) applied it: a route change is patched into
+// the cached routing table (re-reading it costs a request per 100 routes,
+// and KV may still answer the old value for 60 s); a new tier table is
+// read again on next use.
+func (rt *Runtime) applied(op change.Op) {
+	switch op.Kind {
+	case change.RoutePut, change.RouteDelete:
+		var v *string
+		if op.After != nil {
+			v = op.After.Value
+		}
+		rt.Routing.Patch(op.Target.Key, v)
+	case change.TiersDefine:
+		rt.Routing.InvalidateTiers()
+	}
 }
 
 // Header takes a header snapshot for a session whose operator is actor.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/change"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Two operators on one Runtime (what `wfp serve` will do): they share the
@@ -173,4 +176,35 @@ func TestSessionChangesTiersAndNamespaces(t *testing.T) {
 	}
 	tm.Send(key("ctrl+c"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// A change applied anywhere (here: an undo, as from :audit) keeps the
+// runtime's routing cache in step, without re-reading the table.
+func TestAppliedRouteChangesPatchTheRoutingCache(t *testing.T) {
+	rt := testRuntime(t, 50)
+	ctx := cfclient.WithActor(t.Context(), cfclient.Actor{Name: "ana@host"})
+	table, _, err := rt.Routing.Table(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := table.Routes[0].Target
+	op, err := rt.Planner.PutRoute(ctx, "production", platform.RouteHostname, "patched.example.com", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := rt.Changes.Apply(ctx, change.NewPlan("ana@host", time.Now(), op)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	routes, _, err := rt.Routing.RoutesTo(ctx, target)
+	if err != nil || !slices.ContainsFunc(routes, func(r platform.Route) bool { return r.Key == "patched.example.com" }) {
+		t.Fatalf("the cache does not have the new route: %+v, %v", routes, err)
+	}
+	inv, _ := op.Inverse()
+	if res := rt.Changes.Apply(ctx, change.NewPlan("ana@host", time.Now(), inv)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	routes, _, _ = rt.Routing.RoutesTo(ctx, target)
+	if slices.ContainsFunc(routes, func(r platform.Route) bool { return r.Key == "patched.example.com" }) {
+		t.Fatalf("the undone route is still cached: %+v", routes)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
 	"github.com/wfpconsole/wfp/views/namespaces"
+	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
 	"github.com/wfpconsole/wfp/views/scripts"
 	"github.com/wfpconsole/wfp/views/tiers"
@@ -30,6 +31,8 @@ func (s *Session) factories() map[string]ui.Factory {
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Planner: rt.Planner, Applier: rt.Changes}),
 		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
+		routing.Kind: routing.Factory(routing.Deps{Source: rt.Client, Routing: rt.Routing, Listings: rt.Store,
+			Planner: rt.Planner, Applier: rt.Changes}),
 	}
 }
 
@@ -41,6 +44,7 @@ func (s *Session) commands() []ui.Command {
 		}
 		return sets.Get(completeNamespaces)
 	}
+	rt := s.Runtime
 	return []ui.Command{
 		{
 			Name:    "ns",
@@ -76,6 +80,32 @@ func (s *Session) commands() []ui.Command {
 			Help: "the tier table and how many scripts are on each tier",
 			Run: func(ui.Route, []string, ui.Completions) (tea.Cmd, error) {
 				return ui.Navigate(ui.Route{Kind: tiers.Kind}), nil
+			},
+		},
+		{
+			Name: "routes",
+			Args: "[filter]",
+			Help: "the routing table and each route's status; a adds, e repoints, d deletes",
+			Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
+				r := ui.Route{Kind: routing.Kind}
+				if len(args) > 0 {
+					r.Arg = "/" + strings.Join(args, " ")
+				}
+				return ui.Navigate(r), nil
+			},
+		},
+		{
+			Name: "route",
+			Args: "<hostname>",
+			Help: "which script serves a host (one KV read: hostname:, then subdomain:)",
+			Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
+				if len(args) != 1 {
+					return nil, errors.New("name one host, as in :route shop.example.com")
+				}
+				if _, err := routing.Host(args[0]); err != nil {
+					return nil, err
+				}
+				return routing.LookupCmd(s.Common.Context(), rt.Client, args[0]), nil
 			},
 		},
 		{

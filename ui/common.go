@@ -89,6 +89,12 @@ const (
 	KindNamespaces = "namespaces"
 	KindScripts    = "scripts"
 	KindScript     = "script"
+	// KindRouting is the routing table screen. Its Route.Arg is "" (the
+	// whole table), "/<text>" (opened with that filter, as ":routes text")
+	// or "add=<namespace>/<script>" (the add form open with that script as
+	// the target: a script screen's "add route"), so screens open it
+	// without importing it.
+	KindRouting = "routing"
 )
 
 // Route addresses a screen: its kind plus the objects it shows. Routes are

@@ -35,6 +35,12 @@ type Applier struct {
 	log     *audit.Log
 	profile string
 	now     func() time.Time
+
+	// OnApplied, when set, is called (on the applying goroutine) after
+	// each op is applied, so what caches the state it changed can follow
+	// whichever screen applied it: the runtime patches the routing cache
+	// with route ops and forgets the tier table after tiers.define.
+	OnApplied func(Op)
 }
 
 // NewApplier applies through c, auditing refusals to log (the log c
@@ -91,6 +97,9 @@ func (a *Applier) Apply(ctx context.Context, plan *Plan) Result {
 			return res
 		}
 		res.Applied++
+		if a.OnApplied != nil {
+			a.OnApplied(op)
+		}
 	}
 	return res
 }

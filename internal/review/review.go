@@ -217,10 +217,11 @@ func Outcome(m AppliedMsg) tea.Cmd {
 
 // Step moves a plan one step along the pipeline for a screen: a plan made
 // opens its review (a planning error goes to the footer), a yes applies it,
-// and the outcome is said and reload (if not nil) runs. handled is false
-// for any other message. Screens call it from Update for their own
-// messages (they carry the screen's route key).
-func Step(msg tea.Msg, c *ui.Common, applier *change.Applier, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+// and the outcome is said and after (if not nil) runs with what was
+// applied (to reload). handled is false for any other message. Screens
+// call it from Update for their own messages (they carry the screen's
+// route key).
+func Step(msg tea.Msg, c *ui.Common, applier *change.Applier, after func(AppliedMsg) tea.Cmd) (cmd tea.Cmd, handled bool) {
 	switch msg := msg.(type) {
 	case PlannedMsg:
 		if msg.Err != nil {
@@ -231,10 +232,15 @@ func Step(msg tea.Msg, c *ui.Common, applier *change.Applier, reload func() tea.
 		return Apply(msg.Key, c, applier, msg.Plan), true
 	case AppliedMsg:
 		var again tea.Cmd
-		if reload != nil {
-			again = reload()
+		if after != nil {
+			again = after(msg)
 		}
 		return tea.Batch(Outcome(msg), again), true
 	}
 	return nil, false
+}
+
+// Reload adapts a screen's reload command to Step's after.
+func Reload(reload func() tea.Cmd) func(AppliedMsg) tea.Cmd {
+	return func(AppliedMsg) tea.Cmd { return reload() }
 }

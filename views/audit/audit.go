@@ -164,7 +164,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.dataAt = m.c.Now()
 		m.refilter()
 	case review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
-		cmd, _ := review.Step(msg, m.c, m.src.Applier, m.load)
+		cmd, _ := review.Step(msg, m.c, m.src.Applier, review.Reload(m.load))
 		return cmd
 	case ui.RefreshMsg:
 		return m.load()

@@ -154,7 +154,7 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 			m.selectAfter = ""
 		}
 	}
-	cmd, _ := review.Step(msg, m.c, m.changes.Applier, m.load)
+	cmd, _ := review.Step(msg, m.c, m.changes.Applier, review.Reload(m.load))
 	return cmd
 }
 

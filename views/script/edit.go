@@ -295,7 +295,7 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 			m.edit = editor{} // the review replaces the form
 		}
 	}
-	cmd, _ := review.Step(msg, m.c, m.changes.Applier, func() tea.Cmd { return m.load(true) })
+	cmd, _ := review.Step(msg, m.c, m.changes.Applier, review.Reload(func() tea.Cmd { return m.load(true) }))
 	return cmd
 }
 

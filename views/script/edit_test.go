@@ -156,3 +156,17 @@ func mustSettings(t *testing.T, w *world, name string) cfclient.ScriptSettings {
 	}
 	return s
 }
+
+// a opens the routing screen's add form for this script: the two screens
+// coordinate only through the route's argument (ui.KindRouting).
+func TestAddRouteOpensTheRoutingScreen(t *testing.T) {
+	_, d, name := editWorld(t)
+	d.Press("a")
+	want := ui.Route{Kind: ui.KindRouting, Arg: "add=production/" + name}
+	for _, m := range d.Seen {
+		if nav, ok := m.(ui.NavigateMsg); ok && nav.Route == want {
+			return
+		}
+	}
+	t.Fatalf("a did not navigate to %+v; seen %v", want, d.Seen)
+}

@@ -16,6 +16,7 @@ type KeyMap struct {
 	Copy     key.Binding // c: copy the script name
 
 	ReadRoutes key.Binding // R: read (or re-read) the routing table
+	AddRoute   key.Binding // a: the routing screen's add form, for this script
 
 	EditTags   key.Binding // e: edit the tags
 	EditTier   key.Binding // T: change the tier
@@ -33,6 +34,7 @@ func DefaultKeyMap() KeyMap {
 		Copy:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy name")),
 
 		ReadRoutes: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "read routing table")),
+		AddRoute:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add route to this script")),
 
 		EditTags:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit tags")),
 		EditTier:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "change tier")),
@@ -53,7 +55,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.raw:
 		return []key.Binding{k.CloseRaw, k.Copy, k.Down, k.Up}
 	}
-	return []key.Binding{k.ReadRoutes, k.EditTags, k.EditTier, k.EditLimits, k.Raw, k.Copy, k.Down, k.Up}
+	return []key.Binding{k.ReadRoutes, k.AddRoute, k.EditTags, k.EditTier, k.EditLimits, k.Raw, k.Copy, k.Down, k.Up}
 }
 
 // FullHelp returns the bindings, grouped, for the ? overlay.
@@ -61,7 +63,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
 	return [][]key.Binding{
 		k.MoveKeyMap.Bindings(),
-		{k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes},
+		{k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes, k.AddRoute},
 		{k.EditTags, k.EditTier, k.EditLimits, k.SubmitEdit, k.CancelEdit},
 	}
 }
@@ -73,7 +75,7 @@ func (m *Model) syncKeys() {
 	editing := m.editing()
 	m.Keys.SubmitEdit.SetEnabled(editing)
 	m.Keys.CancelEdit.SetEnabled(editing)
-	for _, b := range []*key.Binding{&m.Keys.EditTags, &m.Keys.EditTier, &m.Keys.EditLimits} {
+	for _, b := range []*key.Binding{&m.Keys.EditTags, &m.Keys.EditTier, &m.Keys.EditLimits, &m.Keys.AddRoute} {
 		b.SetEnabled(!editing && !m.raw)
 	}
 	m.rawView.KeyMap = m.Keys.MoveKeyMap

@@ -393,6 +393,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return ui.CopyCmd(m.name)
 	case key.Matches(k, keys.ReadRoutes):
 		return m.readRoutes()
+	case key.Matches(k, keys.AddRoute):
+		// The routing screen owns routes; it opens with its add form on
+		// this script (see ui.KindRouting for the argument).
+		return ui.Navigate(ui.Route{Kind: ui.KindRouting, Arg: "add=" + m.ns + "/" + m.name})
 	case key.Matches(k, keys.EditTags):
 		return m.openEditor(editTags)
 	case key.Matches(k, keys.EditTier):

@@ -117,6 +117,6 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 			m.form, m.json = form{}, jsonEditor{} // the review replaces the form
 		} // else the form stays open: the operator fixes what was refused
 	}
-	cmd, _ := review.Step(msg, m.c, m.src.Applier, func() tea.Cmd { return m.load(true) })
+	cmd, _ := review.Step(msg, m.c, m.src.Applier, review.Reload(func() tea.Cmd { return m.load(true) }))
 	return cmd
 }
