@@ -229,6 +229,11 @@ func Step(msg tea.Msg, c *ui.Common, applier *change.Applier, after func(Applied
 		}
 		return Ask(msg.Key, c, msg.Plan), true
 	case ConfirmedMsg:
+		if c.ReadOnly || applier == nil {
+			// The review offered no yes; one that came anyway is refused
+			// here too (and by the client's gate after it).
+			return ui.ShowStatus(ui.LevelWarn, "this session is read-only: the plan was not applied"), true
+		}
 		return Apply(msg.Key, c, applier, msg.Plan), true
 	case AppliedMsg:
 		var again tea.Cmd
