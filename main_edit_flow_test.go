@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
@@ -76,3 +77,35 @@ var (
 	auditTime = regexp.MustCompile(`\d\d-\d\d \d\d:\d\d:\d\d`)
 	refreshed = regexp.MustCompile(`refreshed (just now|\d+\w ago)`)
 )
+
+// TestRouteFlow repoints a route from the routing screen at 80×24: pick a
+// script by fuzzy search, review, yes; the table shows the new target.
+func TestRouteFlow(t *testing.T) {
+	const w, h = 80, 24
+	rt := testRuntime(t, 200)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+
+	scr.waitFor(t, "namespaces", "3 namespaces")
+	tm.Type(":")
+	tm.Type("routes")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "routes", "Routes → production", "globex-corp-api-760546")
+	tm.Type("e")
+	scr.waitFor(t, "repoint form", "Repoint hostname api-760546.globex-corp.io")
+	tm.Type("ads")
+	scr.waitFor(t, "picker", "▸ ads-worker-qa-14")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+	tm.Send(key("enter"))
+	scr.waitFor(t, "review", "Point route hostname:api-760546.globex-corp.io?", "+ ads-worker-qa-14", "[ No ]")
+	tm.Type("y")
+	scr.waitFor(t, "applied", "applied 1 change", "ads-worker-qa-14            ok")
+	tm.Send(key("ctrl+c"))
+
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+	view := ansi.Strip(final.View().Content)
+	view = apiCount.ReplaceAllString(view, "API n/")
+	view = refreshed.ReplaceAllString(view, "refreshed …")
+	golden.RequireEqual(t, []byte(view))
+}
