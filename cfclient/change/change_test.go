@@ -493,3 +493,27 @@ func TestBrokenTierTableStillProtectsTiersInUse(t *testing.T) {
 		t.Fatalf("removing a used tier from a broken table: %v", err)
 	}
 }
+
+// A route's whole value can be written: any JSON naming a worker, its
+// other fields as typed; a value naming no script is refused.
+func TestPutRouteValue(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	script := e.aScript(t, ctx)
+	raw := `{"worker":"` + script + `","mode":"canary","weight":5}`
+	op, err := e.planner.PutRouteValue(ctx, "production", platform.RouteHostname, "json.example.com", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.applier.Apply(ctx, NewPlan(ana.Name, e.clock.Now(), op)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if v, err := e.planner.read(ctx, RoutePut, op.Target); err != nil || v == nil || *v.Value != raw {
+		t.Fatalf("stored %v, %v", v, err)
+	}
+	_, err = e.planner.PutRouteValue(ctx, "production", platform.RouteHostname, "json.example.com", `{"mode":"canary"}`)
+	var re *platform.RuleError
+	if !errors.As(err, &re) || re.Field != "value" || !strings.Contains(re.Rule, "worker") {
+		t.Fatalf("a value naming no script: %v", err)
+	}
+}

@@ -243,6 +243,26 @@ func (p *Planner) PutRoute(ctx context.Context, ns string, kind platform.RouteKi
 	return op, nil
 }
 
+// PutRouteValue plans writing a route's whole value, raw (a script name,
+// or JSON with a "worker" field and whatever else the dispatch Worker
+// reads): the value must name a script; one that does not exist in ns is a
+// warning, as for PutRoute.
+func (p *Planner) PutRouteValue(ctx context.Context, ns string, kind platform.RouteKind, key, raw string) (Op, error) {
+	target, problem := platform.RouteTarget(raw)
+	if problem != "" {
+		return Op{}, &platform.RuleError{Field: "value", Rule: problem}
+	}
+	if err := invalid(platform.FirstFailure(platform.Check{Field: "value", Rule: platform.ValidKVValue([]byte(raw))})); err != nil {
+		return Op{}, err
+	}
+	op, err := p.PutRoute(ctx, ns, kind, key, target)
+	if err != nil {
+		return Op{}, err
+	}
+	op.After = &State{Value: &raw}
+	return op, nil
+}
+
 // DeleteRoute plans removing a route.
 func (p *Planner) DeleteRoute(ctx context.Context, kind platform.RouteKind, key string) (Op, error) {
 	kvKey, kindRule := p.schema.RouteKVKey(kind, key)

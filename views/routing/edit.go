@@ -385,7 +385,8 @@ func (m *Model) handleReview(msg tea.Msg) tea.Cmd {
 	if pm, ok := msg.(review.PlannedMsg); ok {
 		m.planning = false
 		if pm.Err == nil {
-			m.form = form{} // the review replaces the form; else it stays open to fix it
+			// The review replaces the form; else it stays open to fix it.
+			m.form, m.value = form{}, valueEditor{}
 		}
 	}
 	cmd, _ := review.Step(msg, m.c, m.deps.Applier, func(a review.AppliedMsg) tea.Cmd {

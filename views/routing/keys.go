@@ -33,6 +33,9 @@ type KeyMap struct {
 
 	SubmitForm key.Binding // enter in a form: plan the change
 	CancelForm key.Binding // esc in a form
+
+	EditValue   key.Binding // E: edit the route's whole value (JSON) in an editor
+	SubmitValue key.Binding // ctrl+s in the value editor: plan it
 }
 
 // DefaultKeyMap returns the default bindings (docs/ux.md, "Keys").
@@ -62,6 +65,9 @@ func DefaultKeyMap() KeyMap {
 
 		SubmitForm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan change")),
 		CancelForm: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+
+		EditValue:   key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit value (JSON)")),
+		SubmitValue: key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "plan value")),
 	}
 }
 
@@ -70,6 +76,8 @@ func DefaultKeyMap() KeyMap {
 func (m *Model) ShortHelp() []key.Binding {
 	k := &m.Keys
 	switch {
+	case m.value.open:
+		return []key.Binding{k.SubmitValue, k.CancelForm}
 	case m.form.open():
 		return []key.Binding{k.SubmitForm, k.CancelForm}
 	case m.filter.typing:
@@ -88,7 +96,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		k.MoveKeyMap.Bindings(),
 		{k.Open, k.Detail, k.CloseDetail, k.Filter, k.ApplyFilter, k.CancelFilter, k.ClearFilter, k.Unrouted, k.LeaveUnrouted},
-		{k.Add, k.Repoint, k.Delete, k.Mark, k.MarkAll, k.ClearMarks, k.ReadTable, k.SubmitForm, k.CancelForm},
+		{k.Add, k.Repoint, k.EditValue, k.Delete, k.Mark, k.MarkAll, k.ClearMarks, k.ReadTable, k.SubmitForm, k.SubmitValue, k.CancelForm},
 	}
 }
 
@@ -96,11 +104,13 @@ func (m *Model) FullHelp() [][]key.Binding {
 // (the filter line comes and goes).
 func (m *Model) syncKeys() {
 	k := &m.Keys
-	form, typing, detail := m.form.open(), m.filter.typing, m.detail
+	form, typing, detail := m.form.open() || m.value.open, m.filter.typing, m.detail
 	browsing := !form && !typing && !detail
 	routes := browsing && !m.unrouted
-	k.SubmitForm.SetEnabled(form)
+	k.SubmitForm.SetEnabled(form && !m.value.open)
 	k.CancelForm.SetEnabled(form)
+	k.SubmitValue.SetEnabled(m.value.open)
+	k.EditValue.SetEnabled(routes)
 	k.ApplyFilter.SetEnabled(typing)
 	k.CancelFilter.SetEnabled(typing)
 	k.CloseDetail.SetEnabled(detail)

@@ -164,7 +164,8 @@ type Model struct {
 	detailView ui.TextView
 
 	form     form
-	planning bool // a plan is being made
+	value    valueEditor // the value editor (E), when open
+	planning bool        // a plan is being made
 }
 
 // New builds the screen for route r (see ui.KindRouting for its Arg).
@@ -263,8 +264,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.filter.input.SetStyles(m.c.Styles.Input)
 		m.detailView.SetStyles(m.c.Styles.TextView)
 		m.form.setStyles(m.c.Styles.Input)
+		if m.value.open {
+			m.value.ed.SetStyles(m.c.Styles)
+		}
 	case tea.PasteMsg:
 		switch {
+		case m.value.open:
+			var cmd tea.Cmd
+			m.value.ed, cmd = m.value.ed.Update(msg)
+			return cmd
 		case m.form.open():
 			return m.handleFormPaste(msg)
 		case m.filter.typing:
@@ -281,6 +289,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
 	switch {
+	case m.value.open:
+		return m.handleValueKey(k)
 	case m.form.open():
 		return m.handleFormKey(k)
 	case m.filter.typing:
@@ -327,6 +337,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 			m.openAdd("", "")
 		}
 		return nil
+	case key.Matches(k, keys.EditValue):
+		return m.openValueEditor()
 	case key.Matches(k, keys.Repoint):
 		return m.openRepoint()
 	case key.Matches(k, keys.Delete):
@@ -382,12 +394,12 @@ func (m *Model) SetSize(width, height int) {
 func (m *Model) Title() string { return "routes" }
 
 // Capturing reports that a text input has the keyboard.
-func (m *Model) Capturing() bool { return m.filter.typing || m.form.open() }
+func (m *Model) Capturing() bool { return m.filter.typing || m.form.open() || m.value.open }
 
 // WantsEsc reports that esc closes something of the screen's first: the
 // form, the detail, the filter or the unrouted list.
 func (m *Model) WantsEsc() bool {
-	return m.form.open() || m.detail || m.filter.typing || m.filter.applied != "" || m.unrouted
+	return m.form.open() || m.value.open || m.detail || m.filter.typing || m.filter.applied != "" || m.unrouted
 }
 
 // DataAge is when the routing table was read.

@@ -448,3 +448,51 @@ func TestReadShowsProgress(t *testing.T) {
 		t.Errorf("after the read (watching %v):\n%s", m.watching, v)
 	}
 }
+
+// E edits a route's whole value: the JSON's other fields are written as
+// typed, the value is checked as it is typed, and the change is reviewed
+// and applied like any other.
+func TestEditRouteValueAsJSON(t *testing.T) {
+	w := newWorld(t, 0)
+	d := w.open(w.common(false), "", 120, 60)
+	m := d.S.(*Model)
+	r, ok := m.table.Current()
+	if !ok {
+		t.Fatal("no route")
+	}
+	key := r.KVKey
+	d.Press("E")
+	if v := d.View(); !strings.Contains(v, "Value of") || !strings.Contains(v, "✓ routes to "+r.Target) {
+		t.Fatalf("the editor:\n%s", v)
+	}
+	// Replace the text with a JSON value naming the same worker.
+	d.Press("ctrl+a")
+	for range 200 {
+		d.Press("ctrl+k")
+		d.Press("backspace")
+	}
+	d.S.Update(tea.PasteMsg{Content: `{"mode":"canary"}`})
+	if v := d.View(); !strings.Contains(v, `JSON value has no "worker" field`) {
+		t.Fatalf("a value naming no script is not flagged:\n%s", v)
+	}
+	d.Press("ctrl+s")
+	for _, msg := range d.Seen {
+		if _, ok := msg.(review.PlannedMsg); ok {
+			t.Fatal("a broken value was planned")
+		}
+	}
+	for range 40 {
+		d.Press("backspace")
+	}
+	raw := `{"worker":"` + r.Target + `","mode":"canary"}`
+	d.S.Update(tea.PasteMsg{Content: raw})
+	d.Press("ctrl+s")
+	req := confirmOf(t, d)
+	if !strings.Contains(req.Body, `"mode":"canary"`) {
+		t.Fatalf("review:\n%s", req.Body)
+	}
+	d.Send(req.OnYes)
+	if v, ok := w.value(key); !ok || v != raw {
+		t.Fatalf("stored %q (%v), want %q", v, ok, raw)
+	}
+}

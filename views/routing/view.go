@@ -31,6 +31,9 @@ const kvNote = "KV changes take up to 60 s to reach every Cloudflare location"
 // (when a filter is typed or applied), then the table, the form or the
 // detail. Only the visible rows are formatted.
 func (m *Model) View() string {
+	if m.value.open {
+		return m.value.ed.View()
+	}
 	lines := m.chrome()
 	switch {
 	case m.detail:
@@ -497,4 +500,7 @@ func (m *Model) layout() {
 	m.filter.input.SetWidth(m.width)
 	m.form.key.SetWidth(max(1, m.width-2))
 	m.form.target.SetWidth(max(1, m.width-2))
+	if m.value.open {
+		m.value.ed.SetSize(m.width, m.height)
+	}
 }
