@@ -223,7 +223,7 @@ func TestStateBadFileIsAnErrorAndLeftAlone(t *testing.T) {
 		{"header only", "truncated", []byte(stateMagic + "2\n")},
 		{"garbage", "corrupt", append([]byte(stateMagic+"2\n"), bytes.Repeat([]byte{0x7f, 3, 0xff}, 50)...)},
 		{"no checksum", "checksum line is missing", valid.Bytes()[:valid.Len()-len(checksumLine(make([]byte, 32)))]},
-		{"bad checksum", "do not match its SHA-256", append(valid.Bytes()[:valid.Len()-2:valid.Len()-2], "0\n"...)},
+		{"bad checksum", "do not match its SHA-256", flipLastDigit(valid.Bytes())},
 		{"appended garbage", "bytes after its end", append(bytes.Clone(valid.Bytes()), "junk"...)},
 		{"cut short", "truncated", valid.Bytes()[:valid.Len()/2]},
 		{"no end record", "truncated", handMadeState(t, acc)},
@@ -503,4 +503,17 @@ func TestStateRemovesStaleTemporaryFiles(t *testing.T) {
 		t.Fatal("a corrupt state file loaded")
 	}
 	check("corrupt")
+}
+
+// flipLastDigit changes the last hex digit of the checksum line (the byte
+// before the final newline), whatever it was.
+func flipLastDigit(b []byte) []byte {
+	out := bytes.Clone(b)
+	i := len(out) - 2
+	if out[i] == '0' {
+		out[i] = '1'
+	} else {
+		out[i] = '0'
+	}
+	return out
 }
