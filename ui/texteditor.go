@@ -50,6 +50,9 @@ func (e TextEditor) Update(msg tea.Msg) (TextEditor, tea.Cmd) {
 	return e, cmd
 }
 
+// SetHint replaces the hint line ("planning…").
+func (e *TextEditor) SetHint(hint string) { e.hint = hint }
+
 // Value is the text.
 func (e TextEditor) Value() string { return e.area.Value() }
 

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wfpconsole/wfp/cfclient"
@@ -22,13 +21,10 @@ import (
 // name twice) and ctrl+s plans it like any other table. Only the fields
 // wfp knows are shown; fields it does not know stay as stored.
 
-// jsonChrome is the lines around the editor: title, status, hint.
-const jsonChrome = 3
-
 // jsonEditor is the open JSON editor.
 type jsonEditor struct {
 	open bool
-	area textarea.Model
+	ed   ui.TextEditor
 	// fromRaw: the text is the stored value, which breaks a rule.
 	fromRaw bool
 }
@@ -75,23 +71,21 @@ func (m *Model) openRawJSON(msg rawMsg) tea.Cmd {
 
 // startJSON opens the editor on text.
 func (m *Model) startJSON(text string, fromRaw bool) {
-	a := textarea.New()
-	a.Prompt = ""
-	a.ShowLineNumbers = true
-	a.MaxHeight = 999
-	a.CharLimit = 1 << 16
-	// ctrl+v would read the system clipboard through xclip or pbpaste,
-	// which an SSH session does not have; terminals paste with bracketed
-	// paste (tea.PasteMsg), which the editor takes.
-	a.KeyMap.Paste.SetEnabled(false)
-	a.KeyMap.CopySelection.SetEnabled(false)
-	e := jsonEditor{open: true, area: a, fromRaw: fromRaw}
-	e.setStyles(m.c.Styles)
-	e.setSize(m.width, m.height-jsonChrome)
-	e.area.SetValue(text)
-	e.area.MoveToBegin()
-	e.area.Focus() // a static cursor: no blink ticks
-	m.json = e
+	title := "Tier table as JSON · " + ui.Plural(len(m.tiers), "tier", "tiers") + " stored · fields wfp does not know are kept"
+	if fromRaw {
+		title = "Tier table as stored (it breaks a rule) · fix it and plan"
+	}
+	stored := m.tiers
+	check := func(text string) (string, error) {
+		tiers, err := parseTable(text)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s · %s", ui.Plural(len(tiers), "tier", "tiers"), diff(stored, tiers)), nil
+	}
+	m.json = jsonEditor{open: true, fromRaw: fromRaw,
+		ed: ui.NewTextEditor(title, text, "ctrl+s plans the table · esc cancels", m.c.Styles, check)}
+	m.json.ed.SetSize(m.width, m.height)
 }
 
 // editorText is the table as the editor shows it: one tier per line, in
@@ -190,7 +184,7 @@ func diff(old, next []platform.Tier) string {
 
 // submitJSON plans the editor's table, unless it breaks a rule.
 func (m *Model) submitJSON() tea.Cmd {
-	tiers, err := parseTable(m.json.area.Value())
+	tiers, err := parseTable(m.json.ed.Value())
 	if err != nil {
 		return ui.ShowError(err, "fix the table; nothing was changed")
 	}
@@ -200,47 +194,16 @@ func (m *Model) submitJSON() tea.Cmd {
 // update passes a message to the editor.
 func (e *jsonEditor) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
-	e.area, cmd = e.area.Update(msg)
+	e.ed, cmd = e.ed.Update(msg)
 	return cmd
-}
-
-// setStyles styles the editor from the console's styles (no colour under
-// NO_COLOR; the cursor is reverse video, never a colour alone).
-func (e *jsonEditor) setStyles(st ui.Styles) {
-	s := textarea.Styles{}
-	s.Focused.LineNumber = st.Subtle
-	s.Focused.CursorLineNumber = st.Bold
-	s.Focused.Placeholder = st.Subtle
-	s.Blurred = s.Focused
-	s.Cursor.Color = st.Accent
-	s.Cursor.Blink = false
-	e.area.SetStyles(s)
-}
-
-// setSize sizes the editor.
-func (e *jsonEditor) setSize(w, h int) {
-	e.area.SetWidth(max(10, w))
-	e.area.SetHeight(max(1, h))
 }
 
 // jsonView renders the editor: a title, the text, what the text changes
 // or the rule it breaks, and the keys.
 func (m *Model) jsonView() string {
-	st := &m.c.Styles
-	title := "Tier table as JSON · " + ui.Plural(len(m.tiers), "tier", "tiers") + " stored · fields wfp does not know are kept"
-	if m.json.fromRaw {
-		title = "Tier table as stored (it breaks a rule) · fix it and plan"
-	}
-	lines := []string{st.Title.Render(m.fit(title)), m.json.area.View()}
-	if tiers, err := parseTable(m.json.area.Value()); err != nil {
-		lines = append(lines, st.Error.Render(m.fit("✗ "+ui.Sanitize(err.Error()))))
-	} else {
-		lines = append(lines, st.Success.Render(m.fit(fmt.Sprintf("✓ %s · %s", ui.Plural(len(tiers), "tier", "tiers"), diff(m.tiers, tiers)))))
-	}
-	hint := "ctrl+s plans the table · esc cancels"
+	ed := m.json.ed
 	if m.planning {
-		hint = "planning…"
+		ed.SetHint("planning…")
 	}
-	lines = append(lines, st.Subtle.Render(m.fit(hint)))
-	return strings.Join(lines, "\n")
+	return ed.View()
 }

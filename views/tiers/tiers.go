@@ -216,7 +216,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case ui.StylesChangedMsg:
 		m.table.SetStyles(m.c.Styles.Table)
 		m.form.setStyles(m.c.Styles.Input)
-		m.json.setStyles(m.c.Styles)
+		if m.json.open {
+			m.json.ed.SetStyles(m.c.Styles)
+		}
 	case tea.PasteMsg:
 		return m.handleEditing(msg)
 	case tea.KeyPressMsg:
@@ -324,7 +326,7 @@ func (m *Model) layout() {
 	m.table.SetSize(m.width, max(2, m.height-m.chromeLines()))
 	m.form.setWidth(m.width)
 	if m.json.open {
-		m.json.setSize(m.width, m.height-jsonChrome)
+		m.json.ed.SetSize(m.width, m.height)
 	}
 }
 
