@@ -96,12 +96,24 @@ func (c *Client) MayWrite(ctx context.Context) error {
 	return nil
 }
 
-// actorFrom returns the actor ctx carries, else the client's default.
+// ChangeFrom returns the plan op ctx's writes belong to (WithChange).
+func ChangeFrom(ctx context.Context) (ChangeInfo, bool) {
+	ci, ok := ctx.Value(changeKey{}).(ChangeInfo)
+	return ci, ok
+}
+
+// actorFrom returns the actor ctx carries, else the client's default. An
+// actor without a name is still held to its role (a read-only actor never
+// falls back to a default that may write).
 func (c *Client) actorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok && a.Name != "" {
-		return a
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	if !ok {
+		return Actor{Name: c.opts.Actor}
 	}
-	return Actor{Name: c.opts.Actor}
+	if a.Name == "" {
+		a.Name = c.opts.Actor
+	}
+	return a
 }
 
 // mutate runs m through the gate; see the comment at the top of this file.

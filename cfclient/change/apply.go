@@ -60,6 +60,10 @@ type Result struct {
 	RolledBack bool
 }
 
+// rollbackTimeout bounds putting back the first write of an op whose
+// second failed.
+const rollbackTimeout = 30 * time.Second
+
 // ConflictError is a precondition that failed: the target changed since
 // the plan was made. Nothing was written.
 type ConflictError struct {
@@ -144,8 +148,16 @@ func (a *Applier) write(ctx context.Context, op Op) (rolledBack bool, err error)
 		}
 		if _, err = c.PatchSettings(ctx, t.Namespace, t.Script, cfclient.SettingsPatch{Limits: op.After.Limits}); err != nil {
 			// The tier tag is written, the limits are not: put the tags
-			// back so the script is as it was.
-			if _, rerr := c.ReplaceTags(ctx, t.Namespace, t.Script, op.Before.Tags); rerr != nil {
+			// back so the script is as it was, even when the failure was
+			// the session going away (its context ended), within a bound.
+			// The rollback's audit line says it is one and carries no
+			// inverse: the op never took effect, there is nothing to undo.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			defer cancel()
+			ci, _ := cfclient.ChangeFrom(ctx)
+			ci.Kind, ci.Inverse = ci.Kind+".rollback", nil
+			rctx = cfclient.WithChange(rctx, ci)
+			if _, rerr := c.ReplaceTags(rctx, t.Namespace, t.Script, op.Before.Tags); rerr != nil {
 				return false, fmt.Errorf("%w; and putting the tags back failed too, so the script has the new tier tag with its old limits: %v", err, rerr)
 			}
 			return true, err

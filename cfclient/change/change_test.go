@@ -1,9 +1,15 @@
 package change
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -349,6 +355,12 @@ func TestTierChangeWhoseSecondWriteFailsIsRolledBack(t *testing.T) {
 	if got := strings.Join(lines, "; "); got != "script.tags.replace ok; script.settings.patch error; script.tags.replace ok" {
 		t.Fatalf("audited writes: %s", got)
 	}
+	if last := recs[len(recs)-1]; last.Change != "tier.set.rollback" || len(last.Inverse) != 0 {
+		t.Fatalf("the rollback's audit line: %+v", last)
+	}
+	if entries := Entries(recs); len(entries) != 0 {
+		t.Fatalf("a rolled-back op is offered for undo: %+v", entries)
+	}
 }
 
 // Random sequences of edits, each undone newest first, leave every target
@@ -516,4 +528,179 @@ func TestPutRouteValue(t *testing.T) {
 	if !errors.As(err, &re) || re.Field != "value" || !strings.Contains(re.Rule, "worker") {
 		t.Fatalf("a value naming no script: %v", err)
 	}
+}
+
+// undoReplanned plans the undo of the newest entry through Replan, as the
+// audit screen does, and applies it.
+func (e *env) undoReplanned(t *testing.T, ctx context.Context) (*Plan, Result, error) {
+	t.Helper()
+	recs, _, _ := audit.Read(e.log.Path())
+	entries := Entries(recs)
+	plan, err := Undo(PlanEntries(entries, entries[0].PlanID), ana.Name, e.clock.Now())
+	if err != nil {
+		return nil, Result{}, err
+	}
+	for i, op := range plan.Ops {
+		fresh, err := e.planner.Replan(ctx, "production", op)
+		if err != nil {
+			return nil, Result{}, err
+		}
+		plan.Ops[i] = fresh
+	}
+	before := e.srv.Requests.Load()
+	res := e.applier.Apply(ctx, plan)
+	if sent := e.srv.Requests.Load() - before; int(sent) != plan.Requests() && res.Err == nil {
+		t.Errorf("the undo sent %d requests, its plan said %d", sent, plan.Requests())
+	}
+	return plan, res, nil
+}
+
+// A script with no limits of its own gets limits; undoing that leaves the
+// tier in force (both limits at the largest allowed) instead of failing.
+func TestUndoLimitsOfAScriptThatHadNone(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	// A script just deployed has no limits of its own.
+	name := "fresh-unlimited"
+	if err := deployScript(e, "production", name); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e.c.GetSettings(ctx, "production", name); err != nil || st.Limits.CPUMs != nil || st.Limits.Subrequests != nil {
+		t.Fatalf("a fresh script's limits: %+v, %v", st.Limits, err)
+	}
+	op, err := e.planner.SetLimits(ctx, "production", name, platform.Limits{CPUMs: intp(25)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.applier.Apply(ctx, NewPlan(ana.Name, e.clock.Now(), op)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if _, res, err := e.undoReplanned(t, ctx); err != nil || res.Err != nil {
+		t.Fatalf("undo: %v %+v", err, res)
+	}
+	st, _ := e.c.GetSettings(ctx, "production", name)
+	if st.Limits.CPUMs == nil || *st.Limits.CPUMs != platform.MaxCPUMs {
+		t.Fatalf("limits after undo %s, want the largest allowed", describeLimits(&st.Limits))
+	}
+}
+
+// A tier change that left the limits alone is undone without touching
+// them, at the cost it declares.
+func TestUndoTierChangeLeavesUntouchedLimits(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	script := e.aScript(t, ctx)
+	// Only subrequests set, and loose: moving to free changes no limit.
+	if _, err := e.c.PatchSettings(ctx, "production", script, cfclient.SettingsPatch{Limits: &platform.Limits{Subrequests: intp(1000)}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := e.c.GetSettings(ctx, "production", script)
+	tiers, _ := e.c.ReadTiers(ctx)
+	op, err := e.planner.SetTier(ctx, "production", script, "free", tiers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.applier.Apply(ctx, NewPlan(ana.Name, e.clock.Now(), op)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	plan, res, err := e.undoReplanned(t, ctx)
+	if err != nil || res.Err != nil {
+		t.Fatalf("undo: %v %+v", err, res)
+	}
+	if plan.Requests() != 3 {
+		t.Errorf("the undo declares %d requests, want 3 (tags only)", plan.Requests())
+	}
+	after, _ := e.c.GetSettings(ctx, "production", script)
+	if !sameLimits(&after.Limits, &before.Limits) || !sameTags(after.Tags, before.Tags) {
+		t.Fatalf("after undo %v %s, want %v %s", after.Tags, describeLimits(&after.Limits), before.Tags, describeLimits(&before.Limits))
+	}
+}
+
+// Undo is planned like any change: removing a tier scripts moved onto
+// since is refused with the count.
+func TestUndoRefusesToRemoveATierInUse(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	script := e.aScript(t, ctx)
+	tiers, _ := e.c.ReadTiers(ctx)
+	op, err := e.planner.DefineTiers(ctx, append(tiers, platform.Tier{Name: "gold", CPUMs: 100, SubRequests: 100}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.applier.Apply(ctx, NewPlan(ana.Name, e.clock.Now(), op)); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	tags, _ := e.c.GetTags(ctx, "production", script)
+	if _, err := e.c.ReplaceTags(ctx, "production", script, append(tags, "tier-gold")); err != nil {
+		t.Fatal(err)
+	}
+	// The tag write was made outside a plan: the newest entry is still
+	// the tier table's.
+	_, _, err = e.undoReplanned(t, ctx)
+	var re *platform.RuleError
+	if !errors.As(err, &re) || !strings.Contains(re.Error(), `tier "gold"`) || !strings.Contains(re.Error(), "1 scripts") {
+		t.Fatalf("undoing the tier's creation while a script is on it: %v", err)
+	}
+}
+
+// Deleting a namespace deletes the scripts it was confirmed for: one
+// deployed after the plan is a conflict, and nothing is deleted.
+func TestNamespaceDeleteRefusesScriptsDeployedSinceThePlan(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	op, err := e.planner.DeleteNamespace(ctx, "testing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := op.Before.Scripts
+	// Someone else deploys into it: planning again sees n+1.
+	if err := deployScript(e, "testing", "late-tenant"); err != nil {
+		t.Fatal(err)
+	}
+	res := e.applier.Apply(ctx, NewPlan(ana.Name, e.clock.Now(), op))
+	if !errors.Is(res.Err, ErrConflict) {
+		t.Fatalf("delete after a deploy: %+v", res)
+	}
+	if ns, err := e.c.GetNamespace(ctx, "testing"); err != nil || ns.ScriptCount != n+1 {
+		t.Fatalf("the namespace after the refused delete: %+v, %v", ns, err)
+	}
+}
+
+// A read-only actor without a name is still read-only.
+func TestNamelessReadOnlyActorCannotWrite(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := cfclient.WithActor(t.Context(), cfclient.Actor{ReadOnly: true})
+	if err := e.c.MayWrite(ctx); !errors.Is(err, cfclient.ErrReadOnly) {
+		t.Fatalf("MayWrite: %v", err)
+	}
+	if _, err := e.c.CreateNamespace(ctx, "nameless"); !errors.Is(err, cfclient.ErrReadOnly) {
+		t.Fatalf("CreateNamespace: %v", err)
+	}
+}
+
+// deployScript uploads a one-module script to ns, as wrangler would.
+func deployScript(e *env, ns, name string) error {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	meta, _ := w.CreateFormField("metadata")
+	meta.Write([]byte(`{"main_module":"index.js"}`))
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="index.js"; filename="index.js"`)
+	h.Set("Content-Type", "application/javascript+module")
+	part, _ := w.CreatePart(h)
+	part.Write([]byte(`export default { fetch() { return new Response("ok") } }`))
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/accounts/"+e.sb.AccountID()+"/workers/dispatch/namespaces/"+ns+"/scripts/"+name, &body)
+	req.Header.Set("Authorization", "Bearer "+e.sb.Token())
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("deploy %s: %s %s", name, resp.Status, b)
+	}
+	return nil
 }

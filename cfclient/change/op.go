@@ -90,33 +90,43 @@ type Op struct {
 }
 
 // Inverse is the op that undoes o, planned as if o had just been applied:
-// its Before is o's After. ok is false for an irreversible op.
+// its Before is o's After. ok is false for an irreversible op. Undo plans
+// it again against the state of the moment (Planner.Replan), so it is
+// validated, warned about and costed like any op.
 func (o Op) Inverse() (inv Op, ok bool) {
 	if o.Irreversible != "" {
 		return Op{}, false
 	}
-	inv = Op{Kind: o.Kind, Target: o.Target, Before: o.After, After: o.Before, Requests: requests(o.Kind, o.After, o.Before)}
+	inv = Op{Kind: o.Kind, Target: o.Target, Before: o.After, After: o.Before}
 	switch o.Kind {
 	case RoutePut, KVPut:
 		if o.Before == nil {
 			inv.Kind = deleteOf(o.Kind)
-			inv.Requests = requests(inv.Kind, inv.Before, nil)
 		}
 	case RouteDelete, KVDelete:
 		inv.Kind = putOf(o.Kind)
-		inv.Requests = requests(inv.Kind, nil, inv.After)
 	case NamespaceCreate:
 		inv.Kind = NamespaceDelete
 		inv.Target.Namespace = o.After.Name
 		inv.Irreversible = irreversibleDelete
 	case NamespaceRename:
 		inv.Target.Namespace = o.After.Name
-	case LimitsSet, TierSet:
+	case LimitsSet:
 		// The API cannot remove a script's own limit: a limit that was
 		// not set comes back as the largest allowed value, under which
 		// the tier's limit is the one in force, as before.
 		inv.After = unsetAsMax(inv.After)
+	case TierSet:
+		if sameLimits(o.Before.Limits, o.After.Limits) {
+			// The change left the limits alone: so does its undo.
+			after := *inv.After
+			after.Limits = inv.Before.Limits
+			inv.After = &after
+		} else {
+			inv.After = unsetAsMax(inv.After)
+		}
 	}
+	inv.Requests = requests(inv.Kind, inv.Before, inv.After)
 	return inv, true
 }
 
@@ -137,13 +147,17 @@ func putOf(k Kind) Kind {
 	return KVPut
 }
 
-// unsetAsMax replaces unset limits with the largest allowed ones.
+// unsetAsMax replaces unset limits with the largest allowed ones (a
+// script with no limits of its own gets both).
 func unsetAsMax(s *State) *State {
-	if s == nil || s.Limits == nil {
+	if s == nil {
 		return s
 	}
 	c := *s
-	l := *s.Limits
+	var l platform.Limits
+	if s.Limits != nil {
+		l = *s.Limits
+	}
 	if l.CPUMs == nil {
 		l.CPUMs = intp(platform.MaxCPUMs)
 	}
@@ -192,8 +206,12 @@ func Same(k Kind, a, b *State) bool {
 		return sameLimits(a.Limits, b.Limits)
 	case RoutePut, RouteDelete, KVPut, KVDelete, TiersDefine:
 		return a.Value != nil && b.Value != nil && *a.Value == *b.Value
-	case NamespaceCreate, NamespaceRename, NamespaceDelete:
+	case NamespaceCreate, NamespaceRename:
 		return a.Name == b.Name
+	case NamespaceDelete:
+		// A delete deletes the scripts it was confirmed for: one deployed
+		// since the plan is a change behind its back.
+		return a.Name == b.Name && a.Scripts == b.Scripts
 	}
 	return false
 }

@@ -287,7 +287,8 @@ func (p *Planner) DeleteRoute(ctx context.Context, kind platform.RouteKind, key 
 
 // DefineTiers plans replacing the tier table with tiers (fields of tiers
 // wfp does not know are kept). inUse counts the scripts on each tier: a
-// tier still in use cannot be removed.
+// tier still in use cannot be removed. With a nil inUse, the tiers the new
+// table removes are counted at the API (TierUse).
 func (p *Planner) DefineTiers(ctx context.Context, tiers []platform.Tier, inUse map[string]int) (Op, error) {
 	if err := platform.ValidateTiers(tiers); err != nil {
 		return Op{}, err
@@ -305,9 +306,18 @@ func (p *Planner) DefineTiers(ctx context.Context, tiers []platform.Tier, inUse 
 	if before != nil && before.Value != nil {
 		old = []byte(*before.Value)
 		for _, name := range storedTierNames(old) {
-			if platform.FindTier(tiers, name) == nil && inUse[name] > 0 {
+			if platform.FindTier(tiers, name) != nil {
+				continue
+			}
+			n := inUse[name]
+			if inUse == nil {
+				if n, err = p.TierUse(ctx, name); err != nil {
+					return Op{}, err
+				}
+			}
+			if n > 0 {
 				return Op{}, &platform.RuleError{Field: fmt.Sprintf("tier %q", name),
-					Rule: fmt.Sprintf("cannot be removed: %d scripts are on it (move them first)", inUse[name])}
+					Rule: fmt.Sprintf("cannot be removed: %d scripts are on it (move them first)", n)}
 			}
 		}
 	}
@@ -502,4 +512,95 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return slices.Clone(s)
+}
+
+// Replan plans op again against the state of the moment: an op built
+// from an audit line's inverse (undo) is checked as if the operator had
+// asked for it: the target must still be as the change left it (op's
+// Before; else a ConflictError), the intended state is validated with the
+// platform's rules (a tier scripts are on cannot be removed, a route to a
+// missing script is a warning), and its cost, warnings and irreversibility
+// are worked out afresh. ns is the dispatch namespace routes lead into
+// ("" skips the missing-script warning).
+func (p *Planner) Replan(ctx context.Context, ns string, op Op) (Op, error) {
+	now, err := p.read(ctx, op.Kind, op.Target)
+	if err != nil {
+		return Op{}, err
+	}
+	if !Same(op.Kind, now, op.Before) {
+		return Op{}, &ConflictError{Op: op, Now: now, Expected: op.Before}
+	}
+	t := op.Target
+	switch op.Kind {
+	case TagsSet:
+		return p.SetTags(ctx, t.Namespace, t.Script, op.After.Tags)
+	case LimitsSet:
+		return p.SetLimits(ctx, t.Namespace, t.Script, limitsValue(op.After.Limits))
+	case TierSet:
+		if err := invalid(platform.ValidTags(op.After.Tags)); err != nil {
+			return Op{}, err
+		}
+		fresh := Op{Kind: TierSet, Target: t, Before: now, After: op.After}
+		fresh.Requests = requests(TierSet, now, op.After)
+		return fresh, nil
+	case RoutePut:
+		kind, key := p.routeOf(t.Key)
+		return p.PutRouteValue(ctx, ns, kind, key, *op.After.Value)
+	case RouteDelete:
+		kind, key := p.routeOf(t.Key)
+		return p.DeleteRoute(ctx, kind, key)
+	case TiersDefine:
+		tiers, err := platform.ParseTiers([]byte(*op.After.Value))
+		if err != nil {
+			return Op{}, &platform.RuleError{Field: "tier table", Rule: err.Error()}
+		}
+		return p.DefineTiers(ctx, tiers, nil)
+	case KVPut:
+		return p.PutKV(ctx, t.KVNamespace, t.Key, []byte(*op.After.Value))
+	case KVDelete:
+		return p.DeleteKV(ctx, t.KVNamespace, t.Key)
+	case NamespaceCreate:
+		return p.CreateNamespace(ctx, op.After.Name)
+	case NamespaceRename:
+		return p.RenameNamespace(ctx, t.Namespace, op.After.Name)
+	case NamespaceDelete:
+		return p.DeleteNamespace(ctx, t.Namespace)
+	}
+	return Op{}, fmt.Errorf("replan: unknown op kind %q", op.Kind)
+}
+
+// routeOf splits a route's KV key into its kind and key.
+func (p *Planner) routeOf(kvKey string) (platform.RouteKind, string) {
+	r := p.schema.ParseRoute(kvKey, "")
+	return r.Kind, r.Key
+}
+
+// limitsValue is l, or no limits.
+func limitsValue(l *platform.Limits) platform.Limits {
+	if l == nil {
+		return platform.Limits{}
+	}
+	return *l
+}
+
+// TierUse counts the scripts on tier in every dispatch namespace, with
+// the API's tag filter (about one request per namespace for a tier few
+// scripts are on).
+func (p *Planner) TierUse(ctx context.Context, tier string) (int, error) {
+	nss, err := p.c.ListNamespaces(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	filter := cfclient.TagFilter{Has: []string{p.schema.TierTag(tier)}}
+	for _, ns := range nss {
+		err := p.c.ListScripts(ctx, ns.Name, filter, func(page []cfclient.Script) error {
+			n += len(page)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }

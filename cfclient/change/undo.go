@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient/audit"
@@ -25,17 +26,26 @@ type Entry struct {
 }
 
 // Entries groups the records of applied plan ops into entries, newest
-// first. Records of writes that failed or were refused, and of changes
-// made outside a plan, are left out: there is nothing to undo.
+// first. Records of writes that failed or were refused, of ops that were
+// rolled back, and of changes made outside a plan, are left out: there is
+// nothing to undo.
 func Entries(recs []audit.Record) []Entry {
 	type key struct {
 		plan string
 		op   int
 	}
+	// An op with a failed write never took effect (a tier change whose
+	// second write failed was rolled back): nothing of it is undoable.
+	failed := map[key]bool{}
+	for _, r := range recs {
+		if r.PlanID != "" && !r.OK() {
+			failed[key{r.PlanID, r.OpIndex}] = true
+		}
+	}
 	index := map[key]int{}
 	var out []Entry
 	for _, r := range recs {
-		if r.PlanID == "" || !r.OK() {
+		if r.PlanID == "" || !r.OK() || failed[key{r.PlanID, r.OpIndex}] || strings.HasSuffix(r.Change, ".rollback") {
 			continue
 		}
 		k := key{r.PlanID, r.OpIndex}

@@ -146,19 +146,46 @@ func NeedsPhrase(production bool, plan *change.Plan) bool {
 }
 
 // Phrase is what the operator types to confirm plan: it names the scope
-// and the count ("delete staging (1,204 scripts)", "apply 3 changes").
+// and the count ("delete staging (1,204 scripts)", "delete 37 routes",
+// "apply 3 changes in production"). Tenant text in it is escaped as the
+// screen shows it, so what is shown is what can be typed.
 func Phrase(plan *change.Plan) string {
 	if len(plan.Ops) == 1 {
 		op := plan.Ops[0]
 		switch op.Kind {
 		case change.NamespaceDelete:
-			return fmt.Sprintf("delete %s (%s scripts)", op.Target.Namespace, ui.Commas(op.Before.Scripts))
+			return fmt.Sprintf("delete %s (%s scripts)", ui.Sanitize(op.Target.Namespace), ui.Commas(op.Before.Scripts))
 		case change.RouteDelete, change.KVDelete:
-			return "delete " + op.Target.String()
+			return "delete " + ui.Sanitize(op.Target.String())
 		}
-		return "apply " + op.Target.String()
+		return "apply " + ui.Sanitize(op.Target.String())
 	}
-	return fmt.Sprintf("apply %d changes", len(plan.Ops))
+	verb, noun := "delete", "routes"
+	ns := plan.Ops[0].Target.Namespace
+	for _, op := range plan.Ops {
+		switch op.Kind {
+		case change.RouteDelete:
+		case change.KVDelete:
+			noun = "keys"
+		default:
+			verb, noun = "apply", "changes"
+		}
+		if op.Target.Namespace != ns {
+			ns = ""
+		}
+	}
+	if verb == "delete" && noun == "keys" {
+		for _, op := range plan.Ops {
+			if op.Kind == change.RouteDelete {
+				noun = "routes and keys"
+			}
+		}
+	}
+	phrase := fmt.Sprintf("%s %d %s", verb, len(plan.Ops), noun)
+	if ns != "" {
+		phrase += " in " + ui.Sanitize(ns)
+	}
+	return phrase
 }
 
 // Body is the review's text: every op's before → after, its warnings and

@@ -38,7 +38,10 @@ func TestConfirmationRules(t *testing.T) {
 		{"the same on production", true, plan(tags), "apply production/t1"},
 		{"a delete", false, plan(routeDel), "delete hostname:a.com"},
 		{"irreversible", false, plan(nsDel), "delete staging (1,204 scripts)"},
-		{"several", false, plan(tags, tags), "apply 2 changes"},
+		{"several", false, plan(tags, tags), "apply 2 changes in production"},
+		{"several deletes", false, plan(routeDel, routeDel, routeDel), "delete 3 routes"},
+		{"hostile key", false, plan(change.Op{Kind: change.RouteDelete, Target: change.Target{KVNamespace: "kv", Key: "hostname:a\x1bb"},
+			Before: &change.State{Value: strp("t1")}}), `delete hostname:a\x1bb`},
 	}
 	for _, tc := range cases {
 		req := Request("k", tc.production, false, tc.plan)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ const Kind = "audit"
 type Source struct {
 	// Log is the audit log's path.
 	Log string
+	// Account is the account this console works on: the log may hold
+	// other accounts' lines (profiles share it), which are counted but
+	// neither shown nor undone here.
+	Account string
 	// Planner and Applier undo changes (the runtime's).
 	Planner *change.Planner
 	Applier *change.Applier
@@ -89,6 +94,7 @@ type Model struct {
 	all     []row
 	entries []change.Entry
 	bad     int
+	other   int // lines of other accounts, hidden
 	loadErr error
 	dataAt  time.Time
 
@@ -156,11 +162,20 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return ui.ShowError(msg.err, "check the audit log's path and permissions")
 		}
-		m.all = make([]row, len(msg.recs))
+		// Only this account's lines: undoing another account's change
+		// here would write to this account.
+		var mine []audit.Record
+		m.all, m.other = nil, 0
 		for i, r := range msg.recs {
-			m.all[len(msg.recs)-1-i] = row{n: i, rec: r}
+			if m.src.Account != "" && r.Account != m.src.Account {
+				m.other++
+				continue
+			}
+			mine = append(mine, r)
+			m.all = append(m.all, row{n: i, rec: r})
 		}
-		m.entries = change.Entries(msg.recs)
+		slices.Reverse(m.all)
+		m.entries = change.Entries(mine)
 		m.dataAt = m.c.Now()
 		m.refilter()
 	case review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
@@ -265,11 +280,21 @@ func (m *Model) undo(wholePlan bool) tea.Cmd {
 	if m.src.Planner == nil || m.src.Applier == nil {
 		return ui.ShowStatus(ui.LevelWarn, "this console cannot make changes")
 	}
-	now := m.c.Now()
-	return review.Plan(m.key, m.c, m.src.Planner, func(ctx context.Context) ([]change.Op, error) {
+	if len(picked) == 0 {
+		return ui.ShowStatus(ui.LevelWarn, "nothing to undo: this change was rolled back or failed")
+	}
+	now, planner := m.c.Now(), m.src.Planner
+	return review.Plan(m.key, m.c, planner, func(ctx context.Context) ([]change.Op, error) {
 		plan, err := change.Undo(picked, "", now)
 		if err != nil {
 			return nil, err
+		}
+		// Each inverse is planned again against the state of the moment:
+		// validated, warned about and costed like any change.
+		for i, op := range plan.Ops {
+			if plan.Ops[i], err = planner.Replan(ctx, "", op); err != nil {
+				return nil, err
+			}
 		}
 		return plan.Ops, nil
 	})
@@ -352,6 +377,9 @@ func (m *Model) View() string {
 	title := fmt.Sprintf("%s · %s shown", ui.Plural(len(m.all), "audit line", "audit lines"), ui.Commas(m.table.Len()))
 	if m.bad > 0 {
 		title += fmt.Sprintf(" · %d unreadable lines skipped", m.bad)
+	}
+	if m.other > 0 {
+		title += fmt.Sprintf(" · %d of other accounts hidden", m.other)
 	}
 	lines := []string{st.Title.Render(ui.Truncate(title, m.width))}
 	if m.typing || m.applied != "" {

@@ -40,12 +40,22 @@ func TestAuditShowsChangesAndUndoesOne(t *testing.T) {
 		t.Fatal(res.Err)
 	}
 
+	// A line of another account (profiles share the log): hidden, never
+	// undone here.
+	w, err := audit.New(e.AuditPath()).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Append(audit.Record{Time: time.Now(), Actor: "ana@host", Account: strings.Repeat("b", 32), Op: "script.tags.replace",
+		Target: "production/" + name, Result: "ok", PlanID: "p-other", Change: "tags.set", Inverse: []byte(`{"kind":"tags.set"}`)})
+	w.Close()
+
 	c := ui.NewCommon(ctx, time.Now, nil)
-	s, _ := Factory(Source{Log: e.AuditPath(), Planner: planner, Applier: applier})(c, ui.Route{Kind: Kind})
+	s, _ := Factory(Source{Log: e.AuditPath(), Account: e.Client.AccountID(), Planner: planner, Applier: applier})(c, ui.Route{Kind: Kind})
 	d := screentest.NewDriver(t, s, 120, 30)
 	d.Run(d.S.Init())
 	v := d.View()
-	for _, want := range []string{"1 audit line · 1 shown", "ana@host", "tags.set", "production/" + name, "ok"} {
+	for _, want := range []string{"1 audit line · 1 shown · 1 of other accounts hidden", "ana@host", "tags.set", "production/" + name, "ok"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("audit screen lacks %q:\n%s", want, v)
 		}

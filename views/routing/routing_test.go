@@ -289,7 +289,7 @@ func TestDeleteMarkedRoutes(t *testing.T) {
 	}
 	d.Press("d")
 	req := confirmOf(t, d)
-	if req.Phrase != "apply 2 changes" || !strings.Contains(req.Body, dangling[0].KVKey) || !strings.Contains(req.Body, dangling[1].KVKey) {
+	if req.Phrase != "delete 2 routes" || !strings.Contains(req.Body, dangling[0].KVKey) || !strings.Contains(req.Body, dangling[1].KVKey) {
 		t.Fatalf("bulk delete review: %+v", req)
 	}
 	d.Send(req.OnYes)

@@ -38,13 +38,16 @@ func (m *Model) openValueEditor() tea.Cmd {
 	if m.deps.Planner == nil {
 		return ui.ShowStatus(ui.LevelWarn, "this console cannot make changes")
 	}
+	if ui.SanitizeMultiline(r.Raw) != r.Raw {
+		// The editor cannot hold it as it is: saving would rewrite it.
+		return ui.ShowStatus(ui.LevelWarn, "this value holds control or invisible characters the editor would change; e repoints it, keeping the rest")
+	}
 	text := r.Raw
 	var out bytes.Buffer
 	if json.Indent(&out, []byte(text), "", "  ") == nil {
 		text = out.String()
 	}
 	// Stored text is tenant text: escapes are shown, not sent.
-	text = ui.SanitizeMultiline(text)
 	title := fmt.Sprintf("Value of %s %s · KV changes: up to 60 s to spread", r.Kind, r.Key)
 	m.value = valueEditor{open: true, route: *r,
 		ed: ui.NewTextEditor(title, text, "ctrl+s plans the value · esc cancels", m.c.Styles, checkRouteValue)}
@@ -69,9 +72,18 @@ func (m *Model) handleValueKey(k tea.KeyPressMsg) tea.Cmd {
 		m.value = valueEditor{}
 		return nil
 	case key.Matches(k, m.Keys.SubmitValue):
+		if m.planning {
+			return nil
+		}
+		if why := m.canChange(); why != "" {
+			return ui.ShowStatus(ui.LevelWarn, why)
+		}
 		if !m.value.ed.Valid() {
 			_, err := checkRouteValue(m.value.ed.Value())
 			return ui.ShowError(err, "")
+		}
+		if sameJSON(m.value.ed.Value(), m.value.route.Raw) {
+			return ui.ShowStatus(ui.LevelInfo, "the value is unchanged; nothing to plan")
 		}
 		return m.planValue()
 	}
@@ -91,4 +103,14 @@ func (m *Model) planValue() tea.Cmd {
 		}
 		return []change.Op{op}, nil
 	})
+}
+
+// sameJSON reports whether two values are the same text, or the same JSON
+// (the editor shows a JSON value indented).
+func sameJSON(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var x, y bytes.Buffer
+	return json.Compact(&x, []byte(a)) == nil && json.Compact(&y, []byte(b)) == nil && x.String() == y.String()
 }

@@ -83,6 +83,14 @@ func (m *Model) openEditor(mode editMode) tea.Cmd {
 	st := m.c.Styles.Input
 	switch mode {
 	case editTags:
+		for _, t := range m.settings.val.Tags {
+			if ui.Sanitize(t) != t {
+				// The editor cannot hold it as it is: saving would rewrite
+				// the tag (or merge it with a look-alike).
+				return ui.ShowStatus(ui.LevelWarn, fmt.Sprintf("tag %s holds control or invisible characters the editor would change; nothing was changed",
+					ui.Sanitize(t)))
+			}
+		}
 		e.tags = ui.NewInput("tags> ", st)
 		e.tags.CharLimit = 8 * 65
 		e.tags.SetValue(strings.Join(m.settings.val.Tags, " "))
