@@ -3,9 +3,7 @@ package routing
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -446,30 +444,7 @@ func (m *Model) progressLine() string {
 
 // costText asks before an expensive read of the routing table.
 func costText(e cache.RoutingEstimate) string {
-	var b strings.Builder
-	if e.Exact {
-		fmt.Fprintf(&b, "the routing table has %s keys (%s routes): reading it costs %s API requests",
-			ui.Commas(e.Keys), ui.Commas(e.Routes), ui.Commas(e.Requests))
-	} else {
-		fmt.Fprintf(&b, "the routing table has more than %s keys", ui.Commas(e.Keys))
-		if e.Scripts > 0 {
-			fmt.Fprintf(&b, " and the platform runs %s scripts", ui.Commas(e.Scripts))
-		}
-		fmt.Fprintf(&b, ": reading it costs ~%s API requests or more", ui.Commas(e.Requests))
-	}
-	if e.Budget > 0 {
-		fmt.Fprintf(&b, " (~%s of background budget)", budgetText(e.Budget))
-	}
-	b.WriteString(". press R to read it (once, shared by every screen). a adds a route without it; :route <host> looks one host up with one request")
-	return b.String()
-}
-
-// budgetText renders a budget duration: "40s", "7 min".
-func budgetText(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))) + "s"
-	}
-	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+	return e.Describe() + ". press R to read it (once, shared by every screen). a adds a route without it; :route <host> looks one host up with one request"
 }
 
 // wrap word-wraps text to the width, each line in style.

@@ -1,7 +1,6 @@
 package script
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -261,30 +260,7 @@ func (m *Model) budgetWaitText() string {
 
 // costText asks before an expensive read of the routing table.
 func costText(e cache.RoutingEstimate) string {
-	var b strings.Builder
-	if e.Exact {
-		fmt.Fprintf(&b, "the routing table has %s keys (%s routes): reading it costs %s API requests",
-			ui.Commas(e.Keys), ui.Commas(e.Routes), ui.Commas(e.Requests))
-	} else {
-		fmt.Fprintf(&b, "the routing table has more than %s keys", ui.Commas(e.Keys))
-		if e.Scripts > 0 {
-			fmt.Fprintf(&b, " and the platform runs %s scripts", ui.Commas(e.Scripts))
-		}
-		fmt.Fprintf(&b, ": reading it costs ~%s API requests or more", ui.Commas(e.Requests))
-	}
-	if e.Budget > 0 {
-		fmt.Fprintf(&b, " (~%s of background budget)", budgetText(e.Budget))
-	}
-	b.WriteString(". press R to read it (once, shared by every script screen)")
-	return b.String()
-}
-
-// budgetText renders a budget duration: "40s", "7 min".
-func budgetText(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))) + "s"
-	}
-	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+	return e.Describe() + ". press R to read it (once, shared by every script screen)"
 }
 
 // tailConsumers lists the Workers receiving the script's logs.
