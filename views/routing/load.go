@@ -56,36 +56,14 @@ type (
 		key   string
 		check *checkData
 	}
-	// watchMsg is a started watch of the routing cache.
-	watchMsg struct {
-		key    string
-		screen uint64
-		gen    int
-		ch     <-chan cache.RoutingProgress
-		stop   func()
-	}
-	// progressMsg is the newest snapshot the watch pushed (closed: the
-	// watch ended).
-	progressMsg struct {
-		key      string
-		screen   uint64
-		gen      int
-		progress cache.RoutingProgress
-		closed   bool
-	}
 )
 
 // RouteKey routes each result to the screen that asked (ui.Routed).
-func (m nsMsg) RouteKey() string       { return m.key }
-func (m namesMsg) RouteKey() string    { return m.key }
-func (m tableMsg) RouteKey() string    { return m.key }
-func (m readMsg) RouteKey() string     { return m.key }
-func (m checkMsg) RouteKey() string    { return m.key }
-func (m watchMsg) RouteKey() string    { return m.key }
-func (m progressMsg) RouteKey() string { return m.key }
-
-// progressBatch is how many snapshots one read of the watch takes at most.
-const progressBatch = 16
+func (m nsMsg) RouteKey() string    { return m.key }
+func (m namesMsg) RouteKey() string { return m.key }
+func (m tableMsg) RouteKey() string { return m.key }
+func (m readMsg) RouteKey() string  { return m.key }
+func (m checkMsg) RouteKey() string { return m.key }
 
 // namesData is the namespace's script names and what is built from them
 // off the Update goroutine: a set for the status column, an index for the
@@ -224,7 +202,7 @@ func (m *Model) loadTable() tea.Cmd {
 		}
 		return tableMsg{key: key, token: token, data: newTableData(t, at)}
 	}
-	return tea.Batch(load, m.watch())
+	return tea.Batch(load, m.watch.Start())
 }
 
 // handleTable takes a load's table, or the question of its cost.
@@ -233,7 +211,7 @@ func (m *Model) handleTable(msg tableMsg) tea.Cmd {
 		return nil
 	}
 	m.tableLoading = false
-	defer m.endWatchIfIdle()
+	defer func() { m.watch.EndIfIdle(m.busy()) }()
 	return m.setTable(msg.data, msg.err, "press R to read it")
 }
 
@@ -283,7 +261,7 @@ func (m *Model) readTable() tea.Cmd {
 		}
 		return readMsg{key: key, screen: id, data: newTableData(t, at)}
 	}
-	return tea.Batch(read, m.watch())
+	return tea.Batch(read, m.watch.Start())
 }
 
 // handleRead takes the table an R read brought.
@@ -292,7 +270,7 @@ func (m *Model) handleRead(msg readMsg) tea.Cmd {
 		return nil
 	}
 	m.reading = false
-	defer m.endWatchIfIdle()
+	defer func() { m.watch.EndIfIdle(m.busy()) }()
 	return m.setTable(msg.data, msg.err, "press R to try again")
 }
 
@@ -322,79 +300,3 @@ func (m *Model) handleCheck(msg checkMsg) {
 // busy reports whether the table is loading or being read: the time to
 // watch the routing cache's progress.
 func (m *Model) busy() bool { return m.tableLoading || m.reading }
-
-// watch starts a watch of the routing cache unless one runs. Watch takes
-// the cache's lock, so it is called in the command.
-func (m *Model) watch() tea.Cmd {
-	if m.watching {
-		return nil
-	}
-	m.watching = true
-	m.watchGen++
-	routing, key, id, gen := m.deps.Routing, m.key, m.id, m.watchGen
-	return func() tea.Msg {
-		ch, stop := routing.Watch()
-		return watchMsg{key: key, screen: id, gen: gen, ch: ch, stop: stop}
-	}
-}
-
-// handleWatch keeps a started watch while the table loads, and reads it.
-func (m *Model) handleWatch(msg watchMsg) tea.Cmd {
-	if msg.screen != m.id || msg.gen != m.watchGen || !m.watching || m.ctx.Err() != nil {
-		go msg.stop() // superseded, or no longer wanted
-		return nil
-	}
-	m.stopWatch, m.watchCh = msg.stop, msg.ch
-	if !m.busy() {
-		m.endWatch()
-		return nil
-	}
-	return m.waitProgress()
-}
-
-// handleProgress takes a snapshot and re-arms the reader while busy.
-func (m *Model) handleProgress(msg progressMsg) tea.Cmd {
-	if msg.screen != m.id || msg.gen != m.watchGen || !m.watching {
-		return nil
-	}
-	if msg.closed {
-		m.watching, m.stopWatch, m.watchCh = false, nil, nil
-		return nil
-	}
-	m.progress = msg.progress
-	if !m.busy() {
-		m.endWatch()
-		return nil
-	}
-	return m.waitProgress()
-}
-
-// waitProgress re-arms the reader of the watch: it waits for the next
-// snapshot and keeps only the newest of those already waiting.
-func (m *Model) waitProgress() tea.Cmd {
-	key, id, gen := m.key, m.id, m.watchGen
-	return ui.WaitBatch(m.watchCh, progressBatch, func(batch []cache.RoutingProgress, closed bool) tea.Msg {
-		msg := progressMsg{key: key, screen: id, gen: gen, closed: closed && len(batch) == 0}
-		if len(batch) > 0 {
-			msg.progress = batch[len(batch)-1]
-		}
-		return msg
-	})
-}
-
-// endWatchIfIdle ends the watch once neither a load nor a read runs.
-func (m *Model) endWatchIfIdle() {
-	if !m.busy() {
-		m.endWatch()
-	}
-}
-
-// endWatch stops the watch. Stopping takes the cache's lock, so it runs on
-// its own goroutine, not in Update.
-func (m *Model) endWatch() {
-	m.watching = false
-	if stop := m.stopWatch; stop != nil {
-		m.stopWatch, m.watchCh = nil, nil
-		go stop()
-	}
-}

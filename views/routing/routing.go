@@ -52,6 +52,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/internal/review"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -143,11 +144,9 @@ type Model struct {
 	data         *tableData
 	tableErr     error
 	cost         *cache.RoutingEstimate
-	progress     cache.RoutingProgress
-	watchGen     int
-	watching     bool
-	stopWatch    func()
-	watchCh      <-chan cache.RoutingProgress
+	// watch follows the routing cache while the table loads or is read;
+	// its Progress is the newest snapshot.
+	watch routingwatch.Watch
 
 	// check is the table checked against the names (counts, unrouted).
 	check *checkData
@@ -184,6 +183,7 @@ func New(c *ui.Common, deps Deps, r ui.Route) *Model {
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	m.watch = routingwatch.New(m.key, m.id, deps.Routing, nil)
 	m.table = ui.NewTable(func(r *platform.Route) string { return r.KVKey }, m.renderRoute,
 		ui.WithColumns(
 			ui.TableColumn{Title: "KIND", Width: 9},
@@ -225,7 +225,7 @@ func (m *Model) Init() tea.Cmd {
 // screens goes on) and its watch of the routing cache.
 func (m *Model) Close() {
 	m.cancel()
-	m.endWatch()
+	m.watch.End()
 }
 
 // Update handles a message.
@@ -247,10 +247,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleRead(msg)
 	case checkMsg:
 		m.handleCheck(msg)
-	case watchMsg:
-		return m.handleWatch(msg)
-	case progressMsg:
-		return m.handleProgress(msg)
+	case routingwatch.StartedMsg, routingwatch.ProgressMsg:
+		cmd, _, _ := m.watch.Update(msg, m.busy(), m.ctx.Err() == nil)
+		return cmd
 	case review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
 		return m.handleReview(msg)
 	case ui.RefreshMsg:

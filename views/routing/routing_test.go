@@ -362,8 +362,8 @@ func TestCostlyTableWaitsForR(t *testing.T) {
 	}
 	d.Press("R")
 	v = d.View()
-	if !strings.Contains(v, fmt.Sprintf("%d routes", len(w.table.Routes))) || model(d).watching {
-		t.Errorf("after R (watching %v):\n%s", model(d).watching, v)
+	if !strings.Contains(v, fmt.Sprintf("%d routes", len(w.table.Routes))) || model(d).watch.Running() {
+		t.Errorf("after R (watching %v):\n%s", model(d).watch.Running(), v)
 	}
 }
 
@@ -416,7 +416,7 @@ func TestReadShowsProgress(t *testing.T) {
 	w := newWorld(t, 1)
 	d := w.open(w.common(false), "", 120, 40)
 	m := model(d)
-	if m.watching || m.stopWatch != nil {
+	if m.watch.Running() {
 		t.Fatal("a watch is left running while nothing loads")
 	}
 	w.sb.SetFaults(sandbox.Faults{Latency: 200 * time.Millisecond})
@@ -429,14 +429,14 @@ func TestReadShowsProgress(t *testing.T) {
 	go func() { read <- batch[0]() }()
 	next := d.Exec(batch[1])
 	deadline := time.Now().Add(20 * time.Second)
-	for m.progress.Phase != cache.RoutingReading {
+	for m.watch.Progress.Phase != cache.RoutingReading {
 		if time.Now().After(deadline) || len(next) != 1 {
-			t.Fatalf("the read never reached the values: %+v (%d messages)", m.progress, len(next))
+			t.Fatalf("the read never reached the values: %+v (%d messages)", m.watch.Progress, len(next))
 		}
 		_, cmd := m.Update(next[0])
 		next = d.Exec(cmd)
 	}
-	p := m.progress
+	p := m.watch.Progress
 	want := "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" + ui.Commas(p.Listed) + " keys)"
 	if v := d.View(); !strings.Contains(v, want) || !strings.Contains(v, "background, waits for API budget") {
 		t.Errorf("progress lacks %q:\n%s", want, v)
@@ -444,8 +444,8 @@ func TestReadShowsProgress(t *testing.T) {
 	msg := <-read
 	w.sb.SetFaults(sandbox.Faults{})
 	d.Send(msg)
-	if v := d.View(); !strings.Contains(v, fmt.Sprintf("%d routes", len(w.table.Routes))) || m.watching || m.stopWatch != nil {
-		t.Errorf("after the read (watching %v):\n%s", m.watching, v)
+	if v := d.View(); !strings.Contains(v, fmt.Sprintf("%d routes", len(w.table.Routes))) || m.watch.Running() {
+		t.Errorf("after the read (watching %v):\n%s", m.watch.Running(), v)
 	}
 }
 

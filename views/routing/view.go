@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -421,25 +422,7 @@ func (m *Model) openDetail() {
 // progressLine says how far a read of the routing table has got ("" when
 // none runs).
 func (m *Model) progressLine() string {
-	p := m.progress
-	const tail = " · background, waits for API budget"
-	since := ""
-	if !p.StartedAt.IsZero() {
-		since = " · started " + ui.AgeHours(m.c.Now().Sub(p.StartedAt))
-	}
-	switch p.Phase {
-	case cache.RoutingSizing:
-		if p.Listed == 0 {
-			return ""
-		}
-		return "sizing the routing table · " + ui.Commas(p.Listed) + " keys listed" + tail
-	case cache.RoutingListing:
-		return "reading routing table · listing keys · " + ui.Commas(p.Listed) + " so far" + since + tail
-	case cache.RoutingReading:
-		return "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" +
-			ui.Commas(p.Listed) + " keys)" + since + tail
-	}
-	return ""
+	return routingwatch.ProgressLine(m.watch.Progress, m.c.Now(), " · background, waits for API budget")
 }
 
 // costText asks before an expensive read of the routing table.

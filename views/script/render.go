@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -216,35 +217,18 @@ func (m *Model) routeLines() []string {
 // has got, from the newest snapshot the watch pushed ("" when none runs),
 // and whether it is waiting for API budget.
 func (m *Model) routingProgressLine() string {
-	p := m.progress
 	tail := " · background, waits for API budget"
 	if w := m.budgetWaitText(); w != "" {
 		tail = " · " + w
 	}
-	since := ""
-	if !p.StartedAt.IsZero() {
-		since = " · started " + ui.AgeHours(m.c.Now().Sub(p.StartedAt))
-	}
-	switch p.Phase {
-	case cache.RoutingSizing:
-		if p.Listed == 0 {
-			return ""
-		}
-		return "sizing the routing table · " + ui.Commas(p.Listed) + " keys listed" + tail
-	case cache.RoutingListing:
-		return "reading routing table · listing keys · " + ui.Commas(p.Listed) + " so far" + since + tail
-	case cache.RoutingReading:
-		return "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" +
-			ui.Commas(p.Listed) + " keys)" + since + tail
-	}
-	return ""
+	return routingwatch.ProgressLine(m.watch.Progress, m.c.Now(), tail)
 }
 
 // budgetWaitText says that the routing read waits for API budget and about
 // how long ("waiting for API budget, ~40 s"), from the newest snapshot;
 // "" when it is not waiting.
 func (m *Model) budgetWaitText() string {
-	until := m.progress.WaitingUntil
+	until := m.watch.Progress.WaitingUntil
 	if until.IsZero() || !(m.reading || m.routes.loading) {
 		return ""
 	}

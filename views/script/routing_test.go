@@ -16,6 +16,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -69,7 +70,7 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	name := w.find("is routed", func(s cfclient.Script) bool { return len(w.table.ByScript[s.Name]) > 0 })
 	d := w.open("production", name)
 	m := d.S.(*Model)
-	if m.watching || m.stopWatch != nil {
+	if m.watch.Running() {
 		t.Fatal("a watch of the routing cache is left running while nothing loads")
 	}
 	w.e.Sandbox.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond})
@@ -85,15 +86,15 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	// until the values are being read. Nothing polls.
 	next := d.Exec(batch[1])
 	deadline := time.Now().Add(20 * time.Second)
-	for m.progress.Phase != cache.RoutingReading {
+	for m.watch.Progress.Phase != cache.RoutingReading {
 		if time.Now().After(deadline) || len(next) != 1 {
-			t.Fatalf("the read never reached the values: %+v (%d messages)", m.progress, len(next))
+			t.Fatalf("the read never reached the values: %+v (%d messages)", m.watch.Progress, len(next))
 		}
 		_, cmd := m.Update(next[0])
 		next = d.Exec(cmd)
 	}
 	v := d.View()
-	p := m.progress
+	p := m.watch.Progress
 	want := "reading routing table · " + ui.Commas(p.Read) + " of " + ui.Commas(p.Routes) + " routes (" + ui.Commas(p.Listed) + " keys)"
 	for _, s := range []string{want, "background, waits for API budget"} {
 		if !strings.Contains(v, s) {
@@ -104,12 +105,10 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 		t.Errorf("the ask is still shown while reading:\n%s", v)
 	}
 	checkWidth(t, v, 80)
-	// A snapshot of another screen, or of an older watch, is ignored.
-	if _, cmd := m.Update(progressMsg{screen: m.id + 1000, gen: m.watchGen}); cmd != nil {
+	// A snapshot of another screen is ignored (an older watch's too:
+	// internal/routingwatch's tests).
+	if _, cmd := m.Update(routingwatch.ProgressMsg{}); cmd != nil {
 		t.Error("a foreign snapshot re-armed the reader")
-	}
-	if _, cmd := m.Update(progressMsg{screen: m.id, gen: m.watchGen - 1}); cmd != nil {
-		t.Error("an old watch's snapshot re-armed the reader")
 	}
 	msg := <-read
 	w.e.Sandbox.SetFaults(sandbox.Faults{})
@@ -117,7 +116,7 @@ func TestRoutingReadShowsProgress(t *testing.T) {
 	if v := d.View(); strings.Contains(v, "reading routing table") || !strings.Contains(v, w.table.ByScript[name][0].Key) {
 		t.Errorf("after the read:\n%s", v)
 	}
-	if m.watching || m.stopWatch != nil {
+	if m.watch.Running() {
 		t.Error("the watch goes on after the read ended")
 	}
 }
@@ -234,7 +233,7 @@ func TestRoutesSayWhenTheReadWaitsForBudget(t *testing.T) {
 		}
 	}
 	if !waitRe.MatchString(d.View()) {
-		t.Fatalf("the routes never said they wait for budget (%+v):\n%s", m.progress, d.View())
+		t.Fatalf("the routes never said they wait for budget (%+v):\n%s", m.watch.Progress, d.View())
 	}
 	v := d.View()
 	if secs, _ := strconv.Atoi(waitRe.FindStringSubmatch(v)[1]); secs < 20 || secs > 30 {

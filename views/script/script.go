@@ -31,6 +31,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/review"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -100,43 +101,16 @@ type (
 		at     time.Time
 		err    error
 	}
-	// watchMsg is a started watch of the routing cache: the channel its
-	// snapshots arrive on and the function that stops it. gen tells the
-	// screen's watches apart.
-	watchMsg struct {
-		key    string
-		screen uint64
-		gen    int
-		ch     <-chan cache.RoutingProgress
-		stop   func()
-	}
-	// progressMsg is the newest snapshot read from the watch (closed: the
-	// watch ended); the reader is re-armed after each while the routes are
-	// loading or being read.
-	progressMsg struct {
-		key      string
-		screen   uint64
-		gen      int
-		progress cache.RoutingProgress
-		closed   bool
-		notice   string // the cache's DiskNotice, taken in the command
-	}
 )
 
 // RouteKey routes each result to the screen that asked (ui.Routed).
 func (m loadedMsg[T]) RouteKey() string { return m.key }
 func (m routesMsg) RouteKey() string    { return m.key }
 func (m readMsg) RouteKey() string      { return m.key }
-func (m watchMsg) RouteKey() string     { return m.key }
-func (m progressMsg) RouteKey() string  { return m.key }
 
 // screenIDs numbers screens, so that reads and watches of a closed screen
 // never reach another one showing the same script.
 var screenIDs atomic.Uint64
-
-// progressBatch is how many snapshots one read of the watch takes at most
-// (only the newest is kept: they are states, not events).
-const progressBatch = 16
 
 // section is the state of one independently loaded part of the screen.
 type section[T any] struct {
@@ -180,18 +154,12 @@ type Model struct {
 
 	id      uint64 // this screen, for readMsg and the watch
 	reading bool   // an R read of the routing table runs
-	// The watch of the routing cache runs while the routes are loading or
-	// being read: watchGen numbers the watches, watching is set from the
-	// start of one until it ends, stopWatch ends it (nil until it
-	// started), watchCh is its channel.
-	watchGen  int
-	watching  bool
-	stopWatch func()
-	watchCh   <-chan cache.RoutingProgress
+	// watch follows the routing cache while the routes are loading or
+	// being read; its Progress is the newest snapshot.
+	watch routingwatch.Watch
 	// routeCost is set while the routing table is too costly to read
 	// without asking (the section asks for R).
 	routeCost *cache.RoutingEstimate
-	progress  cache.RoutingProgress // the newest snapshot the watch pushed
 
 	details  section[cfclient.ScriptDetails]
 	settings section[cfclient.ScriptSettings]
@@ -232,6 +200,7 @@ func New(c *ui.Common, src Source, routing Routing, changes Changes, r ui.Route)
 
 		id: screenIDs.Add(1),
 	}
+	m.watch = routingwatch.New(m.key, m.id, routing, routing.DiskNotice)
 	m.rawView = ui.NewTextView("JSON of "+m.name+" as the API returned it", "",
 		ui.WithHint("y/esc closes"),
 		ui.WithScrollingTitle(),
@@ -259,7 +228,7 @@ func (m *Model) Init() tea.Cmd {
 // screens goes on) and its watch of the routing cache.
 func (m *Model) Close() {
 	m.cancel()
-	m.endWatch()
+	m.watch.End()
 }
 
 // Update handles a message.
@@ -301,47 +270,23 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		say := m.diskNotice(msg.notice)
 		if m.mine(msg.key, msg.token) {
 			m.setRoutes(msg.routes, msg.at, msg.err)
-			m.endWatchIfIdle()
+			m.watch.EndIfIdle(m.busy())
 		}
 		return say
 	case readMsg:
 		if msg.screen == m.id {
 			m.reading = false
 			m.setRoutes(msg.routes, msg.at, msg.err)
-			m.endWatchIfIdle()
+			m.watch.EndIfIdle(m.busy())
 			if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 				return ui.ShowError(msg.err, "press R to try again")
 			}
 		}
-	case watchMsg:
-		if msg.screen != m.id || msg.gen != m.watchGen || !m.watching || m.ctx.Err() != nil {
-			go msg.stop() // superseded, or no longer wanted
-			return nil
-		}
-		m.stopWatch, m.watchCh = msg.stop, msg.ch
-		if !m.busy() {
-			m.endWatch()
-			return nil
-		}
-		return m.waitProgress()
-	case progressMsg:
-		if msg.screen != m.id {
-			return nil
-		}
-		say := m.diskNotice(msg.notice)
-		if msg.gen != m.watchGen || !m.watching {
-			return say
-		}
-		if msg.closed {
-			m.watching, m.stopWatch, m.watchCh = false, nil, nil
-			return say
-		}
-		m.progress = msg.progress
-		if !m.busy() {
-			m.endWatch()
-			return say
-		}
-		return tea.Batch(say, m.waitProgress())
+	case routingwatch.StartedMsg, routingwatch.ProgressMsg:
+		cmd, notice, _ := m.watch.Update(msg, m.busy(), m.ctx.Err() == nil)
+		// The notice was taken from the cache for this screen: said even
+		// when the snapshot itself is stale.
+		return tea.Batch(m.diskNotice(notice), cmd)
 	case knownTagsMsg, review.PlannedMsg, review.ConfirmedMsg, review.AppliedMsg:
 		return m.handleReview(msg)
 	case tea.PasteMsg:
@@ -462,61 +407,13 @@ func (m *Model) load(refresh bool) tea.Cmd {
 			routes, at, err := routing.RoutesTo(ctx, name)
 			return routesMsg{key: key, token: token, routes: routes, at: at, err: err, notice: routing.DiskNotice()}
 		},
-		m.watch(),
+		m.watch.Start(),
 	)
 }
 
 // busy reports whether the routes are loading or being read: the time to
 // watch the routing cache's progress.
 func (m *Model) busy() bool { return m.routes.loading || m.reading }
-
-// watch starts a watch of the routing cache unless one runs. Watch takes
-// the cache's lock, so it is called in the command.
-func (m *Model) watch() tea.Cmd {
-	if m.watching {
-		return nil
-	}
-	m.watching = true
-	m.watchGen++
-	routing, key, id, gen := m.routing, m.key, m.id, m.watchGen
-	return func() tea.Msg {
-		ch, stop := routing.Watch()
-		return watchMsg{key: key, screen: id, gen: gen, ch: ch, stop: stop}
-	}
-}
-
-// waitProgress re-arms the reader of the watch: it waits for the next
-// snapshot and keeps only the newest of those already waiting.
-func (m *Model) waitProgress() tea.Cmd {
-	key, id, gen, routing := m.key, m.id, m.watchGen, m.routing
-	return ui.WaitBatch(m.watchCh, progressBatch, func(batch []cache.RoutingProgress, closed bool) tea.Msg {
-		// Runs in the command: taking the notice locks the cache.
-		msg := progressMsg{key: key, screen: id, gen: gen, closed: closed && len(batch) == 0, notice: routing.DiskNotice()}
-		if len(batch) > 0 {
-			msg.progress = batch[len(batch)-1]
-		}
-		return msg
-	})
-}
-
-// endWatchIfIdle ends the watch once neither the routes load nor a read
-// runs.
-func (m *Model) endWatchIfIdle() {
-	if !m.busy() {
-		m.endWatch()
-	}
-}
-
-// endWatch stops the watch. Stopping closes its channel, which wakes a
-// reader still waiting on it; it takes the cache's lock, so it runs on its
-// own goroutine, not in Update.
-func (m *Model) endWatch() {
-	m.watching = false
-	if stop := m.stopWatch; stop != nil {
-		m.stopWatch, m.watchCh = nil, nil
-		go stop()
-	}
-}
 
 // setRoutes takes the routes section's answer; a table too costly to read
 // without asking is not an error but a question (routeCost).
@@ -552,7 +449,7 @@ func (m *Model) readRoutes() tea.Cmd {
 		routes, at, err := routing.RoutesTo(ctx, name)
 		return readMsg{key: key, screen: id, routes: routes, at: at, err: err}
 	}
-	return tea.Batch(read, m.watch())
+	return tea.Batch(read, m.watch.Start())
 }
 
 // fetch is a command that calls f and tags its answer.

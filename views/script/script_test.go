@@ -21,6 +21,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/routingwatch"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -209,7 +210,7 @@ func TestRoutesLoadWithoutBlockingTheRest(t *testing.T) {
 				routes = append(routes, msg)
 				continue
 			}
-			if _, isWatch := msg.(watchMsg); isWatch {
+			if _, isWatch := msg.(routingwatch.StartedMsg); isWatch {
 				continue // the watch would wait for progress while the routes are held
 			}
 			d.Send(msg)
