@@ -26,7 +26,7 @@ func (s *Session) factories() map[string]ui.Factory {
 	rt := s.Runtime
 	return map[string]ui.Factory{
 		ui.KindNamespaces: namespaces.Factory(rt.Client, namespaces.Changes{Planner: rt.Planner, Applier: rt.Changes}),
-		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
+		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store, rt.LastUsed),
 		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Account: rt.Client.AccountID(), Planner: rt.Planner, Applier: rt.Changes}),
 		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,

@@ -43,6 +43,45 @@ type LastUse struct {
 	Bad int
 	// ReadAt is when the keys were listed.
 	ReadAt time.Time
+
+	unread map[string]struct{} // Unread as a set
+}
+
+// UseState is what a snapshot knows of one script's last use.
+type UseState int
+
+// The states of a script's last use.
+const (
+	// Never: the script has no last-used key (never used, as far as the
+	// dispatcher recorded).
+	Never UseState = iota
+	// Used: the time is known.
+	Used
+	// Unknown: the key exists but its value is not read yet (or no
+	// snapshot was taken).
+	Unknown
+)
+
+// State returns a script's last use and what is known of it.
+func (l *LastUse) State(script string) (time.Time, UseState) {
+	if l == nil {
+		return time.Time{}, Unknown
+	}
+	if ms, ok := l.At[script]; ok {
+		return time.UnixMilli(ms).UTC(), Used
+	}
+	if _, ok := l.unread[script]; ok {
+		return time.Time{}, Unknown
+	}
+	return time.Time{}, Never
+}
+
+// indexUnread builds the set of Unread.
+func (l *LastUse) indexUnread() {
+	l.unread = make(map[string]struct{}, len(l.Unread))
+	for _, s := range l.Unread {
+		l.unread[s] = struct{}{}
+	}
 }
 
 // Get returns a script's last use; false when it has no key, or its key
@@ -160,6 +199,7 @@ func (lc *LastUsedCache) list(ctx context.Context) (*LastUse, error) {
 		}
 		l.Unread = append(l.Unread, script)
 	}
+	l.indexUnread()
 	return l, nil
 }
 
@@ -183,6 +223,7 @@ func (lc *LastUsedCache) readValues(ctx context.Context, cur *LastUse) (*LastUse
 		vals, err := lc.c.GetValues(ctx, id, keys)
 		if err != nil {
 			next.Unread = unread
+			next.indexUnread()
 			return &next, fmt.Errorf("last use: read values: %w", err)
 		}
 		for i, s := range batch {
@@ -201,6 +242,7 @@ func (lc *LastUsedCache) readValues(ctx context.Context, cur *LastUse) (*LastUse
 		unread = unread[len(batch):]
 	}
 	next.Unread = nil
+	next.indexUnread()
 	return &next, nil
 }
 

@@ -63,6 +63,10 @@ type Attrs struct {
 	// LastUsed is the last use; zero when the script was never used (or no
 	// last-used key exists), which counts as idle for ever.
 	LastUsed time.Time
+	// LastUseUnknown says the script has a last-used key whose time is not
+	// read yet: no idle term holds for it (it is neither shown as idle nor
+	// as used, so a cleanup never takes it on a guess).
+	LastUseUnknown bool
 	// Tier is the script's tier ("" when it has none).
 	Tier string
 }
@@ -174,6 +178,9 @@ func (t AttrTerm) Holds(a Attrs, now time.Time) bool {
 	case Modified:
 		at = a.Modified
 	case Idle:
+		if a.LastUseUnknown {
+			return false
+		}
 		at = a.LastUsed
 	}
 	older := at.IsZero() || at.Before(t.cutoff(now))

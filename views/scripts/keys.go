@@ -3,6 +3,7 @@ package scripts
 import (
 	"charm.land/bubbles/v2/key"
 
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -18,6 +19,8 @@ type KeyMap struct {
 	ClearFilter       key.Binding // esc: clear the applied filter
 	Tags              key.Binding // t: tag facets
 	Mark              key.Binding // space: mark or unmark the current row
+	MarkRange         key.Binding // shift+space, ctrl+space: mark from the last mark to the cursor
+	ReadLastUse       key.Binding // R: read the last use of keys without metadata
 	MarkAll           key.Binding // *: mark every row shown
 	ClearMarks        key.Binding // ctrl+\: clear every mark
 	SortName, SortMod key.Binding // N, M: sort by name / modified
@@ -36,6 +39,8 @@ func DefaultKeyMap() KeyMap {
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Tags:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
 		Mark:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkRange:   key.NewBinding(key.WithKeys("shift+space", "ctrl+space", "ctrl+@"), key.WithHelp("shift+space", "mark range")),
+		ReadLastUse: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "read last use")),
 		MarkAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark shown")),
 		ClearMarks:  key.NewBinding(key.WithKeys("ctrl+\\"), key.WithHelp("ctrl+\\", "clear marks")),
 		SortName:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort name")),
@@ -77,7 +82,8 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		move,
 		{k.Open, k.Filter, k.ClearFilter, k.Tags, k.Raw, k.Copy},
-		{k.Mark, k.MarkAll, k.ClearMarks, k.SortName, k.SortMod, k.SortCreated},
+		{k.Mark, k.MarkRange, k.MarkAll, k.ClearMarks, k.SortName, k.SortMod, k.SortCreated},
+		{k.ReadLastUse},
 	}
 }
 
@@ -85,11 +91,12 @@ func (m *Model) FullHelp() [][]key.Binding {
 func (m *Model) syncKeys() {
 	k := &m.Keys
 	_, row := m.table.Current()
-	for _, b := range []*key.Binding{&k.Open, &k.Mark, &k.Raw, &k.Copy} {
+	for _, b := range []*key.Binding{&k.Open, &k.Mark, &k.MarkRange, &k.Raw, &k.Copy} {
 		b.SetEnabled(row)
 	}
 	k.Copy.SetEnabled(row || m.table.Marked() > 0)
 	k.MarkAll.SetEnabled(m.table.Len() > 0)
 	k.ClearMarks.SetEnabled(m.table.Marked() > 0)
 	k.ClearFilter.SetEnabled(m.filter.Applied() != "")
+	k.ReadLastUse.SetEnabled(m.q.Uses(selector.Idle) && m.lu != nil && !m.lu.Complete() && !m.luLoading)
 }

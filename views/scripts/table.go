@@ -159,6 +159,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if t.Cursor()+1 < t.Len() {
 			m.moveTo(t.Cursor() + 1) // like k9s: mark and step down
 		}
+	case key.Matches(k, keys.MarkRange):
+		t.MarkRange()
+	case key.Matches(k, keys.ReadLastUse):
+		return m.readUnread()
 	case key.Matches(k, keys.MarkAll):
 		t.MarkAll()
 	case key.Matches(k, keys.ClearMarks):
