@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
+	"github.com/wfpconsole/wfp/views/inactive"
 	"github.com/wfpconsole/wfp/views/namespaces"
 	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
@@ -31,6 +32,8 @@ func (s *Session) factories() map[string]ui.Factory {
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Account: rt.Client.AccountID(), Planner: rt.Planner, Applier: rt.Changes}),
 		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
+		inactive.Kind: inactive.Factory(inactive.Deps{Source: rt.Client, LastUse: rt.LastUsed, Listings: rt.Store,
+			PricePerScript: rt.Config.Profile.PricePerScriptMonth}),
 		routing.Kind: routing.Factory(routing.Deps{Source: rt.Client, Routing: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
 	}
@@ -106,6 +109,35 @@ func (s *Session) commands() []ui.Command {
 					return nil, err
 				}
 				return routing.LookupCmd(s.Common.Context(), rt.Client, args[0]), nil
+			},
+		},
+		{
+			Name:     "inactive",
+			Args:     "[namespace] [days]",
+			Help:     "scripts idle for N days (default 30; never used counts), their tenant, tier and what removing them saves",
+			Complete: complete,
+			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				r := ui.Route{Kind: inactive.Kind}
+				if n := len(args); n > 0 {
+					if _, err := inactive.ParseDays(args[n-1]); err == nil {
+						r.Arg, args = strings.TrimSuffix(args[n-1], "d"), args[:n-1]
+					} else if n == 2 {
+						return nil, err
+					}
+				}
+				ns, err := namespaceArg(cur, args, sets.Get(completeNamespaces))
+				if known := sets.Get(completeNamespaces); err != nil && len(args) == 0 {
+					// The dispatcher's namespace, as :routes assumes.
+					ns, err = "production", nil
+					if len(known) > 0 && !slices.Contains(known, ns) {
+						ns = known[0]
+					}
+				}
+				if err != nil {
+					return nil, err
+				}
+				r.Namespace = ns
+				return ui.Navigate(r), nil
 			},
 		},
 		{
