@@ -82,8 +82,8 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		move,
 		{k.Open, k.Filter, k.ClearFilter, k.Tags, k.Raw, k.Copy},
-		{k.Mark, k.MarkRange, k.MarkAll, k.ClearMarks, k.SortName, k.SortMod, k.SortCreated},
-		{k.ReadLastUse},
+		{k.Mark, k.MarkRange, k.MarkAll, k.ClearMarks, k.ReadLastUse},
+		{k.SortName, k.SortMod, k.SortCreated},
 	}
 }
 
