@@ -13,6 +13,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/change"
+	"github.com/wfpconsole/wfp/cfclient/jobs"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
@@ -42,6 +43,12 @@ type Runtime struct {
 	// context says who acts.
 	Planner *change.Planner
 	Changes *change.Applier
+	// Jobs runs plans as resumable background jobs (bulk deletes, retags),
+	// journaled under the state directory's jobs/ (the embedded sandbox's
+	// under its temporary directory: its world does not outlive the
+	// process, so neither may its jobs). It keeps the undo kits of every
+	// script delete, so undo restores them.
+	Jobs *jobs.Engine
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
@@ -140,6 +147,15 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	rt.Planner = change.NewPlanner(rt.Client)
 	rt.Changes = change.NewApplier(rt.Client, rt.Audit, rt.Client.Profile())
 	rt.Changes.OnApplied = rt.applied
+	jobsDir := filepath.Join(r.Paths.StateDir, "jobs")
+	if rt.Sandbox != nil {
+		jobsDir = filepath.Join(rt.tmpCache, "jobs")
+	}
+	rt.Jobs, err = jobs.New(jobs.Options{Dir: jobsDir, Applier: rt.Changes, Client: rt.Client, Audit: rt.Audit})
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	return rt, nil
 }
 
@@ -175,10 +191,13 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			Production: p.Production && !onSandbox,
 			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly,
 		}
-		// The one background job so far: a read of the routing table.
+		// Background work: a read of the routing table, and running jobs.
 		switch rt.Routing.Progress().Phase {
 		case cache.RoutingSizing, cache.RoutingListing, cache.RoutingReading:
 			info.Jobs = 1
+		}
+		if rt.Jobs != nil {
+			info.Jobs += rt.Jobs.Running()
 		}
 		st := rt.Client.Stats()
 		info.Budget = ui.BudgetInfo{
@@ -196,10 +215,13 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 	}
 }
 
-// Close stops the shared routing load and the embedded sandbox, and removes
+// Close pauses running jobs, stops the shared routing load and the embedded sandbox, and removes
 // the embedded sandbox's cache. Safe to call twice.
 func (rt *Runtime) Close() {
 	rt.closeOnce.Do(func() {
+		if rt.Jobs != nil {
+			rt.Jobs.Close() // running jobs pause (resumable) before the sandbox goes
+		}
 		if rt.Routing != nil {
 			rt.Routing.Close()
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 )
 
 // Applier applies plans through one gate, in this order for each op:
@@ -35,6 +36,11 @@ type Applier struct {
 	log     *audit.Log
 	profile string
 	now     func() time.Time
+
+	// Kits keeps the undo kits of deleted scripts (package jobs sets it):
+	// without one, a script.delete is applied with no kit and cannot be
+	// undone, and a script.restore fails.
+	Kits KitStore
 
 	// OnApplied, when set, is called (on the applying goroutine) after
 	// each op is applied, so what caches the state it changed can follow
@@ -94,41 +100,222 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // acts. See Applier for the order of things.
 func (a *Applier) Apply(ctx context.Context, plan *Plan) Result {
 	res := Result{Failed: -1}
-	for i, op := range plan.Ops {
-		rolled, err := a.applyOp(ctx, plan, i, op)
-		if err != nil {
-			res.Failed, res.Err, res.RolledBack = i, err, rolled
+	for i := range plan.Ops {
+		r := a.ApplyOp(ctx, plan, i, false)
+		if r.Err != nil {
+			res.Failed, res.Err, res.RolledBack = i, r.Err, r.RolledBack
 			return res
 		}
 		res.Applied++
-		if a.OnApplied != nil {
-			a.OnApplied(op)
-		}
 	}
 	return res
 }
 
+// Outcome is what applying one op came to.
+type Outcome int
+
+// The outcomes of ApplyOp.
+const (
+	// Applied: the op was written (and audited).
+	Applied Outcome = iota
+	// AlreadyDone: the target already was in the op's after state, so
+	// nothing was written (a job resumed after a crash finds the writes
+	// its previous run made).
+	AlreadyDone
+	// Conflicted: the target changed since the plan; nothing was written.
+	Conflicted
+	// Refused: a read-only actor or profile; nothing was sent.
+	Refused
+	// Failed: a read or a write failed (Err says why).
+	Failed
+)
+
+// String names the outcome as journals and screens show it.
+func (o Outcome) String() string {
+	switch o {
+	case Applied:
+		return "applied"
+	case AlreadyDone:
+		return "done"
+	case Conflicted:
+		return "conflict"
+	case Refused:
+		return "refused"
+	}
+	return "failed"
+}
+
+// OpResult is what applying one op did.
+type OpResult struct {
+	Outcome Outcome
+	// Op is the op as applied: a partial op completed with the state read
+	// right before its write, a delete with its undo kit's ref.
+	Op Op
+	// Err is why the op was not applied (nil for Applied, AlreadyDone).
+	Err error
+	// RolledBack is set when an op of two writes had its first undone.
+	RolledBack bool
+	// LostSecrets names the secrets a delete could not keep in its kit.
+	LostSecrets []string
+}
+
+// ApplyOp applies op i of plan (see Applier for the order of things). With
+// acceptDone, a target already in the op's after state is AlreadyDone
+// (nothing written) rather than a conflict: how a job resumes. OnApplied
+// runs for an Applied op.
+func (a *Applier) ApplyOp(ctx context.Context, plan *Plan, i int, acceptDone bool) OpResult {
+	op := plan.Ops[i]
+	r := a.applyOp(ctx, plan, i, op, acceptDone)
+	if r.Err != nil && r.Outcome == Applied {
+		r.Outcome = Failed
+	}
+	if r.Outcome == Applied && a.OnApplied != nil {
+		a.OnApplied(r.Op)
+	}
+	return r
+}
+
 // applyOp applies one op (see Applier).
-func (a *Applier) applyOp(ctx context.Context, plan *Plan, i int, op Op) (rolledBack bool, err error) {
+func (a *Applier) applyOp(ctx context.Context, plan *Plan, i int, op Op, acceptDone bool) OpResult {
 	if err := a.c.MayWrite(ctx); err != nil {
 		a.refuse(ctx, plan, i, op, err)
-		return false, err
+		return OpResult{Outcome: Refused, Op: op, Err: err}
 	}
-	now, err := a.planner.read(ctx, op.Kind, op.Target)
+	now, details, err := a.planner.readFull(ctx, op.Kind, op.Target)
 	if err != nil {
-		return false, err
+		return OpResult{Outcome: Failed, Op: op, Err: err}
 	}
-	if !Same(op.Kind, now, op.Before) {
+	if acceptDone && isDone(op, now) {
+		return OpResult{Outcome: AlreadyDone, Op: op}
+	}
+	if !matches(op, now) {
 		err := &ConflictError{Op: op, Now: now, Expected: op.Before}
 		a.refuse(ctx, plan, i, op, err)
-		return false, err
+		return OpResult{Outcome: Conflicted, Op: op, Err: err}
+	}
+	op = complete(op, now)
+	res := OpResult{Op: op}
+	if op.Kind == ScriptDelete && a.Kits != nil {
+		kit, err := ReadKit(ctx, a.c, op.Target.Namespace, op.Target.Script, details)
+		if err != nil {
+			return OpResult{Outcome: Failed, Op: op, Err: err}
+		}
+		ref, err := a.Kits.Save(plan.ID, kit)
+		if err != nil {
+			return OpResult{Outcome: Failed, Op: op, Err: fmt.Errorf("save the undo kit of %s, so nothing was deleted: %w", op.Target, err)}
+		}
+		before := *op.Before
+		before.Kit = ref
+		op.Before = &before
+		res.Op, res.LostSecrets = op, kit.Secrets
 	}
 	ci := cfclient.ChangeInfo{PlanID: plan.ID, Kind: string(op.Kind), Op: i}
 	if inv, ok := op.Inverse(); ok {
 		ci.Inverse, _ = json.Marshal(inv)
 	}
 	wctx := cfclient.WithChange(ctx, ci)
-	return a.write(wctx, op)
+	res.RolledBack, res.Err = a.write(wctx, op)
+	if res.Err != nil {
+		res.Outcome = Failed
+	}
+	return res
+}
+
+// Confirm audits op i of plan as applied when a job resumed after a crash
+// finds it done and the log has no line for it: the interrupted run's
+// write landed, and its audit line was lost with the process. The line
+// carries the op's inverse (a delete's kit ref when one was saved), so it
+// can be undone like any other.
+func (a *Applier) Confirm(ctx context.Context, plan *Plan, i int, op Op) error {
+	w, err := a.log.Open()
+	if err != nil {
+		return fmt.Errorf("audit the op found done: %w", err)
+	}
+	defer w.Close()
+	rec := audit.Record{
+		Time: a.now().UTC(), Actor: a.c.Actor(ctx).Name, Profile: a.profile, Account: a.c.AccountID(),
+		Op: "change." + string(op.Kind), Target: op.Target.String(), Before: op.Before, After: op.After,
+		Result: "ok", PlanID: plan.ID, Change: string(op.Kind), OpIndex: i,
+	}
+	if inv, ok := op.Inverse(); ok {
+		rec.Inverse, _ = json.Marshal(inv)
+	}
+	return w.Append(rec)
+}
+
+// matches reports whether now is the state op was planned against: its
+// precondition. A partial op compares what its Before holds.
+func matches(op Op, now *State) bool {
+	if !op.Partial {
+		return Same(op.Kind, now, op.Before)
+	}
+	if now == nil {
+		return false // the script or key is gone
+	}
+	switch op.Kind {
+	case TierSet, TagsSet:
+		return sameTags(now.Tags, op.Before.Tags)
+	}
+	return true // limits, a last-used key: any state is the one to change
+}
+
+// isDone reports whether now already is op's after state.
+func isDone(op Op, now *State) bool {
+	if op.After == nil {
+		return now == nil
+	}
+	if now == nil {
+		return false
+	}
+	if op.Partial {
+		switch op.Kind {
+		case TierSet:
+			return sameTags(now.Tags, op.After.Tags)
+		case LimitsSet:
+			m := mergeLimits(now.Limits, limitsValue(op.After.Limits))
+			return sameLimits(&m, now.Limits)
+		}
+	}
+	return Same(op.Kind, now, op.After)
+}
+
+// complete fills a partial op with the state read right before its write:
+// the before it really changes, and the after that follows from it.
+func complete(op Op, now *State) Op {
+	if !op.Partial {
+		return op
+	}
+	op.Partial = false
+	switch op.Kind {
+	case LimitsSet:
+		m := mergeLimits(now.Limits, limitsValue(op.After.Limits))
+		op.Before, op.After = now, &State{Limits: &m}
+	case TierSet:
+		after := *op.After
+		after.Limits = raiseTo(now.Limits, after.Tier)
+		after.Tier = nil
+		op.Before, op.After = now, &after
+	default:
+		op.Before = now
+	}
+	op.Requests = requests(op.Kind, op.Before, op.After)
+	return op
+}
+
+// raiseTo is a script's own limits l raised where they are stricter than
+// tier's (so the tier's bind), nil when it has none.
+func raiseTo(l *platform.Limits, def *platform.Tier) *platform.Limits {
+	if l == nil || def == nil {
+		return l
+	}
+	c := *l
+	if c.CPUMs != nil && *c.CPUMs < def.CPUMs {
+		c.CPUMs = intp(def.CPUMs)
+	}
+	if c.Subrequests != nil && *c.Subrequests < def.SubRequests {
+		c.Subrequests = intp(def.SubRequests)
+	}
+	return &c
 }
 
 // write makes an op's write(s).
@@ -172,6 +359,17 @@ func (a *Applier) write(ctx context.Context, op Op) (rolledBack bool, err error)
 		_, err = c.RenameNamespace(ctx, t.Namespace, op.After.Name)
 	case NamespaceDelete:
 		err = c.DeleteNamespace(ctx, t.Namespace)
+	case ScriptDelete:
+		err = c.DeleteScript(ctx, t.Namespace, t.Script, false)
+	case ScriptRestore:
+		if a.Kits == nil {
+			return false, fmt.Errorf("restore %s: no undo kit store (restores run where jobs keep their kits)", t)
+		}
+		kit, kerr := a.Kits.Load(op.After.Kit)
+		if kerr != nil {
+			return false, fmt.Errorf("restore %s: %w", t, kerr)
+		}
+		_, err = c.UploadScript(ctx, t.Namespace, t.Script, kit.Upload())
 	default:
 		err = fmt.Errorf("apply: unknown op kind %q", op.Kind)
 	}

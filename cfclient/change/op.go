@@ -35,6 +35,8 @@ const (
 	NamespaceDelete Kind = "namespace.delete" // a dispatch namespace and every script in it deleted
 	KVPut           Kind = "kv.put"           // a KV value written
 	KVDelete        Kind = "kv.delete"        // a KV value deleted
+	ScriptDelete    Kind = "script.delete"    // a namespace script deleted (its undo kit saved first)
+	ScriptRestore   Kind = "script.restore"   // a deleted script uploaded again from its undo kit
 )
 
 // Target names the object an op changes.
@@ -70,6 +72,15 @@ type State struct {
 	// Name is a namespace's name; Scripts how many scripts it holds.
 	Name    string `json:"name,omitempty"`
 	Scripts int    `json:"scripts,omitempty"`
+	// ETag is a script's content hash as listed (script.delete: a script
+	// deployed again since the plan is a change behind its back).
+	ETag string `json:"etag,omitempty"`
+	// Kit is where a deleted script's undo kit is kept (script.delete's
+	// inverse, script.restore), as the applier's KitStore names it.
+	Kit string `json:"kit,omitempty"`
+	// Tier is the definition a partial tier.set moves the script to, so
+	// the applier can raise its own limits that would bind instead.
+	Tier *platform.Tier `json:"tier,omitempty"`
 }
 
 // Op is one typed mutation: what it changes from what (read when planned)
@@ -87,6 +98,12 @@ type Op struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Irreversible says why the op cannot be undone ("" when it can).
 	Irreversible string `json:"irreversible,omitempty"`
+	// Partial marks an op planned from a listing (bulk plans): its Before
+	// holds only what the listing knows (tags, etag), not what it does not
+	// (a script's own limits, a last-used key's value). The precondition
+	// compares what Before holds; the read completes the rest right before
+	// the write, so the inverse and the audit carry the full state.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Inverse is the op that undoes o, planned as if o had just been applied:
@@ -105,6 +122,13 @@ func (o Op) Inverse() (inv Op, ok bool) {
 		}
 	case RouteDelete, KVDelete:
 		inv.Kind = putOf(o.Kind)
+	case ScriptDelete:
+		if o.Before == nil || o.Before.Kit == "" {
+			return Op{}, false // deleted without a kit: nothing to restore from
+		}
+		inv.Kind = ScriptRestore
+	case ScriptRestore:
+		inv.Kind = ScriptDelete
 	case NamespaceCreate:
 		inv.Kind = NamespaceDelete
 		inv.Target.Namespace = o.After.Name
@@ -180,6 +204,12 @@ func requests(k Kind, before, after *State) int {
 		return 3
 	case NamespaceCreate, NamespaceRename:
 		return 2 // the precondition read and the write: the gate reads nothing before
+	case ScriptDelete:
+		// The precondition read, the undo kit (content and settings) and
+		// the delete; the gate reads nothing before.
+		return 4
+	case ScriptRestore:
+		return 2 // the precondition read (the script must be absent) and the upload
 	case TierSet:
 		n := 3 // tags
 		if before != nil && after != nil && !sameLimits(before.Limits, after.Limits) {
@@ -212,6 +242,10 @@ func Same(k Kind, a, b *State) bool {
 		// A delete deletes the scripts it was confirmed for: one deployed
 		// since the plan is a change behind its back.
 		return a.Name == b.Name && a.Scripts == b.Scripts
+	case ScriptDelete, ScriptRestore:
+		// A script deployed again (new etag) or retagged since the plan
+		// is not the script that was confirmed.
+		return sameTags(a.Tags, b.Tags) && (a.ETag == "" || b.ETag == "" || a.ETag == b.ETag)
 	}
 	return false
 }
@@ -259,6 +293,8 @@ func Describe(k Kind, s *State) string {
 			return "absent"
 		}
 		return *s.Value
+	case ScriptDelete, ScriptRestore:
+		return "script · " + describeTags(s.Tags)
 	case NamespaceCreate, NamespaceRename, NamespaceDelete:
 		if s.Scripts > 0 {
 			return fmt.Sprintf("%s (%d scripts)", s.Name, s.Scripts)
@@ -287,4 +323,12 @@ func describeLimits(l *platform.Limits) string {
 		return fmt.Sprintf("%d%s", *p, unit)
 	}
 	return "cpu " + part(l.CPUMs, " ms") + " · subrequests " + part(l.Subrequests, "")
+}
+
+// BeforeKit is the undo kit ref a delete saved ("" for any other op).
+func (o Op) BeforeKit() string {
+	if o.Before == nil {
+		return ""
+	}
+	return o.Before.Kit
 }

@@ -20,6 +20,9 @@ type Plan struct {
 	Actor   string    `json:"actor"`
 	Created time.Time `json:"created"`
 	Ops     []Op      `json:"ops"`
+	// Bulk, for a plan made by PlanBulk, is what the plan screen shows
+	// beside the ops (counts, secrets, the server-side alternative).
+	Bulk *Bulk `json:"bulk,omitempty"`
 }
 
 // NewPlan makes a plan of ops with a fresh id.
@@ -451,6 +454,23 @@ func (p *Planner) DeleteKV(ctx context.Context, nsID, key string) (Op, error) {
 	return Op{Kind: KVDelete, Target: t, Before: before, Requests: requests(KVDelete, before, nil)}, nil
 }
 
+// readFull is read, with the script as read for script ops (a delete's
+// undo kit needs to know whether it is ES modules).
+func (p *Planner) readFull(ctx context.Context, k Kind, t Target) (*State, cfclient.Script, error) {
+	if k != ScriptDelete && k != ScriptRestore {
+		st, err := p.read(ctx, k, t)
+		return st, cfclient.Script{}, err
+	}
+	d, err := p.c.GetScript(ctx, t.Namespace, t.Script)
+	if errors.Is(err, cfclient.ErrNotFound) {
+		return nil, cfclient.Script{}, nil
+	}
+	if err != nil {
+		return nil, cfclient.Script{}, err
+	}
+	return &State{Tags: nonNil(d.Tags), ETag: d.ETag}, d.Script, nil
+}
+
 // read reads the current state of an op's target: what planning records
 // as before, and what applying compares with it. A target that does not
 // exist is nil.
@@ -523,7 +543,7 @@ func nonNil(s []string) []string {
 // are worked out afresh. ns is the dispatch namespace routes lead into
 // ("" skips the missing-script warning).
 func (p *Planner) Replan(ctx context.Context, ns string, op Op) (Op, error) {
-	now, err := p.read(ctx, op.Kind, op.Target)
+	now, _, err := p.readFull(ctx, op.Kind, op.Target)
 	if err != nil {
 		return Op{}, err
 	}
@@ -565,6 +585,14 @@ func (p *Planner) Replan(ctx context.Context, ns string, op Op) (Op, error) {
 		return p.RenameNamespace(ctx, t.Namespace, op.After.Name)
 	case NamespaceDelete:
 		return p.DeleteNamespace(ctx, t.Namespace)
+	case ScriptRestore:
+		if op.After == nil || op.After.Kit == "" {
+			return Op{}, &platform.RuleError{Field: "restore of " + t.String(), Rule: "names no undo kit"}
+		}
+		return Op{Kind: ScriptRestore, Target: t, After: op.After, Requests: requests(ScriptRestore, nil, op.After),
+			Warnings: []string{"the script comes back without its secret values (the API never returns them)"}}, nil
+	case ScriptDelete:
+		return Op{Kind: ScriptDelete, Target: t, Before: now, Requests: requests(ScriptDelete, now, nil)}, nil
 	}
 	return Op{}, fmt.Errorf("replan: unknown op kind %q", op.Kind)
 }

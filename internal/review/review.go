@@ -127,6 +127,10 @@ func verb(k change.Kind) string {
 		return "Write KV key"
 	case change.KVDelete:
 		return "Delete KV key"
+	case change.ScriptDelete:
+		return "Delete script"
+	case change.ScriptRestore:
+		return "Restore script"
 	}
 	return string(k)
 }
@@ -139,7 +143,7 @@ func NeedsPhrase(production bool, plan *change.Plan) bool {
 		return true
 	}
 	switch plan.Ops[0].Kind {
-	case change.RouteDelete, change.KVDelete, change.NamespaceDelete:
+	case change.RouteDelete, change.KVDelete, change.NamespaceDelete, change.ScriptDelete:
 		return true
 	}
 	return false
@@ -150,12 +154,15 @@ func NeedsPhrase(production bool, plan *change.Plan) bool {
 // "apply 3 changes in production"). Tenant text in it is escaped as the
 // screen shows it, so what is shown is what can be typed.
 func Phrase(plan *change.Plan) string {
+	if plan.Bulk != nil {
+		return plan.Bulk.Phrase(ui.Sanitize) // "delete 37 in staging"
+	}
 	if len(plan.Ops) == 1 {
 		op := plan.Ops[0]
 		switch op.Kind {
 		case change.NamespaceDelete:
 			return fmt.Sprintf("delete %s (%s scripts)", ui.Sanitize(op.Target.Namespace), ui.Commas(op.Before.Scripts))
-		case change.RouteDelete, change.KVDelete:
+		case change.RouteDelete, change.KVDelete, change.ScriptDelete:
 			return "delete " + ui.Sanitize(op.Target.String())
 		}
 		return "apply " + ui.Sanitize(op.Target.String())

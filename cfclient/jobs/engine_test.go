@@ -1,0 +1,150 @@
+package jobs
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
+	"github.com/wfpconsole/wfp/cfclient/change"
+)
+
+// A delete job deletes each target once (counted at the sandbox), writes
+// one audit line per target, keeps an undo kit per script, and undo from
+// the audit log brings a script back with its code, tags and bindings.
+func TestDeleteJobThenUndoOne(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := ctxFor(t)
+	plan := e.planDelete(t, "staging", 12)
+	victim := plan.Ops[3].Target.Script
+	before, _, err := e.c.ScriptContent(ctx, "staging", victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	beforeSettings, err := e.c.GetSettings(ctx, "staging", victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	id, err := e.eng.Start(plan, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.wait(t, id)
+	if s.State != Done || s.Applied != 12 || s.Pending != 0 {
+		t.Fatalf("snapshot = %+v, want done with 12 applied", s)
+	}
+	counts := e.front.deleteCounts()
+	if len(counts) != 12 {
+		t.Errorf("the sandbox deleted %d scripts, want 12: %v", len(counts), counts)
+	}
+	for p, n := range counts {
+		if n != 1 {
+			t.Errorf("%s deleted %d times", p, n)
+		}
+	}
+	if lines := e.auditLines(t, id); len(lines) != 12 {
+		t.Errorf("audit lines for %d ops, want 12: %v", len(lines), lines)
+	}
+	if _, err := e.c.GetScript(ctx, "staging", victim); !errors.Is(err, cfclient.ErrNotFound) {
+		t.Fatalf("victim still there: %v", err)
+	}
+	_, items, _, _ := e.eng.Get(id)
+	for _, it := range items {
+		if it.Kit == "" || !e.eng.Kits().Exists(it.Kit) {
+			t.Errorf("item %d has no kit on disk (%q)", it.Index, it.Kit)
+		}
+	}
+
+	// Undo the victim's delete from the audit log, as :audit does.
+	recs, _, err := audit.Read(e.log.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entry *change.Entry
+	for _, en := range change.Entries(recs) {
+		if en.Target == "staging/"+victim {
+			en := en
+			entry = &en
+		}
+	}
+	if entry == nil || entry.Inverse == nil || entry.Inverse.Kind != change.ScriptRestore {
+		t.Fatalf("no restorable entry for %s: %+v", victim, entry)
+	}
+	undo, err := change.Undo([]change.Entry{*entry}, ana.Name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := e.planner.Replan(ctx, "", undo.Ops[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo.Ops[0] = op
+	if res := e.applier.Apply(ctx, undo); res.Err != nil {
+		t.Fatalf("restore: %v", res.Err)
+	}
+	after, _, err := e.c.ScriptContent(ctx, "staging", victim)
+	if err != nil {
+		t.Fatalf("restored script: %v", err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Errorf("restored content differs")
+	}
+	afterSettings, err := e.c.GetSettings(ctx, "staging", victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(afterSettings.Tags, ",") != strings.Join(beforeSettings.Tags, ",") {
+		t.Errorf("tags %v, want %v", afterSettings.Tags, beforeSettings.Tags)
+	}
+	var want, got []string
+	for _, b := range beforeSettings.Bindings {
+		if !change.IsSecretBinding(b.Type) {
+			want = append(want, b.Name+":"+b.Type)
+		}
+	}
+	for _, b := range afterSettings.Bindings {
+		got = append(got, b.Name+":"+b.Type)
+	}
+	if strings.Join(want, ",") != strings.Join(got, ",") {
+		t.Errorf("bindings %v, want %v (secrets excepted)", got, want)
+	}
+}
+
+// The journal is on disk: a new engine on the same directory lists the
+// finished job with its counts.
+func TestJobReloadsFromDisk(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	id, err := e.eng.Start(e.planDelete(t, "staging", 5), ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wait(t, id)
+	e.eng.Close()
+	if _, err := os.Stat(filepath.Join(e.dir, id, journalFile)); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(Options{Dir: e.dir, Applier: e.applier, Client: e.c, Audit: e.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	s, _, _, err := eng.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != Done || s.Applied != 5 {
+		t.Errorf("reloaded = %+v", s)
+	}
+	if len(eng.Recoverable()) != 0 {
+		t.Errorf("a finished job is offered for resume")
+	}
+	if _, err := eng.Start(e.planDelete(t, "staging", 1), ana); err != nil {
+		t.Fatal(err)
+	}
+}
