@@ -25,18 +25,18 @@ const completeNamespaces = namespaces.CompletionSet
 // screen talks to the Runtime's one client and caches.
 func (s *Session) factories() map[string]ui.Factory {
 	rt := s.Runtime
-	return map[string]ui.Factory{
+	f := map[string]ui.Factory{
 		ui.KindNamespaces: namespaces.Factory(rt.Client, namespaces.Changes{Planner: rt.Planner, Applier: rt.Changes}),
 		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store, rt.LastUsed),
 		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Account: rt.Client.AccountID(), Planner: rt.Planner, Applier: rt.Changes}),
 		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
-		inactive.Kind: inactive.Factory(inactive.Deps{Source: rt.Client, LastUse: rt.LastUsed, Listings: rt.Store,
-			PricePerScript: rt.Config.Profile.PricePerScriptMonth}),
 		routing.Kind: routing.Factory(routing.Deps{Source: rt.Client, Routing: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
 	}
+	s.bulkFactories(f)
+	return f
 }
 
 // commands are the console's commands next to the shell's :q and :help.
@@ -48,7 +48,7 @@ func (s *Session) commands() []ui.Command {
 		return sets.Get(completeNamespaces)
 	}
 	rt := s.Runtime
-	return []ui.Command{
+	return append([]ui.Command{
 		{
 			Name:    "ns",
 			Aliases: []string{"namespaces"},
@@ -155,7 +155,7 @@ func (s *Session) commands() []ui.Command {
 				return tea.Sequence(ui.Navigate(r), show), nil
 			},
 		},
-	}
+	}, s.jobsCommand())
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.

@@ -39,6 +39,9 @@ type AppOptions struct {
 	// StartStatus, when its Text is set, is shown in the footer when the
 	// console opens (where it talks to, for example).
 	StartStatus StatusMsg
+	// StartCmd, when not nil, runs when the console opens (the offer to
+	// resume unfinished jobs).
+	StartCmd tea.Cmd
 	// NoColor forces monochrome styles (also chosen when the terminal
 	// environment has NO_COLOR set or TERM=dumb).
 	NoColor bool
@@ -142,6 +145,9 @@ func (a *App) Init() tea.Cmd {
 	if a.opts.StartStatus.Text != "" {
 		st := a.opts.StartStatus
 		cmds = append(cmds, func() tea.Msg { return st })
+	}
+	if a.opts.StartCmd != nil {
+		cmds = append(cmds, a.opts.StartCmd)
 	}
 	return tea.Batch(cmds...)
 }

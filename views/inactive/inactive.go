@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -57,8 +58,9 @@ type Deps struct {
 	// price_per_script_month).
 	PricePerScript float64
 	// Plan, when set, hands the marked rows (or every row shown) to a
-	// cleanup plan: it returns the command that opens the plan screen.
-	Plan func(ns string, scripts []string, note string) tea.Cmd
+	// cleanup plan: it returns the command that opens the plan screen
+	// (bulk.Open).
+	Plan func(req change.BulkRequest, selector, source string) tea.Cmd
 }
 
 // ParseDays reads the days argument of :inactive: a whole number from 1

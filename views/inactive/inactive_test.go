@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
 	"github.com/wfpconsole/wfp/internal/screentest"
@@ -24,6 +25,14 @@ type planned struct {
 	note  string
 }
 
+func namesOf(ss []cfclient.Script) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
 func openInactive(t *testing.T, n int, arg string) (*screentest.Driver, *sandboxtest.Env, *[]planned) {
 	t.Helper()
 	e := sandboxtest.Start(t, sandbox.Options{Seed: 5, Scripts: n, Now: func() time.Time { return testNow }}, nil)
@@ -31,8 +40,11 @@ func openInactive(t *testing.T, n int, arg string) (*screentest.Driver, *sandbox
 	c.Width, c.Height = 100, 30
 	var plans []planned
 	d := Deps{Source: e.Client, LastUse: cache.NewLastUsedCache(e.Client), Listings: e.Store(e.Client), PricePerScript: 0.02,
-		Plan: func(ns string, names []string, note string) tea.Cmd {
-			plans = append(plans, planned{ns, names, note})
+		Plan: func(req change.BulkRequest, selector, source string) tea.Cmd {
+			if req.Action != change.ActionCleanup || source != ":inactive" {
+				t.Errorf("plan %s from %s", req.Action, source)
+			}
+			plans = append(plans, planned{req.Namespace, namesOf(req.Scripts), selector})
 			return nil
 		}}
 	s, err := Factory(d)(c, ui.Route{Kind: Kind, Namespace: "production", Arg: arg})
@@ -87,7 +99,7 @@ func TestInactiveListsIdleScriptsWithSavings(t *testing.T) {
 	dr.Press("space", "space", "space")
 	dr.Send(tea.KeyPressMsg{Code: tea.KeySpace, Mod: tea.ModShift})
 	dr.Press("P")
-	if len(*plans) != 1 || len((*plans)[0].names) != 4 || !strings.Contains((*plans)[0].note, "idle for 90 days") {
+	if len(*plans) != 1 || len((*plans)[0].names) != 4 || (*plans)[0].note != "idle>90d (never used counts)" {
 		t.Fatalf("plans %+v", *plans)
 	}
 	if !strings.Contains(strings.Split(dr.View(), "\n")[0], "4 marked ($0.08)") {

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -98,19 +99,26 @@ func (m *Model) plan() tea.Cmd {
 	if m.deps.Plan == nil {
 		return nil
 	}
-	var names []string
+	want := map[string]bool{}
 	if t := &m.table; t.MarkedShown() > 0 {
 		for _, r := range t.SelectedOrCurrent() {
-			names = append(names, r.name)
+			want[r.name] = true
 		}
 	} else {
 		for _, r := range m.rows {
-			names = append(names, r.name)
+			want[r.name] = true
 		}
 	}
-	if len(names) == 0 {
+	if len(want) == 0 {
 		return ui.ShowStatus(ui.LevelWarn, errNothing.Error())
 	}
-	note := fmt.Sprintf("idle for %d days or never used (:inactive %s %d)", m.days, m.ns, m.days)
-	return m.deps.Plan(m.ns, names, note)
+	req := change.BulkRequest{Action: change.ActionCleanup, Namespace: m.ns,
+		Hidden: m.table.Marked() - m.table.MarkedShown()}
+	for _, s := range m.all {
+		if want[s.Name] {
+			req.Scripts = append(req.Scripts, s)
+		}
+	}
+	note := fmt.Sprintf("idle>%dd (never used counts)", m.days)
+	return m.deps.Plan(req, note, ":inactive")
 }

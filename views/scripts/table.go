@@ -141,6 +141,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	keys := &m.Keys
+	if action, ok := m.bulkAction(k); ok {
+		return m.openPlan(action)
+	}
 	switch {
 	case key.Matches(k, keys.Open):
 		if s, ok := m.current(); ok {
