@@ -61,7 +61,7 @@ func TestParseEveryKey(t *testing.T) {
 			HostnamePrefix: "h:", SubdomainPrefix: "s:", PathPrefix: "p:", LastUsedPrefix: "lu:",
 		},
 		TiersKey: "tier-table", TierTagPrefix: "plan-", CustomerTagPrefix: "tenant-",
-		Rate: RateBudget{Requests: 600, Window: 2 * time.Minute, SafetyMargin: 0.25, MaxInFlight: 8},
+		Rate:                RateBudget{Requests: 600, Window: 2 * time.Minute, SafetyMargin: 0.25, MaxInFlight: 8},
 		PricePerScriptMonth: 0.02,
 	}
 	if got := *c.Profiles["prod"]; got != want {
