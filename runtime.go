@@ -197,7 +197,8 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			info.Jobs = 1
 		}
 		if rt.Jobs != nil {
-			info.Jobs += rt.Jobs.Running()
+			info.BulkJobs = rt.Jobs.Running()
+			info.Jobs += info.BulkJobs
 		}
 		st := rt.Client.Stats()
 		info.Budget = ui.BudgetInfo{

@@ -329,9 +329,13 @@ func (a *App) quitPressed() tea.Cmd {
 	now := a.c.Now()
 	if n > 0 && (a.lastQuit.IsZero() || now.Sub(a.lastQuit) > a.opts.QuitWindow) {
 		a.lastQuit = now
+		text := Plural(n, "job or edit", "jobs or edits") + " pending"
+		if b := a.info.BulkJobs; b > 0 {
+			text = Plural(b, "bulk job", "bulk jobs") + " running: quitting interrupts it; the next start offers to resume"
+		}
 		return a.setStatus(StatusMsg{
 			Level: LevelWarn,
-			Text:  Plural(n, "job or edit", "jobs or edits") + " pending",
+			Text:  text,
 			Hint:  "press ctrl+c again within " + a.opts.QuitWindow.String() + " to quit",
 		})
 	}
