@@ -123,6 +123,7 @@ type Model struct {
 	inputErr string
 	err      error
 	plan     *change.Plan
+	sum      planSums // computed once per plan: frames do not walk the ops
 	est      time.Duration
 	savedTo  string
 	jobID    string
@@ -165,6 +166,7 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			m.plan, m.est, m.err = msg.plan, msg.est, msg.err
 			m.phase = shown
 			if msg.plan != nil {
+				m.sum = sums(msg.plan)
 				rows := make([]int32, len(msg.plan.Ops))
 				for i := range rows {
 					rows[i] = int32(i)
@@ -340,6 +342,21 @@ func lastUsedKeys(lu *cache.LastUse, prefix string) map[string]bool {
 		keys[prefix+s] = true
 	}
 	return keys
+}
+
+// planSums are a plan's totals, shown on every frame.
+type planSums struct {
+	requests, irreversible int
+	tenants, tiers         string
+}
+
+// sums computes a plan's totals.
+func sums(p *change.Plan) planSums {
+	s := planSums{requests: p.Requests(), irreversible: p.Irreversible(), tenants: "-", tiers: "-"}
+	if p.Bulk != nil {
+		s.tenants, s.tiers = topCounts(p.Bulk.ByTenant, "none"), topCounts(p.Bulk.ByTier, "none")
+	}
+	return s
 }
 
 // budgetTime is how long n background requests take at the throttle's
