@@ -24,7 +24,7 @@ func BenchmarkPlanScroll(b *testing.B) {
 	now := time.Now()
 	for i := range scripts {
 		scripts[i] = cfclient.Script{Name: fmt.Sprintf("tenant-%06d-api-prod", i), ETag: "e",
-			Tags: []string{"tier-free", fmt.Sprintf("customer-%d", i%700), "environment-prod", "ephemeral"},
+			Tags:      []string{"tier-free", fmt.Sprintf("customer-%d", i%700), "environment-prod", "ephemeral"},
 			CreatedOn: now, ModifiedOn: now}
 	}
 	c := ui.NewCommon(b.Context(), time.Now, nil)
