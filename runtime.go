@@ -35,6 +35,9 @@ type Runtime struct {
 	// process's routing and tier tables.
 	Store   *cache.Store
 	Routing *cache.RoutingCache
+	// LastUsed is each script's last use, read from the routing
+	// namespace's last-used: keys (their metadata, values as a fallback).
+	LastUsed *cache.LastUsedCache
 	// Planner and Changes are the change pipeline: plans are made and
 	// applied (through the client's gate, audited) for any session, whose
 	// context says who acts.
@@ -140,6 +143,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	}
 	rt.Store = cache.New(cacheRoot, rt.Client.BaseURL(), rt.Client.AccountID(), rt.Client.Now)
 	rt.Routing = cache.NewRoutingCache(rt.Client, rt.Store)
+	rt.LastUsed = cache.NewLastUsedCache(rt.Client)
 	rt.Planner = change.NewPlanner(rt.Client)
 	rt.Changes = change.NewApplier(rt.Client, rt.Audit, rt.Client.Profile())
 	rt.Changes.OnApplied = rt.applied
@@ -193,7 +197,8 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			info.Jobs = 1
 		}
 		if rt.Jobs != nil {
-			info.Jobs += rt.Jobs.Running()
+			info.BulkJobs = rt.Jobs.Running()
+			info.Jobs += info.BulkJobs
 		}
 		st := rt.Client.Stats()
 		info.Budget = ui.BudgetInfo{

@@ -51,7 +51,12 @@ func NewSession(ctx context.Context, rt *Runtime, o sessionOptions) (*Session, e
 	if rt.Sandbox != nil {
 		start = ui.StatusMsg{Level: ui.LevelInfo, Text: "no API token: the embedded sandbox at " + rt.Sandbox.URL()}
 	}
+	var startCmd tea.Cmd
+	if rt.Jobs != nil {
+		startCmd = s.resumeOffer()
+	}
 	app, err := ui.NewApp(s.Common, s.factories(), ui.Route{Kind: ui.KindNamespaces}, ui.AppOptions{
+		StartCmd:    startCmd,
 		Commands:    s.commands(),
 		NoColor:     o.NoColor,
 		StartStatus: start,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
+	"github.com/wfpconsole/wfp/views/inactive"
 	"github.com/wfpconsole/wfp/views/namespaces"
 	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
@@ -24,9 +25,9 @@ const completeNamespaces = namespaces.CompletionSet
 // screen talks to the Runtime's one client and caches.
 func (s *Session) factories() map[string]ui.Factory {
 	rt := s.Runtime
-	return map[string]ui.Factory{
+	f := map[string]ui.Factory{
 		ui.KindNamespaces: namespaces.Factory(rt.Client, namespaces.Changes{Planner: rt.Planner, Applier: rt.Changes}),
-		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store),
+		ui.KindScripts:    scripts.Factory(rt.Client, rt.Store, rt.LastUsed),
 		ui.KindScript:     script.Factory(rt.Client, rt.Routing, script.Changes{Planner: rt.Planner, Applier: rt.Changes, Listings: rt.Store}),
 		audit.Kind:        audit.Factory(audit.Source{Log: rt.Audit.Path(), Account: rt.Client.AccountID(), Planner: rt.Planner, Applier: rt.Changes}),
 		tiers.Kind: tiers.Factory(tiers.Source{Client: rt.Client, Tiers: rt.Routing, Listings: rt.Store,
@@ -34,6 +35,8 @@ func (s *Session) factories() map[string]ui.Factory {
 		routing.Kind: routing.Factory(routing.Deps{Source: rt.Client, Routing: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
 	}
+	s.bulkFactories(f)
+	return f
 }
 
 // commands are the console's commands next to the shell's :q and :help.
@@ -45,7 +48,7 @@ func (s *Session) commands() []ui.Command {
 		return sets.Get(completeNamespaces)
 	}
 	rt := s.Runtime
-	return []ui.Command{
+	return append([]ui.Command{
 		{
 			Name:    "ns",
 			Aliases: []string{"namespaces"},
@@ -109,6 +112,35 @@ func (s *Session) commands() []ui.Command {
 			},
 		},
 		{
+			Name:     "inactive",
+			Args:     "[namespace] [days]",
+			Help:     "scripts idle for N days (default 30; never used counts), their tenant, tier and what removing them saves",
+			Complete: complete,
+			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				r := ui.Route{Kind: inactive.Kind}
+				if n := len(args); n > 0 {
+					if _, err := inactive.ParseDays(args[n-1]); err == nil {
+						r.Arg, args = strings.TrimSuffix(args[n-1], "d"), args[:n-1]
+					} else if n == 2 {
+						return nil, err
+					}
+				}
+				ns, err := namespaceArg(cur, args, sets.Get(completeNamespaces))
+				if known := sets.Get(completeNamespaces); err != nil && len(args) == 0 {
+					// The dispatcher's namespace, as :routes assumes.
+					ns, err = "production", nil
+					if len(known) > 0 && !slices.Contains(known, ns) {
+						ns = known[0]
+					}
+				}
+				if err != nil {
+					return nil, err
+				}
+				r.Namespace = ns
+				return ui.Navigate(r), nil
+			},
+		},
+		{
 			Name:     "tags",
 			Args:     "[namespace]",
 			Help:     "every tag of a namespace with its count; enter filters by it",
@@ -123,7 +155,7 @@ func (s *Session) commands() []ui.Command {
 				return tea.Sequence(ui.Navigate(r), show), nil
 			},
 		},
-	}
+	}, s.jobsCommand())
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.

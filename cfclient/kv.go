@@ -233,6 +233,28 @@ func (c *Client) BulkDeleteValues(ctx context.Context, nsID string, keys []strin
 	})
 }
 
+// GetValues reads up to 100 values as text in one request; a key that is
+// missing maps to nil (or is absent). It is a POST that only reads.
+func (c *Client) GetValues(ctx context.Context, nsID string, keys []string) (map[string]*string, error) {
+	const op = "kv.values.bulk_get"
+	target := fmt.Sprintf("%s (%d keys)", nsID, len(keys))
+	size := ""
+	if len(keys) == 0 || len(keys) > kvBulkGetMax {
+		size = fmt.Sprintf("must hold 1 to %d keys (got %d)", kvBulkGetMax, len(keys))
+	}
+	if err := firstFailure(op, target, check{"kv namespace", nonEmpty(nsID)}, check{"keys", size}); err != nil {
+		return nil, err
+	}
+	vals, err := c.bulkGetText(ctx, nsID, keys)
+	if err != nil {
+		return nil, c.fail(op, target, false, err)
+	}
+	return vals, nil
+}
+
+// KVBulkGetMax is the most keys GetValues reads in one request.
+const KVBulkGetMax = kvBulkGetMax
+
 // bulkGetText reads up to 100 values as text; a missing key maps to nil.
 // It is a POST that only reads, so the throttle may retry it like a GET.
 func (c *Client) bulkGetText(ctx context.Context, nsID string, keys []string) (map[string]*string, error) {

@@ -82,7 +82,17 @@ type Profile struct {
 	CustomerTagPrefix string
 	// Rate is the request budget for this profile's token.
 	Rate RateBudget
+	// PricePerScriptMonth is what one script costs a month, in USD: what
+	// :inactive says removing idle scripts saves. Workers for Platforms
+	// bills $0.02 a month for each script beyond the 1,000 the $25 plan
+	// includes (developers.cloudflare.com/cloudflare-for-platforms/
+	// workers-for-platforms/reference/pricing/).
+	PricePerScriptMonth float64
 }
+
+// DefaultPricePerScriptMonth is Workers for Platforms' price of a script
+// beyond the plan's 1,000, in USD a month.
+const DefaultPricePerScriptMonth = 0.02
 
 // RoutingSchema says where the platform keeps its routing table in Workers
 // KV and how the keys look: the client's own type, so it is handed over
@@ -131,6 +141,7 @@ func Defaults(name string) Profile {
 			SafetyMargin: 0.10,
 			MaxInFlight:  4,
 		},
+		PricePerScriptMonth: DefaultPricePerScriptMonth,
 	}
 }
 

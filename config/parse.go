@@ -45,6 +45,7 @@ func profileFields() []field {
 		durationField("rate.window", func(p *Profile) *time.Duration { return &p.Rate.Window }),
 		floatField("rate.safety_margin", func(p *Profile) *float64 { return &p.Rate.SafetyMargin }),
 		intField("rate.max_in_flight", func(p *Profile) *int { return &p.Rate.MaxInFlight }),
+		floatField("price_per_script_month", func(p *Profile) *float64 { return &p.PricePerScriptMonth }),
 	}
 }
 

@@ -18,6 +18,8 @@ api_base_url = "https://api.example.com/client/v4"
 production = true
 read_only = true
 
+price_per_script_month = 0.02
+
 [profiles.prod.routing]
 kv_namespace_id = "` + acct2 + `"
 kv_namespace_title = "ROUTES"
@@ -59,7 +61,8 @@ func TestParseEveryKey(t *testing.T) {
 			HostnamePrefix: "h:", SubdomainPrefix: "s:", PathPrefix: "p:", LastUsedPrefix: "lu:",
 		},
 		TiersKey: "tier-table", TierTagPrefix: "plan-", CustomerTagPrefix: "tenant-",
-		Rate: RateBudget{Requests: 600, Window: 2 * time.Minute, SafetyMargin: 0.25, MaxInFlight: 8},
+		Rate:                RateBudget{Requests: 600, Window: 2 * time.Minute, SafetyMargin: 0.25, MaxInFlight: 8},
+		PricePerScriptMonth: 0.02,
 	}
 	if got := *c.Profiles["prod"]; got != want {
 		t.Errorf("prod:\n got %+v\nwant %+v", got, want)

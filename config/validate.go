@@ -19,6 +19,9 @@ const (
 	maxWindow       = 24 * time.Hour
 	maxSafetyMargin = 0.5
 	maxInFlight     = 32
+	// maxPricePerScript bounds price_per_script_month: far above any
+	// plan's price.
+	maxPricePerScript = 100
 )
 
 // Validate returns every problem of the file at once, ordered by line:
@@ -127,6 +130,9 @@ func (c *Config) checkProfile(p *Profile) []Problem {
 	}
 	if r.MaxInFlight < 1 || r.MaxInFlight > maxInFlight {
 		check("rate.max_in_flight", fmt.Sprintf("must be between 1 and %d (got %d)", maxInFlight, r.MaxInFlight))
+	}
+	if pr := p.PricePerScriptMonth; !(pr >= 0 && pr <= maxPricePerScript) {
+		check("price_per_script_month", fmt.Sprintf("must be a price in USD from 0 to %g a script a month (Workers for Platforms: 0.02; got %g)", float64(maxPricePerScript), pr))
 	}
 	return ps
 }

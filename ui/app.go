@@ -39,6 +39,9 @@ type AppOptions struct {
 	// StartStatus, when its Text is set, is shown in the footer when the
 	// console opens (where it talks to, for example).
 	StartStatus StatusMsg
+	// StartCmd, when not nil, runs when the console opens (the offer to
+	// resume unfinished jobs).
+	StartCmd tea.Cmd
 	// NoColor forces monochrome styles (also chosen when the terminal
 	// environment has NO_COLOR set or TERM=dumb).
 	NoColor bool
@@ -142,6 +145,9 @@ func (a *App) Init() tea.Cmd {
 	if a.opts.StartStatus.Text != "" {
 		st := a.opts.StartStatus
 		cmds = append(cmds, func() tea.Msg { return st })
+	}
+	if a.opts.StartCmd != nil {
+		cmds = append(cmds, a.opts.StartCmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -323,9 +329,13 @@ func (a *App) quitPressed() tea.Cmd {
 	now := a.c.Now()
 	if n > 0 && (a.lastQuit.IsZero() || now.Sub(a.lastQuit) > a.opts.QuitWindow) {
 		a.lastQuit = now
+		text := Plural(n, "job or edit", "jobs or edits") + " pending"
+		if b := a.info.BulkJobs; b > 0 {
+			text = Plural(b, "bulk job", "bulk jobs") + " running: quitting interrupts it; the next start offers to resume"
+		}
 		return a.setStatus(StatusMsg{
 			Level: LevelWarn,
-			Text:  Plural(n, "job or edit", "jobs or edits") + " pending",
+			Text:  text,
 			Hint:  "press ctrl+c again within " + a.opts.QuitWindow.String() + " to quit",
 		})
 	}

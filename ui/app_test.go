@@ -451,6 +451,15 @@ func TestQuit(t *testing.T) {
 		t.Fatalf("second ctrl+c within 1 s: %v, want quit", msgs)
 	}
 
+	// A running bulk job: the warning says what quitting does to it.
+	h = newHarness(t)
+	h.info.Jobs, h.info.BulkJobs = 1, 1
+	h.send(HeaderMsg{Info: h.info})
+	h.press("ctrl+c")
+	if !strings.Contains(h.lines()[23], "1 bulk job running: quitting interrupts it") {
+		t.Fatalf("ctrl+c with a bulk job footer = %q", h.lines()[23])
+	}
+
 	h = newHarness(t)
 	h.pending = 1
 	h.press(":")

@@ -25,6 +25,9 @@ type HeaderInfo struct {
 	Budget BudgetInfo
 	// Jobs is the number of background jobs running (bulk work, prefetch).
 	Jobs int
+	// BulkJobs is how many of Jobs are bulk jobs (:jobs): quitting
+	// interrupts them, and the next start offers to resume them.
+	BulkJobs int
 }
 
 // BudgetInfo describes the API rate budget shared by every request.

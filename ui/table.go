@@ -42,6 +42,7 @@ type Table[T any] struct {
 
 	marks       map[string]struct{} // marked keys, shown or not
 	markedShown int                 // how many rows of rows are marked
+	anchor      string              // the key of the row last marked (MarkRange)
 
 	// Dense row ids (WithRowIDs): the cursor is followed, and marks are
 	// looked up, by id rather than by key (see tablemarks.go).

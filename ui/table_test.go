@@ -498,3 +498,37 @@ func BenchmarkTableSetRows100k(b *testing.B) {
 		})
 	}
 }
+
+func TestTableMarkRangeFromLastMark(t *testing.T) {
+	rows := []string{"a", "b", "c", "d", "e", "f"}
+	tb := NewTable(func(s string) string { return s }, func(s string, _ RowState) string { return s })
+	tb.SetSize(20, 10)
+	tb.SetRows(rows)
+	// No mark yet: the cursor's row only.
+	if n := tb.MarkRange(); n != 1 || !tb.IsMarked("a") {
+		t.Fatalf("first range marked %d", n)
+	}
+	tb.SetCursor(1)
+	tb.Mark() // b is the anchor
+	tb.SetCursor(4)
+	if n := tb.MarkRange(); n != 3 {
+		t.Fatalf("b..e marked %d new rows, want 3 (c, d, e)", n)
+	}
+	for _, r := range rows {
+		want := r != "f"
+		if tb.IsMarked(r) != want {
+			t.Errorf("%s marked %v, want %v", r, tb.IsMarked(r), want)
+		}
+	}
+	if tb.MarkedShown() != 5 || tb.Marked() != 5 {
+		t.Errorf("marked %d shown %d, want 5", tb.Marked(), tb.MarkedShown())
+	}
+	// Upwards from the new anchor (e), after clearing: the anchor is gone.
+	tb.ClearMarks()
+	tb.SetCursor(2)
+	tb.Mark()
+	tb.SetCursor(0)
+	if n := tb.MarkRange(); n != 2 || tb.IsMarked("d") || !tb.IsMarked("a") {
+		t.Errorf("c..a marked %d (d marked %v)", n, tb.IsMarked("d"))
+	}
+}

@@ -15,10 +15,12 @@ const (
 	idMarked               // looked up, or marked here: marked
 )
 
-// Mark marks the row under the cursor.
+// Mark marks the row under the cursor; it becomes the anchor of the next
+// MarkRange.
 func (t *Table[T]) Mark() {
 	if row, ok := t.Current(); ok {
 		k := t.key(row)
+		t.anchor = k
 		if _, ok := t.marks[k]; !ok {
 			t.marks[k] = struct{}{}
 			t.markedShown++
@@ -59,6 +61,40 @@ func (t Table[T]) IsMarked(row T) bool {
 	return ok
 }
 
+// MarkRange marks the rows from the last row marked (the anchor) to the
+// cursor, both included, as k9s's ctrl+space does: the rows between them
+// in the rows shown. Without an anchor among the rows it marks the
+// cursor's row. It returns how many rows it newly marked.
+func (t *Table[T]) MarkRange() int {
+	cur, ok := t.Current()
+	if !ok {
+		return 0
+	}
+	from := t.cursor
+	if t.anchor != "" {
+		for i := range t.rows {
+			if t.key(t.rows[i]) == t.anchor {
+				from = i
+				break
+			}
+		}
+	}
+	lo, hi := min(from, t.cursor), max(from, t.cursor)
+	n := 0
+	for i := lo; i <= hi; i++ {
+		row := t.rows[i]
+		if t.IsMarked(row) {
+			continue
+		}
+		t.marks[t.key(row)] = struct{}{}
+		t.markedShown++
+		t.setIDMark(row, true)
+		n++
+	}
+	t.anchor = t.key(cur)
+	return n
+}
+
 // MarkAll marks every row (the rows shown: a filter's result).
 func (t *Table[T]) MarkAll() {
 	if len(t.marks) == 0 && len(t.rows) > 0 {
@@ -81,6 +117,7 @@ func (t *Table[T]) MarkAll() {
 // ClearMarks forgets every mark, shown or not.
 func (t *Table[T]) ClearMarks() {
 	clear(t.marks)
+	t.anchor = ""
 	t.markedShown = 0
 	clear(t.idMarks[:cap(t.idMarks)])
 }

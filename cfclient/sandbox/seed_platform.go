@@ -73,6 +73,11 @@ func (sd *seeder) hostname(p persona) string {
 
 // lastUsed stamps last-used:<script> for 97% of the tenants: 85% of those
 // within the last 30 days, the rest 31 to 400 days ago (cleanup candidates).
+// Nine keys in ten carry the time as metadata too ({"ms":<unix ms>}, what a
+// current dispatcher writes, so a key listing gives it); the rest have only
+// the value (an older dispatcher), which a reader must fetch. Which keys
+// lack metadata is decided by the name's hash, not the generator, so the
+// rest of the seeded world is what it was.
 func (sd *seeder) lastUsed(script string) {
 	r := sd.rng
 	if r.IntN(100) < 3 {
@@ -85,7 +90,14 @@ func (sd *seeder) lastUsed(script string) {
 		age = 31*day + time.Duration(r.Int64N(int64(369*day)))
 	}
 	ms := sd.now.Add(-age).UnixMilli()
-	sd.put(sd.routing, "last-used:"+script, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
+	key := "last-used:" + script
+	sd.put(sd.routing, key, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
+	if fnv32(script)%10 != 0 {
+		md := sd.bytes.many(32)[:0]
+		md = append(md, `{"ms":`...)
+		md = strconv.AppendInt(md, ms, 10)
+		sd.routing.Keys[key].Metadata = append(md, '}')
+	}
 }
 
 // danglingRoutes adds n routes to scripts that do not exist (deleted

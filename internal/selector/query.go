@@ -66,6 +66,9 @@ type Query struct {
 	Kind  Kind
 	Text  string    // Fuzzy, Substring and Inverse: the text to match
 	Terms []TagTerm // Tags: the terms, all of which must hold
+	// Attrs are attribute terms (ParseSelection), all of which must hold
+	// besides the name filter or tag selector.
+	Attrs []AttrTerm
 }
 
 // ParseQuery parses what the operator typed after `/`:

@@ -131,7 +131,7 @@ func BenchmarkOpenCached100k(b *testing.B) {
 	open(b, e, "production", "") // lists once and fills the cache
 	c := ui.NewCommon(b.Context(), nil, nil)
 	c.Width, c.Height = 120, 40
-	factory := Factory(e.Client, e.Store(e.Client))
+	factory := Factory(e.Client, e.Store(e.Client), nil)
 	route := ui.Route{Kind: ui.KindScripts, Namespace: "production"}
 	var read time.Duration
 	for b.Loop() {

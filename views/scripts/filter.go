@@ -41,6 +41,10 @@ type filterResult struct {
 	count   int
 	ranked  []int32          // fuzzy: rows best first
 	matches selector.Matches // fuzzy (best first) and substring (row order)
+	luGen   int              // the last-use snapshot the attribute terms saw
+	// unknown counts the rows an idle term left out because their last
+	// use is not read yet.
+	unknown int
 }
 
 // engine owns the name index and the Narrower of one screen. The index is
@@ -70,18 +74,25 @@ func (e *engine) index(snap []cfclient.Script, epoch int) *selector.Index {
 }
 
 // runFilter computes a filter result off the Update goroutine.
-func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q selector.Query) tea.Cmd {
+func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q selector.Query,
+	attrs attrsFunc, luGen int) tea.Cmd {
 	return func() tea.Msg {
-		res := &filterResult{epoch: epoch, n: len(snap), text: text, q: q, member: make([]int32, len(snap))}
-		switch q.Kind {
-		case selector.Tags:
+		res := &filterResult{epoch: epoch, n: len(snap), text: text, q: q, member: make([]int32, len(snap)), luGen: luGen}
+		switch {
+		case q.Kind != selector.Tags && q.Text == "":
+			// Attribute terms alone: every row, narrowed below.
+			for i := range snap {
+				res.member[i] = 1
+			}
+			res.count = len(snap)
+		case q.Kind == selector.Tags:
 			for i := range snap {
 				if q.Selects(snap[i].Tags) {
 					res.member[i] = 1
 					res.count++
 				}
 			}
-		case selector.Inverse:
+		case q.Kind == selector.Inverse:
 			eng.mu.Lock()
 			ix := eng.index(snap, epoch)
 			eng.mu.Unlock()
@@ -89,7 +100,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.member[i] = 1
 				res.count++
 			}
-		case selector.Substring:
+		case q.Kind == selector.Substring:
 			eng.mu.Lock()
 			ix := eng.index(snap, epoch)
 			eng.mu.Unlock()
@@ -111,6 +122,9 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.ranked[j] = int32(mt.Index)
 			}
 			res.count = len(ms)
+		}
+		if len(q.Attrs) > 0 {
+			narrowByAttrs(res, snap, q, attrs)
 		}
 		return filterMsg{key: key, res: res}
 	}
@@ -137,7 +151,7 @@ func (m *Model) setText(text string, commit bool) tea.Cmd {
 // parse parses text into the query driving the rows; it reports false on a
 // parse error, which leaves the last good result on screen.
 func (m *Model) parse(text string) bool {
-	q, err := selector.ParseQuery(text)
+	q, err := selector.ParseSelection(text)
 	m.qErr = err
 	m.filter.SetErr(err)
 	if err != nil {
@@ -161,7 +175,7 @@ func (m *Model) parse(text string) bool {
 // filters reports whether q filters rows: a tag selector, or non-empty
 // text.
 func filters(q selector.Query) bool {
-	return q.Kind == selector.Tags || q.Text != ""
+	return q.Kind == selector.Tags || q.Text != "" || len(q.Attrs) > 0
 }
 
 // sameQuery reports whether a and b select the same rows the same way:
@@ -170,7 +184,8 @@ func sameQuery(a, b selector.Query) bool {
 	if !filters(a) || !filters(b) {
 		return filters(a) == filters(b)
 	}
-	return a.Kind == b.Kind && a.Text == b.Text && slices.Equal(a.Terms, b.Terms)
+	return a.Kind == b.Kind && a.Text == b.Text && slices.Equal(a.Terms, b.Terms) &&
+		slices.EqualFunc(a.Attrs, b.Attrs, func(x, y selector.AttrTerm) bool { return x.Text == y.Text })
 }
 
 // filterSettled reports whether the rows shown are the current filter's:
@@ -184,7 +199,7 @@ func (m *Model) filterSettled() bool {
 		return true
 	}
 	res := m.result
-	return res != nil && res.epoch == m.epoch && res.text == m.text()
+	return res != nil && res.epoch == m.epoch && res.text == m.text() && res.luGen == m.luGen
 }
 
 // requestFilter starts the filter command for the current text, or marks
@@ -199,7 +214,8 @@ func (m *Model) requestFilter() tea.Cmd {
 	}
 	m.inflight, m.dirty = true, false
 	snap := m.all[:len(m.all):len(m.all)]
-	return runFilter(m.eng, m.key, snap, m.epoch, m.text(), m.q)
+	return tea.Batch(m.ensureLastUse(),
+		runFilter(m.eng, m.key, snap, m.epoch, m.text(), m.q, m.attrsFunc(), m.luGen))
 }
 
 // handleFilter applies a result that is still current and starts the next
@@ -210,7 +226,7 @@ func (m *Model) handleFilter(msg filterMsg) tea.Cmd {
 	}
 	m.inflight = false
 	res := msg.res
-	current := res.epoch == m.epoch && res.n == len(m.all) && res.text == m.text() && m.wantFilter
+	current := res.epoch == m.epoch && res.n == len(m.all) && res.text == m.text() && res.luGen == m.luGen && m.wantFilter
 	if current {
 		m.result = res
 		m.dirty = false
@@ -253,6 +269,8 @@ func (m *Model) filterHint() string {
 	switch {
 	case m.qErr != nil:
 		return ""
+	case m.q.Kind != selector.Tags && m.q.Text == "" && len(m.q.Attrs) > 0:
+		return " · age, use and tier terms · esc clears"
 	case m.q.Kind == selector.Fuzzy && m.rankActive():
 		return " · fuzzy, best match first (N/M/C sort) · esc clears"
 	case m.q.Kind == selector.Fuzzy:

@@ -207,23 +207,23 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	good := h.shownNames()
 	// A result computed for an older query (or older rows) arrives late.
 	snap := h.m.all[:len(h.m.all):len(h.m.all)]
-	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"))()
+	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"), attrsEval{}, h.m.luGen)()
 	h.send(old)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("a result for an older query was applied")
 	}
-	oldEpoch := runFilter(&engine{}, h.m.key, snap, h.m.epoch-1, "api", mustParse(t, "api"))()
+	oldEpoch := runFilter(&engine{}, h.m.key, snap, h.m.epoch-1, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen)()
 	h.send(oldEpoch)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("a result for older rows was applied")
 	}
-	other := runFilter(&engine{}, "another screen", snap, h.m.epoch, "web", mustParse(t, "web"))()
+	other := runFilter(&engine{}, "another screen", snap, h.m.epoch, "web", mustParse(t, "web"), attrsEval{}, h.m.luGen)()
 	h.send(other)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("another screen's result was applied")
 	}
 	// Sanity: the same message for the current query is applied.
-	cur := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "api", mustParse(t, "api"))()
+	cur := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen)()
 	h.m.result = nil
 	h.send(cur)
 	if h.m.result == nil {

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
@@ -105,7 +106,7 @@ func newHarness(t testing.TB, e *sandboxtest.Env, client *cfclient.Client, ns, a
 		now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	h.c = ui.NewCommon(t.Context(), func() time.Time { return h.now }, nil)
 	h.c.Width, h.c.Height = 120, 40
-	s, err := Factory(h.src, e.Store(client))(h.c, ui.Route{Kind: ui.KindScripts, Namespace: ns, Arg: arg})
+	s, err := Factory(h.src, e.Store(client), cache.NewLastUsedCache(client))(h.c, ui.Route{Kind: ui.KindScripts, Namespace: ns, Arg: arg})
 	if err != nil {
 		t.Fatalf("factory: %v", err)
 	}

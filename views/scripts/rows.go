@@ -101,7 +101,7 @@ func mergeSorted(a, b []int32, cmp func(x, y int32) int) []int32 {
 
 // rankActive reports that rows are in fuzzy rank order.
 func (m *Model) rankActive() bool {
-	return m.ranked && m.result != nil && m.result.q.Kind == selector.Fuzzy
+	return m.ranked && m.result != nil && m.result.q.Kind == selector.Fuzzy && m.result.q.Text != ""
 }
 
 // rebuildShown applies the filter result to the sort order and hands the

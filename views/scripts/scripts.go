@@ -160,6 +160,7 @@ type Model struct {
 
 	filter filterBar // the / line
 	filterState
+	lastUseState
 	facets  facetsPanel
 	raw     ui.TextView // the JSON view of a row (y)
 	rawOpen bool
@@ -196,10 +197,13 @@ func New(c *ui.Common, src Source, store Cache, r ui.Route) *Model {
 	return m
 }
 
-// Factory returns the ui.Factory of the scripts screen.
-func Factory(src Source, store Cache) ui.Factory {
+// Factory returns the ui.Factory of the scripts screen; lu (nil when
+// there is none) gives the idle terms each script's last use.
+func Factory(src Source, store Cache, lu LastUse) ui.Factory {
 	return func(c *ui.Common, r ui.Route) (ui.Screen, error) {
-		return New(c, src, store, r), nil
+		m := New(c, src, store, r)
+		m.lastUse = lu
+		return m, nil
 	}
 }
 
@@ -234,6 +238,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleTotal(msg)
 	case filterMsg:
 		return m.handleFilter(msg)
+	case lastUseMsg:
+		return m.handleLastUse(msg)
 	case facetsMsg:
 		if msg.key == m.key {
 			m.facets.SetCounts(msg)

@@ -141,6 +141,9 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	keys := &m.Keys
+	if action, ok := m.bulkAction(k); ok {
+		return m.openPlan(action)
+	}
 	switch {
 	case key.Matches(k, keys.Open):
 		if s, ok := m.current(); ok {
@@ -159,6 +162,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		if t.Cursor()+1 < t.Len() {
 			m.moveTo(t.Cursor() + 1) // like k9s: mark and step down
 		}
+	case key.Matches(k, keys.MarkRange):
+		t.MarkRange()
+	case key.Matches(k, keys.ReadLastUse):
+		return m.readUnread()
 	case key.Matches(k, keys.MarkAll):
 		t.MarkAll()
 	case key.Matches(k, keys.ClearMarks):

@@ -146,7 +146,7 @@ func (m *Model) applyFacet(action tagAction, tag string) tea.Cmd {
 	if refuse != "" {
 		return ui.ShowStatus(ui.LevelWarn, ui.Sanitize(refuse))
 	}
-	if _, err := selector.ParseQuery(text); err != nil {
+	if _, err := selector.ParseSelection(text); err != nil {
 		return ui.ShowStatus(ui.LevelError, "cannot filter by this tag: "+ui.Sanitize(err.Error()))
 	}
 	m.facets.Hide()
@@ -161,9 +161,13 @@ func (m *Model) applyFacet(action tagAction, tag string) tea.Cmd {
 // "", says why nothing changes.
 func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
 	term := selector.TagTerm{Tag: tag, Negate: action == tagExclude}
-	q, err := selector.ParseQuery(applied)
+	q, err := selector.ParseSelection(applied)
+	if err != nil {
+		q = selector.Query{}
+	}
 	if action == tagReplace || applied == "" || err != nil || q.Kind != selector.Tags {
-		return selector.FormatTags([]selector.TagTerm{term}), ""
+		// Age, use and tier terms stay: "tag + age" is one selection.
+		return withAttrs(selector.FormatTags([]selector.TagTerm{term}), q.Attrs), ""
 	}
 	terms := slices.Clone(q.Terms)
 	if i := slices.IndexFunc(terms, func(t selector.TagTerm) bool { return t.Tag == tag }); i >= 0 {
@@ -171,11 +175,19 @@ func facetFilter(applied, tag string, action tagAction) (text, refuse string) {
 			return "", fmt.Sprintf("%s is in the tag selector already", term.String())
 		}
 		terms[i] = term
-		return selector.FormatTags(terms), ""
+		return withAttrs(selector.FormatTags(terms), q.Attrs), ""
 	}
 	if len(terms) >= selector.MaxTagTerms {
 		return "", fmt.Sprintf("cannot add %s: the tag selector has %d terms, the most allowed (selector.MaxTagTerms = %d); enter replaces it",
 			term.String(), len(terms), selector.MaxTagTerms)
 	}
-	return selector.FormatTags(append(terms, term)), ""
+	return withAttrs(selector.FormatTags(append(terms, term)), q.Attrs), ""
+}
+
+// withAttrs appends attribute terms to a filter text.
+func withAttrs(text string, attrs []selector.AttrTerm) string {
+	for _, a := range attrs {
+		text += " " + a.String()
+	}
+	return text
 }

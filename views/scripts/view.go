@@ -139,6 +139,9 @@ func (m *Model) chrome() []string {
 	if v := m.filter.View(); v != "" {
 		out = append(out, strings.Split(v, "\n")...)
 	}
+	if l := m.lastUseLine(); l != "" {
+		out = append(out, l)
+	}
 	return out
 }
 

@@ -1,0 +1,184 @@
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wfpconsole/wfp/cfclient/change"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// View renders the summary lines and the table of ops.
+func (m *Model) View() string {
+	var b strings.Builder
+	for i, l := range m.summary() {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	if m.phase != shown && m.phase != started || m.plan == nil {
+		return b.String()
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.table.View())
+	return b.String()
+}
+
+// summary is the lines above the table: what is planned, counts, cost,
+// what cannot be undone, the server-side alternative and what to do.
+func (m *Model) summary() []string {
+	st := &m.c.Styles
+	w := m.width
+	line := func(s string) string { return ui.Truncate(s, w) }
+	switch m.phase {
+	case waiting:
+		return []string{st.Subtle.Render(line("waiting for the selection…"))}
+	case asking:
+		out := []string{
+			st.Title.Render(line(fmt.Sprintf("%s · %s in %s", m.req.Action, ui.Plural(len(m.req.Scripts), "script", "scripts"), ui.Sanitize(m.req.Namespace)))),
+			line(m.prompt() + ":"),
+			m.input.View(),
+		}
+		if m.inputErr != "" {
+			out = append(out, st.Error.Render(line("✗ "+ui.Sanitize(m.inputErr))))
+		}
+		return append(out, st.Subtle.Render(line("enter plans it · esc goes back")))
+	case planning:
+		return []string{st.Subtle.Render(line(fmt.Sprintf("planning %s of %s…", m.req.Action, ui.Plural(len(m.req.Scripts), "script", "scripts"))))}
+	}
+	if m.err != nil {
+		return []string{st.Error.Render(line("✗ cannot plan: " + ui.Sanitize(m.err.Error()))), st.Subtle.Render(line("esc goes back"))}
+	}
+	p, bk := m.plan, m.plan.Bulk
+	out := []string{st.Title.Render(line(m.headline()))}
+	if bk != nil {
+		out = append(out, line("  tenants: "+topCounts(bk.ByTenant, "none")+" · tiers: "+topCounts(bk.ByTier, "none")))
+		sel := "  selection: " + m.source
+		if m.selector != "" {
+			sel += " " + ui.Sanitize(m.selector)
+		}
+		if bk.Hidden > 0 {
+			sel += fmt.Sprintf(" · %s more marked but hidden by the filter (not planned)", ui.Commas(bk.Hidden))
+		}
+		out = append(out, line(sel))
+	}
+	out = append(out, line("  "+m.undoLine()))
+	if bk != nil && bk.ServerSide != nil {
+		out = append(out, st.Warning.Render(line(fmt.Sprintf("  or server-side DELETE …/scripts?tags=%s: %s; %s",
+			ui.Sanitize(bk.ServerSide.Filter.String()), ui.Plural(bk.ServerSide.Requests, "request", "requests"), bk.ServerSide.TradeOff))))
+	}
+	var act string
+	switch {
+	case m.phase == started:
+		act = "job " + m.jobID + " started · :jobs shows it"
+	case m.c.ReadOnly:
+		act = "read-only: the plan is shown, it cannot be started · p saves it as JSON"
+	default:
+		act = fmt.Sprintf("enter starts it (type %q) · p saves it as JSON (dry run)", p.Bulk.Phrase(ui.Sanitize))
+	}
+	if m.savedTo != "" {
+		act += " · saved: " + m.savedTo
+	}
+	return append(out, st.Subtle.Render(line("  "+act)))
+}
+
+// headline: "delete 37 scripts in staging · 148 requests ≈ 1 min".
+func (m *Model) headline() string {
+	p, bk := m.plan, m.plan.Bulk
+	what := ui.Plural(len(p.Ops), "op", "ops")
+	if bk != nil {
+		what = fmt.Sprintf("%s %s in %s", bk.Action, ui.Plural(bk.Scripts, "script", "scripts"), ui.Sanitize(bk.Namespace))
+		if bk.Action == change.ActionRoutes {
+			what = "delete " + ui.Plural(bk.Routes, "dangling route", "dangling routes")
+		}
+		if bk.Routes > 0 && bk.Action == change.ActionCleanup {
+			what += fmt.Sprintf(" + %s, %s", ui.Plural(bk.Routes, "route", "routes"), ui.Plural(bk.Keys, "last-used key", "last-used keys"))
+		}
+	}
+	s := fmt.Sprintf("%s · %s ≈ %s", what, ui.Plural(p.Requests(), "request", "requests"), span(m.est))
+	return s
+}
+
+// undoLine says what cannot be undone.
+func (m *Model) undoLine() string {
+	p, bk := m.plan, m.plan.Bulk
+	n := p.Irreversible()
+	s := fmt.Sprintf("cannot be undone: %s", ui.Plural(n, "op", "ops"))
+	if bk != nil && bk.SecretsUnknown {
+		s += " · secret values of deleted scripts cannot be restored (each undo kit lists the secrets it lost"
+		if bk.WithSecrets > 0 {
+			s += fmt.Sprintf("; %s have secrets", ui.Commas(bk.WithSecrets))
+		}
+		s += ")"
+	}
+	return s
+}
+
+// topCounts: "acme 12, globex 3, +4 more".
+func topCounts(m map[string]int, none string) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for i, k := range keys {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("+%d more", len(keys)-3))
+			break
+		}
+		name := k
+		if name == "" {
+			name = none
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", ui.Sanitize(name), ui.Commas(m[k])))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// span: "40s", "16 min", "2.5 h".
+func span(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "?"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(1, int(d.Round(time.Second)/time.Second)))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// renderRow renders op i: kind, target, before → after.
+func (m *Model) renderRow(i int32, s ui.RowState) string {
+	op := &m.plan.Ops[i]
+	lead := " "
+	if s.Cursor {
+		lead = "▸"
+	}
+	diff := change.Describe(op.Kind, op.Before) + " → " + change.Describe(op.Kind, op.After)
+	line := ui.Clip(m.table.Line(lead, string(op.Kind), ui.Sanitize(op.Target.String()), ui.Sanitize(diff)), s.Width)
+	if s.Cursor {
+		return m.c.Styles.Cursor.Render(line)
+	}
+	return line
+}
+
+// reviewBody is the confirmation's text: the summary without the table.
+func (m *Model) reviewBody() string {
+	var b strings.Builder
+	b.WriteString(m.headline())
+	b.WriteString("\n")
+	b.WriteString(strings.TrimSpace(m.undoLine()))
+	b.WriteString("\nEach target is checked again right before it is written; the job runs in the background (:jobs), pauses, resumes and survives a restart.")
+	return b.String()
+}
