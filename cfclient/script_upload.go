@@ -26,29 +26,69 @@ type Module struct {
 }
 
 // ScriptModules downloads a namespace script's code (GET …/content): every
-// module when the API answers multipart (a multi-module script), else the
-// one file, named as its Content-Disposition says ("worker.js" when it
-// says nothing). One request.
+// module when the API answers multipart (a multi-module script, main
+// module first), else the one file, named as the response's
+// Content-Disposition says ("worker.js" when it says nothing). One
+// request.
 func (c *Client) ScriptModules(ctx context.Context, ns, name string) ([]Module, error) {
 	const op = "script.content"
-	body, ct, err := c.ScriptContent(ctx, ns, name)
-	if err != nil {
+	target := ns + "/" + name
+	if err := firstFailure(op, target, check{"namespace", nonEmpty(ns)}, check{"script", nonEmpty(name)}); err != nil {
 		return nil, err
 	}
-	mods, perr := parseModules(body, ct)
+	body, resp, err := c.getContent(ctx, ns, name)
+	if err != nil {
+		return nil, c.fail(op, target, false, err)
+	}
+	mods, perr := parseModules(body, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 	if perr != nil {
-		return nil, errf(ErrServer, op, ns+"/"+name, "download it with wrangler instead", "%s", perr.Error())
+		return nil, errf(ErrServer, op, target, "download it with wrangler instead", "%s", perr.Error())
 	}
 	return mods, nil
 }
 
+// getContent sends GET …/content accepting multipart (every module of a
+// multi-module script) as well as raw bytes, and returns the body (up to
+// maxContent) and the response.
+func (c *Client) getContent(ctx context.Context, ns, name string) ([]byte, *http.Response, error) {
+	u := c.base.String() + "/" + apiPath("accounts", c.opts.AccountID, "workers", "dispatch", "namespaces", ns, "scripts", name, "content")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", c.auth)
+	req.Header.Set("Accept", "multipart/form-data, */*")
+	req.Header.Set("User-Agent", "wfp")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxContent+1))
+	if err != nil {
+		return nil, resp, fmt.Errorf("read response: %w", err)
+	}
+	if len(raw) > maxContent {
+		return nil, resp, fmt.Errorf("the script is larger than %d bytes", maxContent)
+	}
+	if resp.StatusCode >= 400 {
+		e := &wfp.Error{StatusCode: resp.StatusCode, Request: req, Response: resp}
+		_ = e.UnmarshalJSON(raw)
+		return nil, resp, e
+	}
+	return raw, resp, nil
+}
+
 // parseModules splits a content response into modules.
-func parseModules(body []byte, ct string) ([]Module, error) {
+func parseModules(body []byte, ct, disposition string) ([]Module, error) {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
-		// Not multipart: one file. The name comes from the server's
-		// Content-Disposition when the caller kept it in ct's place.
-		return []Module{{Name: "worker.js", ContentType: orOctet(ct), Content: body}}, nil
+		// Not multipart: one file, named by the Content-Disposition.
+		name := "worker.js"
+		if _, dp, err := mime.ParseMediaType(disposition); err == nil && dp["filename"] != "" {
+			name = dp["filename"]
+		}
+		return []Module{{Name: name, ContentType: orOctet(ct), Content: body}}, nil
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var mods []Module

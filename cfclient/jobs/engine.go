@@ -324,8 +324,7 @@ func (e *Engine) stop(id string, to State, reason string) error {
 	}
 	switch {
 	case j.state == Running:
-		j.stopTo, j.stopReason = to, reason
-		j.cancel()
+		j.stopTo, j.stopReason = to, reason // workers take no new item
 		done := j.done
 		e.mu.Unlock()
 		<-done
@@ -430,18 +429,32 @@ func (e *Engine) notifyLocked() {
 	}
 }
 
-// Close pauses every running job (the items in flight finish first) and
-// closes the journals: the jobs are resumable by the next process. It
-// waits for the runs to end.
+// Close stops every running job (no new item is taken; the items in
+// flight get closeGrace to finish, then their requests are cancelled and
+// they are left "started", to be read again on resume) and closes the
+// journals: the jobs are resumable by the next process. It waits for the
+// runs to end.
 func (e *Engine) Close() {
 	e.mu.Lock()
+	var running []*job
 	for _, j := range e.jobs {
 		if j.state == Running {
 			j.stopTo, j.stopReason = Interrupted, "wfp was closed while the job ran"
-			j.cancel()
+			running = append(running, j)
 		}
 	}
 	e.mu.Unlock()
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	for _, j := range running {
+		select {
+		case <-j.done:
+		case <-grace.C:
+			for _, j := range running {
+				j.cancel()
+			}
+		}
+	}
 	e.wg.Wait()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -452,3 +465,6 @@ func (e *Engine) Close() {
 		}
 	}
 }
+
+// closeGrace is how long Close lets the items in flight finish.
+const closeGrace = 10 * time.Second

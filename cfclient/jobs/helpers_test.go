@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -40,6 +42,13 @@ type front struct {
 
 	mu      sync.Mutex
 	deletes map[string]int // path of a script deleted → times
+	hits    []hit          // every request answered, in order
+}
+
+// hit is one request the sandbox answered.
+type hit struct {
+	at     time.Time
+	status int
 }
 
 // serve starts a front for sb until the test ends.
@@ -54,6 +63,9 @@ func serve(t testing.TB, sb *sandbox.Server) *front {
 			}
 			rec := &statusWriter{ResponseWriter: w}
 			h.ServeHTTP(rec, r)
+			f.mu.Lock()
+			f.hits = append(f.hits, hit{at: time.Now(), status: rec.status})
+			f.mu.Unlock()
 			if r.Method == http.MethodDelete && rec.status == http.StatusOK && strings.Contains(r.URL.Path, "/scripts/") {
 				f.mu.Lock()
 				f.deletes[r.URL.Path]++
@@ -84,6 +96,21 @@ func (f *front) deleteCounts() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// hitsBetween counts the requests answered in [from, to), and the 429s.
+func (f *front) hitsBetween(from, to time.Time) (n, n429 int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, h := range f.hits {
+		if !h.at.Before(from) && h.at.Before(to) {
+			n++
+			if h.status == http.StatusTooManyRequests {
+				n429++
+			}
+		}
+	}
+	return n, n429
 }
 
 type statusWriter struct {
@@ -251,3 +278,12 @@ func (e *env) auditLines(t testing.TB, id string) map[int]int {
 }
 
 var _ = platform.DefaultSchema
+
+// Hijack lets the sandbox drop a connection (Faults.DropRate).
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("not hijackable")
+	}
+	return hj.Hijack()
+}

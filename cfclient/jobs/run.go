@@ -101,15 +101,21 @@ func (j *job) snapshot(now time.Time) Snapshot {
 
 // runLocked starts running j's unfinished items as actor.
 func (e *Engine) runLocked(j *job, actor cfclient.Actor) {
+	// An item started before whose write may have landed without an ok
+	// audit line: interrupted ("started"), or failed or sent back after an
+	// attempt (a write cut off by the network may still have been done).
+	// Found done now, it is audited then (confirm).
 	j.recovered = map[int]bool{}
 	for i, it := range j.items {
-		if it.State == ItemStarted {
+		if it.Attempts > 0 && (!it.State.finished() || it.State == ItemFailed) {
 			j.recovered[i] = true
 		}
 	}
 	j.count()
-	for i := range j.recovered {
-		j.set(i, ItemPending, "")
+	for i, it := range j.items {
+		if it.State == ItemStarted {
+			j.set(i, ItemPending, it.Err)
+		}
 	}
 	now := e.opts.Now()
 	j.state, j.reason, j.stopTo, j.stopReason = Running, "", "", ""
@@ -137,7 +143,7 @@ func (e *Engine) auditedOps(id string) map[int]bool {
 		return out
 	}
 	for _, r := range recs {
-		if r.PlanID == id {
+		if r.PlanID == id && r.OK() {
 			out[r.OpIndex] = true
 		}
 	}
@@ -209,7 +215,7 @@ func (e *Engine) appendJournal(j *job, l line) error {
 func (e *Engine) take(ctx context.Context, j *job) (int, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || j.stopTo != "" {
 		return 0, false
 	}
 	for ; j.next < len(j.items); j.next++ {
@@ -263,7 +269,9 @@ func (e *Engine) finish(ctx context.Context, j *job, i int, res change.OpResult)
 	err := res.Err
 	switch {
 	case ctx.Err() != nil:
-		e.settle(j, i, ItemPending, "", 0, err) // stopping: a resume reads it again
+		// Cut off while closing: its write may have landed. It stays
+		// started, so a resume reads it first and audits a landed write.
+		e.settle(j, i, ItemStarted, "", 0, err)
 	case errors.Is(err, cfclient.ErrUnauthorized), errors.Is(err, cfclient.ErrForbidden):
 		e.settle(j, i, ItemPending, "", 0, err)
 		e.pause(j, "the API token was refused (revoked, expired or lacking a permission): "+reason(err)+"; fix the token, then resume")
@@ -336,15 +344,13 @@ func (e *Engine) settle(j *job, i int, s ItemState, kit string, lost int, err er
 	}
 }
 
-// pause stops j's run with a reason (the items in flight finish first).
+// pause stops j's run with a reason: no new item is taken, the items in
+// flight finish.
 func (e *Engine) pause(j *job, why string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if j.stopTo == "" {
 		j.stopTo, j.stopReason = Paused, why
-	}
-	if j.cancel != nil {
-		j.cancel()
 	}
 }
 

@@ -237,17 +237,27 @@ func (s *Server) deleteScript(find scopeFunc) handlerFunc {
 
 // getContent serves the main module's raw bytes with its content type (GET
 // …/content for namespace scripts; GET /workers/scripts/{script} and
-// …/content/v2 for account scripts).
+// …/content/v2 for account scripts); a script of several modules as
+// multipart/form-data, the main module first, to a client that accepts it
+// (see contentMultipart).
 func (s *Server) getContent(find scopeFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p params) {
 		var m Module
 		var found bool
-		if e := s.readScript(find, p, func(_ scope, sc *Script) { m, found = mainModule(sc) }); e != nil {
+		var all []Module
+		if e := s.readScript(find, p, func(_ scope, sc *Script) {
+			m, found = mainModule(sc)
+			all = sc.Modules
+		}); e != nil {
 			fail(w, e)
 			return
 		}
 		if !found {
 			fail(w, errf(http.StatusNotFound, codeScriptNotFound, "This Worker has no content."))
+			return
+		}
+		if len(all) > 1 && wantsMultipart(r) {
+			contentMultipart(w, m, all)
 			return
 		}
 		w.Header().Set("Content-Type", m.ContentType)
