@@ -209,3 +209,44 @@ func TestParseLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanDanglingRoutesOnlyWhereTheTableRoutes(t *testing.T) {
+	w := newWorld(t, 200)
+	w.deps.Namespaces = w.e.Client.ListNamespaces
+	// Another namespace's scripts would make every route look dangling.
+	d := w.open(t, false, change.BulkRequest{Action: change.ActionRoutes, Namespace: "staging"})
+	if v := d.View(); !strings.Contains(v, "routes into production, not staging") {
+		t.Fatalf("staging:\n%s", v)
+	}
+	// production without its listing cached: refused, not guessed.
+	d = w.open(t, false, change.BulkRequest{Action: change.ActionRoutes, Namespace: "production"})
+	if v := d.View(); !strings.Contains(v, "the whole listing of production is needed") {
+		t.Fatalf("uncached:\n%s", v)
+	}
+	if err := w.e.Store(w.e.Client).SaveScripts("production", [][]cfclient.Script{w.scripts}); err != nil {
+		t.Fatal(err)
+	}
+	d = w.open(t, false, change.BulkRequest{Action: change.ActionRoutes, Namespace: "production"})
+	m := d.S.(*Model)
+	if m.plan == nil || m.plan.Bulk.Routes < 3 {
+		t.Fatalf("dangling routes plan: %v %+v", m.err, m.plan)
+	}
+	names := map[string]bool{}
+	for _, s := range w.scripts {
+		names[s.Name] = true
+	}
+	table, _, err := w.deps.Routing.Table(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range m.plan.Ops {
+		for _, r := range table.Routes {
+			if r.KVKey == op.Target.Key && names[r.Target] {
+				t.Errorf("%s routes to %s, which exists", r.KVKey, r.Target)
+			}
+		}
+	}
+	if v := d.View(); !strings.Contains(v, "delete "+ui.Plural(m.plan.Bulk.Routes, "dangling route", "dangling routes")) {
+		t.Errorf("view:\n%s", v)
+	}
+}
