@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -107,7 +108,8 @@ func (m *Model) lastUseLine() string {
 		if res := m.result; res != nil {
 			left = res.unknown
 		}
-		return st.Warning.Render(ui.Truncate("  idle: "+ui.Commas(left)+" left out, last use unread · "+m.luCost+" · R reads them", m.width))
+		return st.Warning.Render(ui.Truncate(fmt.Sprintf("  idle: %s left out, last use unread (%s keys without metadata: %s) · R reads them",
+			ui.Commas(left), ui.Commas(len(m.lu.Unread)), ui.Plural(m.lu.UnreadCost(), "request", "requests")), m.width))
 	}
 	return ""
 }
