@@ -95,6 +95,15 @@ type Bulk struct {
 	WithSecrets    int  `json:"with_secrets,omitempty"`
 	// ServerSide is the one-request alternative, when offered.
 	ServerSide *ServerSide `json:"server_side,omitempty"`
+	// Skipped are selected scripts left out of the plan, with why (a tag
+	// that would be a ninth).
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// Skip is a selected script a bulk plan leaves out, and why.
+type Skip struct {
+	Script string `json:"script"`
+	Reason string `json:"reason"`
 }
 
 // ServerSide is the server-side bulk delete DELETE …/scripts?tags=: one
@@ -129,10 +138,14 @@ func (p *Planner) PlanBulk(req BulkRequest, actor string, now time.Time) (*Plan,
 		return nil, err
 	}
 	if len(ops) == 0 {
-		return nil, &platform.RuleError{Field: string(req.Action), Rule: "nothing to do: no selected script needs it"}
+		rule := "nothing to do: no selected script needs it"
+		if len(b.Skipped) > 0 {
+			rule = fmt.Sprintf("nothing to do: %d selected scripts cannot take it (%s: %s)", len(b.Skipped), b.Skipped[0].Script, b.Skipped[0].Reason)
+		}
+		return nil, &platform.RuleError{Field: string(req.Action), Rule: rule}
 	}
 	plan := NewPlan(actor, now, ops...)
-	plan.Bulk = b
+	plan.Bulk, plan.Account = b, p.c.AccountID()
 	return plan, nil
 }
 
@@ -173,8 +186,9 @@ func (p *Planner) bulkOps(req BulkRequest, b *Bulk) ([]Op, error) {
 			if !changed {
 				continue
 			}
-			if err := invalid(platform.ValidTags(after)); err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", ns, s.Name, err)
+			if re := platform.ValidTags(after); re != nil {
+				b.Skipped = append(b.Skipped, Skip{Script: s.Name, Reason: re.Error()})
+				continue
 			}
 			before := &State{Tags: nonNil(s.Tags)}
 			a := &State{Tags: after}
@@ -199,8 +213,9 @@ func (p *Planner) bulkOps(req BulkRequest, b *Bulk) ([]Op, error) {
 				}
 			}
 			tags = append(tags, tag)
-			if err := invalid(platform.ValidTags(tags)); err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", ns, s.Name, err)
+			if re := platform.ValidTags(tags); re != nil {
+				b.Skipped = append(b.Skipped, Skip{Script: s.Name, Reason: re.Error()})
+				continue
 			}
 			d := *def
 			before := &State{Tags: nonNil(s.Tags)}

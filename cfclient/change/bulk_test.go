@@ -83,6 +83,16 @@ func TestBulkTagAddRemove(t *testing.T) {
 		t.Errorf("remove plans %d ops, want 5 (the sixth script has no such tag)", len(rm.Ops))
 	}
 	e.applyAll(t, ctx, rm)
+
+	// A script that would get a ninth tag is left out, and said.
+	full := fresh[0]
+	full.Tags = []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"}
+	p9, err := e.planner.PlanBulk(BulkRequest{Action: ActionTagAdd, Namespace: "production",
+		Scripts: []cfclient.Script{full, fresh[1]}, Tag: "ninth"}, ana.Name, e.clock.Now())
+	if err != nil || len(p9.Ops) != 1 || len(p9.Bulk.Skipped) != 1 || p9.Bulk.Skipped[0].Script != full.Name ||
+		!strings.Contains(p9.Bulk.Skipped[0].Reason, "at most 8") {
+		t.Errorf("ninth tag: %v %+v", err, p9)
+	}
 }
 
 // A bulk tier change is planned from tags alone; the read right before the

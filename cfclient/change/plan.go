@@ -20,6 +20,9 @@ type Plan struct {
 	Actor   string    `json:"actor"`
 	Created time.Time `json:"created"`
 	Ops     []Op      `json:"ops"`
+	// Account is the account the plan was made for (bulk plans): applying
+	// it to another is refused.
+	Account string `json:"account,omitempty"`
 	// Bulk, for a plan made by PlanBulk, is what the plan screen shows
 	// beside the ops (counts, secrets, the server-side alternative).
 	Bulk *Bulk `json:"bulk,omitempty"`

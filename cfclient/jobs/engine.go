@@ -234,6 +234,11 @@ func (e *Engine) Start(plan *change.Plan, actor cfclient.Actor) (string, error) 
 	if len(plan.Ops) == 0 {
 		return "", fmt.Errorf("the plan has no op")
 	}
+	if plan.Account != "" && plan.Account != e.opts.Client.AccountID() {
+		return "", &cfclient.Error{Kind: cfclient.ErrValidation, Op: "job.start", Target: plan.ID,
+			Reason: fmt.Sprintf("the plan was made for account %s, not this profile's %s", plan.Account, e.opts.Client.AccountID()),
+			Hint:   "apply it with the profile it was made with, or plan again"}
+	}
 	if err := e.opts.Client.MayWrite(cfclient.WithActor(context.Background(), actor)); err != nil {
 		return "", err
 	}
