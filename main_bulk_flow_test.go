@@ -32,7 +32,7 @@ func TestBulkFlow(t *testing.T) {
 	tm.Type("/")
 	tm.Type("-t ephemeral idle>30d")
 	tm.Send(key("enter"))
-	scr.waitFor(t, "selected", "/-t ephemeral idle>30d · tags")
+	scr.waitFor(t, "selected", "/-t ephemeral idle>30d · tags", "3 shown")
 	tm.Type("D")
 	scr.waitFor(t, "plan", "delete", "scripts in production", "enter starts it")
 	tm.Send(key("enter"))

@@ -49,8 +49,10 @@ func (m *Model) openPlan(action change.Action) tea.Cmd {
 		}
 	case action == change.ActionRoutes:
 		source = "namespace"
-	case m.filter.Applied() == "" || !m.filterSettled():
+	case m.filter.Applied() == "":
 		return ui.ShowStatus(ui.LevelWarn, "mark scripts (space, shift+space, *) or filter them (/) first: a plan needs a selection")
+	case !m.filterSettled() || m.luLoading:
+		return ui.ShowStatus(ui.LevelWarn, "the filter is still being applied: plan once its rows are shown")
 	default:
 		for _, p := range m.shown {
 			req.Scripts = append(req.Scripts, m.all[p])
