@@ -29,6 +29,7 @@ func (s *Session) bulkFactories(f map[string]ui.Factory) {
 		Jobs: rt.Jobs, Stats: rt.Client.Stats, Actor: rt.Client.Actor, Save: rt.savePlan,
 		LastUsedPrefix: rt.Client.Schema().Routing.LastUsedPrefix,
 		Namespaces:     rt.Client.ListNamespaces,
+		Secrets:        rt.Client.Secrets,
 	})
 	f[jobs.Kind] = jobs.Factory(jobs.Deps{Engine: rt.Jobs, Actor: rt.Client.Actor, AuditLog: rt.Audit.Path(),
 		Planner: rt.Planner, Applier: rt.Changes})

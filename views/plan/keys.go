@@ -9,10 +9,11 @@ import (
 // KeyMap holds the screen's bindings.
 type KeyMap struct {
 	ui.MoveKeyMap
-	Start  key.Binding // enter: ask for the phrase and start the job
-	Save   key.Binding // p: save the plan as JSON
-	Submit key.Binding // enter in the input
-	Cancel key.Binding // esc in the input
+	Start   key.Binding // enter: ask for the phrase and start the job
+	Save    key.Binding // p: save the plan as JSON
+	Secrets key.Binding // S: count the deleted scripts' secrets
+	Submit  key.Binding // enter in the input
+	Cancel  key.Binding // esc in the input
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -21,6 +22,7 @@ func DefaultKeyMap() KeyMap {
 		MoveKeyMap: ui.DefaultMoveKeyMap(),
 		Start:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start job")),
 		Save:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "save plan (JSON)")),
+		Secrets:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "count secrets")),
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan")),
 		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
@@ -32,7 +34,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.phase == asking {
 		return []key.Binding{k.Submit, k.Cancel}
 	}
-	return []key.Binding{k.Start, k.Save, k.Down, k.Up}
+	return []key.Binding{k.Start, k.Save, k.Secrets, k.Down, k.Up}
 }
 
 // FullHelp returns the ? overlay's bindings.
@@ -41,7 +43,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.phase == asking {
 		return [][]key.Binding{{k.Submit, k.Cancel}}
 	}
-	return [][]key.Binding{k.MoveKeyMap.Bindings(), {k.Start, k.Save}}
+	return [][]key.Binding{k.MoveKeyMap.Bindings(), {k.Start, k.Save, k.Secrets}}
 }
 
 // syncKeys enables what applies now.
@@ -50,6 +52,7 @@ func (m *Model) syncKeys() {
 	ready := m.phase == shown && m.plan != nil
 	k.Start.SetEnabled(ready)
 	k.Save.SetEnabled((ready || m.phase == started) && m.deps.Save != nil)
+	k.Secrets.SetEnabled(ready && m.deps.Secrets != nil && m.secrets == nil && !m.countingSecrets && m.plan.Bulk != nil && m.plan.Bulk.SecretsUnknown)
 }
 
 // handleKey handles a key.
@@ -78,6 +81,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Save):
 		return m.save()
+	case key.Matches(msg, k.Secrets):
+		return m.askSecrets()
 	}
 	return nil
 }

@@ -63,6 +63,8 @@ type Deps struct {
 	// Namespaces lists the dispatch namespaces (which one the routing
 	// table routes into: delete dangling routes).
 	Namespaces func(ctx context.Context) ([]cfclient.Namespace, error)
+	// Secrets lists a script's secrets (S counts what a delete loses).
+	Secrets SecretsFunc
 }
 
 // Messages of the screen, routed to it.
@@ -129,8 +131,12 @@ type Model struct {
 	sum      planSums // computed once per plan: frames do not walk the ops
 	est      time.Duration
 	savedTo  string
-	jobID    string
-	table    ui.Table[int32] // op indexes
+	// secrets is the count of S (nil until made); countingSecrets while
+	// it runs.
+	secrets         *secretsMsg
+	countingSecrets bool
+	jobID           string
+	table           ui.Table[int32] // op indexes
 }
 
 // New builds the screen for r; the selection arrives as a bulk.PlanMsg.
@@ -184,6 +190,14 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case startedMsg:
 		if msg.key == m.key {
 			cmd = m.handleStarted(msg)
+		}
+	case countSecretsMsg:
+		if msg.key == m.key {
+			cmd = m.countSecrets()
+		}
+	case secretsMsg:
+		if msg.key == m.key {
+			cmd = m.handleSecrets(msg)
 		}
 	case savedMsg:
 		if msg.key == m.key {
@@ -388,7 +402,7 @@ type planSums struct {
 func sums(p *change.Plan) planSums {
 	s := planSums{requests: p.Requests(), irreversible: p.Irreversible(), tenants: "-", tiers: "-"}
 	if p.Bulk != nil {
-		s.tenants, s.tiers = topCounts(p.Bulk.ByTenant, "none"), topCounts(p.Bulk.ByTier, "none")
+		s.tenants, s.tiers = topCounts(p.Bulk.ByTenant, "no tenant"), topCounts(p.Bulk.ByTier, "no tier")
 	}
 	return s
 }

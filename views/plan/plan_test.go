@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -248,5 +249,37 @@ func TestPlanDanglingRoutesOnlyWhereTheTableRoutes(t *testing.T) {
 	}
 	if v := d.View(); !strings.Contains(v, "delete "+ui.Plural(m.plan.Bulk.Routes, "dangling route", "dangling routes")) {
 		t.Errorf("view:\n%s", v)
+	}
+}
+
+func TestPlanCountsTheSecretsADeleteLoses(t *testing.T) {
+	w := newWorld(t, 150)
+	w.deps.Secrets = w.e.Client.Secrets
+	sel := w.scripts[:40]
+	want, values := 0, 0
+	for _, s := range sel {
+		sec, err := w.e.Client.Secrets(t.Context(), "production", s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sec) > 0 {
+			want++
+			values += len(sec)
+		}
+	}
+	if want == 0 {
+		t.Fatal("the seeded scripts have no secrets")
+	}
+	d := w.open(t, false, change.BulkRequest{Action: change.ActionDelete, Namespace: "production", Scripts: sel})
+	if v := d.View(); !strings.Contains(v, "S counts the") {
+		t.Fatalf("view:\n%s", v)
+	}
+	d.Press("S") // 40 requests: at once
+	line := fmt.Sprintf("%d of 40 deleted scripts have secrets (%s)", want, ui.Plural(values, "value", "values"))
+	if v := d.View(); !strings.Contains(v, line) {
+		t.Fatalf("want %q in:\n%s", line, v)
+	}
+	if d.S.(*Model).plan.Bulk.WithSecrets != want {
+		t.Error("the plan's count was not recorded")
 	}
 }

@@ -130,12 +130,14 @@ func (m *Model) undoLine() string {
 	bk := m.plan.Bulk
 	n := m.sum.irreversible
 	s := fmt.Sprintf("cannot be undone: %s", ui.Plural(n, "op", "ops"))
-	if bk != nil && bk.SecretsUnknown {
-		s += " · secret values of deleted scripts cannot be restored (each undo kit lists the secrets it lost"
-		if bk.WithSecrets > 0 {
-			s += fmt.Sprintf("; %s have secrets", ui.Commas(bk.WithSecrets))
-		}
-		s += ")"
+	switch {
+	case m.secrets != nil:
+		s += fmt.Sprintf(" · %s of %s deleted scripts have secrets (%s), whose values cannot be restored",
+			ui.Commas(m.secrets.scripts), ui.Commas(m.secrets.checked), ui.Plural(m.secrets.values, "value", "values"))
+	case m.countingSecrets:
+		s += " · counting the scripts with secrets…"
+	case bk != nil && bk.SecretsUnknown:
+		s += " · secret values of deleted scripts cannot be restored: S counts the scripts that have some (1 request each)"
 	}
 	return s
 }
