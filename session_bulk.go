@@ -28,6 +28,7 @@ func (s *Session) bulkFactories(f map[string]ui.Factory) {
 		Planner: rt.Planner, Routing: rt.Routing, LastUse: rt.LastUsed, Listings: rt.Store,
 		Jobs: rt.Jobs, Stats: rt.Client.Stats, Actor: rt.Client.Actor, Save: rt.savePlan,
 		LastUsedPrefix: rt.Client.Schema().Routing.LastUsedPrefix,
+		Namespaces:     rt.Client.ListNamespaces,
 	})
 	f[jobs.Kind] = jobs.Factory(jobs.Deps{Engine: rt.Jobs, Actor: rt.Client.Actor, AuditLog: rt.Audit.Path(),
 		Planner: rt.Planner, Applier: rt.Changes})

@@ -147,7 +147,9 @@ func (a *App) titles() []string {
 	if r.Script != "" {
 		out = append(out, r.Script)
 	}
-	if r.Namespace == "" && r.Script == "" {
+	// A screen of its own kind (not the namespace's scripts or a script)
+	// adds its title: "prod ▸ staging ▸ inactive".
+	if r.Namespace == "" && r.Script == "" || r.Kind != KindScripts && r.Kind != KindScript {
 		if t := act.screen.Title(); t != "" {
 			out = append(out, t)
 		}

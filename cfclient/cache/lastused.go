@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -113,6 +114,10 @@ func (l *LastUse) UnreadCost() int {
 // routing cache. Loads are serialized; the snapshot is replaced, never
 // changed in place.
 type LastUsedCache struct {
+	// AutoReadMax is the most value reads a Load with ValueReads 0 makes
+	// (0: LastUsedAutoReadMax; negative: none, always ask).
+	AutoReadMax int
+
 	c      *cfclient.Client
 	loadMu sync.Mutex // one load at a time
 	mu     sync.Mutex
@@ -134,7 +139,7 @@ type LastUsedLoad struct {
 	// Refresh lists the keys again even when a snapshot exists.
 	Refresh bool
 	// ValueReads is the most value reads (requests) for keys without
-	// metadata: 0 means LastUsedAutoReadMax, a negative value none, and
+	// metadata: 0 means the cache's AutoReadMax, a negative value none, and
 	// the operator's confirmation passes the stated cost.
 	ValueReads int
 }
@@ -159,7 +164,7 @@ func (lc *LastUsedCache) Load(ctx context.Context, o LastUsedLoad) (*LastUse, er
 	}
 	budget := o.ValueReads
 	if budget == 0 {
-		budget = LastUsedAutoReadMax
+		budget = cmp.Or(lc.AutoReadMax, LastUsedAutoReadMax)
 	}
 	if len(cur.Unread) == 0 || budget < 0 || cur.UnreadCost() > budget {
 		return cur, nil
@@ -269,7 +274,14 @@ func (lc *LastUsedCache) Describe(l *LastUse) string {
 		return ""
 	}
 	n := l.UnreadCost()
-	s := fmt.Sprintf("%s last-used keys have no metadata: reading their values costs %s API requests", commas(len(l.Unread)), commas(n))
+	keys, reqs := "keys have", "requests"
+	if len(l.Unread) == 1 {
+		keys = "key has"
+	}
+	if n == 1 {
+		reqs = "request"
+	}
+	s := fmt.Sprintf("%s last-used %s no metadata: reading their values costs %s API %s", commas(len(l.Unread)), keys, commas(n), reqs)
 	if st := lc.c.Stats(); st.BackgroundLimit > 0 && st.Window > 0 {
 		s += fmt.Sprintf(" (~%s of background budget)", span(time.Duration(float64(n)/float64(st.BackgroundLimit)*float64(st.Window))))
 	}

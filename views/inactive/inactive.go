@@ -263,7 +263,7 @@ func (m *Model) rebuild() {
 func (m *Model) Savings(n int) float64 { return float64(n) * m.deps.PricePerScript }
 
 // Title names the screen in the breadcrumbs.
-func (m *Model) Title() string { return "inactive " + ui.Sanitize(m.ns) }
+func (m *Model) Title() string { return fmt.Sprintf("inactive %dd", m.days) }
 
 // Capturing reports false: the screen has no text input.
 func (m *Model) Capturing() bool { return false }

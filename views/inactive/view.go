@@ -48,7 +48,7 @@ func (m *Model) notes() []string {
 	}
 	note := fmt.Sprintf("  never used counts as idle · %s a script a month (price_per_script_month)", usd4(m.deps.PricePerScript))
 	if m.unknown > 0 {
-		out = append(out, st.Warning.Render(ui.Truncate(fmt.Sprintf("  %s left out: last use unread · %s · R reads them", ui.Commas(m.unknown), m.cost), m.width)))
+		out = append(out, st.Warning.Render(ui.Truncate(fmt.Sprintf("  %s left out, last use unread (%s) · R reads them", ui.Commas(m.unknown), ui.Plural(m.lu.UnreadCost(), "request", "requests")), m.width)))
 	}
 	return append(out, st.Subtle.Render(ui.Truncate(note, m.width)))
 }

@@ -60,6 +60,9 @@ type Deps struct {
 	Save func(plan *change.Plan) (string, error)
 	// LastUsedPrefix is the profile's last-used key prefix.
 	LastUsedPrefix string
+	// Namespaces lists the dispatch namespaces (which one the routing
+	// table routes into: delete dangling routes).
+	Namespaces func(ctx context.Context) ([]cfclient.Namespace, error)
 }
 
 // Messages of the screen, routed to it.
@@ -123,6 +126,7 @@ type Model struct {
 	inputErr string
 	err      error
 	plan     *change.Plan
+	sum      planSums // computed once per plan: frames do not walk the ops
 	est      time.Duration
 	savedTo  string
 	jobID    string
@@ -165,6 +169,7 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			m.plan, m.est, m.err = msg.plan, msg.est, msg.err
 			m.phase = shown
 			if msg.plan != nil {
+				m.sum = sums(msg.plan)
 				rows := make([]int32, len(msg.plan.Ops))
 				for i := range rows {
 					rows[i] = int32(i)
@@ -310,13 +315,9 @@ func (m *Model) makePlan() tea.Cmd {
 				req.LastUsed = lastUsedKeys(lu, d.LastUsedPrefix)
 			}
 		}
-		if req.Action == change.ActionRoutes && d.Listings != nil {
-			if l, err := d.Listings.Scripts(req.Namespace); err == nil {
-				names := make(map[string]bool, len(l.Scripts))
-				for _, s := range l.Scripts {
-					names[s.Name] = true
-				}
-				req.Existing = func(n string) bool { return names[n] }
+		if req.Action == change.ActionRoutes {
+			if err := routesIntoOK(ctx, d, &req); err != nil {
+				return plannedMsg{key: key, err: err}
 			}
 		}
 		plan, err := d.Planner.PlanBulk(req, d.Actor(ctx).Name, now)
@@ -325,6 +326,41 @@ func (m *Model) makePlan() tea.Cmd {
 		}
 		return plannedMsg{key: key, plan: plan, est: budgetTime(plan.Requests(), d.Stats)}
 	}
+}
+
+// routesIntoOK checks that req's namespace is the one the routing table
+// routes into ("production" when the account has it, else the first, as
+// the routing screen says) and sets Existing from its cached listing:
+// routes to another namespace's scripts are not dangling, and without the
+// whole listing every route would look so.
+func routesIntoOK(ctx context.Context, d Deps, req *change.BulkRequest) error {
+	if d.Namespaces == nil || d.Listings == nil {
+		return fmt.Errorf("dangling routes: this console cannot tell which namespace the routing table routes into")
+	}
+	nss, err := d.Namespaces(ctx)
+	if err != nil {
+		return fmt.Errorf("dangling routes: %w", err)
+	}
+	routed := ""
+	for i, n := range nss {
+		if n.Name == "production" || i == 0 && routed == "" {
+			routed = n.Name
+		}
+	}
+	if req.Namespace != routed {
+		return fmt.Errorf("dangling routes: the routing table routes into %s, not %s; plan it from %s's scripts screen",
+			ui.Sanitize(routed), ui.Sanitize(req.Namespace), ui.Sanitize(routed))
+	}
+	l, err := d.Listings.Scripts(req.Namespace)
+	if err != nil {
+		return fmt.Errorf("dangling routes: the whole listing of %s is needed (open its scripts screen first): %w", ui.Sanitize(req.Namespace), err)
+	}
+	names := make(map[string]bool, len(l.Scripts))
+	for _, s := range l.Scripts {
+		names[s.Name] = true
+	}
+	req.Existing = func(n string) bool { return names[n] }
+	return nil
 }
 
 // lastUsedKeys is the set of last-used KV keys a snapshot saw.
@@ -340,6 +376,21 @@ func lastUsedKeys(lu *cache.LastUse, prefix string) map[string]bool {
 		keys[prefix+s] = true
 	}
 	return keys
+}
+
+// planSums are a plan's totals, shown on every frame.
+type planSums struct {
+	requests, irreversible int
+	tenants, tiers         string
+}
+
+// sums computes a plan's totals.
+func sums(p *change.Plan) planSums {
+	s := planSums{requests: p.Requests(), irreversible: p.Irreversible(), tenants: "-", tiers: "-"}
+	if p.Bulk != nil {
+		s.tenants, s.tiers = topCounts(p.Bulk.ByTenant, "none"), topCounts(p.Bulk.ByTier, "none")
+	}
+	return s
 }
 
 // budgetTime is how long n background requests take at the throttle's

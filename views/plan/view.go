@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+
+	"github.com/charmbracelet/x/ansi"
 	"maps"
 	"slices"
 	"strings"
@@ -56,7 +58,11 @@ func (m *Model) summary() []string {
 	p, bk := m.plan, m.plan.Bulk
 	out := []string{st.Title.Render(line(m.headline()))}
 	if bk != nil {
-		out = append(out, line("  tenants: "+topCounts(bk.ByTenant, "none")+" · tiers: "+topCounts(bk.ByTier, "none")))
+		counts := "tenants: " + m.sum.tenants + " · tiers: " + m.sum.tiers
+		if bk.Action == change.ActionCleanup {
+			counts = fmt.Sprintf("with %s and %s · ", ui.Plural(bk.Routes, "route", "routes"), ui.Plural(bk.Keys, "last-used key", "last-used keys")) + counts
+		}
+		out = append(out, line("  "+counts))
 		sel := "  selection: " + m.source
 		if m.selector != "" {
 			sel += " " + ui.Sanitize(m.selector)
@@ -64,12 +70,17 @@ func (m *Model) summary() []string {
 		if bk.Hidden > 0 {
 			sel += fmt.Sprintf(" · %s more marked but hidden by the filter (not planned)", ui.Commas(bk.Hidden))
 		}
-		out = append(out, line(sel))
+		out = append(out, wrap(sel, w, 2)...)
 	}
-	out = append(out, line("  "+m.undoLine()))
+	for _, l := range wrap(m.undoLine(), w-2, 2) {
+		out = append(out, "  "+l)
+	}
 	if bk != nil && bk.ServerSide != nil {
-		out = append(out, st.Warning.Render(line(fmt.Sprintf("  or server-side DELETE …/scripts?tags=%s: %s; %s",
-			ui.Sanitize(bk.ServerSide.Filter.String()), ui.Plural(bk.ServerSide.Requests, "request", "requests"), bk.ServerSide.TradeOff))))
+		text := fmt.Sprintf("or the server-side DELETE …/scripts?tags=%s: %s; %s (wfp plans per script)",
+			ui.Sanitize(bk.ServerSide.Filter.String()), ui.Plural(bk.ServerSide.Requests, "request", "requests"), bk.ServerSide.TradeOff)
+		for _, l := range wrap(text, w-2, 3) {
+			out = append(out, st.Warning.Render("  "+l))
+		}
 	}
 	var act string
 	switch {
@@ -80,10 +91,24 @@ func (m *Model) summary() []string {
 	default:
 		act = fmt.Sprintf("enter starts it (type %q) · p saves it as JSON (dry run)", p.Bulk.Phrase(ui.Sanitize))
 	}
+	out = append(out, st.Subtle.Render(line("  "+act)))
 	if m.savedTo != "" {
-		act += " · saved: " + m.savedTo
+		out = append(out, st.Subtle.Render(line("  saved (dry run): "+m.savedTo)))
 	}
-	return append(out, st.Subtle.Render(line("  "+act)))
+	return out
+}
+
+// wrap wraps text to w cells in at most n lines, the last cut with "…".
+func wrap(text string, w, n int) []string {
+	if w < 10 {
+		return []string{ui.Truncate(text, max(1, w))}
+	}
+	lines := strings.Split(ansi.Wrap(text, w, ""), "\n")
+	if len(lines) > n {
+		lines[n-1] = ui.Truncate(strings.Join(lines[n-1:], " "), w)
+		lines = lines[:n]
+	}
+	return lines
 }
 
 // headline: "delete 37 scripts in staging · 148 requests ≈ 1 min".
@@ -95,18 +120,15 @@ func (m *Model) headline() string {
 		if bk.Action == change.ActionRoutes {
 			what = "delete " + ui.Plural(bk.Routes, "dangling route", "dangling routes")
 		}
-		if bk.Routes > 0 && bk.Action == change.ActionCleanup {
-			what += fmt.Sprintf(" + %s, %s", ui.Plural(bk.Routes, "route", "routes"), ui.Plural(bk.Keys, "last-used key", "last-used keys"))
-		}
 	}
-	s := fmt.Sprintf("%s · %s ≈ %s", what, ui.Plural(p.Requests(), "request", "requests"), span(m.est))
+	s := fmt.Sprintf("%s · %s ≈ %s", what, ui.Plural(m.sum.requests, "request", "requests"), span(m.est))
 	return s
 }
 
 // undoLine says what cannot be undone.
 func (m *Model) undoLine() string {
-	p, bk := m.plan, m.plan.Bulk
-	n := p.Irreversible()
+	bk := m.plan.Bulk
+	n := m.sum.irreversible
 	s := fmt.Sprintf("cannot be undone: %s", ui.Plural(n, "op", "ops"))
 	if bk != nil && bk.SecretsUnknown {
 		s += " · secret values of deleted scripts cannot be restored (each undo kit lists the secrets it lost"
@@ -165,8 +187,17 @@ func (m *Model) renderRow(i int32, s ui.RowState) string {
 	if s.Cursor {
 		lead = "▸"
 	}
-	diff := change.Describe(op.Kind, op.Before) + " → " + change.Describe(op.Kind, op.After)
-	line := ui.Clip(m.table.Line(lead, string(op.Kind), ui.Sanitize(op.Target.String()), ui.Sanitize(diff)), s.Width)
+	// The after side is never cut: the before side gives way.
+	after := ui.Sanitize(change.Describe(op.Kind, op.After))
+	cw := m.table.ColumnWidth(2)
+	aw := min(ansi.StringWidth(after), max(6, cw/2))
+	after = ui.Truncate(after, aw)
+	before := ui.Sanitize(change.Describe(op.Kind, op.Before))
+	if op.Partial && op.Kind == change.KVDelete {
+		before = "value read when applied"
+	}
+	before = ui.Truncate(before, max(1, cw-aw-3))
+	line := ui.Clip(m.table.Line(lead, string(op.Kind), ui.Sanitize(op.Target.String()), before+" → "+after), s.Width)
 	if s.Cursor {
 		return m.c.Styles.Cursor.Render(line)
 	}

@@ -85,3 +85,35 @@ func TestRangeMarksFromLastMark(t *testing.T) {
 		t.Errorf("title %q", h.title())
 	}
 }
+
+// Keys without metadata whose values would cost more than the cache reads
+// by itself: the scripts are left out of idle terms and counted, the cost
+// is stated, and R reads them.
+func TestIdleLeavesOutUnreadLastUseUntilR(t *testing.T) {
+	e := newAgedEnv(t, 400)
+	h := newHarness(t, e, e.Client, "production", "")
+	lc := cache.NewLastUsedCache(e.Client)
+	lc.AutoReadMax = -1 // always ask, as above 100 requests
+	h.m.lastUse = lc
+	h.settle(h.m.Init())
+	h.press("/")
+	h.typeText("idle>30d")
+	h.press("enter")
+	before := len(h.shownNames())
+	v := h.view()
+	if h.m.result == nil || h.m.result.unknown == 0 || !strings.Contains(v, "left out, last use unread") ||
+		!strings.Contains(v, "keys without metadata: 1 request)") || !strings.Contains(v, "R reads them") {
+		t.Fatalf("no notice of the unread last use:\n%s", v)
+	}
+	left := h.m.result.unknown
+	h.press("R")
+	if h.m.lu == nil || !h.m.lu.Complete() {
+		t.Fatal("R did not read the values")
+	}
+	if got := len(h.shownNames()); got < before || got > before+left {
+		t.Errorf("after R: %d shown, was %d with %d left out", got, before, left)
+	}
+	if strings.Contains(h.view(), "left out") || h.m.result.unknown != 0 {
+		t.Errorf("notice stays after R:\n%s", h.view())
+	}
+}

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -107,7 +108,8 @@ func (m *Model) lastUseLine() string {
 		if res := m.result; res != nil {
 			left = res.unknown
 		}
-		return st.Warning.Render(ui.Truncate("  idle: "+ui.Commas(left)+" left out, last use unread · "+m.luCost+" · R reads them", m.width))
+		return st.Warning.Render(ui.Truncate(fmt.Sprintf("  idle: %s left out, last use unread (%s keys without metadata: %s) · R reads them",
+			ui.Commas(left), ui.Commas(len(m.lu.Unread)), ui.Plural(m.lu.UnreadCost(), "request", "requests")), m.width))
 	}
 	return ""
 }
@@ -115,8 +117,9 @@ func (m *Model) lastUseLine() string {
 // attrsEval gives the attribute terms what they look at, from the
 // snapshot taken when the filter command started (never live state).
 type attrsEval struct {
-	of  func(s *cfclient.Script) selector.Attrs
-	now time.Time
+	lu     *cache.LastUse
+	tierOf func(tags []string) (string, bool)
+	now    time.Time
 }
 
 // attrsFunc is the attribute source for a filter command.
@@ -124,23 +127,53 @@ type attrsFunc = attrsEval
 
 // attrsFunc builds the attribute source of the current snapshot.
 func (m *Model) attrsFunc() attrsEval {
-	lu, tierOf := m.lu, m.src.TierOf
-	return attrsEval{now: m.c.Now(), of: func(s *cfclient.Script) selector.Attrs {
-		a := selector.Attrs{Created: s.CreatedOn, Modified: s.ModifiedOn}
-		if tier, ambiguous := tierOf(s.Tags); !ambiguous {
-			a.Tier = tier
+	return attrsEval{lu: m.lu, tierOf: m.src.TierOf, now: m.c.Now()}
+}
+
+// attrReader reads what q's terms need of a script, and nothing else: a
+// tier only for tier terms (memoised per tag list, which a listing
+// shares between scripts), a last use only for idle terms.
+type attrReader struct {
+	ev         attrsEval
+	tier, idle bool
+	tiers      map[*string]string
+}
+
+func newAttrReader(ev attrsEval, q selector.Query) *attrReader {
+	r := &attrReader{ev: ev, tier: q.Uses(selector.Tier), idle: q.Uses(selector.Idle)}
+	if r.tier {
+		r.tiers = map[*string]string{}
+	}
+	return r
+}
+
+// of returns the attributes of s that the terms look at.
+func (r *attrReader) of(s *cfclient.Script) selector.Attrs {
+	a := selector.Attrs{Created: s.CreatedOn, Modified: s.ModifiedOn}
+	if r.tier && len(s.Tags) > 0 {
+		k := &s.Tags[0]
+		t, ok := r.tiers[k]
+		if !ok {
+			if tier, ambiguous := r.ev.tierOf(s.Tags); !ambiguous {
+				t = tier
+			}
+			r.tiers[k] = t
 		}
-		at, state := lu.State(s.Name)
+		a.Tier = t
+	}
+	if r.idle {
+		at, state := r.ev.lu.State(s.Name)
 		a.LastUsed, a.LastUseUnknown = at, state == cache.Unknown
-		return a
-	}}
+	}
+	return a
 }
 
 // narrowByAttrs drops the rows of res whose attributes fail q's attribute
 // terms, keeping the matches (and their order) of the rows that stay.
 func narrowByAttrs(res *filterResult, snap []cfclient.Script, q selector.Query, ev attrsEval) {
+	r := newAttrReader(ev, q)
 	keep := func(i int) bool {
-		a := ev.of(&snap[i])
+		a := r.of(&snap[i])
 		if q.HoldsAttrs(a, ev.now) {
 			return true
 		}
