@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -36,7 +35,9 @@ applies it. Actions:
                 namespace (no selector)
   cleanup       delete the scripts with their routes and last-used keys
 flags: --cached (plan from the listing cache: no request for the listing),
-       --read-values (idle terms: read last-used values without metadata)
+       --read-values (idle terms: read last-used values without metadata),
+       --count-secrets (delete, cleanup: read each script's settings, one
+       request each, to count the scripts whose secret values would be lost)
 
 apply runs a saved plan as a job, in the background share of the API
 budget, each target checked again right before its write; progress goes to
@@ -82,6 +83,7 @@ func bulkPlan(args []string, h headlessEnv) int {
 	subreq := fs.Int("subrequests", -1, "")
 	cached := fs.Bool("cached", false, "")
 	readValues := fs.Bool("read-values", false, "")
+	countSecrets := fs.Bool("count-secrets", false, "")
 	pos, err := parseMixed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(h.stdout, bulkUsage)
@@ -136,6 +138,19 @@ func bulkPlan(args []string, h headlessEnv) int {
 	plan, err := rt.Planner.PlanBulk(req, h.actor.Name, rt.Client.Now())
 	if err != nil {
 		return h.fail("bulk plan", err)
+	}
+	if *countSecrets && plan.Bulk.SecretsUnknown {
+		err := rt.Planner.CountSecrets(ctx, plan, func(done, total int) {
+			if h.tty {
+				fmt.Fprintf(h.stderr, "\r\x1b[Kreading settings for secrets: %d/%d", done, total)
+			}
+		})
+		if h.tty {
+			fmt.Fprint(h.stderr, "\r\x1b[K")
+		}
+		if err != nil {
+			return h.fail("bulk plan", err)
+		}
 	}
 	b, err := json.MarshalIndent(plan, "", " ")
 	if err != nil {
@@ -218,9 +233,13 @@ func describePlan(w io.Writer, rt *Runtime, plan *change.Plan, listed time.Time,
 		fmt.Fprintf(w, "  left out: %d selected scripts cannot take it, e.g. %s: %s\n", len(b.Skipped),
 			termsafe.Line(b.Skipped[0].Script), termsafe.OneLine(b.Skipped[0].Reason, 200))
 	}
-	if b.SecretsUnknown {
-		fmt.Fprintln(w, "  cannot be undone: the secret values of deleted scripts (the listing does not say which scripts have secrets;")
-		fmt.Fprintln(w, "  each undo kit names those it could not keep, and the job counts them)")
+	switch {
+	case b.SecretsUnknown:
+		fmt.Fprintln(w, "  cannot be undone: the secret values of deleted scripts. The listing does not say which scripts have")
+		fmt.Fprintf(w, "  secrets: --count-secrets reads each one's settings (%s requests); else each undo kit names those it\n", ui.Commas(b.Scripts))
+		fmt.Fprintln(w, "  could not keep, and the job counts them")
+	case b.WithSecrets > 0:
+		fmt.Fprintf(w, "  cannot be undone: the secret values of %d of the scripts (undo restores them without)\n", b.WithSecrets)
 	}
 	st := rt.Client.Stats()
 	cost := fmt.Sprintf("%s API requests", ui.Commas(plan.Requests()))
@@ -273,122 +292,4 @@ func topCounts(m map[string]int, none string) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, x.n))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// readPlan reads a saved plan, checking it is one.
-func readPlan(path string) (*change.Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read the plan: %w", err)
-	}
-	var plan change.Plan
-	if err := json.Unmarshal(b, &plan); err != nil {
-		return nil, fmt.Errorf("%s is not a plan: %w", path, err)
-	}
-	if plan.ID == "" || len(plan.Ops) == 0 {
-		return nil, fmt.Errorf("%s is not a plan: it has no id or no op", path)
-	}
-	for i, op := range plan.Ops {
-		if op.Kind == "" {
-			return nil, fmt.Errorf("%s: op %d has no kind", path, i)
-		}
-	}
-	return &plan, nil
-}
-
-// deleteServerSide runs a plan's server-side alternative: DELETE
-// …/scripts?tags= until nothing more matches.
-func deleteServerSide(ctx context.Context, rt *Runtime, plan *change.Plan, h headlessEnv) int {
-	ss := plan.Bulk.ServerSide
-	total := 0
-	for {
-		res, err := rt.Client.BulkDeleteByTags(ctx, plan.Bulk.Namespace, ss.Filter, 0)
-		if err != nil {
-			fmt.Fprintf(h.stderr, "wfp bulk apply: %d deleted, then: %s\n", total, termsafe.OneLine(err.Error(), 500))
-			return exitPartial
-		}
-		total += res.Count
-		if !res.HasMore || res.Count == 0 {
-			break
-		}
-	}
-	fmt.Fprintf(h.stderr, "deleted %d scripts of %s server-side (tags %s); no undo kit was kept\n",
-		total, termsafe.Line(plan.Bulk.Namespace), termsafe.Line(ss.Filter.String()))
-	return exitOK
-}
-
-// bulkApply runs `wfp bulk apply`.
-func bulkApply(args []string, h headlessEnv) int {
-	fs := flag.NewFlagSet("wfp bulk apply", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var c commonFlags
-	setRO := c.register(fs)
-	confirm := fs.String("confirm", "", "")
-	serverSide := fs.Bool("server-side", false, "")
-	pos, err := parseMixed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, bulkUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage("bulk apply", "%v", err)
-	}
-	setRO()
-	if len(pos) != 1 {
-		return h.usage("bulk apply", "want one plan file")
-	}
-	plan, err := readPlan(pos[0])
-	if err != nil {
-		return h.fail("bulk apply", err)
-	}
-	if *serverSide && (plan.Bulk == nil || plan.Bulk.ServerSide == nil) {
-		return h.usage("bulk apply", "--server-side: this plan offers no server-side delete (its selection is not exactly a tag set)")
-	}
-	rt, err := h.openRuntime(c)
-	if err != nil {
-		return h.fail("bulk apply", err)
-	}
-	defer rt.Close()
-	ctx, stop := h.context()
-	defer stop()
-	if err := rt.Client.MayWrite(ctx); err != nil {
-		fmt.Fprintf(h.stderr, "wfp bulk apply: %s: the plan (%s) was not applied\n", reasonText(err), termsafe.Line(review.Phrase(plan)))
-		return exitRefused
-	}
-	if plan.Account != "" && plan.Account != rt.Client.AccountID() {
-		fmt.Fprintf(h.stderr, "wfp bulk apply: the plan was made for account %s, not this profile's %s: not applied\n",
-			plan.Account, rt.Client.AccountID())
-		return exitRefused
-	}
-	phrase := review.Phrase(plan)
-	if review.NeedsPhrase(rt.Config.Profile.Production && rt.Sandbox == nil, plan) && *confirm != phrase {
-		if *confirm == "" {
-			fmt.Fprintf(h.stderr, "wfp bulk apply: this plan is confirmed by its phrase: --confirm %q\n", termsafe.Line(phrase))
-		} else {
-			fmt.Fprintf(h.stderr, "wfp bulk apply: --confirm %q is not the phrase %q: not applied\n", termsafe.Line(*confirm), termsafe.Line(phrase))
-		}
-		return exitRefused
-	}
-	if *serverSide {
-		return deleteServerSide(ctx, rt, plan, h)
-	}
-	id, err := rt.Jobs.Start(plan, h.actor)
-	if err != nil {
-		if errors.Is(err, cfclient.ErrValidation) || errors.Is(err, cfclient.ErrReadOnly) {
-			fmt.Fprintf(h.stderr, "wfp bulk apply: %s\n", reasonText(err))
-			return exitRefused
-		}
-		return h.fail("bulk apply", err)
-	}
-	fmt.Fprintf(h.stderr, "job %s started: %s\n", id, termsafe.Line(phrase))
-	return waitJob(ctx, rt, id, h)
-}
-
-// reasonText is an error's reason in one safe line.
-func reasonText(err error) string {
-	var e *cfclient.Error
-	if errors.As(err, &e) {
-		return termsafe.OneLine(e.Reason, 500)
-	}
-	return termsafe.OneLine(err.Error(), 500)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -262,4 +261,44 @@ func TestHeadlessRouteGet(t *testing.T) {
 	}
 }
 
-var _ = os.Getenv
+// --count-secrets counts the scripts whose secrets a delete loses;
+// --server-side deletes a tag set in one request, audited once.
+func TestHeadlessServerSideAndSecrets(t *testing.T) {
+	r := newRemote(t, 300)
+	staging := r.list(t, "staging")
+	tag, n := commonTag(staging)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	code, _, errs := r.run(t, runBulk, "plan", "delete", "staging", "-t", tag, "--count-secrets", "-o", planPath)
+	if code != exitOK || strings.Contains(errs, "--count-secrets reads") {
+		t.Fatalf("plan: %d\n%s", code, errs)
+	}
+	plan, err := readPlan(planPath)
+	if err != nil || plan.Bulk.SecretsUnknown {
+		t.Fatalf("plan: %v %+v", err, plan.Bulk)
+	}
+	if plan.Bulk.WithSecrets > 0 && !strings.Contains(errs, fmt.Sprintf("secret values of %d", plan.Bulk.WithSecrets)) {
+		t.Errorf("stderr does not count %d scripts with secrets:\n%s", plan.Bulk.WithSecrets, errs)
+	}
+	phrase := fmt.Sprintf("delete %d in staging", n)
+	code, _, errs = r.run(t, runBulk, "apply", planPath, "--confirm", phrase, "--server-side")
+	if code != exitOK || !strings.Contains(errs, fmt.Sprintf("deleted %d scripts", n)) {
+		t.Fatalf("server-side apply: %d\n%s", code, errs)
+	}
+	if left := len(r.list(t, "staging")); left != len(staging)-n {
+		t.Errorf("%d left, want %d", left, len(staging)-n)
+	}
+	code, out, _ := r.run(t, runAudit, "ls", "--json")
+	var recs []audit.Record
+	if code != exitOK || json.Unmarshal([]byte(out), &recs) != nil {
+		t.Fatalf("audit ls: %d", code)
+	}
+	bulk := 0
+	for _, rec := range recs {
+		if rec.Op == "scripts.bulk_delete" && rec.OK() {
+			bulk++
+		}
+	}
+	if bulk != 1 {
+		t.Errorf("%d bulk delete audit lines, want 1", bulk)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
@@ -287,5 +288,96 @@ func TestBulkPlanRefusals(t *testing.T) {
 	p, err := e.planner.PlanBulk(BulkRequest{Action: ActionDelete, Namespace: "production", Scripts: s, TagSet: &f}, ana.Name, e.clock.Now())
 	if err != nil || p.Bulk.ServerSide == nil || p.Bulk.ServerSide.Requests != 1 || !strings.Contains(p.Bulk.ServerSide.TradeOff, "no undo kit") {
 		t.Errorf("server-side alternative: %+v (%v)", p.Bulk, err)
+	}
+}
+
+// CountSecrets reads each deleted script's settings and says which lose
+// secret values; their undo still restores the rest.
+func TestBulkCountSecrets(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	scripts := e.listNS(t, ctx, "production")[:20]
+	plan, err := e.planner.PlanBulk(BulkRequest{Action: ActionDelete, Namespace: "production", Scripts: scripts}, ana.Name, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, s := range scripts {
+		st, err := e.c.GetSettings(ctx, "production", s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range st.Bindings {
+			if IsSecretBinding(b.Type) {
+				want++
+				break
+			}
+		}
+	}
+	if want == 0 || want == len(scripts) {
+		t.Fatalf("%d of %d seeded scripts have secrets: the test needs some of each", want, len(scripts))
+	}
+	before := e.srv.Requests.Load()
+	calls := 0
+	if err := e.planner.CountSecrets(ctx, plan, func(done, total int) { calls++ }); err != nil {
+		t.Fatal(err)
+	}
+	if sent := e.srv.Requests.Load() - before; sent != int64(len(scripts)) {
+		t.Errorf("%d requests, want one per script (%d)", sent, len(scripts))
+	}
+	if plan.Bulk.SecretsUnknown || plan.Bulk.WithSecrets != want || plan.Irreversible() != want || calls != len(scripts) {
+		t.Errorf("with secrets %d (unknown %v), irreversible %d, %d progress calls; want %d", plan.Bulk.WithSecrets,
+			plan.Bulk.SecretsUnknown, plan.Irreversible(), calls, want)
+	}
+	for _, op := range plan.Ops {
+		if op.Loses != "" && op.Irreversible != "" {
+			t.Errorf("%s: a delete losing secrets is still undoable: %+v", op.Target, op)
+		}
+	}
+}
+
+// A bulk limits change sets the limits it names whatever the scripts had
+// (the listing does not say), and its undo puts back what the read right
+// before the write found.
+func TestBulkLimits(t *testing.T) {
+	e := newEnv(t, sandbox.Faults{}, nil)
+	ctx := ctxFor(t, ana)
+	scripts := e.listNS(t, ctx, "production")[:3]
+	old := make([]platform.Limits, len(scripts))
+	for i, s := range scripts {
+		st, err := e.c.GetSettings(ctx, "production", s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old[i] = st.Limits
+	}
+	plan, err := e.planner.PlanBulk(BulkRequest{Action: ActionLimits, Namespace: "production", Scripts: scripts,
+		Limits: platform.Limits{Subrequests: intp(7)}}, ana.Name, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.applyAll(t, ctx, plan)
+	for i, s := range scripts {
+		st, _ := e.c.GetSettings(ctx, "production", s.Name)
+		if st.Limits.Subrequests == nil || *st.Limits.Subrequests != 7 || !sameInt(st.Limits.CPUMs, old[i].CPUMs) {
+			t.Errorf("%s limits %+v, want subrequests 7 and cpu as before", s.Name, st.Limits)
+		}
+	}
+	if r := e.applier.ApplyOp(ctx, plan, 0, true); r.Outcome != AlreadyDone {
+		t.Errorf("again: %s %v", r.Outcome, r.Err)
+	}
+	recs, _, _ := audit.Read(e.log.Path())
+	undo, err := Undo(PlanEntries(Entries(recs), plan.ID), ana.Name, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.applier.Apply(ctx, undo); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	for i, s := range scripts {
+		st, _ := e.c.GetSettings(ctx, "production", s.Name)
+		if !sameInt(st.Limits.Subrequests, old[i].Subrequests) {
+			t.Errorf("%s after undo: subrequests %v, want %v", s.Name, st.Limits.Subrequests, old[i].Subrequests)
+		}
 	}
 }

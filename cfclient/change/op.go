@@ -98,6 +98,9 @@ type Op struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Irreversible says why the op cannot be undone ("" when it can).
 	Irreversible string `json:"irreversible,omitempty"`
+	// Loses says what its undo cannot bring back, though it undoes the rest
+	// (a deleted script's secret values); "" when nothing is lost.
+	Loses string `json:"loses,omitempty"`
 	// Partial marks an op planned from a listing (bulk plans): its Before
 	// holds only what the listing knows (tags, etag), not what it does not
 	// (a script's own limits, a last-used key's value). The precondition

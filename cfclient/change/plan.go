@@ -49,11 +49,12 @@ func (p *Plan) Requests() int {
 	return n
 }
 
-// Irreversible counts the ops that cannot be undone.
+// Irreversible counts the ops that cannot be undone, wholly or in part
+// (Loses: a deleted script's secret values).
 func (p *Plan) Irreversible() int {
 	n := 0
 	for _, o := range p.Ops {
-		if o.Irreversible != "" {
+		if o.Irreversible != "" || o.Loses != "" {
 			n++
 		}
 	}

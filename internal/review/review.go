@@ -216,6 +216,9 @@ func Body(plan *change.Plan) string {
 		if op.Irreversible != "" {
 			fmt.Fprintf(&b, "  ! cannot be undone: %s\n", op.Irreversible)
 		}
+		if op.Loses != "" {
+			fmt.Fprintf(&b, "  ! %s\n", op.Loses)
+		}
 		switch op.Kind {
 		case change.RoutePut, change.RouteDelete, change.KVPut, change.KVDelete, change.TiersDefine:
 			kv = true
