@@ -44,3 +44,32 @@ func TestSessionOffersToResumeUnfinishedJobs(t *testing.T) {
 		t.Fatalf("offer %+v", msg)
 	}
 }
+
+// The plan screen's p writes what `wfp bulk apply` reads.
+func TestSavedPlanIsWhatBulkApplyReads(t *testing.T) {
+	rt := testRuntime(t, 50)
+	var scripts []cfclient.Script
+	rt.Client.ListScripts(t.Context(), "production", cfclient.TagFilter{}, func(p []cfclient.Script) error {
+		scripts = append(scripts, p...)
+		return nil
+	})
+	plan, err := rt.Planner.PlanBulk(change.BulkRequest{Action: change.ActionDelete, Namespace: "production", Scripts: scripts[:5]},
+		"ana@bastion", flowClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := rt.savePlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(path, "plans") || !strings.HasSuffix(path, "sandbox-"+plan.ID+".json") {
+		t.Errorf("path %s", path)
+	}
+	back, err := readPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ID != plan.ID || len(back.Ops) != 5 || back.Bulk == nil || back.Bulk.Phrase(ui.Sanitize) != "delete 5 in production" {
+		t.Fatalf("read back %+v", back)
+	}
+}
