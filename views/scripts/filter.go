@@ -269,6 +269,8 @@ func (m *Model) filterHint() string {
 	switch {
 	case m.qErr != nil:
 		return ""
+	case m.q.Kind != selector.Tags && m.q.Text == "" && len(m.q.Attrs) > 0 && m.q.Uses(selector.Idle):
+		return " · age, use and tier terms (never used counts as idle) · esc clears"
 	case m.q.Kind != selector.Tags && m.q.Text == "" && len(m.q.Attrs) > 0:
 		return " · age, use and tier terms · esc clears"
 	case m.q.Kind == selector.Fuzzy && m.rankActive():

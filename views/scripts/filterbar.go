@@ -78,7 +78,7 @@ type filterIntent struct {
 func newFilterBar(st *ui.Styles) filterBar {
 	f := filterBar{KeyMap: DefaultFilterKeyMap(), styles: filterBarStylesFrom(st)}
 	f.input = ui.NewInput("/", st.Input)
-	f.input.Placeholder = "fuzzy name · =text substring · !text inverse · -t tag,!tag"
+	f.input.Placeholder = "fuzzy name · =text substring · !text inverse · -t tag,!tag · idle>30d (never used = idle) created>90d modified<2026-01-01 tier:free"
 	f.input.CharLimit = 600
 	return f
 }
