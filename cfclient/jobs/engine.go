@@ -53,11 +53,12 @@ type Engine struct {
 	opts Options
 	kits *Kits
 
-	mu   sync.Mutex
-	jobs map[string]*job
-	subs map[int]chan []Snapshot
-	next int
-	wg   sync.WaitGroup
+	mu       sync.Mutex
+	jobs     map[string]*job
+	starting map[string]bool // ids being started (their plan being written)
+	subs     map[int]chan []Snapshot
+	next     int
+	wg       sync.WaitGroup
 }
 
 // New makes an engine keeping jobs under opts.Dir and loads the jobs found
@@ -74,7 +75,8 @@ func New(opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = opts.Client.Now
 	}
-	e := &Engine{opts: opts, kits: NewKits(opts.Dir), jobs: map[string]*job{}, subs: map[int]chan []Snapshot{}}
+	e := &Engine{opts: opts, kits: NewKits(opts.Dir), jobs: map[string]*job{}, starting: map[string]bool{},
+		subs: map[int]chan []Snapshot{}}
 	opts.Applier.Kits = e.kits
 	if err := e.load(); err != nil {
 		return nil, err
@@ -150,11 +152,20 @@ func (e *Engine) Start(plan *change.Plan, actor cfclient.Actor) (string, error) 
 	if err := e.opts.Client.MayWrite(cfclient.WithActor(context.Background(), actor)); err != nil {
 		return "", err
 	}
+	// The id is reserved under the lock; the plan (tens of MB for 100,000
+	// ops) is written outside it, so snapshots keep flowing meanwhile.
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.jobs[plan.ID]; ok {
+	if _, ok := e.jobs[plan.ID]; ok || e.starting[plan.ID] {
+		e.mu.Unlock()
 		return "", fmt.Errorf("job %s exists already: resume it", plan.ID)
 	}
+	e.starting[plan.ID] = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.starting, plan.ID)
+		e.mu.Unlock()
+	}()
 	dir := filepath.Join(e.opts.Dir, plan.ID)
 	jl, err := createJob(dir, plan)
 	if err != nil {
@@ -166,6 +177,8 @@ func (e *Engine) Start(plan *change.Plan, actor cfclient.Actor) (string, error) 
 		jl.close()
 		return "", err
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.jobs[j.id] = j
 	e.runLocked(j, actor)
 	return j.id, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/change"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
 // A delete job deletes each target once (counted at the sandbox), writes
@@ -146,5 +147,68 @@ func TestJobReloadsFromDisk(t *testing.T) {
 	}
 	if _, err := eng.Start(e.planDelete(t, "staging", 1), ana); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Pause lets the items in flight finish and leaves the rest pending;
+// resume finishes the job; cancel gives up a paused one for good.
+func TestPauseResumeCancel(t *testing.T) {
+	e := newEnv(t, envOptions{scripts: 1000, faults: sandbox.Faults{Latency: 3 * time.Millisecond}})
+	plan := e.planDelete(t, "staging", 40)
+	id, err := e.eng.Start(plan, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Start(plan, ana); err == nil {
+		t.Error("the same plan started twice")
+	}
+	e.waitDeletes(t, 5)
+	if err := e.eng.Pause(id); err != nil {
+		t.Fatal(err)
+	}
+	s, items, _, _ := e.eng.Get(id)
+	if s.State != Paused || s.Pending == 0 || s.Reason == "" {
+		t.Fatalf("paused: %+v", s)
+	}
+	for _, it := range items {
+		if it.State == ItemStarted {
+			t.Errorf("item %d left started by a pause", it.Index)
+		}
+	}
+	deleted := len(e.front.deleteCounts())
+	time.Sleep(50 * time.Millisecond)
+	if now := len(e.front.deleteCounts()); now != deleted {
+		t.Errorf("%d deletes after the pause", now-deleted)
+	}
+	if got := e.eng.Recoverable(); len(got) != 1 || got[0].ID != id {
+		t.Errorf("recoverable = %+v", got)
+	}
+	if err := e.eng.Resume(id, ana); err != nil {
+		t.Fatal(err)
+	}
+	if s = e.wait(t, id); s.State != Done {
+		t.Fatalf("resumed: %+v", s)
+	}
+	e.checkOnce(t, plan)
+
+	p2 := e.planDelete(t, "staging", 20)
+	id2, err := e.eng.Start(p2, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.Pause(id2); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.Cancel(id2); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _, _ = e.eng.Get(id2); s.State != Cancelled {
+		t.Errorf("cancelled: %+v", s)
+	}
+	if err := e.eng.Resume(id2, ana); err == nil {
+		t.Error("a cancelled job resumed")
+	}
+	if err := e.eng.Resume(id2, cfclient.Actor{Name: "viewer", ReadOnly: true}); !errors.Is(err, cfclient.ErrReadOnly) {
+		t.Errorf("a read-only resume: %v", err)
 	}
 }
