@@ -233,11 +233,15 @@ func (e *Engine) Retry(id string, actor cfclient.Actor) error {
 	return e.Resume(id, actor)
 }
 
-// Pause stops a running job after the items in flight; Resume continues.
+// Pause stops a running job: no new item is taken, and the items in
+// flight (most of them waiting for API budget) are cut off and left
+// "started": their writes may have landed, so Resume reads each again
+// first (done: counted, and audited if its line was lost; else applied).
 func (e *Engine) Pause(id string) error { return e.stop(id, Paused, "paused by the operator") }
 
-// Cancel stops a job for good after the items in flight; the items not
-// run are left as they are (nothing was written for them).
+// Cancel stops a job for good, as Pause does; the items not run are left
+// as they are (nothing was written for them; an item cut off in flight may
+// have been written, and says "started").
 func (e *Engine) Cancel(id string) error { return e.stop(id, Cancelled, "cancelled by the operator") }
 
 // stop moves a job to state (Paused or Cancelled).
@@ -251,6 +255,7 @@ func (e *Engine) stop(id string, to State, reason string) error {
 	switch {
 	case j.state == Running:
 		j.stopTo, j.stopReason = to, reason // workers take no new item
+		j.cancel()                          // and the items in flight stop (see cutOff)
 		done := j.done
 		e.mu.Unlock()
 		<-done
@@ -355,32 +360,19 @@ func (e *Engine) notifyLocked() {
 	}
 }
 
-// Close stops every running job (no new item is taken; the items in
-// flight get closeGrace to finish, then their requests are cancelled and
-// they are left "started", to be read again on resume) and closes the
-// journals: the jobs are resumable by the next process. It waits for the
-// runs to end.
+// Close stops every running job as Pause does (no new item; the items in
+// flight are cut off and left "started", to be read again on resume) and
+// closes the journals: the jobs are resumable by the next process. It
+// waits for the runs to end.
 func (e *Engine) Close() {
 	e.mu.Lock()
-	var running []*job
 	for _, j := range e.jobs {
 		if j.state == Running {
 			j.stopTo, j.stopReason = Interrupted, "wfp was closed while the job ran"
-			running = append(running, j)
+			j.cancel()
 		}
 	}
 	e.mu.Unlock()
-	grace := time.NewTimer(closeGrace)
-	defer grace.Stop()
-	for _, j := range running {
-		select {
-		case <-j.done:
-		case <-grace.C:
-			for _, j := range running {
-				j.cancel()
-			}
-		}
-	}
 	e.wg.Wait()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -391,6 +383,3 @@ func (e *Engine) Close() {
 		}
 	}
 }
-
-// closeGrace is how long Close lets the items in flight finish.
-const closeGrace = 10 * time.Second
