@@ -217,3 +217,75 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Errorf("a read-only resume: %v", err)
 	}
 }
+
+// A cleanup job deletes scripts with their routes and last-used keys;
+// undoing its whole plan from the audit log brings all of it back.
+func TestCleanupJobUndoneWhole(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := ctxFor(t)
+	table, err := e.c.ReadRouting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picked []cfclient.Script
+	for _, s := range e.list(t, "production") {
+		if len(table.ByScript[s.Name]) > 0 && len(picked) < 3 {
+			picked = append(picked, s)
+		}
+	}
+	keys, err := e.c.ListKVKeys(ctx, table.NamespaceID, "last-used:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := map[string]bool{}
+	for _, k := range keys {
+		present[k.Name] = true
+	}
+	plan, err := e.planner.PlanBulk(change.BulkRequest{Action: change.ActionCleanup, Namespace: "production",
+		Scripts: picked, Routing: table, LastUsed: present}, ana.Name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.eng.Start(plan, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.wait(t, id); s.State != Done {
+		t.Fatalf("cleanup: %+v", s)
+	}
+	for _, s := range picked {
+		if _, err := e.c.GetScript(ctx, "production", s.Name); !errors.Is(err, cfclient.ErrNotFound) {
+			t.Errorf("%s still there: %v", s.Name, err)
+		}
+	}
+	recs, _, _ := audit.Read(e.log.Path())
+	undo, err := change.Undo(change.PlanEntries(change.Entries(recs), id), ana.Name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range undo.Ops {
+		if undo.Ops[i], err = e.planner.Replan(ctx, "production", op); err != nil {
+			t.Fatalf("replan %s %s: %v", op.Kind, op.Target, err)
+		}
+	}
+	if r := e.applier.Apply(ctx, undo); r.Err != nil {
+		t.Fatalf("undo: %d applied, then %v", r.Applied, r.Err)
+	}
+	after, err := e.c.ReadRouting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range picked {
+		if _, err := e.c.GetScript(ctx, "production", s.Name); err != nil {
+			t.Errorf("%s not restored: %v", s.Name, err)
+		}
+		if len(after.ByScript[s.Name]) != len(table.ByScript[s.Name]) {
+			t.Errorf("%s: %d routes after undo, want %d", s.Name, len(after.ByScript[s.Name]), len(table.ByScript[s.Name]))
+		}
+		if present["last-used:"+s.Name] {
+			if _, err := e.c.GetValue(ctx, table.NamespaceID, "last-used:"+s.Name); err != nil {
+				t.Errorf("%s: last-used key not restored: %v", s.Name, err)
+			}
+		}
+	}
+}
