@@ -287,7 +287,8 @@ func (e *Engine) listLocked() []Snapshot {
 	return out
 }
 
-// Get returns a job's snapshot, its items (a copy) and its plan.
+// Get returns a job's snapshot, its items (a copy) and its plan (shared:
+// callers must not modify it).
 func (e *Engine) Get(id string) (Snapshot, []Item, *change.Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
