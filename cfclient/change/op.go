@@ -7,7 +7,10 @@
 // audit line carrying the plan id and the op's inverse), and undone by a
 // plan built from audit lines' inverse ops (Undo).
 //
-// Ops serialise to JSON for the audit log and, later, job journals.
+// Ops serialise to JSON for the audit log, saved plans and job journals
+// (package jobs). Bulk plans are made from a listing (PlanBulk, bulk.go);
+// a script delete keeps an undo kit first (kit.go), which script.restore
+// uploads again.
 package change
 
 import (

@@ -8,17 +8,20 @@ import (
 	"sync"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
 
 // CountSecrets finds out which scripts a delete plan would take secret
 // values with (lost for good: the API never returns them), which the
 // listing does not say: it reads each deleted script's settings (one
-// request per script, 4 at a time, in ctx's throttle class) and sets the
+// request per script, 4 at a time, in the throttle's background class, so
+// a console stays responsive while it runs) and sets the
 // Loses of the ops of scripts with secrets, naming them (their undo still
 // restores the rest); plan.Bulk then knows WithSecrets, and
 // plan.Irreversible counts them. progress, if not nil, is told after each read. A
 // script gone since the plan is left as it is (its op will find it done).
 func (p *Planner) CountSecrets(ctx context.Context, plan *Plan, progress func(done, total int)) error {
+	ctx = throttle.WithPriority(ctx, throttle.Background)
 	var idx []int
 	for i, op := range plan.Ops {
 		if op.Kind == ScriptDelete {

@@ -53,11 +53,12 @@ type Engine struct {
 	opts Options
 	kits *Kits
 
-	mu   sync.Mutex
-	jobs map[string]*job
-	subs map[int]chan []Snapshot
-	next int
-	wg   sync.WaitGroup
+	mu       sync.Mutex
+	jobs     map[string]*job
+	starting map[string]bool // ids being started (their plan being written)
+	subs     map[int]chan []Snapshot
+	next     int
+	wg       sync.WaitGroup
 }
 
 // New makes an engine keeping jobs under opts.Dir and loads the jobs found
@@ -74,7 +75,8 @@ func New(opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = opts.Client.Now
 	}
-	e := &Engine{opts: opts, kits: NewKits(opts.Dir), jobs: map[string]*job{}, subs: map[int]chan []Snapshot{}}
+	e := &Engine{opts: opts, kits: NewKits(opts.Dir), jobs: map[string]*job{}, starting: map[string]bool{},
+		subs: map[int]chan []Snapshot{}}
 	opts.Applier.Kits = e.kits
 	if err := e.load(); err != nil {
 		return nil, err
@@ -150,11 +152,20 @@ func (e *Engine) Start(plan *change.Plan, actor cfclient.Actor) (string, error) 
 	if err := e.opts.Client.MayWrite(cfclient.WithActor(context.Background(), actor)); err != nil {
 		return "", err
 	}
+	// The id is reserved under the lock; the plan (tens of MB for 100,000
+	// ops) is written outside it, so snapshots keep flowing meanwhile.
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.jobs[plan.ID]; ok {
+	if _, ok := e.jobs[plan.ID]; ok || e.starting[plan.ID] {
+		e.mu.Unlock()
 		return "", fmt.Errorf("job %s exists already: resume it", plan.ID)
 	}
+	e.starting[plan.ID] = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.starting, plan.ID)
+		e.mu.Unlock()
+	}()
 	dir := filepath.Join(e.opts.Dir, plan.ID)
 	jl, err := createJob(dir, plan)
 	if err != nil {
@@ -166,6 +177,8 @@ func (e *Engine) Start(plan *change.Plan, actor cfclient.Actor) (string, error) 
 		jl.close()
 		return "", err
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.jobs[j.id] = j
 	e.runLocked(j, actor)
 	return j.id, nil
@@ -220,11 +233,15 @@ func (e *Engine) Retry(id string, actor cfclient.Actor) error {
 	return e.Resume(id, actor)
 }
 
-// Pause stops a running job after the items in flight; Resume continues.
+// Pause stops a running job: no new item is taken, and the items in
+// flight (most of them waiting for API budget) are cut off and left
+// "started": their writes may have landed, so Resume reads each again
+// first (done: counted, and audited if its line was lost; else applied).
 func (e *Engine) Pause(id string) error { return e.stop(id, Paused, "paused by the operator") }
 
-// Cancel stops a job for good after the items in flight; the items not
-// run are left as they are (nothing was written for them).
+// Cancel stops a job for good, as Pause does; the items not run are left
+// as they are (nothing was written for them; an item cut off in flight may
+// have been written, and says "started").
 func (e *Engine) Cancel(id string) error { return e.stop(id, Cancelled, "cancelled by the operator") }
 
 // stop moves a job to state (Paused or Cancelled).
@@ -238,6 +255,7 @@ func (e *Engine) stop(id string, to State, reason string) error {
 	switch {
 	case j.state == Running:
 		j.stopTo, j.stopReason = to, reason // workers take no new item
+		j.cancel()                          // and the items in flight stop (see cutOff)
 		done := j.done
 		e.mu.Unlock()
 		<-done
@@ -269,7 +287,8 @@ func (e *Engine) listLocked() []Snapshot {
 	return out
 }
 
-// Get returns a job's snapshot, its items (a copy) and its plan.
+// Get returns a job's snapshot, its items (a copy) and its plan (shared:
+// callers must not modify it).
 func (e *Engine) Get(id string) (Snapshot, []Item, *change.Plan, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -342,32 +361,19 @@ func (e *Engine) notifyLocked() {
 	}
 }
 
-// Close stops every running job (no new item is taken; the items in
-// flight get closeGrace to finish, then their requests are cancelled and
-// they are left "started", to be read again on resume) and closes the
-// journals: the jobs are resumable by the next process. It waits for the
-// runs to end.
+// Close stops every running job as Pause does (no new item; the items in
+// flight are cut off and left "started", to be read again on resume) and
+// closes the journals: the jobs are resumable by the next process. It
+// waits for the runs to end.
 func (e *Engine) Close() {
 	e.mu.Lock()
-	var running []*job
 	for _, j := range e.jobs {
 		if j.state == Running {
 			j.stopTo, j.stopReason = Interrupted, "wfp was closed while the job ran"
-			running = append(running, j)
+			j.cancel()
 		}
 	}
 	e.mu.Unlock()
-	grace := time.NewTimer(closeGrace)
-	defer grace.Stop()
-	for _, j := range running {
-		select {
-		case <-j.done:
-		case <-grace.C:
-			for _, j := range running {
-				j.cancel()
-			}
-		}
-	}
 	e.wg.Wait()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -378,6 +384,3 @@ func (e *Engine) Close() {
 		}
 	}
 }
-
-// closeGrace is how long Close lets the items in flight finish.
-const closeGrace = 10 * time.Second

@@ -12,6 +12,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/audit"
 	"github.com/wfpconsole/wfp/cfclient/change"
+	"github.com/wfpconsole/wfp/cfclient/sandbox"
 )
 
 // A delete job deletes each target once (counted at the sandbox), writes
@@ -146,5 +147,145 @@ func TestJobReloadsFromDisk(t *testing.T) {
 	}
 	if _, err := eng.Start(e.planDelete(t, "staging", 1), ana); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Pause cuts off the items in flight (left started) and leaves the rest
+// pending; resume finishes the job, each target deleted once; cancel gives
+// up a paused one for good.
+func TestPauseResumeCancel(t *testing.T) {
+	e := newEnv(t, envOptions{scripts: 1000, faults: sandbox.Faults{Latency: 3 * time.Millisecond}})
+	plan := e.planDelete(t, "staging", 40)
+	id, err := e.eng.Start(plan, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Start(plan, ana); err == nil {
+		t.Error("the same plan started twice")
+	}
+	e.waitDeletes(t, 5)
+	if err := e.eng.Pause(id); err != nil {
+		t.Fatal(err)
+	}
+	s, items, _, _ := e.eng.Get(id)
+	if s.State != Paused || s.Pending == 0 || s.Reason == "" {
+		t.Fatalf("paused: %+v", s)
+	}
+	started := 0
+	for _, it := range items {
+		if it.State == ItemStarted {
+			started++ // cut off in flight: read again on resume
+		}
+	}
+	if started > 4 {
+		t.Errorf("%d items started, more than the 4 workers", started)
+	}
+	deleted := len(e.front.deleteCounts())
+	time.Sleep(50 * time.Millisecond)
+	if now := len(e.front.deleteCounts()); now != deleted {
+		t.Errorf("%d deletes after the pause", now-deleted)
+	}
+	if got := e.eng.Recoverable(); len(got) != 1 || got[0].ID != id {
+		t.Errorf("recoverable = %+v", got)
+	}
+	if err := e.eng.Resume(id, ana); err != nil {
+		t.Fatal(err)
+	}
+	if s = e.wait(t, id); s.State != Done {
+		t.Fatalf("resumed: %+v", s)
+	}
+	e.checkOnce(t, plan)
+
+	p2 := e.planDelete(t, "staging", 20)
+	id2, err := e.eng.Start(p2, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.Pause(id2); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.eng.Cancel(id2); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _, _ = e.eng.Get(id2); s.State != Cancelled {
+		t.Errorf("cancelled: %+v", s)
+	}
+	if err := e.eng.Resume(id2, ana); err == nil {
+		t.Error("a cancelled job resumed")
+	}
+	if err := e.eng.Resume(id2, cfclient.Actor{Name: "viewer", ReadOnly: true}); !errors.Is(err, cfclient.ErrReadOnly) {
+		t.Errorf("a read-only resume: %v", err)
+	}
+}
+
+// A cleanup job deletes scripts with their routes and last-used keys;
+// undoing its whole plan from the audit log brings all of it back.
+func TestCleanupJobUndoneWhole(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := ctxFor(t)
+	table, err := e.c.ReadRouting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var picked []cfclient.Script
+	for _, s := range e.list(t, "production") {
+		if len(table.ByScript[s.Name]) > 0 && len(picked) < 3 {
+			picked = append(picked, s)
+		}
+	}
+	keys, err := e.c.ListKVKeys(ctx, table.NamespaceID, "last-used:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := map[string]bool{}
+	for _, k := range keys {
+		present[k.Name] = true
+	}
+	plan, err := e.planner.PlanBulk(change.BulkRequest{Action: change.ActionCleanup, Namespace: "production",
+		Scripts: picked, Routing: table, LastUsed: present}, ana.Name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.eng.Start(plan, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.wait(t, id); s.State != Done {
+		t.Fatalf("cleanup: %+v", s)
+	}
+	for _, s := range picked {
+		if _, err := e.c.GetScript(ctx, "production", s.Name); !errors.Is(err, cfclient.ErrNotFound) {
+			t.Errorf("%s still there: %v", s.Name, err)
+		}
+	}
+	recs, _, _ := audit.Read(e.log.Path())
+	undo, err := change.Undo(change.PlanEntries(change.Entries(recs), id), ana.Name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range undo.Ops {
+		if undo.Ops[i], err = e.planner.Replan(ctx, "production", op); err != nil {
+			t.Fatalf("replan %s %s: %v", op.Kind, op.Target, err)
+		}
+	}
+	if r := e.applier.Apply(ctx, undo); r.Err != nil {
+		t.Fatalf("undo: %d applied, then %v", r.Applied, r.Err)
+	}
+	after, err := e.c.ReadRouting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range picked {
+		if _, err := e.c.GetScript(ctx, "production", s.Name); err != nil {
+			t.Errorf("%s not restored: %v", s.Name, err)
+		}
+		if len(after.ByScript[s.Name]) != len(table.ByScript[s.Name]) {
+			t.Errorf("%s: %d routes after undo, want %d", s.Name, len(after.ByScript[s.Name]), len(table.ByScript[s.Name]))
+		}
+		if present["last-used:"+s.Name] {
+			if _, err := e.c.GetValue(ctx, table.NamespaceID, "last-used:"+s.Name); err != nil {
+				t.Errorf("%s: last-used key not restored: %v", s.Name, err)
+			}
+		}
 	}
 }

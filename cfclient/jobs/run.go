@@ -269,8 +269,9 @@ func (e *Engine) finish(ctx context.Context, j *job, i int, res change.OpResult)
 	err := res.Err
 	switch {
 	case ctx.Err() != nil:
-		// Cut off while closing: its write may have landed. It stays
-		// started, so a resume reads it first and audits a landed write.
+		// Cut off by a pause, cancel or close: its write may have landed.
+		// It stays started, so a resume reads it first and audits a landed
+		// write.
 		e.settle(j, i, ItemStarted, "", 0, err)
 	case errors.Is(err, cfclient.ErrUnauthorized), errors.Is(err, cfclient.ErrForbidden):
 		e.settle(j, i, ItemPending, "", 0, err)
@@ -344,14 +345,14 @@ func (e *Engine) settle(j *job, i int, s ItemState, kit string, lost int, err er
 	}
 }
 
-// pause stops j's run with a reason: no new item is taken, the items in
-// flight finish.
+// pause stops j's run with a reason, as Engine.Pause does.
 func (e *Engine) pause(j *job, why string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if j.stopTo == "" {
 		j.stopTo, j.stopReason = Paused, why
 	}
+	j.cancel()
 }
 
 // setStateLocked journals a job event for a job not running.
