@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,9 +15,11 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/logs"
 )
 
 // Runtime is what a wfp process has once, whoever is at the keyboard: the
@@ -39,6 +42,9 @@ type Runtime struct {
 	// context says who acts.
 	Planner *change.Planner
 	Changes *change.Applier
+	// Tails runs the log streams (live tails and Workers Logs pollers) of
+	// every session; Close waits for them, so no live tail is left open.
+	Tails *tail.Group
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
@@ -80,7 +86,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 		return nil, err
 	}
 	p := r.Profile
-	rt := &Runtime{Config: r, Profile: p.Name}
+	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup()}
 	rt.Throttle = throttle.New(throttle.Options{
 		Requests:     p.Rate.Requests,
 		Window:       p.Rate.Window,
@@ -192,10 +198,19 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 	}
 }
 
-// Close stops the shared routing load and the embedded sandbox, and removes
-// the embedded sandbox's cache. Safe to call twice.
+// tailDrain bounds how long Close waits for the log streams to end (each
+// deletes its live tail first, within its own 10 s).
+const tailDrain = 12 * time.Second
+
+// Close waits for the log streams (whose contexts the sessions cancelled)
+// to delete their live tails, stops the shared routing load and the
+// embedded sandbox, and removes the embedded sandbox's cache. Safe to call
+// twice.
 func (rt *Runtime) Close() {
 	rt.closeOnce.Do(func() {
+		if rt.Tails != nil {
+			rt.Tails.Wait(tailDrain)
+		}
 		if rt.Routing != nil {
 			rt.Routing.Close()
 		}
@@ -206,4 +221,23 @@ func (rt *Runtime) Close() {
 			os.RemoveAll(rt.tmpCache)
 		}
 	})
+}
+
+// OpenLogs starts the log stream of a logs screen on the runtime's group:
+// the live tail of an account script, or Workers Logs polled for a user
+// script or a whole namespace (a tag selection is applied by the screen).
+// The stream ends, deleting its tail, when ctx is cancelled.
+func (rt *Runtime) OpenLogs(ctx context.Context, t logs.Target) <-chan tail.Item {
+	if t.Live {
+		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{})
+	}
+	o := tail.PollOptions{Target: "namespace " + t.Namespace}
+	if t.Namespace != "" {
+		o.Filters = append(o.Filters, cfclient.TelemetryFilter{Key: cfclient.TelemetryKeyNamespace, Operation: "eq", Value: t.Namespace})
+	}
+	if t.Script != "" {
+		o.Target = t.Script
+		o.Filters = append(o.Filters, cfclient.TelemetryFilter{Key: cfclient.TelemetryKeyService, Operation: "eq", Value: t.Script})
+	}
+	return rt.Tails.Poll(ctx, rt.Client, o)
 }
