@@ -37,7 +37,7 @@ type traceException struct {
 }
 
 type traceLog struct {
-	Message   []json.RawMessage `json:"message"`
+	Message   []json.RawMessage `json:"message"` // the arguments
 	Level     string            `json:"level"`
 	Timestamp int64             `json:"timestamp"`
 }
@@ -152,21 +152,25 @@ func classify(ev *Event, e *traceEvent) {
 }
 
 // decodeLog turns console arguments into one line, the way console.log
-// joins them: strings as they are, anything else as compact JSON.
+// joins them: strings as they are, anything else as JSON.
 func decodeLog(l traceLog) Log {
 	out := Log{Level: l.Level, Time: time.UnixMilli(l.Timestamp)}
 	if len(l.Message) == 1 && isJSONString(l.Message[0]) {
 		out.Text = argText(l.Message[0])
 		return out
 	}
-	parts := make([]string, 0, len(l.Message))
-	for _, a := range l.Message {
-		parts = append(parts, argText(a))
+	var text, args strings.Builder
+	args.WriteByte('[')
+	for i, a := range l.Message {
+		if i > 0 {
+			text.WriteByte(' ')
+			args.WriteByte(',')
+		}
+		text.WriteString(argText(a))
+		args.Write(a)
 	}
-	out.Text = strings.Join(parts, " ")
-	if raw, err := json.Marshal(l.Message); err == nil {
-		out.Args = string(raw)
-	}
+	args.WriteByte(']')
+	out.Text, out.Args = text.String(), args.String()
 	return out
 }
 
@@ -174,17 +178,18 @@ func isJSONString(raw json.RawMessage) bool {
 	return len(raw) > 0 && raw[0] == '"'
 }
 
-// argText is one console argument as text.
+// argText is one console argument as text: a string unquoted, anything
+// else as its JSON.
 func argText(raw json.RawMessage) string {
-	if isJSONString(raw) {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
+	if !isJSONString(raw) {
+		return string(raw)
 	}
-	var b bytes.Buffer
-	if json.Compact(&b, raw) == nil {
-		return b.String()
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]) // nothing escaped: the bytes are the text
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
 	}
 	return string(raw)
 }

@@ -154,7 +154,7 @@ func New(c *ui.Common, deps Deps, r ui.Route) (*Model, error) {
 				return nil, fmt.Errorf("logs: tag selector %q: %w", r.Arg, err)
 			}
 			m.sel = q
-			m.title += " -t " + selector.FormatTags(q.Terms)
+			m.title += " " + selector.FormatTags(q.Terms)
 		}
 	}
 	m.buf = newBuffer(deps.Capacity)
