@@ -111,7 +111,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 		opts.AccountID = p.AccountID
 		opts.Token = r.Token.Reveal()
 	default:
-		sb, err := sandbox.New(sandbox.Options{Seed: o.seed, Scripts: o.scripts, Now: o.clock})
+		sb, err := sandbox.New(sandbox.Options{Seed: o.seed, Scripts: o.scripts, Now: o.clock, Traffic: 5}) // 5 requests/s of simulated traffic, so logs and health show live data
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}

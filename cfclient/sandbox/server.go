@@ -36,6 +36,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -112,6 +113,12 @@ type Options struct {
 	Faults Faults
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Traffic is the simulated request rate (requests per second of the
+	// sandbox clock, 0..MaxTraffic); 0 makes no traffic unless a caller
+	// asks for it (GenerateTraffic). See traffic.go.
+	Traffic float64
+	// TelemetryEvents caps the Workers Logs event ring; 0 means 50,000.
+	TelemetryEvents int
 }
 
 // Server is a running or runnable sandbox.
@@ -124,11 +131,17 @@ type Server struct {
 	faults  *faultState
 	stale   staleKV // reads that lag behind writes (Faults.KVStale)
 	routes  []route
+	traffic *trafficGen
+	events  *eventRing
+	tails   *tailHub
 
 	mu      sync.Mutex
 	ln      net.Listener
 	httpSrv *http.Server
 	persist *persister
+	// stopTraffic ends the traffic loop; trafficDone closes when it ended.
+	stopTraffic chan struct{}
+	trafficDone chan struct{}
 	// active counts requests being served, so Close need not wait on
 	// connections that never sent one (http.Server.Shutdown gives those
 	// 5 s before it treats them as idle).
@@ -158,6 +171,15 @@ func New(opts Options) (*Server, error) {
 	if strings.ContainsAny(opts.Token, " \t\r\n") {
 		return nil, fmt.Errorf("token must not contain white space")
 	}
+	if math.IsNaN(opts.Traffic) || opts.Traffic < 0 || opts.Traffic > MaxTraffic {
+		return nil, fmt.Errorf("traffic %v: must be within 0..%d requests per second", opts.Traffic, int(MaxTraffic))
+	}
+	if opts.TelemetryEvents < 0 {
+		return nil, fmt.Errorf("telemetry events %d: must not be negative", opts.TelemetryEvents)
+	}
+	if opts.TelemetryEvents == 0 {
+		opts.TelemetryEvents = defaultTelemetryCap
+	}
 	if err := opts.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
@@ -175,13 +197,17 @@ func New(opts Options) (*Server, error) {
 		token:   opts.Token,
 		limiter: newRateLimiter(limit, window, opts.Now),
 		faults:  newFaultState(opts.Faults, uint64(opts.Seed)),
+		traffic: newTrafficGen(opts),
+		events:  newEventRing(opts.TelemetryEvents, telemetryRetention),
 	}
+	s.tails = newTailHub(s)
 	if err := s.openState(); err != nil {
 		return nil, err
 	}
 	s.routes = append(s.routes, s.workerRoutes()...)
 	s.routes = append(s.routes, s.kvRoutes()...)
 	s.routes = append(s.routes, s.userRoutes()...)
+	s.routes = append(s.routes, s.telemetryRoutes()...)
 	return s, nil
 }
 
@@ -241,6 +267,10 @@ func (s *Server) Start(addr string) error {
 	}
 	s.mu.Lock()
 	s.ln, s.httpSrv = ln, srv
+	if s.opts.Traffic > 0 && s.stopTraffic == nil {
+		s.stopTraffic, s.trafficDone = make(chan struct{}), make(chan struct{})
+		go s.runTraffic(s.stopTraffic, s.trafficDone)
+	}
 	s.mu.Unlock()
 	go srv.Serve(ln)
 	return nil
@@ -265,7 +295,14 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.httpSrv = nil
+	stop, done := s.stopTraffic, s.trafficDone
+	s.stopTraffic = nil
 	s.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	s.tails.closeAll()
 	var errs []error
 	if srv != nil {
 		// Let requests in flight finish (up to 5 s); with none in flight

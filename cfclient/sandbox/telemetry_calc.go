@@ -1,0 +1,447 @@
+package sandbox
+
+import (
+	"math"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// calcOp is one checked calculation.
+type calcOp struct {
+	body  calcBody
+	op    string // lower-case operator
+	f     field
+	hasF  bool
+	name  string // alias, or describeCalc
+	quant float64
+}
+
+var quantiles = map[string]float64{"median": 0.5, "p001": 0.001, "p01": 0.01, "p05": 0.05, "p10": 0.10,
+	"p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.90, "p95": 0.95, "p99": 0.99, "p999": 0.999}
+
+// parseCalcs checks the calculations.
+func parseCalcs(cs []calcBody) ([]calcOp, *apiError) {
+	out := make([]calcOp, 0, len(cs))
+	for i, c := range cs {
+		path := "parameters.calculations[" + strconv.Itoa(i) + "]"
+		op := strings.ToLower(c.Operator)
+		if op == "count_distinct" {
+			op = "uniq"
+		}
+		co := calcOp{body: c, op: op, name: c.Alias}
+		if co.name == "" {
+			co.name = describeCalc(c)
+		}
+		if c.Key != "" {
+			f, ok := lookupField(c.Key)
+			if !ok {
+				return nil, errInvalid("%s.key %q is not a known key", path, c.Key)
+			}
+			co.f, co.hasF = f, true
+		}
+		q, isQ := quantiles[op]
+		switch {
+		case op == "count":
+		case op == "uniq":
+			if !co.hasF {
+				return nil, errInvalid("%s: uniq needs a key", path)
+			}
+		case isQ || op == "min" || op == "max" || op == "sum" || op == "avg" || op == "stddev" || op == "variance":
+			if !co.hasF || co.f.kind != kindNumber {
+				return nil, errInvalid("%s: %s needs a number key such as $workers.cpuTimeMs", path, op)
+			}
+			co.quant = q
+		default:
+			return nil, errInvalid("%s.operator %q is not supported (count, uniq, min, max, sum, avg, median, p001…p999 (and p50), stddev, variance)", path, c.Operator)
+		}
+		out = append(out, co)
+	}
+	return out, nil
+}
+
+// value computes the calculation over a group's events.
+func (c calcOp) value(evs []*traceEvent) (count int, v float64) {
+	switch c.op {
+	case "count":
+		if !c.hasF {
+			return len(evs), float64(len(evs))
+		}
+		n := 0
+		for _, ev := range evs {
+			if _, ok := c.f.get(ev); ok {
+				n++
+			}
+		}
+		return n, float64(n)
+	case "uniq":
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			if x, ok := c.f.get(ev); ok {
+				seen[x.text()] = true
+			}
+		}
+		return len(evs), float64(len(seen))
+	}
+	xs := make([]float64, 0, len(evs))
+	for _, ev := range evs {
+		if x, ok := c.f.get(ev); ok {
+			xs = append(xs, x.num)
+		}
+	}
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	slices.Sort(xs)
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	mean := sum / float64(len(xs))
+	switch c.op {
+	case "min":
+		return len(xs), xs[0]
+	case "max":
+		return len(xs), xs[len(xs)-1]
+	case "sum":
+		return len(xs), sum
+	case "avg":
+		return len(xs), mean
+	case "stddev", "variance":
+		ss := 0.0
+		for _, x := range xs {
+			ss += (x - mean) * (x - mean)
+		}
+		variance := ss / float64(len(xs))
+		if c.op == "stddev" {
+			return len(xs), math.Sqrt(variance)
+		}
+		return len(xs), variance
+	}
+	// Nearest rank.
+	i := int(math.Ceil(c.quant*float64(len(xs)))) - 1
+	return len(xs), xs[max(0, min(i, len(xs)-1))]
+}
+
+// group is the events sharing one value of every groupBy key.
+type group struct {
+	values []fieldValue
+	evs    []*traceEvent
+}
+
+// groupEvents splits events by the groupBy keys (absent values group as "").
+func groupEvents(evs []*traceEvent, keys []field) []*group {
+	if len(keys) == 0 {
+		return []*group{{evs: evs}}
+	}
+	byKey := map[string]*group{}
+	var out []*group
+	var sb strings.Builder
+	for _, ev := range evs {
+		sb.Reset()
+		vals := make([]fieldValue, len(keys))
+		for i, k := range keys {
+			v, _ := k.get(ev)
+			if v.list != nil {
+				v = fieldValue{str: strings.Join(v.list, ","), kind: kindString}
+			}
+			vals[i] = v
+			sb.WriteString(v.text())
+			sb.WriteByte(0)
+		}
+		g := byKey[sb.String()]
+		if g == nil {
+			g = &group{values: vals}
+			byKey[sb.String()] = g
+			out = append(out, g)
+		}
+		g.evs = append(g.evs, ev)
+	}
+	return out
+}
+
+// calculationsView computes each calculation per group.
+func calculationsView(q queryBody, p *queryParameters, matched []*traceEvent, from, to int64) ([]map[string]any, *apiError) {
+	calcs, e := parseCalcs(p.Calculations)
+	if e != nil {
+		return nil, e
+	}
+	if len(calcs) == 0 {
+		calcs = []calcOp{{body: calcBody{Operator: "count"}, op: "count", name: "count"}}
+	}
+	limitField, limitV := "parameters.limit", p.Limit
+	if limitV == nil {
+		limitField, limitV = "limit", q.Limit
+	}
+	limit, e := intLimit(limitV, limitField, 100, 10_000)
+	if e != nil {
+		return nil, e
+	}
+	var keys []field
+	var keyNames []string
+	for i, gb := range p.GroupBys {
+		f, ok := lookupField(gb.Value)
+		if !ok {
+			return nil, errInvalid("parameters.groupBys[%d].value %q is not a known key", i, gb.Value)
+		}
+		keys, keyNames = append(keys, f), append(keyNames, gb.Value)
+	}
+	groups := groupEvents(matched, keys)
+	if len(matched) == 0 {
+		groups = nil
+	}
+	sortBy, desc := 0, true
+	if ob := p.OrderBy; ob != nil && ob.Value != "" {
+		sortBy = -1
+		for i, c := range calcs {
+			if ob.Value == c.name || ob.Value == describeCalc(c.body) || ob.Value == c.body.Alias {
+				sortBy = i
+			}
+		}
+		if sortBy < 0 {
+			return nil, errInvalid("parameters.orderBy.value %q names no calculation (use an alias or a name such as count)", ob.Value)
+		}
+		desc = ob.Order != "asc"
+	}
+	type row struct {
+		g      *group
+		counts []int
+		vals   []float64
+	}
+	rows := make([]row, len(groups))
+	for i, g := range groups {
+		rows[i] = row{g: g, counts: make([]int, len(calcs)), vals: make([]float64, len(calcs))}
+		for j, c := range calcs {
+			rows[i].counts[j], rows[i].vals[j] = c.value(g.evs)
+		}
+	}
+	sort.SliceStable(rows, func(a, b int) bool {
+		if desc {
+			return rows[a].vals[sortBy] > rows[b].vals[sortBy]
+		}
+		return rows[a].vals[sortBy] < rows[b].vals[sortBy]
+	})
+	if len(rows) > limit {
+		rows = rows[:limit]
+	}
+	interval := float64(to-from) / 1000
+	w := bucketWidth(from, to, q.Granularity)
+	gs := make([]*group, len(rows))
+	for i := range rows {
+		gs[i] = rows[i].g
+	}
+	out := make([]map[string]any, 0, len(calcs))
+	for j, c := range calcs {
+		aggs := make([]map[string]any, 0, len(rows))
+		for _, r := range rows {
+			aggs = append(aggs, map[string]any{"count": r.counts[j], "interval": interval, "sampleInterval": 1,
+				"value": r.vals[j], "groups": groupLabels(keyNames, r.g.values)})
+		}
+		var series []map[string]any
+		if !q.IgnoreSeries {
+			series = calcSeries(c, gs, keyNames, from, w)
+		}
+		out = append(out, map[string]any{"alias": c.body.Alias, "calculation": describeCalc(c.body),
+			"aggregates": aggs, "series": nonNil(series)})
+	}
+	return out, nil
+}
+
+// groupLabels are an aggregate's groups: [{key, value}].
+func groupLabels(keys []string, vals []fieldValue) []map[string]any {
+	out := make([]map[string]any, len(keys))
+	for i, k := range keys {
+		out[i] = map[string]any{"key": k, "value": vals[i].jsonValue()}
+	}
+	return out
+}
+
+// calcSeries is the calculation per time interval and group.
+func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []map[string]any {
+	type cell struct {
+		g   *group
+		evs []*traceEvent
+	}
+	buckets := map[int64][]*cell{}
+	var times []int64
+	for _, g := range groups {
+		byBucket := map[int64]*cell{}
+		for _, ev := range g.evs {
+			b := from + (ev.ts-from)/w*w
+			ce := byBucket[b]
+			if ce == nil {
+				ce = &cell{g: g}
+				byBucket[b] = ce
+				if _, seen := buckets[b]; !seen {
+					times = append(times, b)
+				}
+				buckets[b] = append(buckets[b], ce)
+			}
+			ce.evs = append(ce.evs, ev)
+		}
+	}
+	slices.Sort(times)
+	out := make([]map[string]any, 0, len(times))
+	for _, b := range times {
+		data := make([]map[string]any, 0, len(buckets[b]))
+		for _, ce := range buckets[b] {
+			n, v := c.value(ce.evs)
+			first, last := ce.evs[0].ts, ce.evs[len(ce.evs)-1].ts
+			data = append(data, map[string]any{"count": n, "interval": float64(w) / 1000, "sampleInterval": 1, "value": v,
+				"groups":    groupLabels(keyNames, ce.g.values),
+				"firstSeen": time.UnixMilli(first).UTC().Format(time.RFC3339Nano), "lastSeen": time.UnixMilli(last).UTC().Format(time.RFC3339Nano)})
+		}
+		out = append(out, map[string]any{"time": time.UnixMilli(b).UTC().Format(time.RFC3339), "data": data})
+	}
+	return out
+}
+
+// keysBody is the keys request.
+type keysBody struct {
+	Datasets  []string         `json:"datasets"`
+	Filters   []map[string]any `json:"filters"`
+	From      *float64         `json:"from"`
+	To        *float64         `json:"to"`
+	KeyNeedle *needleBody      `json:"keyNeedle"`
+	Needle    *needleBody      `json:"needle"`
+	Limit     *float64         `json:"limit"`
+}
+
+// telemetryKeys serves POST …/telemetry/keys: the keys the selected events
+// have, with their type and when one was last seen. Without from/to it
+// looks at the whole retention.
+func (s *Server) telemetryKeys(w http.ResponseWriter, r *http.Request, _ params) {
+	var b keysBody
+	if e := decodeJSON(r, &b); e != nil {
+		fail(w, e)
+		return
+	}
+	sel, e := parseSelection(b.Datasets, b.Filters, "", b.Needle, "")
+	if e != nil {
+		fail(w, e)
+		return
+	}
+	sel.from, sel.to = 0, math.MaxInt64
+	if b.From != nil || b.To != nil {
+		if sel.from, sel.to, e = parseTimeframe(&timeframeBody{From: b.From, To: b.To}, "from/to"); e != nil {
+			fail(w, e)
+			return
+		}
+	}
+	limit, e := intLimit(b.Limit, "limit", 1000, 10_000)
+	if e != nil {
+		fail(w, e)
+		return
+	}
+	var keyMatch func(string) bool
+	if b.KeyNeedle != nil {
+		m, e := needleMatcher(b.KeyNeedle, "keyNeedle")
+		if e != nil {
+			fail(w, e)
+			return
+		}
+		keyMatch = func(k string) bool { return m(&traceEvent{script: k}) }
+	}
+	evs := s.selectEvents(sel)
+	out := []map[string]any{}
+	for _, k := range telemetryKeyNames {
+		if keyMatch != nil && !keyMatch(k) {
+			continue
+		}
+		f, _ := lookupField(k)
+		for i := len(evs) - 1; i >= 0; i-- {
+			if _, ok := f.get(evs[i]); ok {
+				out = append(out, map[string]any{"key": k, "type": string(f.kind), "lastSeenAt": evs[i].ts})
+				break
+			}
+		}
+		if len(out) == limit {
+			break
+		}
+	}
+	ok(w, out)
+}
+
+// valuesBody is the values request.
+type valuesBody struct {
+	Datasets  []string         `json:"datasets"`
+	Key       string           `json:"key"`
+	Timeframe *timeframeBody   `json:"timeframe"`
+	Type      string           `json:"type"`
+	Filters   []map[string]any `json:"filters"`
+	Limit     *float64         `json:"limit"`
+	Needle    *needleBody      `json:"needle"`
+}
+
+// telemetryValues serves POST …/telemetry/values: a key's distinct values
+// among the selected events, most frequent first.
+func (s *Server) telemetryValues(w http.ResponseWriter, r *http.Request, _ params) {
+	var b valuesBody
+	if e := decodeJSON(r, &b); e != nil {
+		fail(w, e)
+		return
+	}
+	f, found := lookupField(b.Key)
+	if b.Key == "" || !found {
+		fail(w, errInvalid("key %q: a known key is required (see the telemetry keys endpoint)", b.Key))
+		return
+	}
+	switch b.Type {
+	case "string", "number", "boolean":
+	default:
+		fail(w, errInvalid("type must be string, number or boolean, not %q", b.Type))
+		return
+	}
+	from, to, e := parseTimeframe(b.Timeframe, "timeframe")
+	if e != nil {
+		fail(w, e)
+		return
+	}
+	sel, e := parseSelection(b.Datasets, b.Filters, "", b.Needle, "")
+	if e != nil {
+		fail(w, e)
+		return
+	}
+	sel.from, sel.to = from, to
+	limit, e := intLimit(b.Limit, "limit", 50, 10_000)
+	if e != nil {
+		fail(w, e)
+		return
+	}
+	counts := map[string]int{}
+	vals := map[string]any{}
+	var order []string
+	for _, ev := range s.selectEvents(sel) {
+		v, ok := f.get(ev)
+		if !ok {
+			continue
+		}
+		items := []fieldValue{v}
+		if v.list != nil {
+			items = items[:0]
+			for _, x := range v.list {
+				items = append(items, fieldValue{str: x, kind: kindString})
+			}
+		}
+		for _, it := range items {
+			t := it.text()
+			if counts[t] == 0 {
+				order = append(order, t)
+				vals[t] = it.jsonValue()
+			}
+			counts[t]++
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
+	out := []map[string]any{}
+	for _, t := range order {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, map[string]any{"dataset": telemetryDataset, "key": b.Key, "type": string(f.kind), "value": vals[t]})
+	}
+	ok(w, out)
+}
