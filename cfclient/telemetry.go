@@ -137,7 +137,6 @@ func (q TelemetryQuery) check() check {
 type wireQuery struct {
 	QueryID         string        `json:"queryId"`
 	View            string        `json:"view"`
-	Dry             bool          `json:"dry"`
 	Timeframe       wireTimeframe `json:"timeframe"`
 	Limit           int           `json:"limit,omitempty"`
 	Offset          string        `json:"offset,omitempty"`
@@ -191,7 +190,6 @@ func (q TelemetryQuery) wire(view string) wireQuery {
 	w := wireQuery{
 		QueryID:    "wfp-" + view,
 		View:       view,
-		Dry:        true, // do not save the query in the account
 		Timeframe:  wireTimeframe{From: q.From.UnixMilli(), To: q.To.UnixMilli()},
 		Parameters: wireParams{Datasets: []string{"cloudflare-workers"}},
 	}

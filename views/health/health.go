@@ -160,7 +160,9 @@ func (m *Model) load(prio throttle.Priority) tea.Cmd {
 // Load reads the health of the scripts of ns (every script when ns is "")
 // over the Window before now: two calculations, grouped by script.
 func Load(ctx context.Context, src Source, ns string, now time.Time) ([]Row, error) {
-	q := cfclient.TelemetryQuery{From: now.Add(-Window), To: now, Limit: 1000}
+	// The end reaches a minute past now: the server's clock may be ahead
+	// of ours.
+	q := cfclient.TelemetryQuery{From: now.Add(-Window), To: now.Add(time.Minute), Limit: 1000}
 	if ns != "" {
 		q.Filters = []cfclient.TelemetryFilter{{Key: cfclient.TelemetryKeyNamespace, Operation: "eq", Value: ns}}
 	}
