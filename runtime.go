@@ -52,6 +52,10 @@ type Runtime struct {
 	// embedded sandbox).
 	Profile string
 
+	// clock is the process's clock (runtimeOptions.clock, or time.Now): the
+	// log streams' windows and timers read it.
+	clock func() time.Time
+
 	// tmpCache is the embedded sandbox's cache directory, removed on Close:
 	// its world is seeded anew every run, so a cache must not outlive it.
 	tmpCache  string
@@ -86,7 +90,10 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 		return nil, err
 	}
 	p := r.Profile
-	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup()}
+	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup(), clock: o.clock}
+	if rt.clock == nil {
+		rt.clock = time.Now
+	}
 	rt.Throttle = throttle.New(throttle.Options{
 		Requests:     p.Rate.Requests,
 		Window:       p.Rate.Window,
@@ -229,9 +236,9 @@ func (rt *Runtime) Close() {
 // The stream ends, deleting its tail, when ctx is cancelled.
 func (rt *Runtime) OpenLogs(ctx context.Context, t logs.Target) <-chan tail.Item {
 	if t.Live {
-		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{})
+		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
 	}
-	o := tail.PollOptions{Target: "namespace " + t.Namespace}
+	o := tail.PollOptions{Target: "namespace " + t.Namespace, Now: rt.clock}
 	if t.Namespace != "" {
 		o.Filters = append(o.Filters, cfclient.TelemetryFilter{Key: cfclient.TelemetryKeyNamespace, Operation: "eq", Value: t.Namespace})
 	}

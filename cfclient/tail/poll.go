@@ -3,6 +3,7 @@ package tail
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
@@ -162,8 +163,11 @@ func (p *poller) poll(ctx context.Context) error {
 	}
 	for range p.o.MaxPages {
 		p.cost.add(p.o.Now())
+		// The query reaches a minute past now (the server's clock may be
+		// ahead of ours); the next window still starts from now, so what
+		// is stored later in that minute is read again, not skipped.
 		page, err := p.c.TelemetryEvents(ctx, cfclient.TelemetryQuery{
-			From: p.from, To: p.to, Filters: p.o.Filters, Limit: p.o.PageSize, Offset: p.cursor,
+			From: p.from, To: p.to.Add(time.Minute), Filters: p.o.Filters, Limit: p.o.PageSize, Offset: p.cursor,
 		})
 		if err != nil {
 			return err
@@ -223,7 +227,12 @@ func (p *poller) flush(all bool) {
 		}
 		g.polls++
 	}
-	slices.SortFunc(ready, func(a, b *Event) int { return a.Time.Compare(b.Time) })
+	slices.SortFunc(ready, func(a, b *Event) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	for _, ev := range ready {
 		if !p.out.event(ev) {
 			return

@@ -159,7 +159,7 @@ func New(c *ui.Common, deps Deps, r ui.Route) (*Model, error) {
 	}
 	m.buf = newBuffer(deps.Capacity)
 	m.table = ui.NewTable(func(e *entry) string { return e.ev.ID }, m.renderRow,
-		ui.WithColumns(columns()...), ui.WithGap(1), ui.WithIndent(1),
+		ui.WithColumns(columns(c.Width, r.Script != "" && r.Arg != ArgLive)...), ui.WithGap(1), ui.WithIndent(1),
 		ui.WithTableStyles(c.Styles.Table), ui.WithTableKeyMap(m.Keys.MoveKeyMap))
 	m.input = ui.NewInput("/", c.Styles.Input)
 	m.input.Placeholder = "status:5xx outcome:exception script:… level:error text"
@@ -194,8 +194,12 @@ func (m *Model) stop() {
 	}
 }
 
-// Close ends the stream when the screen leaves the stack (ui.Closer).
-func (m *Model) Close() { m.stop() }
+// Close ends the stream when the screen leaves the stack (ui.Closer); what
+// the stream still sends is dropped.
+func (m *Model) Close() {
+	m.stop()
+	m.token++
+}
 
 // wait arms the stream reader; paced, it first lets a frame's time pass so
 // that a fast source is applied in at most ~30 batches a second.
@@ -420,6 +424,9 @@ func (m *Model) layout() {
 	used := 2
 	if m.typing || m.filter != nil {
 		used++
+	}
+	if m.table.Width() != m.width {
+		m.table.SetColumns(columns(m.width, m.oneScript())...)
 	}
 	m.table.SetSize(m.width, max(1, m.height-used))
 	m.input.SetWidth(m.width)

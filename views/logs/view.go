@@ -9,19 +9,41 @@ import (
 	"github.com/wfpconsole/wfp/ui"
 )
 
-// columns of the event list; three flexible ones share what is left.
-func columns() []ui.TableColumn {
-	return []ui.TableColumn{
-		{Title: "TIME", Width: 8},
-		{Title: "OUTCOME", Width: 11},
-		{Title: "ST", Width: 3, Right: true},
-		{Title: "METHOD", Width: 6},
-		{Title: "HOST/PATH", MinWidth: 12},
-		{Title: "SCRIPT", MinWidth: 10},
-		{Title: "CPU/WALL", Width: 9, Right: true},
-		{Title: "FIRST LOG", MinWidth: 10},
+// Fixed column widths: time, outcome (glyph and word), status, method,
+// CPU/wall ms; the indent and the gaps between the eight columns.
+const (
+	wTime, wOutcome, wStatus, wMethod, wTimes = 8, 11, 3, 6, 8
+	fixedWidth                                = 1 + wTime + wOutcome + wStatus + wMethod + wTimes + 7
+)
+
+// columns of the event list at width: host/path, script and the first log
+// share what the fixed ones leave, the log taking the most. A screen of one
+// script has no SCRIPT column (its width goes to the log).
+func columns(width int, oneScript bool) []ui.TableColumn {
+	rest := max(0, width-fixedWidth)
+	path, script := rest*3/10, rest/4
+	if oneScript {
+		script = 0
+		rest++ // no gap before it
 	}
+	logw := max(10, rest-path-script)
+	path = max(10, path)
+	cols := []ui.TableColumn{
+		{Title: "TIME", Width: wTime},
+		{Title: "OUTCOME", Width: wOutcome},
+		{Title: "ST", Width: wStatus, Right: true},
+		{Title: "METHOD", Width: wMethod},
+		{Title: "HOST/PATH", Width: path},
+	}
+	if !oneScript {
+		cols = append(cols, ui.TableColumn{Title: "SCRIPT", Width: max(8, script)})
+	}
+	return append(cols, ui.TableColumn{Title: "CPU/WALL", Width: wTimes, Right: true},
+		ui.TableColumn{Title: "FIRST LOG", Width: logw})
 }
+
+// oneScript reports a screen of one script's events.
+func (m *Model) oneScript() bool { return m.target.Script != "" && !m.target.Live }
 
 // renderRow renders one event on one line. Tenant text (URL, script, log)
 // is sanitized here.
@@ -42,18 +64,17 @@ func (m *Model) renderRow(e *entry, s ui.RowState) string {
 	}
 	times := ""
 	if ev.CPUMs != 0 || ev.WallMs != 0 {
-		times = ms(ev.CPUMs) + "/" + ms(ev.WallMs) + "ms"
+		times = ms(ev.CPUMs) + "/" + ms(ev.WallMs)
 	}
-	line := m.table.Line(lead,
-		ev.Time.Local().Format("15:04:05"),
+	cells := make([]string, 0, 8)
+	cells = append(cells, ev.Time.Local().Format("15:04:05"),
 		tail.OutcomeGlyph(ev.Outcome)+" "+tail.OutcomeWord(ev.Outcome),
-		status,
-		ui.Sanitize(method),
-		ui.Sanitize(path),
-		ui.Sanitize(ev.Script),
-		times,
-		ui.Sanitize(ev.FirstLine()),
-	)
+		status, ui.Sanitize(method), ui.Sanitize(path))
+	if !m.oneScript() {
+		cells = append(cells, ui.Sanitize(ev.Script))
+	}
+	cells = append(cells, times, ui.Sanitize(ev.FirstLine()))
+	line := m.table.Line(lead, cells...)
 	switch {
 	case s.Cursor:
 		return st.Cursor.Render(line)

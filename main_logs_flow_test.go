@@ -1,0 +1,76 @@
+package main
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/ui"
+)
+
+// reqPerMin is the poller's cost on the stats line: how many polls ran
+// before the snapshot depends on timing.
+var reqPerMin = regexp.MustCompile(`\d+ req/min`)
+
+// stable masks what depends on timing in a final view.
+func stable(view string) string {
+	view = ansi.Strip(view)
+	view = apiCount.ReplaceAllString(view, "API n/")
+	view = reqPerMin.ReplaceAllString(view, "n req/min")
+	return refreshed.ReplaceAllString(view, "refreshed …")
+}
+
+// TestLogsFlow is an operator reading a namespace's logs at 80×24 from
+// Workers Logs: :logs production streams the simulated traffic's events,
+// / narrows them to server errors, enter shows one whole (its exception
+// and its request headers, credentials redacted), esc returns to the list.
+func TestLogsFlow(t *testing.T) {
+	const w, h = 80, 24
+	rt := testRuntime(t, 200)
+	rt.Sandbox.GenerateTraffic(150)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+
+	scr.waitFor(t, "namespaces", "3 namespaces")
+	tm.Type(":logs production")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "logs", "logs of production", "events", "polling every 3 s", "ev/s")
+
+	tm.Type("/outcome:exception")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "filtered", "/outcome:exception", "shown", "✗ exception")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "event", "exceptions (1)", "at handleOrder", "outcome    exception")
+	tm.Send(key("esc"))
+	scr.waitFor(t, "back to the list", "/outcome:exception", "shown")
+	tm.Send(key("ctrl+c"))
+
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	golden.RequireEqual(t, []byte(stable(final.View().Content)))
+}
+
+// TestHealthFlow is :health production at 80×24 after simulated traffic:
+// the failing tenants first, with their main error outcome.
+func TestHealthFlow(t *testing.T) {
+	const w, h = 80, 24
+	rt := testRuntime(t, 200)
+	rt.Sandbox.GenerateTraffic(300)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+
+	scr.waitFor(t, "namespaces", "3 namespaces")
+	tm.Type(":health production")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "health", "health of production", "failing", "exceededCpu")
+	tm.Send(key("ctrl+c"))
+
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	golden.RequireEqual(t, []byte(stable(final.View().Content)))
+}
