@@ -115,8 +115,8 @@ func (s *Session) commands() []ui.Command {
 		},
 		{
 			Name:     "logs",
-			Args:     "[namespace] [tag selector]",
-			Help:     "Workers Logs of a namespace, or of the scripts a tag selector picks (tier-pro,!environment-dev)",
+			Args:     "[namespace] [tags]",
+			Help:     "Workers Logs of a namespace, or of a tag selection (tier-pro,!env-dev)",
 			Complete: complete,
 			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
 				return logsCommand(cur, args, sets.Get(completeNamespaces))
@@ -125,7 +125,7 @@ func (s *Session) commands() []ui.Command {
 		{
 			Name: "tail",
 			Args: "<account script>",
-			Help: "the live tail of an account script, such as the dispatch Worker",
+			Help: "the live tail of an account script (the dispatch Worker)",
 			Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
 				if len(args) != 1 {
 					return nil, errors.New("name one account script, as in :tail dispatcher")
@@ -136,7 +136,7 @@ func (s *Session) commands() []ui.Command {
 		{
 			Name:     "health",
 			Args:     "[namespace]",
-			Help:     "requests, errors and CPU per script over 15 min (Workers Logs); enter opens its logs",
+			Help:     "requests, errors and CPU per script, last 15 min; enter: its logs",
 			Complete: complete,
 			Run: func(_ ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
 				if len(args) > 1 {
