@@ -2,7 +2,10 @@
 // endpoints that Workers for Platforms operators use: dispatch namespaces and
 // their scripts (upload, details, content, tags, settings, bindings,
 // secrets), account-level scripts, Workers KV, and the account memberships
-// a client reads to find its account. It speaks the same paths,
+// a client reads to find its account. It also plays a platform with
+// traffic (traffic.go): simulated requests leave events that Workers Logs
+// (telemetry.go) and live tails of account scripts (tail.go, trace-v1 over
+// WebSocket) serve. It speaks the same paths,
 // JSON envelopes, status and error codes, pagination and rate limiting as
 // Cloudflare (see docs/cloudflare-api.md), so the same client code runs
 // against it or against the real API. wfp runs on it by default; every test
@@ -208,6 +211,7 @@ func New(opts Options) (*Server, error) {
 	s.routes = append(s.routes, s.kvRoutes()...)
 	s.routes = append(s.routes, s.userRoutes()...)
 	s.routes = append(s.routes, s.telemetryRoutes()...)
+	s.routes = append(s.routes, s.tailRoutes()...)
 	return s, nil
 }
 
@@ -339,6 +343,10 @@ func (s *Server) Close() error {
 // serve is the middleware chain: mount point, auth, rate limit, faults, route.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
+	if id, isTail := strings.CutPrefix(escaped, tailPathPrefix); isTail && id != "" && !strings.Contains(id, "/") {
+		s.serveTailSocket(w, r, id) // the URL grants access: no token, not rate limited
+		return
+	}
 	if escaped != APIPrefix && !strings.HasPrefix(escaped, APIPrefix+"/") {
 		fail(w, errf(http.StatusNotFound, 7003, "No route for that URI (the API is under %s)", APIPrefix))
 		return

@@ -17,6 +17,7 @@ type traceEvent struct {
 	ts        int64  // eventTimestamp, unix ms
 	script    string
 	namespace string   // dispatch namespace; "" for account scripts
+	via       string   // the account script that dispatched it ("" for its own events)
 	tags      []string // the script's tags (shared with the store, never written)
 	version   string   // scriptVersion.id
 	outcome   string

@@ -84,6 +84,12 @@ func (s *Server) request(at time.Time) []*traceEvent {
 		if ns := s.store.Namespaces[rt.ns]; ns != nil && target != "" {
 			sc, _ = ns.Scripts.Get(target)
 		}
+		kind := "api"
+		if sc != nil {
+			kind = serviceKind(sc)
+		}
+		base.method, base.path, base.status = requestLine(r, kind)
+		base.url = "https://" + base.host + base.path
 		d := g.dispatcherEvent(base, disp)
 		if sc == nil {
 			d.status = 502
@@ -91,6 +97,7 @@ func (s *Server) request(at time.Time) []*traceEvent {
 			return
 		}
 		u := g.userEvent(base, sc, rt.ns, g.tierCPU(kv))
+		u.via = disp.Name
 		d.status, d.wallMs = u.status, u.wallMs+2+r.IntN(4)
 		if u.status == 0 {
 			d.status = 502
@@ -131,8 +138,8 @@ func (s *Server) touchLastUsed(script string, ms int64) {
 	})
 }
 
-// baseEvent draws the request itself: client, method and path come later
-// from the tenant's kind.
+// baseEvent draws the client of a request; its method and path depend on
+// the tenant's kind (requestLine).
 func (g *trafficGen) baseEvent(key string, ts int64) traceEvent {
 	r := g.rng
 	host, isHost := strings.CutPrefix(key, "hostname:")
@@ -190,8 +197,6 @@ func (g *trafficGen) userEvent(base traceEvent, sc *Script, ns string, tiers map
 	u.script, u.namespace, u.tags, u.version = sc.Name, ns, sc.Tags, versionOf(sc)
 	u.stored = sampledIn(r, sc)
 	kind := serviceKind(sc)
-	u.method, u.path, u.status = requestLine(r, kind)
-	u.url = "https://" + u.host + u.path
 	limit := effectiveCPU(tiers, sc)
 	cpu := 1 + r.IntN(6)
 	if g.heavy(sc.Name) {
