@@ -74,3 +74,33 @@ func TestHealthFlow(t *testing.T) {
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
 	golden.RequireEqual(t, []byte(stable(final.View().Content)))
 }
+
+// TestTailFlow is :tail dispatcher at 80×24: the live tail connects, the
+// dispatcher's events and its tenants' arrive, and quitting deletes the
+// tail at the sandbox.
+func TestTailFlow(t *testing.T) {
+	const w, h = 80, 24
+	rt := testRuntime(t, 200)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+
+	scr.waitFor(t, "namespaces", "3 namespaces")
+	tm.Type(":tail dispatcher")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "tail", "live tail of dispatcher", "connected")
+	if n := rt.Sandbox.OpenTails("dispatcher"); n != 1 {
+		t.Fatalf("%d tails open, want 1", n)
+	}
+	rt.Sandbox.GenerateTraffic(20)
+	scr.waitFor(t, "events", "live tail of dispatcher · 40 events", "GET")
+	tm.Send(key("ctrl+c"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	if !rt.Tails.Wait(15 * time.Second) {
+		t.Fatal("the tail stream did not end")
+	}
+	if n := rt.Sandbox.OpenTails("dispatcher"); n != 0 {
+		t.Errorf("%d tails left open after quitting, want 0", n)
+	}
+	golden.RequireEqual(t, []byte(stable(final.View().Content)))
+}

@@ -23,11 +23,14 @@ type LiveOptions struct {
 	// to MaxBackoff (defaults 1 s and 30 s).
 	Backoff, MaxBackoff time.Duration
 	// RenewBefore is how long before expires_at the tail is replaced (the
-	// server goes silent at expiry without closing; default 30 s, or a
-	// fifth of a shorter lifetime).
+	// server goes silent at expiry without closing; default 30 s).
 	RenewBefore time.Duration
 	// DeleteTimeout bounds the DELETE of a tail on exit (default 10 s).
 	DeleteTimeout time.Duration
+	// CheckEvery is how often the tail's expiry is checked against Now
+	// (default 1 s): a clock, not a timer, decides, so a machine that slept
+	// renews at once on waking.
+	CheckEvery time.Duration
 	// Buffer is the channel's capacity (default 4096).
 	Buffer int
 	// Now is the clock (default time.Now).
@@ -49,6 +52,9 @@ func (o *LiveOptions) defaults() {
 	}
 	if o.DeleteTimeout <= 0 {
 		o.DeleteTimeout = 10 * time.Second
+	}
+	if o.CheckEvery <= 0 {
+		o.CheckEvery = time.Second
 	}
 	if o.Buffer <= 0 {
 		o.Buffer = 4096
@@ -141,24 +147,32 @@ func (l *live) run(ctx context.Context) {
 // serve reads the current connection until it drops, needs renewal or ctx
 // ends.
 func (l *live) serve(ctx context.Context) {
-	renew := time.NewTimer(l.renewIn(l.cur.tail))
-	defer renew.Stop()
+	check := time.NewTicker(l.o.CheckEvery)
+	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-renew.C:
-			// Make before break: open the next tail, then close this one.
+		case <-check.C:
+			if !l.due(l.cur.tail) {
+				continue
+			}
+			// Make before break: open the next tail, then close this one
+			// (an event both deliver meanwhile is sent once).
 			old := l.cur
 			l.cur = nil
 			if err := l.open(ctx, nil); err != nil {
 				l.st.Err = "renewing the tail: " + err.Error()
 				l.cur = old
-				renew.Reset(l.o.Backoff)
+				if l.o.Now().After(old.tail.ExpiresAt) {
+					// Expired and not renewed: it is silent; start over.
+					l.drop(old, true)
+					l.cur = nil
+					return
+				}
 				continue
 			}
 			l.drop(old, true)
-			renew.Reset(l.renewIn(l.cur.tail))
 			l.report()
 		case m := <-l.msgs:
 			if l.cur == nil || m.gen != l.cur.gen {
@@ -182,11 +196,10 @@ func (l *live) serve(ctx context.Context) {
 			l.st.Phase, l.st.Err = Reconnecting, "connection lost: "+m.err.Error()
 			l.st.Next, l.st.Attempt = l.o.Now(), 1
 			l.report()
-			if l.o.Now().Add(l.o.RenewBefore).Before(old.tail.ExpiresAt) || old.tail.ExpiresAt.IsZero() {
+			if !l.due(old.tail) {
 				if err := l.open(ctx, &old.tail); err == nil {
 					l.st.Phase, l.st.Err = Connected, ""
 					l.report()
-					renew.Reset(l.renewIn(l.cur.tail))
 					continue
 				}
 			}
@@ -194,6 +207,18 @@ func (l *live) serve(ctx context.Context) {
 			return // run creates a new tail
 		}
 	}
+}
+
+// due reports a tail to be replaced now: it expires within RenewBefore, by
+// Now. A tail whose expiry is unknown (or two days off: a clock that
+// disagrees with the server's) is left to the socket drops, which renew it
+// too.
+func (l *live) due(t cfclient.Tail) bool {
+	now := l.o.Now()
+	if t.ExpiresAt.IsZero() || t.ExpiresAt.Sub(now) > 48*time.Hour {
+		return false
+	}
+	return !now.Before(t.ExpiresAt.Add(-l.o.RenewBefore))
 }
 
 // open creates a tail (or reuses t) and dials it.
@@ -356,17 +381,6 @@ func (l *live) backoff(ctx context.Context, attempt int) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// renewIn is how long until a tail is replaced.
-func (l *live) renewIn(t cfclient.Tail) time.Duration {
-	left := t.ExpiresAt.Sub(l.o.Now())
-	if t.ExpiresAt.IsZero() || left <= 0 || left > 48*time.Hour {
-		// Unknown, or a server clock far from ours: renew hourly, as the
-		// infrastructure's own drops would.
-		return time.Hour
-	}
-	return max(left-min(l.o.RenewBefore, left/5), 100*time.Millisecond)
 }
 
 // report sends the current state.
