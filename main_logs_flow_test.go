@@ -2,6 +2,7 @@ package main
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +104,31 @@ func TestTailFlow(t *testing.T) {
 		t.Errorf("%d tails left open after quitting, want 0", n)
 	}
 	golden.RequireEqual(t, []byte(stable(final.View().Content)))
+}
+
+// TestScriptLogsKey opens a script's logs with l on the script screen.
+func TestScriptLogsKey(t *testing.T) {
+	const w, h = 80, 24
+	rt := testRuntime(t, 200)
+	rt.Sandbox.GenerateTraffic(150)
+	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	scr := newScreen(t, tm.Output(), w, h)
+	scr.waitFor(t, "namespaces", "3 namespaces")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "production", "200 scripts · 200 shown")
+	tm.Type("/=pr-14486-preview-edge")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "filtered", "1 shown")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "script", "LIMITS", "l logs")
+	tm.Type("l")
+	scr.waitFor(t, "its logs", "logs of pr-14486-preview-edge", "events", "polling every 3 s")
+	if strings.Contains(scr.text(), "SCRIPT ") {
+		t.Error("one script's logs need no SCRIPT column")
+	}
+	tm.Send(key("esc"))
+	scr.waitFor(t, "back on the script", "LIMITS")
+	tm.Send(key("ctrl+c"))
+	tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second))
 }
