@@ -42,15 +42,23 @@ type traceLog struct {
 	Timestamp int64             `json:"timestamp"`
 }
 
+type traceRequest struct {
+	URL     string     `json:"url"`
+	Method  string     `json:"method"`
+	Headers headerList `json:"headers"`
+}
+
+type traceResponse struct {
+	Status int `json:"status"`
+}
+
+type consumed struct {
+	ScriptName string `json:"scriptName"`
+}
+
 type traceEvent struct {
-	Request *struct {
-		URL     string            `json:"url"`
-		Method  string            `json:"method"`
-		Headers map[string]string `json:"headers"`
-	} `json:"request"`
-	Response *struct {
-		Status int `json:"status"`
-	} `json:"response"`
+	Request        *traceRequest   `json:"request"`
+	Response       *traceResponse  `json:"response"`
 	Cron           string          `json:"cron"`
 	ScheduledTime  json.RawMessage `json:"scheduledTime"`
 	Queue          string          `json:"queue"`
@@ -58,11 +66,9 @@ type traceEvent struct {
 	MailFrom       string          `json:"mailFrom"`
 	RcptTo         string          `json:"rcptTo"`
 	RPCMethod      string          `json:"rpcMethod"`
-	ConsumedEvents []struct {
-		ScriptName string `json:"scriptName"`
-	} `json:"consumedEvents"`
-	Type    string `json:"type"`
-	Message string `json:"message"`
+	ConsumedEvents []consumed      `json:"consumedEvents"`
+	Type           string          `json:"type"`
+	Message        string          `json:"message"`
 }
 
 // DecodeTrace decodes one trace-v1 message into an Event. Its ID is a hash
@@ -70,9 +76,19 @@ type traceEvent struct {
 // (while a tail is replaced) give the same ID.
 func DecodeTrace(msg []byte) (Event, error) {
 	var it traceItem
-	if err := json.Unmarshal(msg, &it); err != nil {
-		return Event{}, fmt.Errorf("decode tail message: %w", err)
+	if scanTrace(msg, &it) != nil {
+		// Something the fast reader does not take (an escaped key, a
+		// malformed message): encoding/json decides, with its errors.
+		it = traceItem{}
+		if err := json.Unmarshal(msg, &it); err != nil {
+			return Event{}, fmt.Errorf("decode tail message: %w", err)
+		}
 	}
+	return build(msg, &it), nil
+}
+
+// build makes the Event of a decoded message.
+func build(msg []byte, it *traceItem) Event {
 	h := fnv.New64a()
 	h.Write(msg)
 	ev := Event{
@@ -108,7 +124,8 @@ func DecodeTrace(msg []byte) (Event, error) {
 	if it.Event != nil {
 		classify(&ev, it.Event)
 	}
-	return ev, nil
+	compact(&ev)
+	return ev
 }
 
 // classify fills the trigger fields, in wrangler's order of checks.
@@ -119,10 +136,7 @@ func classify(ev *Event, e *traceEvent) {
 	case e.Request != nil:
 		ev.Kind, ev.Method, ev.URL = "fetch", strings.ToUpper(e.Request.Method), e.Request.URL
 		if len(e.Request.Headers) > 0 {
-			ev.Headers = make([]Header, 0, len(e.Request.Headers))
-			for k, v := range e.Request.Headers {
-				ev.Headers = append(ev.Headers, Header{Name: strings.ToLower(k), Value: Redact(k, v)})
-			}
+			ev.Headers = e.Request.Headers
 			slices.SortFunc(ev.Headers, func(a, b Header) int { return strings.Compare(a.Name, b.Name) })
 		}
 		if e.Response != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,54 @@ func TestRecentForgetsTheOldest(t *testing.T) {
 	r.seen("c") // evicts a
 	if r.seen("a") {
 		t.Error("a should have been forgotten after two newer ids")
+	}
+}
+
+// TestFastDecoderAgreesWithEncodingJSON decodes messages with the fast
+// reader and with encoding/json: the events must be the same, and a
+// message the fast reader cannot take must still decode (or fail) as
+// encoding/json says.
+func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
+	msgs := [][]byte{}
+	for _, f := range []string{"fetch_ok.json", "exception.json", "overload.json", "cron.json"} {
+		msgs = append(msgs, readFixture(t, f))
+	}
+	msgs = append(msgs,
+		[]byte(`{"outcome":"ok","scriptName":"a\u001b[31mb","logs":[{"message":["tab\there",{"k":[1,2.5e3,true,null]}],"level":"log","timestamp":5}],"exceptions":[],"eventTimestamp":7,"event":{"request":{"url":"https://x/\u00e9","method":"get","headers":{"X-Api-Key":"s3cr3t","Accept":"*/*"}},"response":{"status":201}}}`),
+		[]byte(`{"outcome":"ok","scriptName":null,"logs":null,"exceptions":null,"eventTimestamp":null,"event":null}`),
+		[]byte(` { "outcome" : "canceled" , "event" : { "queue" : "q" , "batchSize" : 3 } } `),
+		[]byte(`{"outc\u006fme":"ok"}`), // an escaped key: the slow path
+	)
+	for i, m := range msgs {
+		var fast, slow traceItem
+		fastErr := scanTrace(m, &fast)
+		slowErr := json.Unmarshal(m, &slow)
+		if slowErr != nil {
+			t.Fatalf("message %d is not valid JSON: %v", i, slowErr)
+		}
+		got, err := DecodeTrace(m)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		want := build(m, &slow)
+		if fastErr == nil {
+			if fe := build(m, &fast); !reflect.DeepEqual(fe, want) {
+				t.Errorf("message %d: fast\n%+v\nwant\n%+v", i, fe, want)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("message %d: DecodeTrace\n%+v\nwant\n%+v", i, got, want)
+		}
+	}
+	// A log message that is not an array (encoding/json would refuse the
+	// whole event) is kept as its one argument.
+	lenient, err := DecodeTrace([]byte(`{"outcome":"ok","event":{"rpcMethod":"foo"},"logs":[{"message":"not an array","level":"warn","timestamp":1}]}`))
+	if err != nil || len(lenient.Logs) != 1 || lenient.Logs[0].Text != "not an array" || lenient.Trigger != "foo" {
+		t.Errorf("lenient: %+v %v", lenient, err)
+	}
+	for _, bad := range []string{`{"outcome":`, `{"outcome":"ok"} x`, `{"logs":[{"message":[1,]}]}`, `[1]`, `{"outcome":"\xff"}`} {
+		if _, err := DecodeTrace([]byte(bad)); err == nil && bad != `{"outcome":"\xff"}` {
+			t.Errorf("%q decoded without error", bad)
+		}
 	}
 }
