@@ -101,7 +101,7 @@ func BenchmarkFeed2000PerSecond(b *testing.B) {
 			}
 		}()
 		var frames, perSecond []int
-		var keyLat []time.Duration
+		var keyLat, work []time.Duration
 		var peak uint64
 		second := time.NewTicker(time.Second)
 		end := time.After(time.Duration(seconds) * time.Second)
@@ -111,13 +111,17 @@ func BenchmarkFeed2000PerSecond(b *testing.B) {
 		for {
 			select {
 			case msg := <-msgsCh:
+				t0 := time.Now()
 				_, cmd := m.Update(msg)
 				_ = m.View()
+				work = append(work, time.Since(t0))
 				cur++
 				runCmd(cmd)
 			case k := <-keys:
+				t0 := time.Now()
 				m.Update(k.k)
 				_ = m.View()
+				work = append(work, time.Since(t0))
 				keyLat = append(keyLat, time.Since(k.at))
 			case <-second.C:
 				perSecond = append(perSecond, cur)
@@ -134,16 +138,23 @@ func BenchmarkFeed2000PerSecond(b *testing.B) {
 		close(stop)
 		second.Stop()
 		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
+		var mem runtime.MemStats
+		runtime.ReadMemStats(&mem)
 		total := 0
 		for _, f := range frames {
 			total += f
 		}
 		b.ReportMetric(float64(total)/float64(len(frames)), "frames/s")
 		b.ReportMetric(float64(slices.Max(perSecond)), "max-frames/s")
-		b.ReportMetric(float64(slices.Max(keyLat).Microseconds())/1000, "key-ms")
-		b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
+		slices.Sort(keyLat)
+		slices.Sort(work)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		b.ReportMetric(ms(keyLat[len(keyLat)/2]), "key-p50-ms")
+		b.ReportMetric(ms(keyLat[len(keyLat)*99/100]), "key-p99-ms")
+		b.ReportMetric(ms(keyLat[len(keyLat)-1]), "key-max-ms")
+		b.ReportMetric(ms(work[len(work)*99/100]), "update+view-p99-ms")
+		b.ReportMetric(ms(work[len(work)-1]), "update+view-max-ms")
+		b.ReportMetric(float64(mem.HeapAlloc)/(1<<20), "heap-MB")
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		b.ReportMetric(float64(m.buf.n), "events-held")
 		runtime.KeepAlive(m)
