@@ -98,3 +98,25 @@ func BenchmarkFilter(b *testing.B) {
 		b.Fatal("the filter kept nothing")
 	}
 }
+
+// BenchmarkBatchFullRing applies one reader batch (66 events: 2,000/s in
+// a 33 ms frame) to a screen whose ring is full, following, and renders
+// the frame: the steady state of a busy tail.
+func BenchmarkBatchFullRing(b *testing.B) {
+	m := fullModel(b, DefaultCapacity)
+	batch := make([]tail.Item, 66)
+	evs := make([]*tail.Event, 512)
+	for i := range evs {
+		evs[i] = traceEvent(b, i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		for j := range batch {
+			ev := *evs[(i*66+j)%len(evs)]
+			batch[j] = tail.Item{Event: &ev}
+		}
+		feed(m, batch...)
+		_ = m.View()
+	}
+}

@@ -285,11 +285,21 @@ func (m *Model) ingest(items []tail.Item) {
 		return
 	}
 	if m.following {
-		m.table.SetRows(m.buf.shown)
-		m.table.SetCursor(len(m.buf.shown) - 1)
+		m.showNewest()
 		return
 	}
 	m.newSince += kept
+}
+
+// showNewest shows the rows with the cursor on the newest. The table would
+// look for the row its cursor was on (a pass over 100,000 rows once the
+// ring drops its oldest and every row moves); the cursor is going to the
+// end anyway, so it is cleared first.
+func (m *Model) showNewest() {
+	m.table.SetRows(nil)
+	m.table.GotoTop()
+	m.table.SetRows(m.buf.shown)
+	m.table.SetCursor(len(m.buf.shown) - 1)
 }
 
 // handleKey handles a key.
@@ -367,8 +377,7 @@ func (m *Model) setFollowing(on bool) {
 	m.following = on
 	if on {
 		m.newSince = 0
-		m.table.SetRows(m.buf.shown)
-		m.table.SetCursor(len(m.buf.shown) - 1)
+		m.showNewest()
 	}
 }
 
@@ -387,10 +396,10 @@ func (m *Model) applyFilter(s string) {
 	}
 	m.buf.refilter(m.filter)
 	m.newSince = 0
-	m.table.SetRows(m.buf.shown)
 	if m.following {
-		m.table.SetCursor(len(m.buf.shown) - 1)
+		m.showNewest()
 	} else {
+		m.table.SetRows(m.buf.shown)
 		m.table.GotoTop()
 	}
 }
