@@ -129,6 +129,14 @@ type Script struct {
 	MainModule string    `json:"main_module,omitempty"`
 	BodyPart   string    `json:"body_part,omitempty"`
 	Modules    []Module  `json:"modules"`
+	// Versions and Deployments of an account script, oldest first (see
+	// workers_versions.go); empty for user scripts and seeded ones.
+	Versions    []ScriptVersion    `json:"versions,omitempty"`
+	Deployments []ScriptDeployment `json:"deployments,omitempty"`
+	// WorkersDev and PreviewsEnabled are the account script's workers.dev
+	// route settings (…/subdomain).
+	WorkersDev      bool `json:"workers_dev,omitempty"`
+	PreviewsEnabled bool `json:"previews_enabled,omitempty"`
 }
 
 // Limits are a script's hard limits.
