@@ -27,10 +27,11 @@
 //     kept only when keep_bindings names their type.
 //   - The settings PATCH accepts the SDK's multipart "settings" part and also
 //     a plain JSON body.
-//   - A script upload's response carries deployment_id, a fresh UUID per
-//     upload (the id of the version it made current; wrangler prints it as
-//     "Current Version ID"). Versions are not kept: no other response
-//     carries it.
+//   - A script upload's response carries deployment_id, the id of the
+//     version it made current (wrangler prints it as "Current Version ID").
+//     Account scripts keep their versions and deployments
+//     (workers_versions.go); user scripts keep none, and their
+//     deployment_id is a fresh UUID.
 package sandbox
 
 import (
@@ -212,6 +213,7 @@ func New(opts Options) (*Server, error) {
 	s.routes = append(s.routes, s.userRoutes()...)
 	s.routes = append(s.routes, s.telemetryRoutes()...)
 	s.routes = append(s.routes, s.tailRoutes()...)
+	s.routes = append(s.routes, s.versionRoutes()...)
 	return s, nil
 }
 

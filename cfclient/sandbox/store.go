@@ -27,8 +27,11 @@ type Store struct {
 	// KV namespaces by id.
 	KV map[string]*KVNamespace `json:"kv"`
 
-	// dirty is set by every mutation and cleared by the persister.
+	// dirty is set by every mutation and cleared by the persister; lazy is
+	// set by changes not worth a save of their own (saved within a minute,
+	// or with the next change, or on close).
 	dirty bool
+	lazy  bool
 }
 
 // Namespace is a dispatch namespace.
@@ -129,6 +132,14 @@ type Script struct {
 	MainModule string    `json:"main_module,omitempty"`
 	BodyPart   string    `json:"body_part,omitempty"`
 	Modules    []Module  `json:"modules"`
+	// Versions and Deployments of an account script, oldest first (see
+	// workers_versions.go); empty for user scripts and seeded ones.
+	Versions    []ScriptVersion    `json:"versions,omitempty"`
+	Deployments []ScriptDeployment `json:"deployments,omitempty"`
+	// WorkersDev and PreviewsEnabled are the account script's workers.dev
+	// route settings (…/subdomain).
+	WorkersDev      bool `json:"workers_dev,omitempty"`
+	PreviewsEnabled bool `json:"previews_enabled,omitempty"`
 }
 
 // Limits are a script's hard limits.
@@ -236,6 +247,16 @@ func (st *Store) Read(f func()) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	f()
+}
+
+// WriteLazy is Write for changes that need not be saved at once: the
+// traffic generator's last-used stamps.
+func (st *Store) WriteLazy(f func() (changed bool)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if f() {
+		st.lazy = true
+	}
 }
 
 // Write runs f under the write lock and marks the store dirty when f reports

@@ -94,6 +94,7 @@ type tail struct {
 	sec        int64 // the second (unix) being counted for overload
 	inSec      int
 	sampling   bool
+	sent       int // frames sent or kept for the first socket
 }
 
 // tailSocket is one connected WebSocket.
@@ -360,6 +361,7 @@ func infoFrame(script string, ts int64, typ, msg string) []byte {
 // send queues a frame on every socket, or keeps it until the first one.
 // Caller holds the hub lock.
 func (t *tail) send(b []byte) {
+	t.sent++
 	if !t.connected {
 		if len(t.pending) < tailPending {
 			t.pending = append(t.pending, b)

@@ -42,6 +42,11 @@ import (
 //     one aggregate per group, ordered by parameters.orderBy (an alias or a
 //     calculation name) or else by the first calculation, descending; at
 //     most parameters.limit groups (default 100, at most 10,000).
+//   - Events are stamped when their request was due and stored when the
+//     generator runs (every 50 ms on a running sandbox), so one can appear
+//     up to that long after its timestamp, as Workers Logs' ingestion lags
+//     on Cloudflare: a poller should overlap its windows and de-duplicate
+//     on $metadata.id.
 //   - Invalid input is 400/10021 naming the field and the rule; an
 //     unknown view is 400 too (traces, invocations, requests and agents are
 //     not served).
@@ -208,6 +213,7 @@ func (s *Server) selectEvents(sel selection) []*traceEvent {
 	if !sel.datasets {
 		return nil
 	}
+	s.events.add(s.now(), nil) // drop what aged out while no traffic came
 	all := s.events.snapshot(sel.from, sel.to)
 	out := all[:0]
 	for _, ev := range all {

@@ -42,8 +42,8 @@ import (
 //
 // Last use: a request to an existing script writes last-used:<script> (unix
 // ms as text, metadata {"ms":…}) when the stored stamp is a minute old or
-// more, as the dispatcher's waitUntil does (less often, to spare the state
-// file).
+// more, as the dispatcher's waitUntil does (less often); with a state file,
+// these stamps are saved within a minute, not at once (Store.WriteLazy).
 
 // planCPUMs is the CPU limit with no tier and no script limit (ms).
 const planCPUMs = 30_000

@@ -127,7 +127,7 @@ func stampOlder(v []byte, ts int64, age time.Duration) bool {
 // touchLastUsed writes last-used:<script> with its {"ms":…} metadata.
 func (s *Server) touchLastUsed(script string, ms int64) {
 	v := strconv.FormatInt(ms, 10)
-	s.store.Write(func() bool {
+	s.store.WriteLazy(func() bool {
 		kvID, _ := dispatcherTargets(s.store)
 		kv := s.store.KV[kvID]
 		if kv == nil {
@@ -193,7 +193,7 @@ func versionOf(sc *Script) string {
 func (g *trafficGen) userEvent(base traceEvent, sc *Script, ns string, tiers map[string]int) *traceEvent {
 	r := g.rng
 	u := base
-	u.ts++
+	// Same millisecond as the dispatcher: the ring keeps events in time order.
 	u.script, u.namespace, u.tags, u.version = sc.Name, ns, sc.Tags, versionOf(sc)
 	u.stored = sampledIn(r, sc)
 	kind := serviceKind(sc)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,16 @@ func TestTrafficEventsMatchTheScripts(t *testing.T) {
 			t.Errorf("user event %+v", ev)
 		}
 	}
+	// The ring is in time order (its queries binary-search it).
+	stored := s.events.snapshot(0, clock.Now().UnixMilli())
+	for i := 1; i < len(stored); i++ {
+		if stored[i].ts < stored[i-1].ts || stored[i].seq <= stored[i-1].seq {
+			t.Fatalf("ring out of order at %d: %d/%d after %d/%d", i, stored[i].ts, stored[i].seq, stored[i-1].ts, stored[i-1].seq)
+		}
+	}
+	if len(stored) == 0 {
+		t.Fatal("nothing stored")
+	}
 	for _, o := range []string{"ok", "exception", "exceededCpu"} {
 		if outcomes[o] == 0 {
 			t.Errorf("no %s outcome in 2000 requests: %v", o, outcomes)
@@ -208,6 +219,29 @@ func TestTrafficWritesLastUsedWithMetadata(t *testing.T) {
 	})
 }
 
+func TestTrafficLastUsedSurvivesARestart(t *testing.T) {
+	clock := newManualClock()
+	path := filepath.Join(t.TempDir(), "state")
+	s := startSandbox(t, Options{Seed: 3, Scripts: 50, Now: clock.Now, StatePath: path})
+	clock.Advance(2 * time.Hour)
+	var name string
+	for _, ev := range generate(t, s, 20) {
+		if ev.script != seedDispatcher {
+			name = ev.script
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := startSandbox(t, Options{Seed: 3, Scripts: 50, Now: clock.Now, StatePath: path})
+	s2.store.Read(func() {
+		kvID, _ := dispatcherTargets(s2.store)
+		if e := s2.store.KV[kvID].Keys["last-used:"+name]; e == nil || string(e.Metadata) == "" {
+			t.Fatalf("last-used:%s was not saved on close: %+v", name, e)
+		}
+	})
+}
+
 func TestEventRingIsBounded(t *testing.T) {
 	clock := newManualClock()
 	s := startSandbox(t, Options{Seed: 3, Scripts: 100, Now: clock.Now, TelemetryEvents: 100})
@@ -216,8 +250,12 @@ func TestEventRingIsBounded(t *testing.T) {
 		t.Fatalf("ring holds %d events, want its cap of 100", n)
 	}
 	clock.Advance(telemetryRetention + time.Minute)
-	generate(t, s, 1)
-	if n := s.events.len(); n > 2 {
+	to := clock.Now().UnixMilli()
+	if r := do(t, s, "POST", acct(s)+"/workers/observability/telemetry/query",
+		fmt.Sprintf(`{"queryId":"q","timeframe":{"from":0,"to":%d}}`, to)); !strings.Contains(string(r.Body), `"count":0`) {
+		t.Fatalf("events older than the retention are still served: %.300s", r.Body)
+	}
+	if n := s.events.len(); n != 0 {
 		t.Fatalf("after the retention the ring holds %d events", n)
 	}
 }
