@@ -99,3 +99,17 @@ func TestMergeJoinsAndSorts(t *testing.T) {
 		t.Errorf("rows %+v", rows)
 	}
 }
+
+// TestEnterOnAnAccountScriptOpensItsLiveTail: a row outside any namespace
+// (the dispatcher) has no Workers Logs screen of its own; enter opens its
+// live tail.
+func TestEnterOnAnAccountScriptOpensItsLiveTail(t *testing.T) {
+	c := ui.NewCommon(context.Background(), time.Now, nil)
+	c.Width, c.Height = 80, 21
+	m := New(c, nil, ui.Route{Kind: Kind})
+	m.table.SetRows([]Row{{Script: "dispatcher", Requests: 10}})
+	_, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if nav, ok := cmd().(ui.NavigateMsg); !ok || nav.Route != (ui.Route{Kind: LogsKind, Script: "dispatcher", Arg: LogsLive}) {
+		t.Errorf("enter: %+v", cmd())
+	}
+}
