@@ -251,24 +251,42 @@ func (c *Client) TelemetryEvents(ctx context.Context, q TelemetryQuery) (Telemet
 	return out, nil
 }
 
+// wireWorkers is an event's $workers as sent. cloudflare-go v6.10.0 decodes
+// $workers through a union whose variant has no cpuTimeMs, wallTimeMs or
+// dispatchNamespace, so those are read from the event's raw JSON here.
+type wireWorkers struct {
+	Workers struct {
+		ScriptName        string         `json:"scriptName"`
+		DispatchNamespace string         `json:"dispatchNamespace"`
+		Outcome           string         `json:"outcome"`
+		EventType         string         `json:"eventType"`
+		RequestID         string         `json:"requestId"`
+		CPUTimeMs         float64        `json:"cpuTimeMs"`
+		WallTimeMs        float64        `json:"wallTimeMs"`
+		Truncated         bool           `json:"truncated"`
+		Event             map[string]any `json:"event"`
+	} `json:"$workers"`
+}
+
 // fromSDKEvent copies the fields wfp uses out of the SDK's event.
 func fromSDKEvent(e workers.ObservabilityTelemetryQueryResponseEventsEvent) TelemetryEvent {
-	m, w := e.Metadata, e.Workers
+	m := e.Metadata
 	ev := TelemetryEvent{
 		ID: m.ID, Time: time.UnixMilli(e.Timestamp), Type: m.Type, Level: m.Level, Message: m.Message,
 		Error: m.Error, Service: m.Service, Trigger: m.Trigger, RequestID: m.RequestID, URL: m.URL,
-		Status: int(m.StatusCode), Script: w.ScriptName, Namespace: w.DispatchNamespace,
-		Outcome: w.Outcome, EventType: string(w.EventType), CPUTimeMs: w.CPUTimeMs, WallTimeMs: w.WallTimeMs,
-		Truncated: w.Truncated, Source: e.Source,
+		Status: int(m.StatusCode), Source: e.Source,
 	}
-	if ev.RequestID == "" {
-		ev.RequestID = w.RequestID
+	var w wireWorkers
+	if raw := e.JSON.RawJSON(); raw != "" && json.Unmarshal([]byte(raw), &w) == nil {
+		x := w.Workers
+		ev.Script, ev.Namespace, ev.Outcome, ev.EventType = x.ScriptName, x.DispatchNamespace, x.Outcome, x.EventType
+		ev.CPUTimeMs, ev.WallTimeMs, ev.Truncated, ev.Event = x.CPUTimeMs, x.WallTimeMs, x.Truncated, x.Event
+		if ev.RequestID == "" {
+			ev.RequestID = x.RequestID
+		}
 	}
 	if ev.Script == "" {
 		ev.Script = ev.Service
-	}
-	if mp, ok := w.Event.(map[string]any); ok {
-		ev.Event = mp
 	}
 	return ev
 }
