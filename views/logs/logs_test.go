@@ -77,7 +77,9 @@ func TestFilterTerms(t *testing.T) {
 		{"level:error", func(e *tail.Event) bool { return len(e.Exceptions) > 0 }},
 		{"script:tenant-00003-", func(e *tail.Event) bool { return e.Script == "tenant-00003-api-prod" }},
 		{"method:post", func(e *tail.Event) bool { return e.Method == "POST" }},
-		{"!outcome:ok CHECKOUT", func(e *tail.Event) bool { return e.Outcome != "ok" && strings.Contains(e.FirstLine()+" "+joinLogs(e), "checkout") }},
+		{"!outcome:ok CHECKOUT", func(e *tail.Event) bool {
+			return e.Outcome != "ok" && strings.Contains(e.FirstLine()+" "+joinLogs(e), "checkout")
+		}},
 		{"shop5.example.com/cart", func(e *tail.Event) bool { return strings.Contains(e.URL, "shop5.example.com/cart") }},
 	} {
 		press(m, "/")
