@@ -242,6 +242,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return ui.ShowStatus(ui.LevelInfo, fmt.Sprintf("wrote %s to %s", ui.Plural(msg.n, "event", "events"), msg.path))
 	case ui.RefreshMsg:
+		// A running stream is already live (restarting it would read its
+		// backfill again); one that ended or failed is started again.
+		if !m.closed && m.state.Phase != tail.Failed && m.state.Phase != tail.Stopped {
+			return ui.ShowStatus(ui.LevelInfo, "streaming: new events arrive by themselves")
+		}
+		m.state = tail.State{}
 		return m.start()
 	case ui.StylesChangedMsg:
 		m.table.SetStyles(m.c.Styles.Table)

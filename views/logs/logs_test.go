@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -270,4 +271,23 @@ func TestReaderIsRearmedAndPaced(t *testing.T) {
 		t.Error("the re-armed reader should report the closed stream")
 	}
 	var _ tea.Msg = msg
+}
+
+func TestRefreshRestartsOnlyAnEndedStream(t *testing.T) {
+	opened := 0
+	c := newTestModel(t, nsRoute, make(chan tail.Item), 0).c
+	m, err := New(c, Deps{Open: func(context.Context, Target) <-chan tail.Item { opened++; return make(chan tail.Item) }}, nsRoute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init()
+	m.Update(ui.RefreshMsg{})
+	if opened != 1 {
+		t.Errorf("ctrl+r restarted a live stream (%d opens)", opened)
+	}
+	feed(m, tail.Item{State: &tail.State{Phase: tail.Failed, Err: "forbidden"}})
+	m.Update(ui.RefreshMsg{})
+	if opened != 2 {
+		t.Errorf("ctrl+r should restart a failed stream (%d opens)", opened)
+	}
 }
