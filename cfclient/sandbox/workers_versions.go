@@ -110,8 +110,10 @@ func recordVersion(sc *Script, prev *Script, source string, ann map[string]strin
 	v := versionOfScript(sc, newUUID(), nextNumber(versions), now, source, ann)
 	d := ScriptDeployment{ID: newUUID(), CreatedOn: now, Source: source, Message: v.Message,
 		Versions: []DeploymentPart{{VersionID: v.ID, Percentage: 100}}}
-	sc.Versions = lastN(append(slices.Clone(versions), v), maxVersionsKept)
-	sc.Deployments = lastN(append(slices.Clone(deps), d), maxVersionsKept)
+	a := sc.account()
+	a.Versions = lastN(append(slices.Clone(versions), v), maxVersionsKept)
+	a.Deployments = lastN(append(slices.Clone(deps), d), maxVersionsKept)
+	sc.Account = &a
 	return v.ID
 }
 
@@ -136,8 +138,8 @@ func implicitVersions(sc *Script) []ScriptVersion {
 	if sc == nil {
 		return nil
 	}
-	if len(sc.Versions) > 0 {
-		return sc.Versions
+	if a := sc.account(); len(a.Versions) > 0 {
+		return a.Versions
 	}
 	id := sc.Tag
 	if len(id) >= 32 {
@@ -152,8 +154,8 @@ func implicitDeployments(sc *Script, versions []ScriptVersion) []ScriptDeploymen
 	if sc == nil {
 		return nil
 	}
-	if len(sc.Deployments) > 0 {
-		return sc.Deployments
+	if a := sc.account(); len(a.Deployments) > 0 {
+		return a.Deployments
 	}
 	v := versions[len(versions)-1]
 	return []ScriptDeployment{{ID: "d" + v.ID[1:], CreatedOn: v.CreatedOn, Source: v.Source,
@@ -191,7 +193,8 @@ func (s *Server) getAccountSubdomain(w http.ResponseWriter, _ *http.Request, _ p
 func (s *Server) getScriptSubdomain(w http.ResponseWriter, _ *http.Request, p params) {
 	var out map[string]bool
 	if e := s.readScript(accountScope, p, func(_ scope, sc *Script) {
-		out = map[string]bool{"enabled": sc.WorkersDev, "previews_enabled": sc.PreviewsEnabled}
+		a := sc.account()
+		out = map[string]bool{"enabled": a.WorkersDev, "previews_enabled": a.PreviewsEnabled}
 	}); e != nil {
 		fail(w, e)
 		return
@@ -220,8 +223,10 @@ func (s *Server) setScriptSubdomain(w http.ResponseWriter, r *http.Request, p pa
 	}
 	var out map[string]bool
 	if e := s.writeScript(accountScope, p, func(_ scope, sc *Script) *apiError {
-		sc.WorkersDev, sc.PreviewsEnabled = *body.Enabled, previews
-		out = map[string]bool{"enabled": sc.WorkersDev, "previews_enabled": sc.PreviewsEnabled}
+		a := sc.account()
+		a.WorkersDev, a.PreviewsEnabled = *body.Enabled, previews
+		sc.Account = &a
+		out = map[string]bool{"enabled": a.WorkersDev, "previews_enabled": a.PreviewsEnabled}
 		return nil
 	}); e != nil {
 		fail(w, e)
@@ -420,8 +425,10 @@ func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, p para
 				deployVersion(sc, v, now)
 			}
 		}
-		sc.Versions = slices.Clone(vs)
-		sc.Deployments = lastN(append(slices.Clone(implicitDeployments(sc, vs)), d), maxVersionsKept)
+		a := sc.account()
+		a.Deployments = lastN(append(slices.Clone(implicitDeployments(sc, vs)), d), maxVersionsKept)
+		a.Versions = slices.Clone(vs)
+		sc.Account = &a
 		out = deploymentJSON(d)
 		return nil
 	})
@@ -464,8 +471,10 @@ func (s *Server) uploadVersion(w http.ResponseWriter, r *http.Request, p params)
 		setModules(&cand, up, now)
 		vs := implicitVersions(sc)
 		v := versionOfScript(&cand, newUUID(), nextNumber(vs), now, uploadSource(r), up.meta.Annotations)
-		sc.Deployments = implicitDeployments(sc, vs)
-		sc.Versions = lastN(append(slices.Clone(vs), v), maxVersionsKept)
+		a := sc.account()
+		a.Deployments = implicitDeployments(sc, vs)
+		a.Versions = lastN(append(slices.Clone(vs), v), maxVersionsKept)
+		sc.Account = &a
 		out = versionJSON(v, sc, true)
 		out["startup_time_ms"] = startupMs(up.modules)
 		return nil
