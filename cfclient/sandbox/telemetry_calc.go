@@ -138,23 +138,33 @@ func groupEvents(evs []*traceEvent, keys []field) []*group {
 	}
 	byKey := map[string]*group{}
 	var out []*group
-	var sb strings.Builder
+	vals := make([]fieldValue, len(keys))
+	var buf []byte
 	for _, ev := range evs {
-		sb.Reset()
-		vals := make([]fieldValue, len(keys))
 		for i, k := range keys {
 			v, _ := k.get(ev)
 			if v.list != nil {
 				v = fieldValue{str: strings.Join(v.list, ","), kind: kindString}
 			}
 			vals[i] = v
-			sb.WriteString(v.text())
-			sb.WriteByte(0)
 		}
-		g := byKey[sb.String()]
+		var g *group
+		if len(keys) == 1 && vals[0].kind != kindNumber {
+			g = byKey[vals[0].str] // no allocation for the common case
+		} else {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = append(append(buf, v.text()...), 0)
+			}
+			g = byKey[string(buf)]
+		}
 		if g == nil {
-			g = &group{values: vals}
-			byKey[sb.String()] = g
+			g = &group{values: slices.Clone(vals)}
+			key := vals[0].str
+			if len(keys) > 1 || vals[0].kind == kindNumber {
+				key = string(buf)
+			}
+			byKey[key] = g
 			out = append(out, g)
 		}
 		g.evs = append(g.evs, ev)
@@ -232,6 +242,11 @@ func calculationsView(q queryBody, p *queryParameters, matched []*traceEvent, fr
 	for i := range rows {
 		gs[i] = rows[i].g
 	}
+	var times []int64
+	var cells map[int64][]*seriesCell
+	if !q.IgnoreSeries {
+		times, cells = seriesCells(gs, keyNames, from, w)
+	}
 	out := make([]map[string]any, 0, len(calcs))
 	for j, c := range calcs {
 		aggs := make([]map[string]any, 0, len(rows))
@@ -241,7 +256,7 @@ func calculationsView(q queryBody, p *queryParameters, matched []*traceEvent, fr
 		}
 		var series []map[string]any
 		if !q.IgnoreSeries {
-			series = calcSeries(c, gs, keyNames, from, w)
+			series = calcSeries(c, times, cells, w)
 		}
 		out = append(out, map[string]any{"alias": c.body.Alias, "calculation": describeCalc(c.body),
 			"aggregates": aggs, "series": nonNil(series)})
@@ -258,21 +273,26 @@ func groupLabels(keys []string, vals []fieldValue) []map[string]any {
 	return out
 }
 
-// calcSeries is the calculation per time interval and group.
-func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []map[string]any {
-	type cell struct {
-		g   *group
-		evs []*traceEvent
-	}
-	buckets := map[int64][]*cell{}
+// seriesCell is one group's events in one interval.
+type seriesCell struct {
+	g      *group
+	labels []map[string]any
+	evs    []*traceEvent
+}
+
+// seriesCells splits each group's events by interval (of w ms from from),
+// once for every calculation of a query.
+func seriesCells(groups []*group, keyNames []string, from, w int64) ([]int64, map[int64][]*seriesCell) {
+	buckets := map[int64][]*seriesCell{}
 	var times []int64
 	for _, g := range groups {
-		byBucket := map[int64]*cell{}
+		labels := groupLabels(keyNames, g.values)
+		byBucket := map[int64]*seriesCell{}
 		for _, ev := range g.evs {
 			b := from + (ev.ts-from)/w*w
 			ce := byBucket[b]
 			if ce == nil {
-				ce = &cell{g: g}
+				ce = &seriesCell{g: g, labels: labels}
 				byBucket[b] = ce
 				if _, seen := buckets[b]; !seen {
 					times = append(times, b)
@@ -283,6 +303,11 @@ func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []m
 		}
 	}
 	slices.Sort(times)
+	return times, buckets
+}
+
+// calcSeries is the calculation per time interval and group.
+func calcSeries(c calcOp, times []int64, buckets map[int64][]*seriesCell, w int64) []map[string]any {
 	out := make([]map[string]any, 0, len(times))
 	for _, b := range times {
 		data := make([]map[string]any, 0, len(buckets[b]))
@@ -290,7 +315,7 @@ func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []m
 			n, v := c.value(ce.evs)
 			first, last := ce.evs[0].ts, ce.evs[len(ce.evs)-1].ts
 			data = append(data, map[string]any{"count": n, "interval": float64(w) / 1000, "sampleInterval": 1, "value": v,
-				"groups":    groupLabels(keyNames, ce.g.values),
+				"groups":    ce.labels,
 				"firstSeen": time.UnixMilli(first).UTC().Format(time.RFC3339Nano), "lastSeen": time.UnixMilli(last).UTC().Format(time.RFC3339Nano)})
 		}
 		out = append(out, map[string]any{"time": time.UnixMilli(b).UTC().Format(time.RFC3339), "data": data})
