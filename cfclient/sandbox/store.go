@@ -132,14 +132,27 @@ type Script struct {
 	MainModule string    `json:"main_module,omitempty"`
 	BodyPart   string    `json:"body_part,omitempty"`
 	Modules    []Module  `json:"modules"`
-	// Versions and Deployments of an account script, oldest first (see
-	// workers_versions.go); empty for user scripts and seeded ones.
-	Versions    []ScriptVersion    `json:"versions,omitempty"`
-	Deployments []ScriptDeployment `json:"deployments,omitempty"`
-	// WorkersDev and PreviewsEnabled are the account script's workers.dev
-	// route settings (…/subdomain).
-	WorkersDev      bool `json:"workers_dev,omitempty"`
-	PreviewsEnabled bool `json:"previews_enabled,omitempty"`
+	// Account is what only account scripts have (versions, deployments,
+	// workers.dev route); nil until one is recorded, so that 100,000 user
+	// scripts pay one pointer for it. It is replaced, never written into.
+	Account *AccountScriptState `json:"account,omitempty"`
+}
+
+// AccountScriptState is an account script's versions and deployments
+// (oldest first, see workers_versions.go) and workers.dev route settings.
+type AccountScriptState struct {
+	Versions        []ScriptVersion    `json:"versions,omitempty"`
+	Deployments     []ScriptDeployment `json:"deployments,omitempty"`
+	WorkersDev      bool               `json:"workers_dev,omitempty"`
+	PreviewsEnabled bool               `json:"previews_enabled,omitempty"`
+}
+
+// account returns a copy of the script's account state (zero when none).
+func (sc *Script) account() AccountScriptState {
+	if sc.Account == nil {
+		return AccountScriptState{}
+	}
+	return *sc.Account
 }
 
 // Limits are a script's hard limits.

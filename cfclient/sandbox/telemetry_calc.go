@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"math"
-	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -139,23 +138,33 @@ func groupEvents(evs []*traceEvent, keys []field) []*group {
 	}
 	byKey := map[string]*group{}
 	var out []*group
-	var sb strings.Builder
+	vals := make([]fieldValue, len(keys))
+	var buf []byte
 	for _, ev := range evs {
-		sb.Reset()
-		vals := make([]fieldValue, len(keys))
 		for i, k := range keys {
 			v, _ := k.get(ev)
 			if v.list != nil {
 				v = fieldValue{str: strings.Join(v.list, ","), kind: kindString}
 			}
 			vals[i] = v
-			sb.WriteString(v.text())
-			sb.WriteByte(0)
 		}
-		g := byKey[sb.String()]
+		var g *group
+		if len(keys) == 1 && vals[0].kind != kindNumber {
+			g = byKey[vals[0].str] // no allocation for the common case
+		} else {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = append(append(buf, v.text()...), 0)
+			}
+			g = byKey[string(buf)]
+		}
 		if g == nil {
-			g = &group{values: vals}
-			byKey[sb.String()] = g
+			g = &group{values: slices.Clone(vals)}
+			key := vals[0].str
+			if len(keys) > 1 || vals[0].kind == kindNumber {
+				key = string(buf)
+			}
+			byKey[key] = g
 			out = append(out, g)
 		}
 		g.evs = append(g.evs, ev)
@@ -233,6 +242,11 @@ func calculationsView(q queryBody, p *queryParameters, matched []*traceEvent, fr
 	for i := range rows {
 		gs[i] = rows[i].g
 	}
+	var times []int64
+	var cells map[int64][]*seriesCell
+	if !q.IgnoreSeries {
+		times, cells = seriesCells(gs, keyNames, from, w)
+	}
 	out := make([]map[string]any, 0, len(calcs))
 	for j, c := range calcs {
 		aggs := make([]map[string]any, 0, len(rows))
@@ -242,7 +256,7 @@ func calculationsView(q queryBody, p *queryParameters, matched []*traceEvent, fr
 		}
 		var series []map[string]any
 		if !q.IgnoreSeries {
-			series = calcSeries(c, gs, keyNames, from, w)
+			series = calcSeries(c, times, cells, w)
 		}
 		out = append(out, map[string]any{"alias": c.body.Alias, "calculation": describeCalc(c.body),
 			"aggregates": aggs, "series": nonNil(series)})
@@ -259,21 +273,26 @@ func groupLabels(keys []string, vals []fieldValue) []map[string]any {
 	return out
 }
 
-// calcSeries is the calculation per time interval and group.
-func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []map[string]any {
-	type cell struct {
-		g   *group
-		evs []*traceEvent
-	}
-	buckets := map[int64][]*cell{}
+// seriesCell is one group's events in one interval.
+type seriesCell struct {
+	g      *group
+	labels []map[string]any
+	evs    []*traceEvent
+}
+
+// seriesCells splits each group's events by interval (of w ms from from),
+// once for every calculation of a query.
+func seriesCells(groups []*group, keyNames []string, from, w int64) ([]int64, map[int64][]*seriesCell) {
+	buckets := map[int64][]*seriesCell{}
 	var times []int64
 	for _, g := range groups {
-		byBucket := map[int64]*cell{}
+		labels := groupLabels(keyNames, g.values)
+		byBucket := map[int64]*seriesCell{}
 		for _, ev := range g.evs {
 			b := from + (ev.ts-from)/w*w
 			ce := byBucket[b]
 			if ce == nil {
-				ce = &cell{g: g}
+				ce = &seriesCell{g: g, labels: labels}
 				byBucket[b] = ce
 				if _, seen := buckets[b]; !seen {
 					times = append(times, b)
@@ -284,6 +303,11 @@ func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []m
 		}
 	}
 	slices.Sort(times)
+	return times, buckets
+}
+
+// calcSeries is the calculation per time interval and group.
+func calcSeries(c calcOp, times []int64, buckets map[int64][]*seriesCell, w int64) []map[string]any {
 	out := make([]map[string]any, 0, len(times))
 	for _, b := range times {
 		data := make([]map[string]any, 0, len(buckets[b]))
@@ -291,157 +315,10 @@ func calcSeries(c calcOp, groups []*group, keyNames []string, from, w int64) []m
 			n, v := c.value(ce.evs)
 			first, last := ce.evs[0].ts, ce.evs[len(ce.evs)-1].ts
 			data = append(data, map[string]any{"count": n, "interval": float64(w) / 1000, "sampleInterval": 1, "value": v,
-				"groups":    groupLabels(keyNames, ce.g.values),
+				"groups":    ce.labels,
 				"firstSeen": time.UnixMilli(first).UTC().Format(time.RFC3339Nano), "lastSeen": time.UnixMilli(last).UTC().Format(time.RFC3339Nano)})
 		}
 		out = append(out, map[string]any{"time": time.UnixMilli(b).UTC().Format(time.RFC3339), "data": data})
 	}
 	return out
-}
-
-// keysBody is the keys request.
-type keysBody struct {
-	Datasets  []string         `json:"datasets"`
-	Filters   []map[string]any `json:"filters"`
-	From      *float64         `json:"from"`
-	To        *float64         `json:"to"`
-	KeyNeedle *needleBody      `json:"keyNeedle"`
-	Needle    *needleBody      `json:"needle"`
-	Limit     *float64         `json:"limit"`
-}
-
-// telemetryKeys serves POST …/telemetry/keys: the keys the selected events
-// have, with their type and when one was last seen. Without from/to it
-// looks at the whole retention.
-func (s *Server) telemetryKeys(w http.ResponseWriter, r *http.Request, _ params) {
-	var b keysBody
-	if e := decodeJSON(r, &b); e != nil {
-		fail(w, e)
-		return
-	}
-	sel, e := parseSelection(b.Datasets, b.Filters, "", b.Needle, "")
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	sel.from, sel.to = 0, math.MaxInt64
-	if b.From != nil || b.To != nil {
-		if sel.from, sel.to, e = parseTimeframe(&timeframeBody{From: b.From, To: b.To}, "from/to"); e != nil {
-			fail(w, e)
-			return
-		}
-	}
-	limit, e := intLimit(b.Limit, "limit", 1000, 10_000)
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	var keyMatch func(string) bool
-	if b.KeyNeedle != nil {
-		m, e := needleMatcher(b.KeyNeedle, "keyNeedle")
-		if e != nil {
-			fail(w, e)
-			return
-		}
-		keyMatch = func(k string) bool { return m(&traceEvent{script: k}) }
-	}
-	evs := s.selectEvents(sel)
-	out := []map[string]any{}
-	for _, k := range telemetryKeyNames {
-		if keyMatch != nil && !keyMatch(k) {
-			continue
-		}
-		f, _ := lookupField(k)
-		for i := len(evs) - 1; i >= 0; i-- {
-			if _, ok := f.get(evs[i]); ok {
-				out = append(out, map[string]any{"key": k, "type": string(f.kind), "lastSeenAt": evs[i].ts})
-				break
-			}
-		}
-		if len(out) == limit {
-			break
-		}
-	}
-	ok(w, out)
-}
-
-// valuesBody is the values request.
-type valuesBody struct {
-	Datasets  []string         `json:"datasets"`
-	Key       string           `json:"key"`
-	Timeframe *timeframeBody   `json:"timeframe"`
-	Type      string           `json:"type"`
-	Filters   []map[string]any `json:"filters"`
-	Limit     *float64         `json:"limit"`
-	Needle    *needleBody      `json:"needle"`
-}
-
-// telemetryValues serves POST …/telemetry/values: a key's distinct values
-// among the selected events, most frequent first.
-func (s *Server) telemetryValues(w http.ResponseWriter, r *http.Request, _ params) {
-	var b valuesBody
-	if e := decodeJSON(r, &b); e != nil {
-		fail(w, e)
-		return
-	}
-	f, found := lookupField(b.Key)
-	if b.Key == "" || !found {
-		fail(w, errInvalid("key %q: a known key is required (see the telemetry keys endpoint)", b.Key))
-		return
-	}
-	switch b.Type {
-	case "string", "number", "boolean":
-	default:
-		fail(w, errInvalid("type must be string, number or boolean, not %q", b.Type))
-		return
-	}
-	from, to, e := parseTimeframe(b.Timeframe, "timeframe")
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	sel, e := parseSelection(b.Datasets, b.Filters, "", b.Needle, "")
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	sel.from, sel.to = from, to
-	limit, e := intLimit(b.Limit, "limit", 50, 10_000)
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	counts := map[string]int{}
-	vals := map[string]any{}
-	var order []string
-	for _, ev := range s.selectEvents(sel) {
-		v, ok := f.get(ev)
-		if !ok {
-			continue
-		}
-		items := []fieldValue{v}
-		if v.list != nil {
-			items = items[:0]
-			for _, x := range v.list {
-				items = append(items, fieldValue{str: x, kind: kindString})
-			}
-		}
-		for _, it := range items {
-			t := it.text()
-			if counts[t] == 0 {
-				order = append(order, t)
-				vals[t] = it.jsonValue()
-			}
-			counts[t]++
-		}
-	}
-	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
-	out := []map[string]any{}
-	for _, t := range order {
-		if len(out) == limit {
-			break
-		}
-		out = append(out, map[string]any{"dataset": telemetryDataset, "key": b.Key, "type": string(f.kind), "value": vals[t]})
-	}
-	ok(w, out)
 }

@@ -290,3 +290,28 @@ func TestTelemetryFiltersAndNeedle(t *testing.T) {
 		}
 	}
 }
+
+func TestTelemetryGroupsByTwoKeys(t *testing.T) {
+	s, svc, clock := telemetrySandbox(t)
+	res, err := rawQuery(t, s, svc, `{"queryId":"q","view":"calculations","ignoreSeries":true,"timeframe":`+timeframe(clock, time.Hour)+`,
+		"parameters":{"groupBys":[{"type":"string","value":"$workers.scriptName"},{"type":"string","value":"$workers.outcome"}],
+		"calculations":[{"operator":"count"}],"limit":10000}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, seen := 0, map[string]bool{}
+	for _, agg := range res.Calculations[0].Aggregates {
+		if len(agg.Groups) != 2 || agg.Groups[1].Key != "$workers.outcome" {
+			t.Fatalf("groups %+v", agg.Groups)
+		}
+		k := string(agg.Groups[0].Value.(shared.UnionString)) + "/" + string(agg.Groups[1].Value.(shared.UnionString))
+		if seen[k] {
+			t.Fatalf("group %s twice", k)
+		}
+		seen[k] = true
+		total += int(agg.Value)
+	}
+	if total != s.events.len() || len(res.Calculations[0].Series) != 0 {
+		t.Fatalf("groups count %d events, the ring holds %d; series %d", total, s.events.len(), len(res.Calculations[0].Series))
+	}
+}

@@ -70,7 +70,8 @@ func serveQuery(b *testing.B, s *Server, body string) {
 }
 
 // BenchmarkTelemetryHealthQuery is the health screen's query (per script:
-// requests, errors, CPU p50/p99 over 15 minutes) over a full ring.
+// requests, errors, CPU p50/p99 over 15 minutes) over a full ring, with
+// the per-interval series and without (ignoreSeries).
 //
 //	go test ./cfclient/sandbox -run '^$' -bench TelemetryHealthQuery -benchtime 20x
 func BenchmarkTelemetryHealthQuery(b *testing.B) {
@@ -80,10 +81,15 @@ func BenchmarkTelemetryHealthQuery(b *testing.B) {
 		"groupBys":[{"type":"string","value":"$workers.scriptName"}],
 		"calculations":[{"operator":"count","alias":"requests"},{"operator":"count","key":"$metadata.error","alias":"errors"},
 		{"operator":"p50","key":"$workers.cpuTimeMs","alias":"cpu_p50"},{"operator":"p99","key":"$workers.cpuTimeMs","alias":"cpu_p99"}],
-		"orderBy":{"value":"errors"},"limit":1000},"ignoreSeries":true}`, to-15*60*1000, to)
-	b.ReportAllocs()
-	for b.Loop() {
-		serveQuery(b, s, body)
+		"orderBy":{"value":"errors"},"limit":1000}%s}`, to-15*60*1000, to, "%s")
+	for _, c := range []struct{ name, extra string }{{"series", ""}, {"ignoreSeries", `,"ignoreSeries":true`}} {
+		b.Run(c.name, func(b *testing.B) {
+			q := fmt.Sprintf(body, c.extra)
+			b.ReportAllocs()
+			for b.Loop() {
+				serveQuery(b, s, q)
+			}
+		})
 	}
 }
 

@@ -110,8 +110,10 @@ func recordVersion(sc *Script, prev *Script, source string, ann map[string]strin
 	v := versionOfScript(sc, newUUID(), nextNumber(versions), now, source, ann)
 	d := ScriptDeployment{ID: newUUID(), CreatedOn: now, Source: source, Message: v.Message,
 		Versions: []DeploymentPart{{VersionID: v.ID, Percentage: 100}}}
-	sc.Versions = lastN(append(slices.Clone(versions), v), maxVersionsKept)
-	sc.Deployments = lastN(append(slices.Clone(deps), d), maxVersionsKept)
+	a := sc.account()
+	a.Versions = lastN(append(slices.Clone(versions), v), maxVersionsKept)
+	a.Deployments = lastN(append(slices.Clone(deps), d), maxVersionsKept)
+	sc.Account = &a
 	return v.ID
 }
 
@@ -136,8 +138,8 @@ func implicitVersions(sc *Script) []ScriptVersion {
 	if sc == nil {
 		return nil
 	}
-	if len(sc.Versions) > 0 {
-		return sc.Versions
+	if a := sc.account(); len(a.Versions) > 0 {
+		return a.Versions
 	}
 	id := sc.Tag
 	if len(id) >= 32 {
@@ -152,8 +154,8 @@ func implicitDeployments(sc *Script, versions []ScriptVersion) []ScriptDeploymen
 	if sc == nil {
 		return nil
 	}
-	if len(sc.Deployments) > 0 {
-		return sc.Deployments
+	if a := sc.account(); len(a.Deployments) > 0 {
+		return a.Deployments
 	}
 	v := versions[len(versions)-1]
 	return []ScriptDeployment{{ID: "d" + v.ID[1:], CreatedOn: v.CreatedOn, Source: v.Source,
@@ -177,57 +179,6 @@ func (s *Server) versionRoutes() []route {
 		newRoute("POST", sc+"/subdomain", a(s.setScriptSubdomain)),
 		newRoute("GET", "accounts/{account}/workers/subdomain", a(s.getAccountSubdomain)),
 	}
-}
-
-// sandboxSubdomain is the account's workers.dev subdomain (inferred).
-const sandboxSubdomain = "wfp-sandbox"
-
-// getAccountSubdomain serves GET …/workers/subdomain.
-func (s *Server) getAccountSubdomain(w http.ResponseWriter, _ *http.Request, _ params) {
-	ok(w, map[string]string{"subdomain": sandboxSubdomain})
-}
-
-// getScriptSubdomain serves GET …/scripts/{s}/subdomain.
-func (s *Server) getScriptSubdomain(w http.ResponseWriter, _ *http.Request, p params) {
-	var out map[string]bool
-	if e := s.readScript(accountScope, p, func(_ scope, sc *Script) {
-		out = map[string]bool{"enabled": sc.WorkersDev, "previews_enabled": sc.PreviewsEnabled}
-	}); e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, out)
-}
-
-// setScriptSubdomain serves POST …/scripts/{s}/subdomain {enabled,
-// previews_enabled}; previews_enabled defaults to enabled.
-func (s *Server) setScriptSubdomain(w http.ResponseWriter, r *http.Request, p params) {
-	var body struct {
-		Enabled         *bool `json:"enabled"`
-		PreviewsEnabled *bool `json:"previews_enabled"`
-	}
-	if e := decodeJSON(r, &body); e != nil {
-		fail(w, e)
-		return
-	}
-	if body.Enabled == nil {
-		fail(w, errInvalid("enabled is required (true or false)"))
-		return
-	}
-	previews := *body.Enabled
-	if body.PreviewsEnabled != nil {
-		previews = *body.PreviewsEnabled
-	}
-	var out map[string]bool
-	if e := s.writeScript(accountScope, p, func(_ scope, sc *Script) *apiError {
-		sc.WorkersDev, sc.PreviewsEnabled = *body.Enabled, previews
-		out = map[string]bool{"enabled": sc.WorkersDev, "previews_enabled": sc.PreviewsEnabled}
-		return nil
-	}); e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, out)
 }
 
 // getService serves GET …/workers/services/{s}.
@@ -340,155 +291,6 @@ func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request, p params) {
 	})
 	if e == nil && out == nil {
 		e = errf(http.StatusNotFound, codeInvalid, "version %q does not exist on this Worker", p["version"])
-	}
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, out)
-}
-
-// deploymentJSON is a deployment as the API shows it.
-func deploymentJSON(d ScriptDeployment) map[string]any {
-	ann := map[string]string{}
-	if d.Message != "" {
-		ann["workers/message"] = d.Message
-	}
-	return map[string]any{"id": d.ID, "created_on": d.CreatedOn.UTC().Format(time.RFC3339Nano), "source": d.Source,
-		"strategy": "percentage", "author_email": sandboxUserEmail, "annotations": ann, "versions": d.Versions}
-}
-
-// listDeployments serves GET …/deployments (newest first).
-func (s *Server) listDeployments(w http.ResponseWriter, _ *http.Request, p params) {
-	var out []map[string]any
-	e := s.readScript(accountScope, p, func(_ scope, sc *Script) {
-		ds := implicitDeployments(sc, implicitVersions(sc))
-		for i := len(ds) - 1; i >= 0; i-- {
-			out = append(out, deploymentJSON(ds[i]))
-		}
-	})
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, map[string]any{"deployments": out})
-}
-
-// createDeployment serves POST …/deployments.
-func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, p params) {
-	var body struct {
-		Strategy    string            `json:"strategy"`
-		Versions    []DeploymentPart  `json:"versions"`
-		Annotations map[string]string `json:"annotations"`
-	}
-	if e := decodeJSON(r, &body); e != nil {
-		fail(w, e)
-		return
-	}
-	if body.Strategy != "percentage" {
-		fail(w, errInvalid("strategy must be \"percentage\", not %q", body.Strategy))
-		return
-	}
-	sum := 0.0
-	for _, v := range body.Versions {
-		sum += v.Percentage
-	}
-	if len(body.Versions) == 0 || len(body.Versions) > 2 || math.Abs(sum-100) > 1e-9 {
-		fail(w, errInvalid("versions must name one or two versions whose percentages add up to 100"))
-		return
-	}
-	var out map[string]any
-	e := s.writeScript(accountScope, p, func(_ scope, sc *Script) *apiError {
-		vs := implicitVersions(sc)
-		for i, part := range body.Versions {
-			if !slices.ContainsFunc(vs, func(v ScriptVersion) bool { return v.ID == part.VersionID }) {
-				return errInvalid("versions[%d].version_id %q is not a version of this Worker", i, part.VersionID)
-			}
-		}
-		now := s.stamp()
-		d := ScriptDeployment{ID: newUUID(), CreatedOn: now, Source: uploadSource(r),
-			Message: body.Annotations["workers/message"], Versions: slices.Clone(body.Versions)}
-		// The script serves the version with the larger share.
-		main := body.Versions[0]
-		for _, part := range body.Versions[1:] {
-			if part.Percentage > main.Percentage {
-				main = part
-			}
-		}
-		for _, v := range vs {
-			if v.ID == main.VersionID {
-				deployVersion(sc, v, now)
-			}
-		}
-		sc.Versions = slices.Clone(vs)
-		sc.Deployments = lastN(append(slices.Clone(implicitDeployments(sc, vs)), d), maxVersionsKept)
-		out = deploymentJSON(d)
-		return nil
-	})
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, out)
-}
-
-// uploadVersion serves POST …/versions: a version made from an upload
-// (multipart, as PUT …/scripts/{s}), not deployed until a deployment names
-// it. The script must exist.
-func (s *Server) uploadVersion(w http.ResponseWriter, r *http.Request, p params) {
-	strict := false
-	switch v := r.URL.Query().Get("bindings_inherit"); v {
-	case "":
-	case "strict":
-		strict = true
-	default:
-		fail(w, errInvalid("bindings_inherit %q must be strict", v))
-		return
-	}
-	up, e := parseUpload(w, r, false)
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	now := s.stamp()
-	var out map[string]any
-	e = s.writeScript(accountScope, p, func(_ scope, sc *Script) *apiError {
-		bindings, err := resolveBindings(up.bindings, sc, strict, up.meta.KeepBindings)
-		if err != nil {
-			return err
-		}
-		cand := *sc
-		cand.CompatibilityFlags, cand.Limits, cand.Placement = nil, nil, nil
-		up.meta.apply(&cand)
-		cand.Bindings = bindings
-		setModules(&cand, up, now)
-		vs := implicitVersions(sc)
-		v := versionOfScript(&cand, newUUID(), nextNumber(vs), now, uploadSource(r), up.meta.Annotations)
-		sc.Deployments = implicitDeployments(sc, vs)
-		sc.Versions = lastN(append(slices.Clone(vs), v), maxVersionsKept)
-		out = versionJSON(v, sc, true)
-		out["startup_time_ms"] = startupMs(up.modules)
-		return nil
-	})
-	if e != nil {
-		fail(w, e)
-		return
-	}
-	ok(w, out)
-}
-
-// getDeployment serves GET …/deployments/{id}.
-func (s *Server) getDeployment(w http.ResponseWriter, _ *http.Request, p params) {
-	var out map[string]any
-	e := s.readScript(accountScope, p, func(_ scope, sc *Script) {
-		for _, d := range implicitDeployments(sc, implicitVersions(sc)) {
-			if d.ID == p["deployment"] {
-				out = deploymentJSON(d)
-			}
-		}
-	})
-	if e == nil && out == nil {
-		e = errf(http.StatusNotFound, codeInvalid, "deployment %q does not exist on this Worker", p["deployment"])
 	}
 	if e != nil {
 		fail(w, e)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -175,5 +176,25 @@ func TestWhoamiEndpoints(t *testing.T) {
 	result(t, do(t, s, http.MethodGet, acct(s), nil), &one)
 	if one.ID != s.AccountID() {
 		t.Fatalf("account %+v", one)
+	}
+}
+
+func TestVersionsSurviveARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	s := startSandbox(t, Options{Empty: true, StatePath: path})
+	for range 2 {
+		result(t, doMultipart(t, s, http.MethodPut, acctScriptPath(s, "edge-router"), sdkStyle(`{"main_module":"worker.js"}`)...), &scriptView{})
+	}
+	result(t, do(t, s, http.MethodPost, acctScriptPath(s, "edge-router", "subdomain"), `{"enabled":true}`), &map[string]bool{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := startSandbox(t, Options{Empty: true, StatePath: path})
+	var list struct{ Items []struct{ Number int } }
+	result(t, do(t, s2, http.MethodGet, acctScriptPath(s2, "edge-router", "versions"), nil), &list)
+	var sub map[string]bool
+	result(t, do(t, s2, http.MethodGet, acctScriptPath(s2, "edge-router", "subdomain"), nil), &sub)
+	if len(list.Items) != 2 || list.Items[0].Number != 2 || !sub["enabled"] {
+		t.Fatalf("after a restart: versions %+v, subdomain %v", list, sub)
 	}
 }
