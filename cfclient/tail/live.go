@@ -149,12 +149,14 @@ func (l *live) run(ctx context.Context) {
 func (l *live) serve(ctx context.Context) {
 	check := time.NewTicker(l.o.CheckEvery)
 	defer check.Stop()
+	var retryAt time.Time // after a failed renewal, when to try again
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-check.C:
-			if !l.due(l.cur.tail) {
+			if !l.due(l.cur.tail) || l.o.Now().Before(retryAt) {
 				continue
 			}
 			// Make before break: open the next tail, then close this one
@@ -170,8 +172,12 @@ func (l *live) serve(ctx context.Context) {
 					l.cur = nil
 					return
 				}
+				// Try again later, backing off: each try is an API request.
+				failures++
+				retryAt = l.o.Now().Add(min(l.o.Backoff<<min(failures-1, 10), l.o.MaxBackoff))
 				continue
 			}
+			failures, retryAt = 0, time.Time{}
 			l.drop(old, true)
 			l.report()
 		case m := <-l.msgs:

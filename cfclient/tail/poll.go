@@ -99,6 +99,7 @@ type poller struct {
 	pending  map[string]*group // invocations still missing their own row
 	rows     []cfclient.TelemetryEvent
 	st       State
+	note     string // said once on the next state ("" when nothing)
 }
 
 // group is the rows of one invocation.
@@ -116,7 +117,7 @@ func (p *poller) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			break
 		}
-		p.st.Err = ""
+		p.st.Err, p.note = p.note, ""
 		if err != nil {
 			p.st.Err = err.Error()
 			if permanent(err) {
@@ -157,7 +158,9 @@ func (p *poller) poll(ctx context.Context) error {
 	now := p.o.Now()
 	if p.cursor == "" {
 		if oldest := now.Add(-p.o.Retention); p.from.Before(oldest) {
-			p.from = oldest // older rows are gone: nothing is skipped that exists
+			// Older rows are gone: nothing that still exists is skipped.
+			p.note = "fell behind by more than the retention; rows before " + oldest.Format(time.RFC3339) + " are gone"
+			p.from = oldest
 		}
 		p.to = now
 	}
