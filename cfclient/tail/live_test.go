@@ -2,6 +2,7 @@ package tail
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -206,5 +207,35 @@ func TestLiveTailOfAMissingScriptFails(t *testing.T) {
 	}
 	if _, err := env.Client.CreateTail(context.Background(), "dispatcher", cfclient.TailFilters{SamplingRate: 2}); err == nil {
 		t.Error("a sampling rate of 2 should be refused before any request")
+	}
+}
+
+// TestLiveTailReportsSampling: above ~100 events a second the tail samples
+// and says so; the stream shows the notice as an event and its state says
+// "sampling" until the tail says it stopped.
+func TestLiveTailReportsSampling(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
+	env := sandboxtest.Start(t, sandbox.Options{Scripts: 40, Now: clk.Now}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g := NewGroup()
+	r := &tailRun{t: t, got: map[string]int{}, ch: g.Live(ctx, env.Client, "dispatcher", LiveOptions{Now: clk.Now})}
+	r.until("connected", func() bool { return r.phase() == Connected })
+	for env.Sandbox.TailSockets() != 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	env.Sandbox.GenerateTraffic(150) // 300 events in one second
+	sampling := func(on bool) func() bool {
+		return func() bool { return len(r.states) > 0 && r.states[len(r.states)-1].Sampling == on }
+	}
+	r.until("sampling", sampling(true))
+	if !strings.Contains(r.states[len(r.states)-1].Describe(clk.Now()), "sampling") {
+		t.Errorf("state %q should say sampling", r.states[len(r.states)-1].Describe(clk.Now()))
+	}
+	clk.Advance(2 * time.Second)
+	traffic(env.Sandbox, clk, 2)
+	r.until("sampling stopped", sampling(false))
+	cancel()
+	for range r.ch {
 	}
 }
