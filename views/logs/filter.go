@@ -29,8 +29,20 @@ type term struct {
 	match  func(e *entry) bool
 }
 
-// levels ranks console levels.
-var levels = map[string]int{"debug": 0, "log": 1, "info": 1, "warn": 2, "warning": 2, "error": 3}
+// levelRank ranks a console level (false for an unknown one).
+func levelRank(level string) (int, bool) {
+	switch level {
+	case "debug":
+		return 0, true
+	case "log", "info":
+		return 1, true
+	case "warn", "warning":
+		return 2, true
+	case "error":
+		return 3, true
+	}
+	return 0, false
+}
 
 // parseFilter parses what the operator typed; errors name the term and
 // the rule.
@@ -116,11 +128,11 @@ func structuredTerm(key, val string) (func(e *entry) bool, error) {
 		want := strings.ToUpper(val)
 		return func(e *entry) bool { return e.ev.Method == want }, nil
 	case "level":
-		min, ok := levels[strings.ToLower(val)]
+		least, ok := levelRank(strings.ToLower(val))
 		if !ok {
 			return nil, fmt.Errorf("level:%s: one of debug, log, info, warn, error", val)
 		}
-		return func(e *entry) bool { return worstLevel(e.ev) >= min }, nil
+		return func(e *entry) bool { return worstLevel(e.ev) >= least }, nil
 	}
 	return nil, fmt.Errorf("%s: not a filter key", key)
 }
@@ -151,11 +163,11 @@ func outcomeIs(ev *tail.Event, w string) bool {
 // error outcome counts as error); -1 when it has no lines.
 func worstLevel(ev *tail.Event) int {
 	if len(ev.Exceptions) > 0 {
-		return levels["error"]
+		return 3
 	}
 	worst := -1
 	for _, l := range ev.Logs {
-		if r, ok := levels[l.Level]; ok && r > worst {
+		if r, ok := levelRank(l.Level); ok && r > worst {
 			worst = r
 		}
 	}
