@@ -157,6 +157,11 @@ func TestTailFilters(t *testing.T) {
 		}
 	}
 
+	// wrangler's "everything but the kitchen sink" (tail-protocol.md 2.2).
+	createTail(t, s, "dispatcher", `[{"sampling_rate":0.69},{"outcome":["ok","exception","exceededCpu","exceededMemory","unknown"]},`+
+		`{"method":["GET","POST","PUT"]},{"header":{"key":"X-HELLO","query":"world"}},{"client_ip":["192.0.2.1","self"]},`+
+		`{"query":"onlyTheseMessagesPlease"},{"scriptVersion":"87501bef-3ef2-4464-a3d6-35e548695742"}]`)
+
 	for body, field := range map[string]string{
 		`{"filters":[{"bogus":1}]}`:                    "filters[0].bogus",
 		`{"filters":[{"sampling_rate":0}]}`:            "filters[0].sampling_rate",
