@@ -34,7 +34,7 @@ type sandboxFlags struct {
 //
 //	wfp sandbox [--addr 127.0.0.1:8787] [--seed N] [--scripts N]
 //	            [--rate-limit 1200/300s|off] [--token T] [--state FILE]
-//	            [--faults SPEC] [--allow-remote]
+//	            [--faults SPEC] [--traffic 20/s|off] [--allow-remote]
 //
 // The token may also come from WFP_SANDBOX_TOKEN (--token wins).
 //
@@ -101,6 +101,9 @@ func describeSandbox(w io.Writer, f sandboxFlags, srv *sandbox.Server) {
 	if rl == (sandbox.RateLimit{}) {
 		rl = sandbox.DefaultRateLimit
 	}
+	if f.opts.Traffic > 0 {
+		fmt.Fprintf(w, "wfp sandbox: simulating %g requests/s to the tenants\n", f.opts.Traffic)
+	}
 	fmt.Fprintf(w, "wfp sandbox: listening on %s, rate limit %s; stop with Ctrl-C\n", srv.Addr(), rl)
 }
 
@@ -112,6 +115,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 		scripts   int
 		rateLimit string
 		faults    string
+		traffic   string
 	)
 	fs := flag.NewFlagSet("wfp sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -122,6 +126,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.StringVar(&f.opts.Token, "token", "", "API token to accept (default: $"+envSandboxToken+", else derived from --seed); the variable keeps it out of ps")
 	fs.StringVar(&f.opts.StatePath, "state", "", "state file: loaded if it exists, else seeded and created; changes are saved to it")
 	fs.StringVar(&faults, "faults", "", "injected faults, e.g. latency=50ms,error-rate=0.05,429-burst=10,429-retry=2s,drop-rate=0.01 (rates are shares from 0 to 1)")
+	fs.StringVar(&traffic, "traffic", "off", "simulated requests to the tenants (logs, tails, health), e.g. 20/s, 300/m, or off")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: wfp sandbox [flags]\n\nRuns the Cloudflare API emulator and prints the environment to use it.\n\nflags:")
@@ -151,6 +156,9 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	}
 	if f.opts.Faults, err = sandbox.ParseFaults(faults); err != nil {
 		return f, fmt.Errorf("--faults: %v", err)
+	}
+	if f.opts.Traffic, err = sandbox.ParseTraffic(traffic); err != nil {
+		return f, fmt.Errorf("--traffic: %v", err)
 	}
 	tokenFrom := "--token"
 	if f.opts.Token == "" {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -42,6 +43,9 @@ func TestSandboxBadFlags(t *testing.T) {
 		"scripts too many": {"--scripts", "5000000"},
 		"rate limit":       {"--rate-limit", "fast"},
 		"faults":           {"--faults", "error-rate=2"},
+		"traffic":          {"--traffic", "fast"},
+		"traffic unit":     {"--traffic", "20/d"},
+		"traffic too high": {"--traffic", "5000/s"},
 		"token":            {"--token", "a b$(rm)"},
 		"addr":             {"--addr", "nonsense"},
 		"addr no port":     {"--addr", "127.0.0.1:"},
@@ -83,6 +87,11 @@ func TestSandboxBadFlags(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
+	runSandboxContext(stopped, []string{"--traffic", "-3/s"}, io.Discard, &stderr)
+	if want := "wfp sandbox: --traffic: traffic \"-3/s\": want a rate such as 20/s, 300/m, or off"; !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("--traffic -3/s: stderr %q, want it to start %q", stderr.String(), want)
+	}
+	stderr.Reset()
 	runSandboxContext(context.Background(), []string{"--addr", "10.1.2.3:80"}, io.Discard, &stderr)
 	if !strings.Contains(stderr.String(), "--allow-remote") {
 		t.Errorf("refusing a remote address should point at --allow-remote: %q", stderr.String())
@@ -261,5 +270,38 @@ func TestSandboxBadStateFile(t *testing.T) {
 	code := runSandboxContext(context.Background(), []string{"--addr", "127.0.0.1:0", "--state", state}, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), state) || stdout.Len() != 0 {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and an error naming the file", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestSandboxTrafficFeedsWorkersLogs(t *testing.T) {
+	env, stderr, stop := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--scripts", "30", "--traffic", "200/s", "--rate-limit", "off")
+	defer stop()
+	if !strings.Contains(stderr.String(), "simulating 200 requests/s") {
+		t.Errorf("stderr %q does not announce the traffic", stderr.String())
+	}
+	query := func() float64 {
+		now := time.Now().UnixMilli()
+		body := fmt.Sprintf(`{"queryId":"t","timeframe":{"from":%d,"to":%d},"limit":1}`, now-60_000, now+1000)
+		req, _ := http.NewRequest("POST", env["CLOUDFLARE_API_BASE_URL"]+"/accounts/"+env["CLOUDFLARE_ACCOUNT_ID"]+
+			"/workers/observability/telemetry/query", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+env["CLOUDFLARE_API_TOKEN"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Result struct{ Events struct{ Count float64 } }
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("query: %d %v", resp.StatusCode, err)
+		}
+		return out.Result.Events.Count
+	}
+	// The traffic runs on the real clock: wait (bounded) for the first events.
+	for deadline := time.Now().Add(10 * time.Second); query() == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no events within 10 s at 200 requests/s")
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,9 +16,11 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/jobs"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/logs"
 )
 
 // Runtime is what a wfp process has once, whoever is at the keyboard: the
@@ -49,12 +52,19 @@ type Runtime struct {
 	// process, so neither may its jobs). It keeps the undo kits of every
 	// script delete, so undo restores them.
 	Jobs *jobs.Engine
+	// Tails runs the log streams (live tails and Workers Logs pollers) of
+	// every session; Close waits for them, so no live tail is left open.
+	Tails *tail.Group
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
 	// Profile is the profile name the header shows ("sandbox" on the
 	// embedded sandbox).
 	Profile string
+
+	// clock is the process's clock (runtimeOptions.clock, or time.Now): the
+	// log streams' windows and timers read it.
+	clock func() time.Time
 
 	// tmpCache is the embedded sandbox's cache directory, removed on Close:
 	// its world is seeded anew every run, so a cache must not outlive it.
@@ -90,7 +100,10 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 		return nil, err
 	}
 	p := r.Profile
-	rt := &Runtime{Config: r, Profile: p.Name}
+	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup(), clock: o.clock}
+	if rt.clock == nil {
+		rt.clock = time.Now
+	}
 	rt.Throttle = throttle.New(throttle.Options{
 		Requests:     p.Rate.Requests,
 		Window:       p.Rate.Window,
@@ -115,7 +128,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 		opts.AccountID = p.AccountID
 		opts.Token = r.Token.Reveal()
 	default:
-		sb, err := sandbox.New(sandbox.Options{Seed: o.seed, Scripts: o.scripts, Now: o.clock})
+		sb, err := sandbox.New(sandbox.Options{Seed: o.seed, Scripts: o.scripts, Now: o.clock, Traffic: 5}) // 5 requests/s of simulated traffic, so logs and health show live data
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
@@ -216,12 +229,21 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 	}
 }
 
-// Close pauses running jobs, stops the shared routing load and the embedded sandbox, and removes
-// the embedded sandbox's cache. Safe to call twice.
+// tailDrain bounds how long Close waits for the log streams to end (each
+// deletes its live tail first, within its own 10 s).
+const tailDrain = 12 * time.Second
+
+// Close pauses running jobs (resumable), waits for the log streams (whose
+// contexts the sessions cancelled) to delete their live tails, stops the
+// shared routing load and the embedded sandbox, and removes the embedded
+// sandbox's cache. Safe to call twice.
 func (rt *Runtime) Close() {
 	rt.closeOnce.Do(func() {
 		if rt.Jobs != nil {
 			rt.Jobs.Close() // running jobs pause (resumable) before the sandbox goes
+		}
+		if rt.Tails != nil {
+			rt.Tails.Wait(tailDrain)
 		}
 		if rt.Routing != nil {
 			rt.Routing.Close()
@@ -233,4 +255,23 @@ func (rt *Runtime) Close() {
 			os.RemoveAll(rt.tmpCache)
 		}
 	})
+}
+
+// OpenLogs starts the log stream of a logs screen on the runtime's group:
+// the live tail of an account script, or Workers Logs polled for a user
+// script or a whole namespace (a tag selection is applied by the screen).
+// The stream ends, deleting its tail, when ctx is cancelled.
+func (rt *Runtime) OpenLogs(ctx context.Context, t logs.Target) <-chan tail.Item {
+	if t.Live {
+		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
+	}
+	o := tail.PollOptions{Target: "namespace " + t.Namespace, Now: rt.clock}
+	if t.Namespace != "" {
+		o.Filters = append(o.Filters, cfclient.TelemetryFilter{Key: cfclient.TelemetryKeyNamespace, Operation: "eq", Value: t.Namespace})
+	}
+	if t.Script != "" {
+		o.Target = t.Script
+		o.Filters = append(o.Filters, cfclient.TelemetryFilter{Key: cfclient.TelemetryKeyService, Operation: "eq", Value: t.Script})
+	}
+	return rt.Tails.Poll(ctx, rt.Client, o)
 }

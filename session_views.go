@@ -8,9 +8,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
+	"github.com/wfpconsole/wfp/views/health"
 	"github.com/wfpconsole/wfp/views/inactive"
+	"github.com/wfpconsole/wfp/views/logs"
 	"github.com/wfpconsole/wfp/views/namespaces"
 	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
@@ -34,6 +37,8 @@ func (s *Session) factories() map[string]ui.Factory {
 			Planner: rt.Planner, Applier: rt.Changes}),
 		routing.Kind: routing.Factory(routing.Deps{Source: rt.Client, Routing: rt.Routing, Listings: rt.Store,
 			Planner: rt.Planner, Applier: rt.Changes}),
+		logs.Kind:   logs.Factory(logs.Deps{Open: rt.OpenLogs}),
+		health.Kind: health.Factory(rt.Client),
 	}
 	s.bulkFactories(f)
 	return f
@@ -141,6 +146,46 @@ func (s *Session) commands() []ui.Command {
 			},
 		},
 		{
+			Name:     "logs",
+			Args:     "[namespace] [tags]",
+			Help:     "Workers Logs of a namespace, or of a tag selection (tier-pro,!env-dev)",
+			Complete: complete,
+			Run: func(cur ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				return logsCommand(cur, args, sets.Get(completeNamespaces))
+			},
+		},
+		{
+			Name: "tail",
+			Args: "<account script>",
+			Help: "the live tail of an account script (the dispatch Worker)",
+			Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
+				if len(args) != 1 {
+					return nil, errors.New("name one account script, as in :tail dispatcher")
+				}
+				return ui.Navigate(ui.Route{Kind: logs.Kind, Script: args[0], Arg: logs.ArgLive}), nil
+			},
+		},
+		{
+			Name:     "health",
+			Args:     "[namespace]",
+			Help:     "requests, errors and CPU per script, last 15 min; enter: its logs",
+			Complete: complete,
+			Run: func(_ ui.Route, args []string, sets ui.Completions) (tea.Cmd, error) {
+				if len(args) > 1 {
+					return nil, errors.New("takes at most one argument: a namespace")
+				}
+				r := ui.Route{Kind: health.Kind}
+				if len(args) == 1 {
+					ns, err := namespaceArg(ui.Route{}, args, sets.Get(completeNamespaces))
+					if err != nil {
+						return nil, err
+					}
+					r.Namespace = ns
+				}
+				return ui.Navigate(r), nil
+			},
+		},
+		{
 			Name:     "tags",
 			Args:     "[namespace]",
 			Help:     "every tag of a namespace with its count; enter filters by it",
@@ -174,4 +219,28 @@ func namespaceArg(cur ui.Route, args, known []string) (string, error) {
 		return cur.Namespace, nil
 	}
 	return "", errors.New("name a namespace, or run it from a namespace's screens")
+}
+
+// logsCommand is :logs [namespace] [selector]: a first word that is a known
+// namespace (or any word when the namespaces are not listed yet and the
+// screen has none) names the namespace; the rest is a tag selector.
+func logsCommand(cur ui.Route, args, known []string) (tea.Cmd, error) {
+	ns := cur.Namespace
+	rest := args
+	switch {
+	case len(args) > 0 && (slices.Contains(known, args[0]) || (len(known) == 0 && ns == "")):
+		ns, rest = args[0], args[1:]
+	case len(args) > 0 && len(known) > 0 && ns == "":
+		return nil, fmt.Errorf("no namespace %q (known: %s)", args[0], strings.Join(known, ", "))
+	}
+	if ns == "" {
+		return nil, errors.New("name a namespace, as in :logs production, or run it from a namespace's screens")
+	}
+	r := ui.Route{Kind: logs.Kind, Namespace: ns, Arg: strings.Join(rest, " ")}
+	if r.Arg != "" {
+		if _, err := selector.ParseQuery("-t " + r.Arg); err != nil {
+			return nil, fmt.Errorf("tag selector: %w", err)
+		}
+	}
+	return ui.Navigate(r), nil
 }

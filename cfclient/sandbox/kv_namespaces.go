@@ -57,11 +57,14 @@ func (s *Server) kvListNamespaces(w http.ResponseWriter, r *http.Request, p para
 		fail(w, e)
 		return
 	}
-	perPage, e := intParam(q, "per_page", 20, 5, 100)
+	// Clients such as wrangler ask for 1000; the API answers with pages of
+	// at most 100.
+	perPage, e := intParam(q, "per_page", 20, 5, 1000)
 	if e != nil {
 		fail(w, e)
 		return
 	}
+	perPage = min(perPage, 100)
 	order := cmp.Or(q.Get("order"), "id")
 	if order != "id" && order != "title" {
 		fail(w, errf(http.StatusBadRequest, codeKVBadRequest, "invalid order %q: must be id or title", order))

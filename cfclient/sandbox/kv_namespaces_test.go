@@ -130,6 +130,8 @@ func TestKVNamespaceListPaging(t *testing.T) {
 		{"?page=5&per_page=5", "", `{"page":5,"per_page":5,"count":3,"total_count":23}`},
 		{"?page=6&per_page=5", "[]", `{"page":6,"per_page":5,"count":0,"total_count":23}`},
 		{"?page=2.0&per_page=100", "[]", `{"page":2,"per_page":100,"count":0,"total_count":23}`},
+		// wrangler kv namespace list asks for 1000: pages of 100.
+		{"?per_page=1000&order=title&direction=asc", "", `{"page":1,"per_page":100,"count":23,"total_count":23}`},
 	} {
 		r := do(t, s, http.MethodGet, acct(s)+"/storage/kv/namespaces"+tc.query, nil)
 		ok, _, res, info := r.env(t)
@@ -138,7 +140,7 @@ func TestKVNamespaceListPaging(t *testing.T) {
 		}
 	}
 
-	for _, q := range []string{"per_page=4", "per_page=101", "per_page=x", "page=0", "page=-1", "page=1.5",
+	for _, q := range []string{"per_page=4", "per_page=1001", "per_page=x", "page=0", "page=-1", "page=1.5",
 		"order=name", "direction=up"} {
 		r := do(t, s, http.MethodGet, acct(s)+"/storage/kv/namespaces?"+q, nil)
 		expectAPIError(t, r, http.StatusBadRequest, codeKVBadRequest)
@@ -186,7 +188,7 @@ func TestKVNamespaceErrors(t *testing.T) {
 		{"list other account", "GET", "/accounts/" + missing + "/storage/kv/namespaces", nil, 403, 10000},
 		{"create other account", "POST", "/accounts/" + missing + "/storage/kv/namespaces", `{"title":"x"}`, 403, 10000},
 		{"delete other account", "DELETE", "/accounts/" + missing + "/storage/kv/namespaces/" + id, nil, 403, 10000},
-		{"wrong method", "PATCH", base + "/" + id, `{"title":"x"}`, 405, 10000},
+		{"wrong method", "PATCH", base + "/" + id, `{"title":"x"}`, 405, codeMethodNotAllowed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, s, tc.method, tc.path, tc.body, "Content-Type", "application/json")

@@ -31,6 +31,9 @@ import (
 const (
 	flushInterval = time.Second
 	flushSlowdown = 4
+	// lazyFlushEvery is how often changes marked lazy (the traffic
+	// generator's last-used stamps) are saved when nothing else changed.
+	lazyFlushEvery = time.Minute
 )
 
 // persister writes the store to the state file whenever it is dirty.
@@ -89,7 +92,7 @@ func (s *Server) closeState() error {
 	}
 	p.once.Do(func() { close(p.stop) })
 	<-p.done
-	return p.flush()
+	return p.flushAll(true)
 }
 
 // StateLoaded reports whether the world was loaded from the state file
@@ -102,13 +105,18 @@ func (p *persister) loop() {
 	defer close(p.done)
 	t := time.NewTimer(flushInterval)
 	defer t.Stop()
+	lastLazy := time.Now()
 	for {
 		select {
 		case <-p.stop:
 			return
 		case <-t.C:
 			start := time.Now()
-			p.flush()
+			lazy := start.Sub(lastLazy) >= lazyFlushEvery
+			if lazy {
+				lastLazy = start
+			}
+			p.flushAll(lazy)
 			t.Reset(max(flushInterval, flushSlowdown*time.Since(start)))
 		}
 	}
@@ -122,17 +130,20 @@ func (p *persister) loop() {
 // dirty again, so no change is lost. Clearing dirty under the read lock is
 // safe because only the persister touches dirty without the write lock, and
 // flushes are serialised by p.mu.
-func (p *persister) flush() error {
+func (p *persister) flush() error { return p.flushAll(false) }
+
+// flushAll is flush that also writes lazy changes when lazy is set.
+func (p *persister) flushAll(lazy bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.st.mu.RLock()
-	if !p.st.dirty {
+	if !p.st.dirty && !(lazy && p.st.lazy) {
 		p.st.mu.RUnlock()
 		return nil
 	}
 	tmp, err := encodeToTemp(p.path, p.st)
 	if err == nil {
-		p.st.dirty = false
+		p.st.dirty, p.st.lazy = false, false
 	}
 	p.st.mu.RUnlock()
 	if err == nil {

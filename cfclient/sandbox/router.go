@@ -66,25 +66,32 @@ func (rt route) match(segs []string) (params, bool) {
 	return p, true
 }
 
+// codeMethodNotAllowed is Cloudflare's code for a method an endpoint does
+// not take (405, "Method not allowed for this authentication scheme").
+const codeMethodNotAllowed = 10405
+
 // dispatch finds the route for a request. A path that matches some route
-// but not the method gets 405; a path that matches nothing gets 400/7003 as
-// Cloudflare answers an unknown URI.
+// but not the method gets 405/10405 with an Allow header (not the auth
+// code 10000); a path that matches nothing gets 400/7003 as Cloudflare
+// answers an unknown URI.
 func dispatch(routes []route, w http.ResponseWriter, r *http.Request, segs []string) {
-	pathMatched := false
+	var allowed []string
 	for _, rt := range routes {
 		p, ok := rt.match(segs)
 		if !ok {
 			continue
 		}
-		pathMatched = true
 		if rt.method != r.Method {
+			allowed = append(allowed, rt.method)
 			continue
 		}
 		rt.handle(w, r, p)
 		return
 	}
-	if pathMatched {
-		fail(w, errf(http.StatusMethodNotAllowed, 10000, "method %s not allowed for this URI", r.Method))
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		fail(w, errf(http.StatusMethodNotAllowed, codeMethodNotAllowed, "Method %s is not allowed for this URI (it takes %s)",
+			r.Method, strings.Join(allowed, ", ")))
 		return
 	}
 	fail(w, errf(http.StatusBadRequest, 7003, "No route for that URI"))

@@ -182,9 +182,9 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 		sc.CompatibilityFlags = sd.tags.copyOf("nodejs_compat")
 	}
 	switch roll := r.IntN(100); {
-	case roll < 35:
+	case roll < 65:
 		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":1}`)
-	case roll < 45:
+	case roll < 75:
 		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":0.1,"logs":{"enabled":true,"invocation_logs":true}}`)
 	}
 	if r.IntN(100) < 8 {

@@ -2,7 +2,10 @@
 // endpoints that Workers for Platforms operators use: dispatch namespaces and
 // their scripts (upload, details, content, tags, settings, bindings,
 // secrets), account-level scripts, Workers KV, and the account memberships
-// a client reads to find its account. It speaks the same paths,
+// a client reads to find its account. It also plays a platform with
+// traffic (traffic.go): simulated requests leave events that Workers Logs
+// (telemetry.go) and live tails of account scripts (tail.go, trace-v1 over
+// WebSocket) serve. It speaks the same paths,
 // JSON envelopes, status and error codes, pagination and rate limiting as
 // Cloudflare (see docs/cloudflare-api.md), so the same client code runs
 // against it or against the real API. wfp runs on it by default; every test
@@ -24,10 +27,11 @@
 //     kept only when keep_bindings names their type.
 //   - The settings PATCH accepts the SDK's multipart "settings" part and also
 //     a plain JSON body.
-//   - A script upload's response carries deployment_id, a fresh UUID per
-//     upload (the id of the version it made current; wrangler prints it as
-//     "Current Version ID"). Versions are not kept: no other response
-//     carries it.
+//   - A script upload's response carries deployment_id, the id of the
+//     version it made current (wrangler prints it as "Current Version ID").
+//     Account scripts keep their versions and deployments
+//     (workers_versions.go); user scripts keep none, and their
+//     deployment_id is a fresh UUID.
 package sandbox
 
 import (
@@ -36,6 +40,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -112,6 +117,12 @@ type Options struct {
 	Faults Faults
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Traffic is the simulated request rate (requests per second of the
+	// sandbox clock, 0..MaxTraffic); 0 makes no traffic unless a caller
+	// asks for it (GenerateTraffic). See traffic.go.
+	Traffic float64
+	// TelemetryEvents caps the Workers Logs event ring; 0 means 50,000.
+	TelemetryEvents int
 }
 
 // Server is a running or runnable sandbox.
@@ -124,11 +135,17 @@ type Server struct {
 	faults  *faultState
 	stale   staleKV // reads that lag behind writes (Faults.KVStale)
 	routes  []route
+	traffic *trafficGen
+	events  *eventRing
+	tails   *tailHub
 
 	mu      sync.Mutex
 	ln      net.Listener
 	httpSrv *http.Server
 	persist *persister
+	// stopTraffic ends the traffic loop; trafficDone closes when it ended.
+	stopTraffic chan struct{}
+	trafficDone chan struct{}
 	// active counts requests being served, so Close need not wait on
 	// connections that never sent one (http.Server.Shutdown gives those
 	// 5 s before it treats them as idle).
@@ -158,6 +175,15 @@ func New(opts Options) (*Server, error) {
 	if strings.ContainsAny(opts.Token, " \t\r\n") {
 		return nil, fmt.Errorf("token must not contain white space")
 	}
+	if math.IsNaN(opts.Traffic) || opts.Traffic < 0 || opts.Traffic > MaxTraffic {
+		return nil, fmt.Errorf("traffic %v: must be within 0..%d requests per second", opts.Traffic, int(MaxTraffic))
+	}
+	if opts.TelemetryEvents < 0 {
+		return nil, fmt.Errorf("telemetry events %d: must not be negative", opts.TelemetryEvents)
+	}
+	if opts.TelemetryEvents == 0 {
+		opts.TelemetryEvents = defaultTelemetryCap
+	}
 	if err := opts.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
@@ -175,13 +201,19 @@ func New(opts Options) (*Server, error) {
 		token:   opts.Token,
 		limiter: newRateLimiter(limit, window, opts.Now),
 		faults:  newFaultState(opts.Faults, uint64(opts.Seed)),
+		traffic: newTrafficGen(opts),
+		events:  newEventRing(opts.TelemetryEvents, telemetryRetention),
 	}
+	s.tails = newTailHub(s)
 	if err := s.openState(); err != nil {
 		return nil, err
 	}
 	s.routes = append(s.routes, s.workerRoutes()...)
 	s.routes = append(s.routes, s.kvRoutes()...)
 	s.routes = append(s.routes, s.userRoutes()...)
+	s.routes = append(s.routes, s.telemetryRoutes()...)
+	s.routes = append(s.routes, s.tailRoutes()...)
+	s.routes = append(s.routes, s.versionRoutes()...)
 	return s, nil
 }
 
@@ -241,6 +273,10 @@ func (s *Server) Start(addr string) error {
 	}
 	s.mu.Lock()
 	s.ln, s.httpSrv = ln, srv
+	if s.opts.Traffic > 0 && s.stopTraffic == nil {
+		s.stopTraffic, s.trafficDone = make(chan struct{}), make(chan struct{})
+		go s.runTraffic(s.stopTraffic, s.trafficDone)
+	}
 	s.mu.Unlock()
 	go srv.Serve(ln)
 	return nil
@@ -265,7 +301,14 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.httpSrv = nil
+	stop, done := s.stopTraffic, s.trafficDone
+	s.stopTraffic = nil
 	s.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	s.tails.closeAll()
 	var errs []error
 	if srv != nil {
 		// Let requests in flight finish (up to 5 s); with none in flight
@@ -302,6 +345,10 @@ func (s *Server) Close() error {
 // serve is the middleware chain: mount point, auth, rate limit, faults, route.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
+	if id, isTail := strings.CutPrefix(escaped, tailPathPrefix); isTail && id != "" && !strings.Contains(id, "/") {
+		s.serveTailSocket(w, r, id) // the URL grants access: no token, not rate limited
+		return
+	}
 	if escaped != APIPrefix && !strings.HasPrefix(escaped, APIPrefix+"/") {
 		fail(w, errf(http.StatusNotFound, 7003, "No route for that URI (the API is under %s)", APIPrefix))
 		return

@@ -110,7 +110,12 @@ func TestRouting(t *testing.T) {
 		}
 	})
 	t.Run("wrong method", func(t *testing.T) {
-		expectAPIError(t, do(t, s, "POST", "/test/x/echo", nil), 405, 10000)
+		// Not the auth code 10000: the token is fine, the method is not.
+		r := do(t, s, "POST", "/test/x/echo", nil)
+		expectAPIError(t, r, 405, codeMethodNotAllowed)
+		if r.Header.Get("Allow") != "GET" {
+			t.Errorf("Allow %q, want GET", r.Header.Get("Allow"))
+		}
 	})
 	t.Run("unknown path", func(t *testing.T) {
 		expectAPIError(t, do(t, s, "GET", "/test/x/y/echo", nil), 400, 7003)

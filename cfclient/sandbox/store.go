@@ -27,8 +27,11 @@ type Store struct {
 	// KV namespaces by id.
 	KV map[string]*KVNamespace `json:"kv"`
 
-	// dirty is set by every mutation and cleared by the persister.
+	// dirty is set by every mutation and cleared by the persister; lazy is
+	// set by changes not worth a save of their own (saved within a minute,
+	// or with the next change, or on close).
 	dirty bool
+	lazy  bool
 }
 
 // Namespace is a dispatch namespace.
@@ -129,6 +132,27 @@ type Script struct {
 	MainModule string    `json:"main_module,omitempty"`
 	BodyPart   string    `json:"body_part,omitempty"`
 	Modules    []Module  `json:"modules"`
+	// Account is what only account scripts have (versions, deployments,
+	// workers.dev route); nil until one is recorded, so that 100,000 user
+	// scripts pay one pointer for it. It is replaced, never written into.
+	Account *AccountScriptState `json:"account,omitempty"`
+}
+
+// AccountScriptState is an account script's versions and deployments
+// (oldest first, see workers_versions.go) and workers.dev route settings.
+type AccountScriptState struct {
+	Versions        []ScriptVersion    `json:"versions,omitempty"`
+	Deployments     []ScriptDeployment `json:"deployments,omitempty"`
+	WorkersDev      bool               `json:"workers_dev,omitempty"`
+	PreviewsEnabled bool               `json:"previews_enabled,omitempty"`
+}
+
+// account returns a copy of the script's account state (zero when none).
+func (sc *Script) account() AccountScriptState {
+	if sc.Account == nil {
+		return AccountScriptState{}
+	}
+	return *sc.Account
 }
 
 // Limits are a script's hard limits.
@@ -236,6 +260,16 @@ func (st *Store) Read(f func()) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	f()
+}
+
+// WriteLazy is Write for changes that need not be saved at once: the
+// traffic generator's last-used stamps.
+func (st *Store) WriteLazy(f func() (changed bool)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if f() {
+		st.lazy = true
+	}
 }
 
 // Write runs f under the write lock and marks the store dirty when f reports

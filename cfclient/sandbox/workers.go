@@ -33,9 +33,11 @@ import (
 //   - Tags: at most 8 (100103), 1..64 bytes each (100102), no "," or "&"
 //     (100134); duplicates collapse, order is kept. Adding a present tag or
 //     removing an absent one succeeds. GET returns [] for no tags.
-//   - Upload: configuration the metadata omits (tags, limits, logpush,
-//     observability, placement, tail consumers, usage model, compatibility
-//     date and flags) keeps its current value; bindings are replaced, plus
+//   - Upload: the version settings (compatibility flags, limits, placement)
+//     come from the upload's metadata alone, absent meaning unset; other
+//     configuration the metadata omits (tags, logpush, observability, tail
+//     consumers, usage model, compatibility date) keeps its current value;
+//     bindings are replaced, plus
 //     the current bindings of the keep_bindings types. A secret binding sent
 //     without its value (upload or settings) keeps the current secret of
 //     that name. A settings PATCH replaces limits whole.

@@ -102,8 +102,10 @@ func boolParam(r *http.Request, name string) (bool, *apiError) {
 }
 
 // uploadScript serves PUT …/scripts/{script}: create or replace a script.
-// Configuration the metadata omits keeps its current value (tags included);
-// bindings are replaced, except those of the keep_bindings types.
+// Version settings (compatibility flags, limits, placement) come from the
+// upload alone; other configuration the metadata omits keeps its current
+// value (tags included); bindings are replaced, except those of the
+// keep_bindings types. An account script's upload records a version.
 func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p params) {
 		name := p["script"]
@@ -127,6 +129,7 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 		}
 		now := s.stamp()
 		var v scriptView
+		version := newUUID() // user scripts keep no versions
 		s.store.Write(func() bool {
 			sp, err := find(s.store, p)
 			if err != nil {
@@ -143,10 +146,15 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 			if prev != nil {
 				cp := *prev // copy on write; prev may be in a reader's hands
 				sc = &cp
+				// Version settings come from this upload alone.
+				sc.CompatibilityFlags, sc.Limits, sc.Placement = nil, nil, nil
 			}
 			up.meta.apply(sc)
 			sc.Bindings = bindings
 			setModules(sc, up, now)
+			if sp.ns == nil {
+				version = recordVersion(sc, prev, uploadSource(r), up.meta.Annotations, now)
+			}
 			sp.set.Put(sc)
 			v = viewScript(sc)
 			return true
@@ -157,7 +165,7 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 		}
 		startup := startupMs(up.modules)
 		v.StartupTimeMs = &startup
-		v.DeploymentID = newUUID()
+		v.DeploymentID = version
 		ok(w, v)
 	}
 }

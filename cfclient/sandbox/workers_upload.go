@@ -39,11 +39,12 @@ const legacyScriptName = "script.js"
 // scriptMetadata is the metadata part of an upload.
 type scriptMetadata struct {
 	scriptConfig
-	MainModule   *string         `json:"main_module"`
-	BodyPart     *string         `json:"body_part"`
-	KeepBindings []string        `json:"keep_bindings"`
-	KeepAssets   *bool           `json:"keep_assets"`
-	Assets       json.RawMessage `json:"assets"`
+	MainModule   *string           `json:"main_module"`
+	BodyPart     *string           `json:"body_part"`
+	KeepBindings []string          `json:"keep_bindings"`
+	KeepAssets   *bool             `json:"keep_assets"`
+	Assets       json.RawMessage   `json:"assets"`
+	Annotations  map[string]string `json:"annotations"`
 }
 
 // uploadPart is one module part.

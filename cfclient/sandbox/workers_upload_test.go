@@ -291,8 +291,9 @@ func TestUploadKeepsConfigAndBindings(t *testing.T) {
 		!strings.Contains(string(sc.Bindings[1].Raw), `"name":"Y"`) || !strings.Contains(string(sc.Bindings[1].Raw), `"text":"x"`) {
 		t.Fatalf("bindings after re-upload: %+v", sc.Bindings)
 	}
-	// Omitted configuration stays; the immutable tag and created_on too.
-	if !slices.Equal(second.Tags, []string{"a", "b"}) || !second.Logpush || *sc.Limits.CPUMs != 50 ||
+	// Omitted configuration stays (but not the version settings: limits,
+	// compatibility flags, placement); the immutable tag and created_on too.
+	if !slices.Equal(second.Tags, []string{"a", "b"}) || !second.Logpush || sc.Limits != nil ||
 		second.CompatibilityDate != "2025-01-01" || string(second.Observability) != `{"enabled":true,"head_sampling_rate":0.5}` ||
 		second.Tag != first.Tag || !second.CreatedOn.Equal(first.CreatedOn) || !second.ModifiedOn.Equal(clock.Now()) {
 		t.Fatalf("second upload %+v", second)
@@ -313,5 +314,29 @@ func TestUploadKeepsConfigAndBindings(t *testing.T) {
 	third := uploadOK(t, s, "prod", "app", `{"main_module":"worker.js","observability":null,"tags":[]}`)
 	if third.Observability != nil || len(third.Tags) != 0 {
 		t.Fatalf("third upload %+v", third)
+	}
+}
+
+func TestReuploadTakesVersionSettingsFromItsMetadata(t *testing.T) {
+	s := startSandbox(t, Options{Empty: true})
+	mkNamespace(t, s, "prod")
+	uploadOK(t, s, "prod", "app", `{"main_module":"worker.js","compatibility_date":"2025-01-01",
+		"compatibility_flags":["nodejs_compat"],"limits":{"cpu_ms":50},"placement":{"mode":"smart"},"tags":["keep"]}`)
+	// A re-upload without them clears them (they belong to the version);
+	// script settings such as tags stay.
+	v := uploadOK(t, s, "prod", "app", `{"main_module":"worker.js","compatibility_date":"2025-02-01"}`)
+	if len(v.CompatibilityFlags) != 0 || v.Placement != nil || !slices.Equal(v.Tags, []string{"keep"}) || v.CompatibilityDate != "2025-02-01" {
+		t.Fatalf("re-upload kept the previous version's settings: %+v", v)
+	}
+	var sc *Script
+	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.ByName["app"] })
+	if sc.Limits != nil {
+		t.Fatalf("limits kept: %+v", sc.Limits)
+	}
+	// A re-upload that sends them sets them.
+	v = uploadOK(t, s, "prod", "app", `{"main_module":"worker.js","compatibility_flags":["a"],"limits":{"cpu_ms":70}}`)
+	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.ByName["app"] })
+	if !slices.Equal(v.CompatibilityFlags, []string{"a"}) || sc.Limits == nil || *sc.Limits.CPUMs != 70 {
+		t.Fatalf("re-upload with settings: %+v %+v", v, sc.Limits)
 	}
 }

@@ -3,11 +3,12 @@ package plan
 import (
 	"fmt"
 
-	"github.com/charmbracelet/x/ansi"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/ui"

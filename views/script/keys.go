@@ -15,6 +15,8 @@ type KeyMap struct {
 	CloseRaw key.Binding // esc while the JSON is shown: back to the details
 	Copy     key.Binding // c: copy the script name
 
+	Logs key.Binding // l: this script's logs (Workers Logs)
+
 	ReadRoutes key.Binding // R: read (or re-read) the routing table
 	AddRoute   key.Binding // a: the routing screen's add form, for this script
 
@@ -32,6 +34,8 @@ func DefaultKeyMap() KeyMap {
 		Raw:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "json")),
 		CloseRaw:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close json")),
 		Copy:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy name")),
+
+		Logs: key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "logs")),
 
 		ReadRoutes: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "read routing table")),
 		AddRoute:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add route to this script")),
@@ -55,7 +59,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.raw:
 		return []key.Binding{k.CloseRaw, k.Copy, k.Down, k.Up}
 	}
-	return []key.Binding{k.ReadRoutes, k.AddRoute, k.EditTags, k.EditTier, k.EditLimits, k.Raw, k.Copy, k.Down, k.Up}
+	return []key.Binding{k.Logs, k.ReadRoutes, k.AddRoute, k.EditTags, k.EditTier, k.EditLimits, k.Raw, k.Copy, k.Down, k.Up}
 }
 
 // FullHelp returns the bindings, grouped, for the ? overlay.
@@ -63,7 +67,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
 	return [][]key.Binding{
 		k.MoveKeyMap.Bindings(),
-		{k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes, k.AddRoute},
+		{k.Logs, k.Raw, k.CloseRaw, k.Copy, k.ReadRoutes, k.AddRoute},
 		{k.EditTags, k.EditTier, k.EditLimits, k.SubmitEdit, k.CancelEdit},
 	}
 }
@@ -75,7 +79,7 @@ func (m *Model) syncKeys() {
 	editing := m.editing()
 	m.Keys.SubmitEdit.SetEnabled(editing)
 	m.Keys.CancelEdit.SetEnabled(editing)
-	for _, b := range []*key.Binding{&m.Keys.EditTags, &m.Keys.EditTier, &m.Keys.EditLimits, &m.Keys.AddRoute} {
+	for _, b := range []*key.Binding{&m.Keys.EditTags, &m.Keys.EditTier, &m.Keys.EditLimits, &m.Keys.AddRoute, &m.Keys.Logs} {
 		b.SetEnabled(!editing && !m.raw)
 	}
 	m.rawView.KeyMap = m.Keys.MoveKeyMap

@@ -322,6 +322,10 @@ func (m *Model) mine(key string, token int) bool {
 	return key == m.key && token == m.token
 }
 
+// logsKind is the logs screen's route kind (views/logs.Kind; screens do not
+// import each other).
+const logsKind = "logs"
+
 // handleKey scrolls, toggles the JSON view, or copies the name.
 func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := &m.Keys
@@ -338,6 +342,10 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return ui.CopyCmd(m.name)
 	case key.Matches(k, keys.ReadRoutes):
 		return m.readRoutes()
+	case key.Matches(k, keys.Logs):
+		// The logs screen owns streams; it opens on this script's Workers
+		// Logs (route kind "logs", see views/logs.Kind).
+		return ui.Navigate(ui.Route{Kind: logsKind, Namespace: m.ns, Script: m.name})
 	case key.Matches(k, keys.AddRoute):
 		// The routing screen owns routes; it opens with its add form on
 		// this script (see ui.KindRouting for the argument).
