@@ -21,7 +21,7 @@ var reqPerMin = regexp.MustCompile(`\d+ req/min`)
 // stable masks what depends on timing in a final view.
 func stable(view string) string {
 	view = ansi.Strip(view)
-	view = apiCount.ReplaceAllString(view, "API n/")
+	view = maskAPICount(view)
 	view = reqPerMin.ReplaceAllString(view, "n req/min")
 	return refreshed.ReplaceAllString(view, "refreshed …")
 }
