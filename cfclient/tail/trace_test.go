@@ -215,3 +215,16 @@ func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecodeTrace decodes one trace-v1 message (the exception fixture,
+// with headers, logs and a stack): the live tail's per-event decoding cost.
+func BenchmarkDecodeTrace(b *testing.B) {
+	msg := readFixture(b, "exception.json")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for range b.N {
+		if _, err := DecodeTrace(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
