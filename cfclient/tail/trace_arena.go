@@ -141,6 +141,10 @@ func decodeFast(msg []byte) (Event, bool) {
 	var idBuf [16]byte
 	id := a.put(strconv.AppendUint(append(idBuf[:0], 't'), h.Sum64(), 36))
 	text := a.b.String()
+	if a.b.Cap() > len(text)+len(text)/8 {
+		// The events are kept by the 100,000: not the builder's slack too.
+		text = strings.Clone(text)
+	}
 	at := func(sp span) string { return text[sp.off : sp.off+sp.n] }
 
 	ev := Event{ID: at(id), Origin: FromLive, Outcome: at(it.outcome), Namespace: at(it.ns),
