@@ -336,6 +336,7 @@ func (s *Server) Close() error {
 			}
 		}
 	}
+	s.tails.closeAll() // a socket accepted while shutting down
 	if err := s.closeState(); err != nil {
 		errs = append(errs, err)
 	}
