@@ -176,14 +176,22 @@ func OutcomeGlyph(outcome string) string {
 // secret, token or jwt — the runtime's own rule for tail items) becomes
 // "REDACTED".
 func Redact(name, value string) string {
-	n := strings.ToLower(name)
-	if n == "cookie" || n == "set-cookie" {
+	if redacts(strings.ToLower(name)) {
 		return "REDACTED"
 	}
-	for _, w := range []string{"auth", "key", "secret", "token", "jwt"} {
-		if strings.Contains(n, w) {
-			return "REDACTED"
+	return value
+}
+
+// redacts reports whether a header's value is a credential, by its
+// lower-cased name.
+func redacts(name string) bool {
+	if name == "cookie" || name == "set-cookie" {
+		return true
+	}
+	for _, w := range [...]string{"auth", "key", "secret", "token", "jwt"} {
+		if strings.Contains(name, w) {
+			return true
 		}
 	}
-	return value
+	return false
 }

@@ -1,7 +1,6 @@
 package tail
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"unicode/utf8"
@@ -19,7 +18,6 @@ var errScan = errors.New("scan: unexpected input")
 // scanner reads one JSON text.
 type scanner struct {
 	b []byte
-	s string // b as a string, made once: strings read are substrings of it
 	i int
 }
 
@@ -129,41 +127,29 @@ func (s *scanner) rawString() ([]byte, error) {
 	return nil, errScan
 }
 
-// str reads a string (null is ""); escapes are decoded.
-func (s *scanner) str() (string, error) {
-	switch s.peek() {
-	case 'n':
-		return "", s.literal("null")
-	case '"':
-	default:
-		return "", errScan
+// skipString consumes a string without decoding it (an escape is taken as
+// a backslash and the byte after it).
+func (s *scanner) skipString() error {
+	if s.peek() != '"' {
+		return errScan
 	}
-	start := s.i
-	escaped := false
-	for j := start + 1; j < len(s.b); j++ {
+	for j := s.i + 1; j < len(s.b); j++ {
 		switch c := s.b[j]; {
 		case c == '\\':
-			escaped = true
 			j++
 		case c == '"':
 			s.i = j + 1
-			if !escaped {
-				if !utf8.Valid(s.b[start+1 : j]) {
-					return "", errScan
-				}
-				return s.s[start+1 : j], nil
-			}
-			var out string
-			if err := json.Unmarshal(s.b[start:j+1], &out); err != nil {
-				return "", errScan
-			}
-			return out, nil
+			return nil
 		case c < 0x20:
-			return "", errScan
+			return errScan
 		}
 	}
-	return "", errScan
+	return errScan
 }
+
+// validUTF8 reports whether p is valid UTF-8 (encoding/json would replace
+// what is not; the fast path leaves that to it).
+func validUTF8(p []byte) bool { return utf8.Valid(p) }
 
 // num reads a number (null is 0).
 func (s *scanner) num() (float64, error) {
@@ -230,7 +216,7 @@ func (s *scanner) skip() ([]byte, error) {
 	case '[':
 		err = s.array(func() error { _, err := s.skip(); return err })
 	case '"':
-		_, err = s.str()
+		err = s.skipString()
 	case 't':
 		err = s.literal("true")
 	case 'f':

@@ -75,14 +75,14 @@ type traceEvent struct {
 // of the message's bytes: two sockets that deliver the same invocation
 // (while a tail is replaced) give the same ID.
 func DecodeTrace(msg []byte) (Event, error) {
+	if ev, ok := decodeFast(msg); ok {
+		return ev, nil
+	}
+	// Something the fast reader does not take (an escaped key, a
+	// malformed message): encoding/json decides, with its errors.
 	var it traceItem
-	if scanTrace(msg, &it) != nil {
-		// Something the fast reader does not take (an escaped key, a
-		// malformed message): encoding/json decides, with its errors.
-		it = traceItem{}
-		if err := json.Unmarshal(msg, &it); err != nil {
-			return Event{}, fmt.Errorf("decode tail message: %w", err)
-		}
+	if err := json.Unmarshal(msg, &it); err != nil {
+		return Event{}, fmt.Errorf("decode tail message: %w", err)
 	}
 	return build(msg, &it), nil
 }

@@ -180,11 +180,16 @@ func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
 		[]byte(`{"outcome":"ok","scriptName":"a\u001b[31mb","logs":[{"message":["tab\there",{"k":[1,2.5e3,true,null]}],"level":"log","timestamp":5}],"exceptions":[],"eventTimestamp":7,"event":{"request":{"url":"https://x/\u00e9","method":"get","headers":{"X-Api-Key":"s3cr3t","Accept":"*/*"}},"response":{"status":201}}}`),
 		[]byte(`{"outcome":"ok","scriptName":null,"logs":null,"exceptions":null,"eventTimestamp":null,"event":null}`),
 		[]byte(` { "outcome" : "canceled" , "event" : { "queue" : "q" , "batchSize" : 3 } } `),
+		[]byte(`{"outcome":"exception","scriptName":"w","logs":[{"message":[42,"x",{"a":"b"}],"level":"log","timestamp":1},{"message":["only"],"level":"error","timestamp":2},{"message":[],"level":"log","timestamp":3}],"exceptions":[{"name":"Error","message":{"code":7},"timestamp":4},{"name":"E2","message":"plain","timestamp":5,"stack":"a\nb"}],"event":{"request":{"url":"u","method":"PUT","headers":{"Set-Cookie":"s","X-Api-Key":"k","X-JWT":"j","Content-Type":"text/plain","x-trace":"t"}},"response":null}}`),
+		[]byte(`{"outcome":"ok","event":{"mailFrom":"a@x","rcptTo":"b@y","rawSize":5}}`),
+		[]byte(`{"outcome":"ok","event":{"scheduledTime":"2026-01-01T10:00:00.000Z"}}`),
+		[]byte(`{"outcome":"ok","event":{"consumedEvents":[{"scriptName":"p"},{"scriptName":"q"},{"scriptName":"p"}]}}`),
+		[]byte(`{"outcome":"ok","event":{"queue":"jobs","batchSize":7},"scriptTags":["a","b"],"truncated":true,"cpuTime":1.5}`),
 		[]byte(`{"outc\u006fme":"ok"}`), // an escaped key: the slow path
 	)
 	for i, m := range msgs {
-		var fast, slow traceItem
-		fastErr := scanTrace(m, &fast)
+		var slow traceItem
+		fast, fastOK := decodeFast(m)
 		slowErr := json.Unmarshal(m, &slow)
 		if slowErr != nil {
 			t.Fatalf("message %d is not valid JSON: %v", i, slowErr)
@@ -194,10 +199,11 @@ func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
 			t.Fatalf("message %d: %v", i, err)
 		}
 		want := build(m, &slow)
-		if fastErr == nil {
-			if fe := build(m, &fast); !reflect.DeepEqual(fe, want) {
-				t.Errorf("message %d: fast\n%+v\nwant\n%+v", i, fe, want)
-			}
+		if fastOK && !reflect.DeepEqual(fast, want) {
+			t.Errorf("message %d: fast\n%+v\nwant\n%+v", i, fast, want)
+		}
+		if !fastOK && i < len(msgs)-1 {
+			t.Errorf("message %d: the fast path should take it", i)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("message %d: DecodeTrace\n%+v\nwant\n%+v", i, got, want)
@@ -212,6 +218,19 @@ func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
 	for _, bad := range []string{`{"outcome":`, `{"outcome":"ok"} x`, `{"logs":[{"message":[1,]}]}`, `[1]`, `{"outcome":"\xff"}`} {
 		if _, err := DecodeTrace([]byte(bad)); err == nil && bad != `{"outcome":"\xff"}` {
 			t.Errorf("%q decoded without error", bad)
+		}
+	}
+}
+
+// BenchmarkDecodeTrace decodes one trace-v1 message (the exception fixture,
+// with headers, logs and a stack): the live tail's per-event decoding cost.
+func BenchmarkDecodeTrace(b *testing.B) {
+	msg := readFixture(b, "exception.json")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for range b.N {
+		if _, err := DecodeTrace(msg); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -90,43 +90,58 @@ func (b *buffer) events() []*tail.Event {
 	return out
 }
 
-// haystack is the text a free-text filter searches: script, URL, outcome,
-// status, logs and exceptions, lower-cased.
+// haystack is the text a free-text filter searches: script, method, URL,
+// outcome, status, trigger, notice, logs and exceptions, lower-cased as it
+// is written (one allocation).
 func haystack(ev *tail.Event) string {
-	var sb strings.Builder
 	n := len(ev.Script) + len(ev.URL) + len(ev.Outcome) + len(ev.Method) + len(ev.Info) + len(ev.Trigger) + 16
 	for _, l := range ev.Logs {
 		n += len(l.Text) + 1
 	}
 	for _, x := range ev.Exceptions {
-		n += len(x.Name) + len(x.Message) + 2
+		n += len(x.Name) + len(x.Message) + 3
 	}
+	var sb strings.Builder
 	sb.Grow(n)
-	sb.WriteString(ev.Script)
+	w := func(s string) {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= 0x80 {
+				// Not ASCII: the rest goes through the Unicode mapping.
+				sb.WriteString(strings.ToLower(s[i:]))
+				return
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			sb.WriteByte(c)
+		}
+	}
+	w(ev.Script)
 	sb.WriteByte(' ')
-	sb.WriteString(ev.Method)
+	w(ev.Method)
 	sb.WriteByte(' ')
-	sb.WriteString(ev.URL)
+	w(ev.URL)
 	sb.WriteByte(' ')
-	sb.WriteString(ev.Outcome)
+	w(ev.Outcome)
 	if ev.Status != 0 {
 		sb.WriteByte(' ')
 		sb.WriteString(strconv.Itoa(ev.Status))
 	}
 	sb.WriteByte(' ')
-	sb.WriteString(ev.Trigger)
-	sb.WriteString(ev.Info)
+	w(ev.Trigger)
+	w(ev.Info)
 	for _, l := range ev.Logs {
 		sb.WriteByte('\n')
-		sb.WriteString(l.Text)
+		w(l.Text)
 	}
 	for _, x := range ev.Exceptions {
 		sb.WriteByte('\n')
-		sb.WriteString(x.Name)
+		w(x.Name)
 		sb.WriteString(": ")
-		sb.WriteString(x.Message)
+		w(x.Message)
 	}
-	return lower(sb.String())
+	return sb.String()
 }
 
 // lower is strings.ToLower with an ASCII fast path that allocates nothing
