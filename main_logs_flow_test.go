@@ -69,7 +69,7 @@ func TestHealthFlow(t *testing.T) {
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":health production")
 	tm.Send(key("enter"))
-	scr.waitFor(t, "health", "health of production", "failing", "exceededCpu")
+	scr.waitFor(t, "health", "health of production", "failing", "⏱ cpu limit")
 	tm.Send(key("ctrl+c"))
 
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)

@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wfpconsole/wfp/cfclient"
-	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/views/health"
 )
@@ -23,8 +22,9 @@ var shownCount = regexp.MustCompile(`(\d+) events · (\d+) shown`)
 // TestClosedLoopRaiseCPULimit is the on-call loop: :health production
 // shows a tenant failing with exceededCpu; enter opens its logs (every
 // event a CPU-limit failure); the operator raises its CPU limit through the
-// change pipeline (a move to the top tier, which also lifts any lower
-// limit of its own: the stricter of tier and script limit binds); the
+// change pipeline from the screens (s on an event opens its script, T
+// moves it to the top tier, which also lifts any lower limit of its own:
+// the stricter of tier and script limit binds); the
 // tenant's new events come back ok in the same logs screen, and no new
 // exceededCpu appears.
 func TestClosedLoopRaiseCPULimit(t *testing.T) {
@@ -74,7 +74,7 @@ func TestClosedLoopRaiseCPULimit(t *testing.T) {
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":health production")
 	tm.Send(key("enter"))
-	scr.waitFor(t, "health", "health of production", "⏱ exceededCpu", cut(script, 18))
+	scr.waitFor(t, "health", "health of production", "⏱ cpu limit", script)
 	for range pick {
 		tm.Type("j")
 	}
@@ -84,14 +84,20 @@ func TestClosedLoopRaiseCPULimit(t *testing.T) {
 	tm.Send(key("enter"))
 	before := counts(t, scr, "cpu failures before", func(total, shown int) bool { return total > 0 && shown == total })
 
-	// Raise the CPU limit through the change pipeline.
-	op, err := rt.Planner.SetTier(ctx, "production", script, top.Name, tiers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res := rt.Changes.Apply(ctx, change.NewPlan("ana@bastion", flowClock(), op)); res.Err != nil || res.Applied != 1 {
-		t.Fatalf("apply: %+v", res)
-	}
+	// Raise the CPU limit the way an operator does: s opens the script
+	// of the event under the cursor, T moves it to the top tier (the
+	// change pipeline: plan, review, y), esc goes back to its logs.
+	tm.Type("s")
+	scr.waitFor(t, "the tenant's script", "LIMITS", "tier-")
+	tm.Type("T")
+	scr.waitFor(t, "tier picker", "Tier of", "(current)")
+	tm.Type("G")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "tier review", "Change the tier of", top.Name, "[ No ]")
+	tm.Type("y")
+	scr.waitFor(t, "tier applied", "applied 1 change", "tier           "+top.Name)
+	tm.Send(key("esc"))
+	scr.waitFor(t, "back to the logs", "logs of "+script, "/outcome:cpu")
 
 	// New traffic: the tenant's new events are ok; no new CPU failure.
 	deadline := time.Now().Add(30 * time.Second)

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -87,7 +88,8 @@ func (m tickMsg) RouteKey() string { return m.key }
 // KeyMap holds the screen's bindings.
 type KeyMap struct {
 	ui.MoveKeyMap
-	Open key.Binding
+	Open   key.Binding
+	Script key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -95,6 +97,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		MoveKeyMap: ui.DefaultMoveKeyMap(),
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "logs")),
+		Script:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "script (tier, limits)")),
 	}
 }
 
@@ -107,6 +110,8 @@ type Model struct {
 	key   string
 	ns    string
 	table ui.Table[Row]
+	// manyNS is set when the rows span namespaces: names then carry theirs.
+	manyNS bool
 
 	width, height int
 	token         int
@@ -128,13 +133,15 @@ func New(c *ui.Common, src Source, r ui.Route) *Model {
 	m := &Model{Keys: DefaultKeyMap(), c: c, src: src, key: r.Key(), ns: r.Namespace}
 	m.table = ui.NewTable(func(r Row) string { return r.Namespace + "/" + r.Script }, m.renderRow,
 		ui.WithColumns(
+			// The name gets what the numbers leave: at 80 columns a
+			// tenant's whole name (tenant-05123-images-prod) fits.
 			ui.TableColumn{Title: "SCRIPT", MinWidth: 16},
-			ui.TableColumn{Title: "REQS", Width: 6, Right: true},
-			ui.TableColumn{Title: "ERRORS", Width: 6, Right: true},
+			ui.TableColumn{Title: "REQS", Width: 5, Right: true},
+			ui.TableColumn{Title: "ERR", Width: 5, Right: true},
 			ui.TableColumn{Title: "RATE", Width: 6, Right: true},
-			ui.TableColumn{Title: "TOP ERROR", Width: 14},
-			ui.TableColumn{Title: "CPU p50", Width: 7, Right: true},
-			ui.TableColumn{Title: "p99", Width: 6, Right: true},
+			ui.TableColumn{Title: "TOP ERROR", Width: 11},
+			ui.TableColumn{Title: "CPUp50", Width: 6, Right: true},
+			ui.TableColumn{Title: "p99", Width: 5, Right: true},
 		),
 		ui.WithIndent(2), ui.WithTableStyles(c.Styles.Table), ui.WithTableKeyMap(m.Keys.MoveKeyMap))
 	m.SetSize(c.Width, c.Height)
@@ -175,6 +182,7 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 			return m, tea.Batch(ui.ShowError(msg.err, "Workers Logs must be enabled on the scripts (observability.enabled)"), m.tick())
 		}
 		m.loaded, m.dataAt = true, msg.at
+		m.manyNS = spansNamespaces(msg.rows)
 		m.table.SetRows(msg.rows)
 		return m, m.tick()
 	case tickMsg:
@@ -189,6 +197,9 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.Keys.Open) {
 			return m, m.open()
+		}
+		if key.Matches(msg, m.Keys.Script) {
+			return m, m.openScript()
 		}
 		m.table, _ = m.table.Update(msg)
 	}
@@ -208,6 +219,34 @@ func (m *Model) open() tea.Cmd {
 	return ui.Navigate(ui.Route{Kind: LogsKind, Namespace: r.Namespace, Script: r.Script})
 }
 
+// openScript opens the script under the cursor, where its tier and
+// limits are changed (a user script; an account script has no screen).
+func (m *Model) openScript() tea.Cmd {
+	r, ok := m.table.Current()
+	if !ok {
+		return nil
+	}
+	if r.Namespace == "" {
+		return ui.ShowStatus(ui.LevelInfo, ui.Sanitize(r.Script)+" is an account script: wfp has no screen for it; enter shows its live tail")
+	}
+	return ui.Navigate(ui.Route{Kind: ui.KindScript, Namespace: r.Namespace, Script: r.Script})
+}
+
+// spansNamespaces reports rows of user scripts in more than one namespace.
+func spansNamespaces(rows []Row) bool {
+	first := ""
+	for _, r := range rows {
+		switch {
+		case r.Namespace == "":
+		case first == "":
+			first = r.Namespace
+		case r.Namespace != first:
+			return true
+		}
+	}
+	return false
+}
+
 // renderRow renders one script's line.
 func (m *Model) renderRow(r Row, s ui.RowState) string {
 	st := &m.c.Styles
@@ -216,12 +255,12 @@ func (m *Model) renderRow(r Row, s ui.RowState) string {
 		lead = "▸ "
 	}
 	name := r.Script
-	if m.ns == "" && r.Namespace != "" {
+	if m.manyNS && r.Namespace != "" {
 		name = r.Namespace + "/" + r.Script
 	}
 	top := ""
 	if r.Errors > 0 {
-		top = glyph(r.TopError) + " " + r.TopError
+		top = tail.OutcomeGlyph(r.TopError) + " " + tail.OutcomeWord(r.TopError)
 	}
 	line := m.table.Line(lead, ui.Sanitize(name), ui.Commas(r.Requests), ui.Commas(r.Errors),
 		fmt.Sprintf("%.1f%%", 100*r.Rate()), ui.Sanitize(top), num(r.CPUP50), num(r.CPUP99))
@@ -232,15 +271,6 @@ func (m *Model) renderRow(r Row, s ui.RowState) string {
 		return st.Error.Render(line)
 	}
 	return line
-}
-
-// glyph marks an error outcome without colour.
-func glyph(outcome string) string {
-	switch outcome {
-	case "exceededCpu", "exceededMemory":
-		return "⏱"
-	}
-	return "✗"
 }
 
 // num is a CPU time in ms.
@@ -306,12 +336,12 @@ func (m *Model) DataAge() time.Time { return m.dataAt }
 
 // ShortHelp returns the footer's bindings.
 func (m *Model) ShortHelp() []key.Binding {
-	return []key.Binding{m.Keys.Open, m.Keys.Down, m.Keys.Up}
+	return []key.Binding{m.Keys.Open, m.Keys.Script, m.Keys.Down, m.Keys.Up}
 }
 
 // FullHelp returns the bindings for the help overlay.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{m.Keys.MoveKeyMap.Bindings(), {m.Keys.Open}}
+	return [][]key.Binding{m.Keys.MoveKeyMap.Bindings(), {m.Keys.Open, m.Keys.Script}}
 }
 
 var (

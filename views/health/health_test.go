@@ -113,3 +113,42 @@ func TestEnterOnAnAccountScriptOpensItsLiveTail(t *testing.T) {
 		t.Errorf("enter: %+v", cmd())
 	}
 }
+
+// TestScriptKeyOpensTheScript: s on a failing tenant opens its script
+// screen (where its tier and limits change); on an account script it says
+// why not. Names carry their namespace only when the rows span namespaces.
+func TestScriptKeyOpensTheScript(t *testing.T) {
+	c := ui.NewCommon(context.Background(), time.Now, nil)
+	c.Width, c.Height = 80, 21
+	m := New(c, nil, ui.Route{Kind: Kind})
+	m.Update(loadedMsg{key: m.key, token: m.token, rows: []Row{
+		{Namespace: "production", Script: "tenant-05123-images-prod", Requests: 3, Errors: 3, TopError: "exceededCpu"},
+		{Script: "dispatcher", Requests: 10},
+	}})
+	v := m.View()
+	if !strings.Contains(v, "tenant-05123-images-prod") || strings.Contains(v, "production/") {
+		t.Errorf("one namespace: want the whole name without its namespace at 80 columns:\n%s", v)
+	}
+	if !strings.Contains(v, "⏱ cpu limit") {
+		t.Errorf("want the outcome's glyph and word:\n%s", v)
+	}
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 's', Text: "s"})
+	want := ui.Route{Kind: ui.KindScript, Namespace: "production", Script: "tenant-05123-images-prod"}
+	if nav, ok := cmd().(ui.NavigateMsg); !ok || nav.Route != want {
+		t.Errorf("s: %+v, want navigation to %+v", cmd(), want)
+	}
+	m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+	if _, cmd = m.Update(tea.KeyPressMsg{Code: 's', Text: "s"}); cmd == nil {
+		t.Fatal("s on the dispatcher: want a status saying why not")
+	}
+	if _, ok := cmd().(ui.NavigateMsg); ok {
+		t.Error("s on an account script navigated")
+	}
+	m.Update(loadedMsg{key: m.key, token: m.token, rows: []Row{
+		{Namespace: "production", Script: "a", Requests: 1},
+		{Namespace: "staging", Script: "b", Requests: 1},
+	}})
+	if v := m.View(); !strings.Contains(v, "production/a") || !strings.Contains(v, "staging/b") {
+		t.Errorf("two namespaces: want names with their namespace:\n%s", v)
+	}
+}

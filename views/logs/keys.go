@@ -17,6 +17,7 @@ type KeyMap struct {
 	Pause       key.Binding // space: pause (keeps ingesting) / resume
 	Follow      key.Binding // f: follow the newest event
 	Write       key.Binding // w: write the buffer as JSON lines
+	Script      key.Binding // s: the script of the event under the cursor
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -31,6 +32,7 @@ func DefaultKeyMap() KeyMap {
 		Pause:       key.NewBinding(key.WithKeys("space", "p"), key.WithHelp("space", "pause/resume")),
 		Follow:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow")),
 		Write:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write json")),
+		Script:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "script (tier, limits)")),
 	}
 }
 
@@ -41,7 +43,7 @@ func (m *Model) syncKeys() {
 	k.CloseDetail.SetEnabled(m.detail)
 	k.ApplyFilter.SetEnabled(m.typing)
 	k.ClearFilter.SetEnabled(m.typing || (list && m.filter != nil))
-	for _, b := range []*key.Binding{&k.Detail, &k.Filter, &k.Pause, &k.Follow, &k.Write} {
+	for _, b := range []*key.Binding{&k.Detail, &k.Filter, &k.Pause, &k.Follow, &k.Write, &k.Script} {
 		b.SetEnabled(list)
 	}
 	m.layout()
@@ -63,5 +65,5 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := &m.Keys
 	return [][]key.Binding{k.MoveKeyMap.Bindings(),
-		{k.Detail, k.CloseDetail, k.Filter, k.ApplyFilter, k.ClearFilter, k.Pause, k.Follow, k.Write}}
+		{k.Detail, k.CloseDetail, k.Filter, k.ApplyFilter, k.ClearFilter, k.Pause, k.Follow, k.Write, k.Script}}
 }

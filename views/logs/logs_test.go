@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/ui"
@@ -289,5 +290,38 @@ func TestRefreshRestartsOnlyAnEndedStream(t *testing.T) {
 	m.Update(ui.RefreshMsg{})
 	if opened != 2 {
 		t.Errorf("ctrl+r should restart a failed stream (%d opens)", opened)
+	}
+}
+
+// TestScriptKeyAndPathColumn: s opens the script screen of the event under
+// the cursor (where an operator raises its tier); a screen of one script
+// shows paths without the host every line shares.
+func TestScriptKeyAndPathColumn(t *testing.T) {
+	one := ui.Route{Kind: Kind, Namespace: "production", Script: "s"}
+	m := newTestModel(t, one, make(chan tail.Item), 0)
+	ev := traceEvent(t, 1)
+	ev.Namespace, ev.Script = "production", "tenant-1"
+	ev.URL = "https://tenant-1.tenants.example/jobs/sync"
+	feed(m, events(ev)...)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "PATH") || strings.Contains(v, "HOST/PATH") || !strings.Contains(v, "/jobs/sync") || strings.Contains(v, "tenant-1.tenants") {
+		t.Errorf("one script: want the path column without the host:\n%s", v)
+	}
+	cmd := press(m, "s")
+	want := ui.Route{Kind: ui.KindScript, Namespace: "production", Script: "tenant-1"}
+	if cmd == nil {
+		t.Fatal("s: no command")
+	}
+	if nav, ok := cmd().(ui.NavigateMsg); !ok || nav.Route != want {
+		t.Errorf("s: %+v, want navigation to %+v", cmd(), want)
+	}
+	acct := traceEvent(t, 2)
+	acct.Namespace, acct.Script = "", "dispatcher"
+	feed(m, events(acct)...)
+	if cmd = press(m, "s"); cmd == nil {
+		t.Fatal("s on an account script: want a status saying why not")
+	}
+	if _, ok := cmd().(ui.NavigateMsg); ok {
+		t.Error("s on an account script navigated")
 	}
 }

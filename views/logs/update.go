@@ -3,6 +3,7 @@ package logs
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/wfpconsole/wfp/ui"
 )
 
 // Keys: filter, pause and follow, detail, write, movement.
@@ -62,6 +63,8 @@ func (m *Model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, keys.Write):
 		return m.write()
+	case key.Matches(k, keys.Script):
+		return m.openScript()
 	}
 	before := m.table.Cursor()
 	m.table, _ = m.table.Update(k)
@@ -115,4 +118,17 @@ func (m *Model) filterText() string {
 		return ""
 	}
 	return m.filter.src
+}
+
+// openScript opens the script screen of the event under the cursor (where
+// its tier and limits change); an account script has none.
+func (m *Model) openScript() tea.Cmd {
+	e, ok := m.table.Current()
+	if !ok {
+		return nil
+	}
+	if e.ev.Namespace == "" {
+		return ui.ShowStatus(ui.LevelInfo, ui.Sanitize(e.ev.Script)+" is an account script: wfp has no screen for it")
+	}
+	return ui.Navigate(ui.Route{Kind: ui.KindScript, Namespace: e.ev.Namespace, Script: e.ev.Script})
 }

@@ -33,13 +33,22 @@ func columns(width int, oneScript bool) []ui.TableColumn {
 		{Title: "OUTCOME", Width: wOutcome},
 		{Title: "ST", Width: wStatus, Right: true},
 		{Title: "METHOD", Width: wMethod},
-		{Title: "HOST/PATH", Width: path},
+		{Title: pathTitle(oneScript), Width: path},
 	}
 	if !oneScript {
 		cols = append(cols, ui.TableColumn{Title: "SCRIPT", Width: max(8, script)})
 	}
 	return append(cols, ui.TableColumn{Title: "CPU/WALL", Width: wTimes, Right: true},
 		ui.TableColumn{Title: "FIRST LOG", Width: logw})
+}
+
+// pathTitle is the request column's heading: a screen of one script shows
+// paths only.
+func pathTitle(oneScript bool) string {
+	if oneScript {
+		return "PATH"
+	}
+	return "HOST/PATH"
 }
 
 // oneScript reports a screen of one script's events.
@@ -59,6 +68,13 @@ func (m *Model) renderRow(e *entry, s ui.RowState) string {
 		status = strconv.Itoa(ev.Status)
 	}
 	method, path := ev.Method, ev.HostPath()
+	if m.oneScript() {
+		// One script's host is the same on every line (the title and the
+		// event's detail show it): the column is the path's.
+		if i := strings.IndexByte(path, '/'); i > 0 {
+			path = path[i:]
+		}
+	}
 	if ev.Kind != "fetch" && ev.Kind != "" {
 		method, path = ev.Kind, ev.Trigger
 	}
