@@ -37,13 +37,13 @@ func TestHeaderBudgetIsTheServersRule(t *testing.T) {
 	}
 	defer rt.Close()
 	header := rt.Header(cfclient.Actor{Name: "tester@host"})
-	if b := header().Budget; b.Limit != 1080 || b.Window != 5*time.Minute {
-		t.Fatalf("budget before any answer %+v, want the configured 1080 usable per 5m", b)
+	if b := header().Budget; b.Limit != 1140 || b.Window != 5*time.Minute {
+		t.Fatalf("budget before any answer %+v, want the configured 1140 usable per 5m", b)
 	}
 	if _, err := rt.Client.ListNamespaces(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if b := header().Budget; b.Limit != 54 || b.Window != 10*time.Second || b.Used != 1 {
-		t.Errorf("budget after one answer %+v, want 1 of the server's 54 usable per 10s", b)
+	if b := header().Budget; b.Limit != 57 || b.Window != 10*time.Second || b.Used != 1 {
+		t.Errorf("budget after one answer %+v, want 1 of the server's 57 usable (60 less the 5%% margin) per 10s", b)
 	}
 }

@@ -138,7 +138,7 @@ func Defaults(name string) Profile {
 		Rate: RateBudget{
 			Requests:     1200,
 			Window:       300 * time.Second,
-			SafetyMargin: 0.10,
+			SafetyMargin: 0.05,
 			MaxInFlight:  4,
 		},
 		PricePerScriptMonth: DefaultPricePerScriptMonth,

@@ -28,7 +28,7 @@ func shortWindowWait(tb testing.TB, n int, limit time.Duration) shortWindowRun {
 	tb.Helper()
 	s := startThrServer(tb, sandbox.Options{RateLimit: sandbox.RateLimit{Requests: 60, Window: 10 * time.Second}})
 	var log attemptLog
-	th := New(Options{OnAttempt: log.add}, nil)
+	th := New(Options{OnAttempt: log.add, SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var run shortWindowRun
@@ -195,7 +195,7 @@ func TestThrottleProbesSparinglyWhileOthersHoldTheBudget(t *testing.T) {
 	time.Sleep(window) // the other tool's use fills the window
 
 	var log attemptLog
-	th := New(Options{OnAttempt: log.add}, nil)
+	th := New(Options{OnAttempt: log.add, SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil)
 	// Watched for almost two windows: the first probe waits for the
 	// server's reset, which may be most of a window away, so one window
 	// raced it; short of two, so a seventh probe (due at 2 windows at the

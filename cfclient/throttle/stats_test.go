@@ -18,7 +18,7 @@ func TestThrottleStats(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}, Faults: sandbox.Faults{Latency: 200 * time.Millisecond}})
 	var shift atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
-	th := New(Options{Requests: 100, Window: time.Minute, Now: now}, nil)
+	th := New(Options{Requests: 100, Window: time.Minute, Now: now, SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil)
 	if st := th.Stats(""); st.Limit != 90 || st.BackgroundLimit != 72 || st.Window != time.Minute || st.Used != 0 || st.Remaining != 90 {
 		t.Fatalf("fresh stats %+v", st)
 	}
@@ -77,17 +77,17 @@ func TestThrottleKeepsOneBudgetPerToken(t *testing.T) {
 
 func TestThrottleCountsWhatTheServerSaysOthersUsed(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Requests: 20, Window: 10 * time.Second}})
-	other := New(Options{}, nil) // another tool on the same token
+	other := New(Options{SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil) // another tool on the same token
 	for range 10 {
 		s.do(context.Background(), other, "GET", s.listURL(), nil)
 	}
-	th := New(Options{Requests: 20, Window: 10 * time.Second}, nil)
+	th := New(Options{Requests: 20, Window: 10 * time.Second, SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil)
 	s.do(context.Background(), th, "GET", s.listURL(), nil)
 	if st := th.Stats(s.auth()); st.Used != 11 || st.Remaining != 7 {
 		t.Fatalf("stats %+v, want the 10 other requests counted (used 11 of 18)", st)
 	}
 	// A server limit lower than configured is adopted.
-	low := New(Options{Requests: 1000, Window: time.Minute}, nil)
+	low := New(Options{Requests: 1000, Window: time.Minute, SafetyMargin: 0.1}, nil)
 	s.do(context.Background(), low, "GET", s.listURL(), nil)
 	if st := low.Stats(s.auth()); st.Limit != 18 || st.Window != 10*time.Second {
 		t.Fatalf("limit %d per %s, want the server's 20 less the margin per 10 s", st.Limit, st.Window)
@@ -111,8 +111,8 @@ func TestThrottleOptionsValidate(t *testing.T) {
 	if err := (Options{}).Validate(); err != nil {
 		t.Fatalf("zero options: %v", err)
 	}
-	if st := New(Options{}, nil).Stats(""); st.Limit != 1080 || st.BackgroundLimit != 864 || st.Window != 300*time.Second {
-		t.Fatalf("defaults %+v, want 1080 usable of 1200 per 300 s", st)
+	if st := New(Options{}, nil).Stats(""); st.Limit != 1140 || st.BackgroundLimit != 1083 || st.Window != 300*time.Second {
+		t.Fatalf("defaults %+v, want 1140 usable of 1200 (1083 for background) per 300 s", st)
 	}
 }
 

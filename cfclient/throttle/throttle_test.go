@@ -175,7 +175,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestThrottleBackgroundNeverUsesTheInteractiveReserve(t *testing.T) {
 	s := startThrServer(t, sandbox.Options{RateLimit: sandbox.RateLimit{Off: true}})
-	th := New(Options{Requests: 10, Window: time.Minute}, nil)
+	th := New(Options{Requests: 10, Window: time.Minute, SafetyMargin: 0.1, InteractiveReserve: 0.2}, nil)
 	st := th.Stats("")
 	if st.Limit != 9 || st.BackgroundLimit != 7 {
 		t.Fatalf("limits %d/%d, want 9 usable, 7 for background", st.Limit, st.BackgroundLimit)
