@@ -110,15 +110,15 @@ type Model struct {
 func New(c *ui.Common, d Deps, r ui.Route) *Model {
 	m := &Model{Keys: DefaultKeyMap(), c: c, deps: d, route: r, key: r.Key(), open: r.Arg,
 		width: c.Width, height: c.Height}
-	m.bar = progress.New(progress.WithWidth(16), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	m.bar = progress.New(progress.WithWidth(10), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
 	m.list = ui.NewTable(func(s jobs.Snapshot) string { return s.ID }, m.renderJob, ui.WithIndent(2),
 		ui.WithTableStyles(c.Styles.Table), ui.WithTableKeyMap(m.Keys.MoveKeyMap),
 		ui.WithColumns(
 			ui.TableColumn{Title: "JOB", MinWidth: 16},
 			ui.TableColumn{Title: "STATE", Width: 11},
-			ui.TableColumn{Title: "PROGRESS", Width: 16},
+			ui.TableColumn{Title: "PROGRESS", Width: 10},
 			ui.TableColumn{Title: "DONE", Width: 11, Right: true},
-			ui.TableColumn{Title: "FAIL", Width: 5, Right: true},
+			ui.TableColumn{Title: "FAIL", Width: 4, Right: true},
 			ui.TableColumn{Title: "RATE", Width: 6, Right: true},
 			ui.TableColumn{Title: "ETA", Width: 6, Right: true},
 		))
@@ -127,7 +127,7 @@ func New(c *ui.Common, d Deps, r ui.Route) *Model {
 		ui.WithColumns(
 			ui.TableColumn{Title: "#", Width: 5, Right: true},
 			ui.TableColumn{Title: "OP", Width: 13},
-			ui.TableColumn{Title: "TARGET", MinWidth: 16},
+			ui.TableColumn{Title: "TARGET", MinWidth: 30},
 			ui.TableColumn{Title: "STATE", Width: 8},
 			ui.TableColumn{Title: "REASON", MinWidth: 10},
 		))

@@ -99,7 +99,13 @@ func (m *Model) renderItem(it jobs.Item, rs ui.RowState) string {
 	if rs.Cursor {
 		lead = "▸"
 	}
-	line := m.items.Line(lead, fmt.Sprint(it.Index+1), string(it.Kind), ui.Sanitize(it.Target), string(it.State), ui.Sanitize(it.Err))
+	// A job runs in one namespace (its title names it): the column shows
+	// what differs.
+	target := it.Target
+	if ns := m.openSnap.Namespace; ns != "" {
+		target = strings.TrimPrefix(target, ns+"/")
+	}
+	line := m.items.Line(lead, fmt.Sprint(it.Index+1), string(it.Kind), ui.Sanitize(target), string(it.State), ui.Sanitize(it.Err))
 	if rs.Cursor {
 		return m.c.Styles.Cursor.Render(ui.Clip(line, rs.Width))
 	}
