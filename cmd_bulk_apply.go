@@ -40,17 +40,10 @@ func readPlan(path string) (*change.Plan, error) {
 // …/scripts?tags= until nothing more matches.
 func deleteServerSide(ctx context.Context, rt *Runtime, plan *change.Plan, h headlessEnv) int {
 	ss := plan.Bulk.ServerSide
-	total := 0
-	for {
-		res, err := rt.Client.BulkDeleteByTags(ctx, plan.Bulk.Namespace, ss.Filter, 0)
-		if err != nil {
-			fmt.Fprintf(h.stderr, "wfp bulk apply: %d deleted, then: %s\n", total, termsafe.OneLine(err.Error(), 500))
-			return exitPartial
-		}
-		total += res.Count
-		if !res.HasMore || res.Count == 0 {
-			break
-		}
+	total, err := rt.Client.DeleteAllByTags(ctx, plan.Bulk.Namespace, ss.Filter)
+	if err != nil {
+		fmt.Fprintf(h.stderr, "wfp bulk apply: %d deleted, then: %s\n", total, termsafe.OneLine(err.Error(), 500))
+		return exitPartial
 	}
 	fmt.Fprintf(h.stderr, "deleted %d scripts of %s server-side (tags %s); no undo kit was kept\n",
 		total, termsafe.Line(plan.Bulk.Namespace), termsafe.Line(ss.Filter.String()))

@@ -30,6 +30,7 @@ func (s *Session) bulkFactories(f map[string]ui.Factory) {
 		LastUsedPrefix: rt.Client.Schema().Routing.LastUsedPrefix,
 		Namespaces:     rt.Client.ListNamespaces,
 		Secrets:        rt.Client.Secrets,
+		DeleteByTags:   rt.Client.DeleteAllByTags,
 	})
 	f[jobs.Kind] = jobs.Factory(jobs.Deps{Engine: rt.Jobs, Actor: rt.Client.Actor, AuditLog: rt.Audit.Path(),
 		Planner: rt.Planner, Applier: rt.Changes})

@@ -380,3 +380,20 @@ func (c *Client) BulkDeleteByTags(ctx context.Context, ns string, filter TagFilt
 	})
 	return res, err
 }
+
+// DeleteAllByTags calls BulkDeleteByTags until the API reports nothing
+// more matching filter, and returns how many scripts it deleted (also when
+// a later call fails: those are gone). Each call is one audited change.
+func (c *Client) DeleteAllByTags(ctx context.Context, ns string, filter TagFilter) (int, error) {
+	total := 0
+	for {
+		res, err := c.BulkDeleteByTags(ctx, ns, filter, 0)
+		if err != nil {
+			return total, err
+		}
+		total += res.Count
+		if !res.HasMore || res.Count == 0 {
+			return total, nil
+		}
+	}
+}

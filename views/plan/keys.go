@@ -12,8 +12,10 @@ type KeyMap struct {
 	Start   key.Binding // enter: ask for the phrase and start the job
 	Save    key.Binding // p: save the plan as JSON
 	Secrets key.Binding // S: count the deleted scripts' secrets
-	Submit  key.Binding // enter in the input
-	Cancel  key.Binding // esc in the input
+	// ServerSide deletes a tag set's scripts in one request instead (x).
+	ServerSide key.Binding
+	Submit     key.Binding // enter in the input
+	Cancel     key.Binding // esc in the input
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -23,6 +25,7 @@ func DefaultKeyMap() KeyMap {
 		Start:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start job")),
 		Save:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "save plan (JSON)")),
 		Secrets:    key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "count secrets")),
+		ServerSide: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "server-side delete (no undo)")),
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan")),
 		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
@@ -34,7 +37,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.phase == asking {
 		return []key.Binding{k.Submit, k.Cancel}
 	}
-	return []key.Binding{k.Start, k.Save, k.Secrets, k.Down, k.Up}
+	return []key.Binding{k.Start, k.Save, k.Secrets, k.ServerSide, k.Down, k.Up}
 }
 
 // FullHelp returns the ? overlay's bindings.
@@ -43,7 +46,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.phase == asking {
 		return [][]key.Binding{{k.Submit, k.Cancel}}
 	}
-	return [][]key.Binding{k.MoveKeyMap.Bindings(), {k.Start, k.Save, k.Secrets}}
+	return [][]key.Binding{k.MoveKeyMap.Bindings(), {k.Start, k.Save, k.Secrets, k.ServerSide}}
 }
 
 // syncKeys enables what applies now.
@@ -52,6 +55,7 @@ func (m *Model) syncKeys() {
 	ready := m.phase == shown && m.plan != nil
 	k.Start.SetEnabled(ready)
 	k.Save.SetEnabled((ready || m.phase == started) && m.deps.Save != nil)
+	k.ServerSide.SetEnabled(ready && m.deps.DeleteByTags != nil && m.plan.Bulk != nil && m.plan.Bulk.ServerSide != nil)
 	k.Secrets.SetEnabled(ready && m.deps.Secrets != nil && m.secrets == nil && !m.countingSecrets && m.plan.Bulk != nil && m.plan.Bulk.SecretsUnknown)
 }
 
@@ -83,6 +87,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.save()
 	case key.Matches(msg, k.Secrets):
 		return m.askSecrets()
+	case key.Matches(msg, k.ServerSide):
+		return m.askServerSide()
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ type Deps struct {
 	Namespaces func(ctx context.Context) ([]cfclient.Namespace, error)
 	// Secrets lists a script's secrets (S counts what a delete loses).
 	Secrets SecretsFunc
+	// DeleteByTags is the server-side delete of every script a tag filter
+	// matches (x; *cfclient.Client's DeleteAllByTags): how many went.
+	DeleteByTags func(ctx context.Context, ns string, filter cfclient.TagFilter) (int, error)
 }
 
 // Messages of the screen, routed to it.
@@ -186,6 +189,14 @@ func (m *Model) Update(msg tea.Msg) (ui.Screen, tea.Cmd) {
 	case confirmedMsg:
 		if msg.key == m.key {
 			cmd = m.startJob()
+		}
+	case serverSideConfirmedMsg:
+		if msg.key == m.key {
+			cmd = m.deleteServerSide()
+		}
+	case serverSideDoneMsg:
+		if msg.key == m.key {
+			cmd = m.handleServerSideDone(msg)
 		}
 	case startedMsg:
 		if msg.key == m.key {

@@ -54,7 +54,7 @@ func newWorld(t *testing.T, n int) *world {
 	t.Cleanup(rc.Close)
 	dir := t.TempDir()
 	w.deps = Deps{Planner: change.NewPlanner(e.Client), Routing: rc, LastUse: cache.NewLastUsedCache(e.Client),
-		Listings: store, Jobs: eng, Stats: e.Client.Stats, Actor: e.Client.Actor,
+		Listings: store, Jobs: eng, Stats: e.Client.Stats, Actor: e.Client.Actor, DeleteByTags: e.Client.DeleteAllByTags,
 		Save: func(p *change.Plan) (string, error) {
 			path := filepath.Join(dir, p.ID+".json")
 			b, err := json.Marshal(p)
@@ -281,5 +281,64 @@ func TestPlanCountsTheSecretsADeleteLoses(t *testing.T) {
 	}
 	if d.S.(*Model).plan.Bulk.WithSecrets != want {
 		t.Error("the plan's count was not recorded")
+	}
+}
+
+// TestPlanServerSideDelete: x on a plan whose selection is exactly a tag
+// set asks for its own phrase (the job's phrase does not confirm it) and
+// deletes every tagged script in one request, counted at the sandbox; a
+// read-only session is shown why not and sends nothing.
+func TestPlanServerSideDelete(t *testing.T) {
+	w := newWorld(t, 300)
+	sel := w.tagged("ephemeral")
+	req := change.BulkRequest{Action: change.ActionDelete, Namespace: "production", Scripts: sel,
+		TagSet: &cfclient.TagFilter{Has: []string{"ephemeral"}}}
+
+	ro := w.open(t, true, req)
+	ro.Press("x")
+	var ask ui.ConfirmRequest
+	for _, msg := range ro.TakeSeen() {
+		if a, ok := msg.(ui.ConfirmMsg); ok {
+			ask = a.Request
+		}
+	}
+	if !ask.ReadOnly || ask.Phrase != "" || !strings.Contains(ask.Body, "read-only") {
+		t.Fatalf("read-only x: %+v", ask)
+	}
+	before := w.e.Client.Stats().Used
+	ro.Send(ask.OnYes)
+	if n := w.e.Client.Stats().Used - before; n != 0 {
+		t.Errorf("a read-only session sent %d requests", n)
+	}
+
+	d := w.open(t, false, req)
+	if !strings.Contains(d.View(), "x instead: the server-side DELETE") {
+		t.Errorf("the footer should offer x:\n%s", d.View())
+	}
+	d.Press("x")
+	for _, msg := range d.TakeSeen() {
+		if a, ok := msg.(ui.ConfirmMsg); ok {
+			ask = a.Request
+		}
+	}
+	want := "delete " + ui.Commas(len(sel)) + " in production server-side"
+	if ask.Phrase != want || !strings.Contains(ask.Body, "no undo kit") {
+		t.Fatalf("confirmation %+v, want the phrase %q and the trade-off", ask, want)
+	}
+	before = w.e.Client.Stats().Used
+	d.Send(ask.OnYes)
+	if n := w.e.Client.Stats().Used - before; n != 1 {
+		t.Errorf("the server-side delete sent %d requests, want 1", n)
+	}
+	left := 0
+	w.e.Client.ListScripts(t.Context(), "production", cfclient.TagFilter{Has: []string{"ephemeral"}}, func(p []cfclient.Script) error {
+		left += len(p)
+		return nil
+	})
+	if left != 0 {
+		t.Errorf("%d ephemeral scripts left after the server-side delete", left)
+	}
+	if m := d.S.(*Model); m.phase != started || m.err != nil {
+		t.Errorf("after the delete: phase %d, err %v", m.phase, m.err)
 	}
 }

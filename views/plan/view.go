@@ -77,7 +77,7 @@ func (m *Model) summary() []string {
 		out = append(out, "  "+l)
 	}
 	if bk != nil && bk.ServerSide != nil {
-		text := fmt.Sprintf("or the server-side DELETE …/scripts?tags=%s: %s; %s (wfp plans per script)",
+		text := fmt.Sprintf("x instead: the server-side DELETE …/scripts?tags=%s: %s; %s",
 			ui.Sanitize(bk.ServerSide.Filter.String()), ui.Plural(bk.ServerSide.Requests, "request", "requests"), bk.ServerSide.TradeOff)
 		for _, l := range wrap(text, w-2, 3) {
 			out = append(out, st.Warning.Render("  "+l))
