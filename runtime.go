@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
@@ -70,6 +71,9 @@ type Runtime struct {
 	// its world is seeded anew every run, so a cache must not outlive it.
 	tmpCache  string
 	closeOnce sync.Once
+	// changes are the script changes applied in this process, taken by
+	// each session with its header snapshots.
+	changes changeFeed
 }
 
 // runtimeOptions are what the command line adds to the configuration.
@@ -178,6 +182,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 // and KV may still answer the old value for 60 s); a new tier table is
 // read again on next use.
 func (rt *Runtime) applied(op change.Op) {
+	rt.changes.add(op, rt.Client.Now())
 	switch op.Kind {
 	case change.RoutePut, change.RouteDelete:
 		var v *string
@@ -196,6 +201,10 @@ func (rt *Runtime) applied(op change.Op) {
 func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 	p := rt.Config.Profile
 	onSandbox := rt.Sandbox != nil
+	// seen is the session's place in the change feed; snapshots are taken
+	// one at a time (the App's tick chain), but atomically all the same.
+	var seen atomic.Uint64
+	seen.Store(rt.changes.head())
 	return func() ui.HeaderInfo {
 		info := ui.HeaderInfo{
 			Profile:    rt.Profile,
@@ -213,6 +222,9 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			info.BulkJobs = rt.Jobs.Running()
 			info.Jobs += info.BulkJobs
 		}
+		var next uint64
+		info.Changes, next, info.ChangesLost = rt.changes.since(seen.Load())
+		seen.Store(next)
 		st := rt.Client.Stats()
 		info.Budget = ui.BudgetInfo{
 			Used:              st.Used,

@@ -174,16 +174,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.owner != a.owner || msg.seq != a.tickSeq {
 			return a, nil // another app's tick, or a superseded chain
 		}
-		a.setHeader(msg.info)
-		return a, a.tick()
+		return a, tea.Batch(a.takeHeader(msg.info), a.tick())
 	case headerNowMsg:
 		if msg.owner == a.owner {
-			a.setHeader(msg.info)
+			return a, a.takeHeader(msg.info)
 		}
 		return a, nil
 	case HeaderMsg:
-		a.setHeader(msg.Info)
-		return a, nil
+		return a, a.takeHeader(msg.Info)
 	case CompletionsMsg:
 		a.cmd.sets[msg.Set] = msg.Values
 		return a, nil
@@ -427,6 +425,18 @@ func snapshot(header func() HeaderInfo) HeaderInfo {
 
 // setHeader shows a new header snapshot; a change of production frame
 // changes the content size.
+// takeHeader shows a header snapshot and hands the script changes it
+// carries to every screen.
+func (a *App) takeHeader(info HeaderInfo) tea.Cmd {
+	changes, lost := info.Changes, info.ChangesLost
+	info.Changes, info.ChangesLost = nil, false
+	a.setHeader(info)
+	if len(changes) == 0 && !lost {
+		return nil
+	}
+	return a.broadcast(ScriptsChangedMsg{Changes: changes, Lost: lost})
+}
+
 func (a *App) setHeader(info HeaderInfo) {
 	wasProd := a.info.Production
 	a.info = info

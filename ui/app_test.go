@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"image/color"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -403,15 +404,15 @@ func TestHeaderTickIDs(t *testing.T) {
 	calls := 0
 	h.app.c.Header = func() HeaderInfo { calls++; return h.info }
 	other := HeaderInfo{Profile: "other", Account: "acct-other"}
-	if cmd := h.send(headerTickMsg{owner: new(byte), seq: h.app.tickSeq, info: other}); cmd != nil || h.app.info == other {
+	if cmd := h.send(headerTickMsg{owner: new(byte), seq: h.app.tickSeq, info: other}); cmd != nil || reflect.DeepEqual(h.app.info, other) {
 		t.Error("another app's tick was handled")
 	}
 	seq := h.app.tickSeq
 	mine := HeaderInfo{Profile: "mine", Account: "acct-mine"}
-	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: mine}); cmd == nil || h.app.info != mine {
+	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: mine}); cmd == nil || !reflect.DeepEqual(h.app.info, mine) {
 		t.Fatal("own tick did not show its snapshot and re-arm")
 	}
-	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: other}); cmd != nil || h.app.info != mine {
+	if cmd := h.send(headerTickMsg{owner: h.app.owner, seq: seq, info: other}); cmd != nil || !reflect.DeepEqual(h.app.info, mine) {
 		t.Error("a superseded tick chain was re-armed or shown")
 	}
 	// Update never takes a snapshot itself: only the commands do.
@@ -421,7 +422,7 @@ func TestHeaderTickIDs(t *testing.T) {
 		t.Errorf("Update called the header func %d times; snapshots are taken in commands", calls)
 	}
 	msg := h.app.headerNow()()
-	if got, ok := msg.(headerNowMsg); !ok || got.info != h.info || calls != 1 {
+	if got, ok := msg.(headerNowMsg); !ok || !reflect.DeepEqual(got.info, h.info) || calls != 1 {
 		t.Fatalf("headerNow produced %#v (calls %d)", msg, calls)
 	}
 }

@@ -28,6 +28,26 @@ type HeaderInfo struct {
 	// BulkJobs is how many of Jobs are bulk jobs (:jobs): quitting
 	// interrupts them, and the next start offers to resume them.
 	BulkJobs int
+	// Changes are the changes to scripts applied since the session's
+	// previous snapshot, by any session or job; ChangesLost says some were
+	// missed. The App hands them to every screen as a ScriptsChangedMsg.
+	Changes     []ScriptChange
+	ChangesLost bool
+}
+
+// ScriptChange is one applied change to a namespace's scripts, as the
+// screens that list them need it.
+type ScriptChange struct {
+	// Namespace and Script name the script; Script is empty when the
+	// whole namespace is gone.
+	Namespace, Script string
+	// Gone is a script (or namespace) deleted; Back a script restored.
+	Gone, Back bool
+	// Tags are the script's tags now, when TagsSet.
+	Tags    []string
+	TagsSet bool
+	// At is when it was applied: data read after it already shows it.
+	At time.Time
 }
 
 // BudgetInfo describes the API rate budget shared by every request.

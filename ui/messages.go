@@ -29,6 +29,13 @@ type (
 	// replaced (background detected, NO_COLOR), for screens that copied
 	// styles into components.
 	StylesChangedMsg struct{}
+	// ScriptsChangedMsg is broadcast to every screen when changes to
+	// scripts were applied (by this session, another, or a job): a screen
+	// listing them patches its rows, or reads again when Lost.
+	ScriptsChangedMsg struct {
+		Changes []ScriptChange
+		Lost    bool
+	}
 	// HeaderMsg is a header snapshot pushed into the session (the App's
 	// own tick takes one every second off the Update goroutine).
 	HeaderMsg struct{ Info HeaderInfo }

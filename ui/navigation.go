@@ -111,8 +111,8 @@ func (a *App) deliver(key string, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// broadcast sends a message every screen must see (StylesChangedMsg) to
-// every screen on the stack, active first.
+// broadcast sends a message every screen must see (StylesChangedMsg,
+// ScriptsChangedMsg) to every screen on the stack, active first.
 func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i := len(a.stack) - 1; i >= 0; i-- {

@@ -156,6 +156,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleReview(msg)
 	case ui.RefreshMsg:
 		return m.refresh()
+	case ui.ScriptsChangedMsg:
+		m.applyChanges(msg)
 	case ui.StylesChangedMsg:
 		m.input.SetStyles(m.c.Styles.Input)
 		m.table.SetStyles(m.c.Styles.Table)
@@ -411,3 +413,30 @@ func (m *Model) WantsEsc() bool { return m.form.open() || m.rawOpen || m.applied
 
 // DataAge is when the namespaces were listed.
 func (m *Model) DataAge() time.Time { return m.dataAt }
+
+// applyChanges keeps the script counts in step with scripts deleted or
+// restored anywhere in the process (a bulk job, another session), without
+// a request: the next listing says the same. A change older than the
+// listing is in it already.
+func (m *Model) applyChanges(msg ui.ScriptsChangedMsg) {
+	changed := false
+	for _, c := range msg.Changes {
+		i := slices.IndexFunc(m.all, func(ns cfclient.Namespace) bool { return ns.Name == c.Namespace })
+		switch {
+		case i < 0, c.At.Before(m.dataAt):
+			// Not listed, or listed after it was applied (counted).
+		case c.Script == "" && c.Gone:
+			m.all = slices.Delete(m.all, i, i+1)
+			changed = true
+		case c.Gone && m.all[i].ScriptCount > 0:
+			m.all[i].ScriptCount--
+			changed = true
+		case c.Back:
+			m.all[i].ScriptCount++
+			changed = true
+		}
+	}
+	if changed {
+		m.refilter()
+	}
+}
