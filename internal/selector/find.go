@@ -225,6 +225,9 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 	defer func() { *dst = local }()
 	np := len(p.runes)
 	for k := lo; k < hi; k++ {
+		if p.done != nil && k&4095 == 0 && stopped(p.done) {
+			return
+		}
 		i := k
 		if cand != nil {
 			i = int(cand[k])
@@ -267,6 +270,16 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 		out.idxs = append(reserve(out.idxs, 1), int32(i))
 		out.scores = append(reserve(out.scores, 1), score)
 		out.subs = append(reserve(out.subs, 1), sub)
+	}
+}
+
+// stopped reports whether done is closed.
+func stopped(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
 
