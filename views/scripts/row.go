@@ -19,8 +19,7 @@ type rowStyles struct {
 	plainHL, cursorHL, markedHL    lipgloss.Style
 	plainZero                      bool
 	highlight                      bool
-	hlMatches                      selector.Matches
-	hlMember                       []int32
+	hlText                         string // the fuzzy or substring text matched
 	lay                            layout
 	gap                            string
 	cursorGlyph, markGlyph, blank1 string
@@ -47,7 +46,7 @@ func (m *Model) rowStyles() rowStyles {
 	rs.cursorHL = st.Cursor.Underline(true)
 	rs.markedHL = st.Marked.Underline(true)
 	if res := m.result; res != nil && (res.q.Kind == selector.Fuzzy || res.q.Kind == selector.Substring) && res.epoch == m.epoch {
-		rs.highlight, rs.hlMatches, rs.hlMember = true, res.matches, res.member
+		rs.highlight, rs.hlText = true, res.q.Text
 	}
 	rs.lay = layoutFor(m.width, m.sortBy)
 	rs.gap = strings.Repeat(" ", rs.lay.gap)
@@ -92,11 +91,14 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	pre.WriteByte(' ')
 	write(pre.String(), base, zero)
 
-	// Name, with the fuzzy or substring matches highlighted.
+	// Name, with the fuzzy or substring matches highlighted: the offsets
+	// Find gives the name (for a name holding the text as a substring, the
+	// occurrence the substring filter found too), found for the rows drawn
+	// only.
 	var matched []int
-	if rs.highlight && int(p) < len(rs.hlMember) {
-		if j := rs.hlMember[p]; j > 0 && int(j) <= len(rs.hlMatches) {
-			matched = rs.hlMatches[j-1].MatchedIndexes
+	if rs.highlight {
+		if mt, ok := selector.MatchName(rs.hlText, s.Name); ok {
+			matched = mt.MatchedIndexes
 		}
 	}
 	used := 0

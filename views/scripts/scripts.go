@@ -78,6 +78,8 @@ type (
 	filterMsg struct {
 		key string
 		res *filterResult
+		// rank: the whole ranking of a first-rows result (rankRest).
+		rank bool
 	}
 	// facetsMsg is the tag counts of the scripts shown (n of them) when
 	// scope was current.
@@ -127,14 +129,16 @@ type Model struct {
 	// replacing it (refresh, reload) bumps epoch, because positions then
 	// mean other scripts. Commands read a capped prefix of all, never a
 	// slot Update writes.
-	all      []cfclient.Script
-	epoch    int
-	byName   []int32            // positions in all, sorted by name
-	order    []int32            // positions in the current sort order
-	shown    []int32            // order after the filter (or fuzzy rank)
-	complete bool               // every page of the current listing arrived
-	server   cfclient.TagFilter // tag filter the listing was asked with
-	dataAt   time.Time          // when the rows were listed (cache: saved)
+	all    []cfclient.Script
+	epoch  int
+	byName []int32 // positions in all, sorted by name
+	order  []int32 // positions in the current sort order
+	shown  []int32 // order after the filter (or fuzzy rank)
+	// shownEpoch is the epoch of the rows shown's positions.
+	shownEpoch int
+	complete   bool               // every page of the current listing arrived
+	server     cfclient.TagFilter // tag filter the listing was asked with
+	dataAt     time.Time          // when the rows were listed (cache: saved)
 
 	ld     *loadState // the listing or cache read in progress (nil when idle)
 	tokens int
@@ -367,6 +371,7 @@ func (m *Model) SetSize(width, height int) {
 
 // Close stops a listing in progress.
 func (m *Model) Close() {
+	m.stopRank()
 	if m.ld != nil && m.ld.cancel != nil {
 		m.ld.cancel()
 	}
