@@ -124,6 +124,9 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	if l.tier > 0 {
 		cell(m.tierText(s), l.tier)
 	}
+	if l.cust > 0 {
+		cell(m.customerText(s), l.cust)
+	}
 	if l.tags > 0 {
 		cell(m.tagsText(s, l.tags), l.tags)
 	}
@@ -197,15 +200,34 @@ func (m *Model) tierText(s *cfclient.Script) string {
 	return ui.Sanitize(tier)
 }
 
-// tagsText is the tags column: the tags but the tier tag (it has its own
-// column), the informative ones first (environment-, project-, customer-,
-// then the rest, each group in listing order), comma-joined and cut at the
-// end with "…" to w cells.
+// customerText is the customer column: the customer the tags name (the
+// profile's customers.tag_prefix), "?" after it when they name several,
+// "-" when none.
+func (m *Model) customerText(s *cfclient.Script) string {
+	cust, ambiguous := m.schema.CustomerOf(s.Tags)
+	switch {
+	case cust == "":
+		return "-"
+	case ambiguous:
+		return ui.Sanitize(cust) + "?"
+	}
+	return ui.Sanitize(cust)
+}
+
+// tagsText is the tags column: the tags but the tier tag, and the customer
+// tag when the customer column is shown (they have their own columns), the
+// informative ones first (environment-, project-, customer-, then the rest,
+// each group in listing order), comma-joined and cut at the end with "…" to
+// w cells.
 func (m *Model) tagsText(s *cfclient.Script, w int) string {
 	var buf [16]string
 	tags := buf[:0]
+	withCust := m.frame.lay.cust > 0
 	for i := range s.Tags {
 		if tier, _ := m.src.TierOf(s.Tags[i : i+1]); tier != "" {
+			continue
+		}
+		if cust, _ := m.schema.CustomerOf(s.Tags[i : i+1]); withCust && cust != "" {
 			continue
 		}
 		tags = append(tags, s.Tags[i])

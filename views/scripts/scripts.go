@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -27,6 +28,9 @@ type Source interface {
 	// a cold load, and whether a cached listing is still whole.
 	GetNamespace(ctx context.Context, name string) (cfclient.Namespace, error)
 	TierOf(tags []string) (tier string, ambiguous bool)
+	// Schema is the platform's tag conventions (the customer column's
+	// customers.tag_prefix).
+	Schema() platform.Schema
 }
 
 var _ Source = (*cfclient.Client)(nil)
@@ -116,12 +120,14 @@ type Model struct {
 	// have their own (filter.KeyMap, facets.KeyMap).
 	Keys KeyMap
 
-	c     *ui.Common
-	src   Source
-	cache Cache
-	route ui.Route
-	key   string // route key, tags every result message
-	ns    string
+	c   *ui.Common
+	src Source
+	// schema is src's platform conventions, read once.
+	schema platform.Schema
+	cache  Cache
+	route  ui.Route
+	key    string // route key, tags every result message
+	ns     string
 
 	width, height int
 
@@ -177,6 +183,7 @@ func New(c *ui.Common, src Source, store Cache, r ui.Route) *Model {
 		Keys:   DefaultKeyMap(),
 		c:      c,
 		src:    src,
+		schema: src.Schema(),
 		cache:  store,
 		route:  r,
 		key:    r.Key(),
