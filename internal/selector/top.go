@@ -48,15 +48,64 @@ func (ix *Index) FindAmong(ctx context.Context, query string, cand []int32) (Mat
 }
 
 // MatchName returns the Match Find(query) would return for name (Index 0),
-// or false when name does not match: the scores and offsets for the rows a
-// screen shows, without keeping them for every match.
+// or false when name does not match. A screen drawing many rows for one
+// query compiles it once with NewMatcher instead.
 func MatchName(query, name string) (Match, bool) {
-	p := compile(query)
-	if len(p.runes) == 0 {
+	return NewMatcher(query).Match(name)
+}
+
+// Matcher matches single names against one query: the scores and offsets
+// for the rows a screen shows, without keeping them for every match.
+type Matcher struct {
+	p          *pattern
+	asciiMasks [utf8.RuneSelf]uint64
+}
+
+// NewMatcher compiles query for Match.
+func NewMatcher(query string) *Matcher {
+	return &Matcher{p: compile(query), asciiMasks: asciiMaskTable()}
+}
+
+// Match returns the Match Find(query) would return for name (Index 0: the
+// caller knows the row), or false when name does not match or the query is
+// empty.
+func (mt *Matcher) Match(name string) (Match, bool) {
+	p := mt.p
+	np := len(p.runes)
+	if np == 0 {
 		return Match{}, false
 	}
-	ix := NewIndex([]string{name})
-	return ix.matchAt(p, 0)
+	s := cleanName(name)
+	m := nameMask(s, &mt.asciiMasks)
+	if m&p.mask != p.mask {
+		return Match{}, false
+	}
+	fast := p.ascii && m&flagNonASCII == 0
+	if fast && !subseqASCII(s, p.lower, m&flagUpper != 0) {
+		return Match{}, false
+	}
+	mi := make([]int, np)
+	var score, got int
+	if fast {
+		score, got = scoreASCII(s, p.lower, mi)
+	} else {
+		score, got = scoreGeneric(s, p.runes, mi)
+	}
+	if got != np {
+		return Match{}, false
+	}
+	// As in scan: a name holding the query literally is highlighted at
+	// that occurrence.
+	if fast {
+		if at, _ := indexASCII(s, p.lowerStr, m&flagUpper != 0); at >= 0 {
+			for r := range np {
+				mi[r] = at + r
+			}
+		}
+	} else if at, _ := indexFold(s, p.runes); at >= 0 {
+		runeOffsets(s, at, mi)
+	}
+	return Match{Score: score, MatchedIndexes: mi}, true
 }
 
 // topEntry is a candidate for the k best: class 0 substring matches, 1

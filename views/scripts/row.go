@@ -19,7 +19,7 @@ type rowStyles struct {
 	plainHL, cursorHL, markedHL    lipgloss.Style
 	plainZero                      bool
 	highlight                      bool
-	hlText                         string // the fuzzy or substring text matched
+	hl                             *selector.Matcher // the fuzzy or substring text matched
 	lay                            layout
 	gap                            string
 	cursorGlyph, markGlyph, blank1 string
@@ -46,7 +46,7 @@ func (m *Model) rowStyles() rowStyles {
 	rs.cursorHL = st.Cursor.Underline(true)
 	rs.markedHL = st.Marked.Underline(true)
 	if res := m.result; res != nil && (res.q.Kind == selector.Fuzzy || res.q.Kind == selector.Substring) && res.epoch == m.epoch {
-		rs.highlight, rs.hlText = true, res.q.Text
+		rs.highlight, rs.hl = true, selector.NewMatcher(res.q.Text)
 	}
 	rs.lay = layoutFor(m.width, m.sortBy)
 	rs.gap = strings.Repeat(" ", rs.lay.gap)
@@ -97,7 +97,7 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	// only.
 	var matched []int
 	if rs.highlight {
-		if mt, ok := selector.MatchName(rs.hlText, s.Name); ok {
+		if mt, ok := rs.hl.Match(s.Name); ok {
 			matched = mt.MatchedIndexes
 		}
 	}
