@@ -223,11 +223,24 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 	var local part
 	out := &local
 	defer func() { *dst = local }()
-	np := len(p.runes)
-	for k := lo; k < hi; k++ {
-		if p.done != nil && k&4095 == 0 && stopped(p.done) {
+	// In chunks, so a cancelled scan (FindAmong) stops soon while the
+	// inner loop stays as tight as before.
+	for c := lo; c < hi; c += scanChunk {
+		if p.done != nil && stopped(p.done) {
 			return
 		}
+		ix.scanRange(p, cand, c, min(c+scanChunk, hi), out)
+	}
+}
+
+// scanChunk is how many positions scan looks at between checks for
+// cancellation.
+const scanChunk = 4096
+
+// scanRange is scan's loop over positions lo..hi-1.
+func (ix *Index) scanRange(p *pattern, cand []int32, lo, hi int, out *part) {
+	np := len(p.runes)
+	for k := lo; k < hi; k++ {
 		i := k
 		if cand != nil {
 			i = int(cand[k])
