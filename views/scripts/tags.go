@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
@@ -37,17 +38,18 @@ func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
 		n = len(pos)
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/minRowsPerCounter))
-	parts := make([]map[string]int, workers)
+	parts := make([][]tagCount, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*n/workers, (w+1)*n/workers
 		wg.Go(func() { parts[w] = countPart(snap, pos, lo, hi) })
 	}
 	wg.Wait()
-	counts := parts[0]
-	for _, p := range parts[1:] {
-		for t, c := range p {
-			counts[t] += c
+	// Merge by text: equal tags held in different strings, and the parts.
+	counts := make(map[string]int, len(parts[0]))
+	for _, p := range parts {
+		for _, tc := range p {
+			counts[tc.tag] += tc.n
 		}
 	}
 	out := make([]facet, 0, len(counts))
@@ -96,8 +98,9 @@ func mergeFacets(a, b []facet, less func(x, y facet) int) []facet {
 // the cache encoder does, and counts the tags of a list once per run of its
 // rows: a namespace with few tag combinations costs one identity check per
 // row, and one where most lists are distinct no map entry per row.
-func countPart(snap []cfclient.Script, pos []int32, lo, hi int) map[string]int {
-	counts := make(map[string]int, min(hi-lo, 1<<16))
+func countPart(snap []cfclient.Script, pos []int32, lo, hi int) []tagCount {
+	c := tagCounter{at: make(map[tagKey]int32, min(hi-lo, 1<<16))}
+	counts := &c
 	type seen struct {
 		tags []string
 		n    int
@@ -135,13 +138,41 @@ func countPart(snap []cfclient.Script, pos []int32, lo, hi int) map[string]int {
 			addCounts(counts, r.tags, r.n)
 		}
 	}
-	return counts
+	return counts.list
+}
+
+// tagKey names a tag by where its text is: a listing's tags share their
+// strings (cfclient's interner, the cache's string table), so the same
+// tag is mostly the same bytes, hashed as two words instead of its text.
+// Equal tags in different strings get different keys; tagCounts merges
+// them by text.
+type tagKey struct {
+	p *byte
+	n int
+}
+
+// tagCount is one tag's count.
+type tagCount struct {
+	tag string
+	n   int
+}
+
+// tagCounter counts tags by tagKey.
+type tagCounter struct {
+	at   map[tagKey]int32 // index in list
+	list []tagCount
 }
 
 // addCounts adds n to the count of every tag of tags.
-func addCounts(counts map[string]int, tags []string, n int) {
+func addCounts(c *tagCounter, tags []string, n int) {
 	for _, t := range tags {
-		counts[t] += n
+		k := tagKey{unsafe.StringData(t), len(t)}
+		if i, ok := c.at[k]; ok {
+			c.list[i].n += n
+			continue
+		}
+		c.at[k] = int32(len(c.list))
+		c.list = append(c.list, tagCount{t, n})
 	}
 }
 
