@@ -75,9 +75,9 @@ func (s *Store) SaveScripts(ns string, pages [][]cfclient.Script) error {
 	})
 }
 
-// readCache reads a whole cache file and decodes it, checking that it is
-// whole, uncorrupted and the one asked for. The file's size bounds every
-// allocation.
+// readCache decodes a whole cache file (mapped, see mapFile), checking that
+// it is whole, uncorrupted and the one asked for. The file's size bounds
+// every allocation.
 func readCache(f *os.File, account, ns string) ([]cfclient.Script, time.Time, error) {
 	st, err := f.Stat()
 	if err != nil {
@@ -87,10 +87,11 @@ func readCache(f *os.File, account, ns string) ([]cfclient.Script, time.Time, er
 	if size > maxCacheFile {
 		return nil, time.Time{}, fmt.Errorf("file too large (%d bytes)", size)
 	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(f, data); err != nil {
+	data, release, err := mapFile(f, size)
+	if err != nil {
 		return nil, time.Time{}, err
 	}
+	defer release()
 	return decodeCache(data, account, ns)
 }
 

@@ -71,3 +71,20 @@ func Generate(n int, seed uint64) []string {
 	}
 	return names
 }
+
+// Million returns the deterministic 1,000,000-name set: the
+// 100,000 names of Load (the file of WFP_BENCH_NAMES, else generated), each
+// as it is, then each with the suffixes -r1 … -r9.
+func Million(tb testing.TB) []string {
+	tb.Helper()
+	base := Load(tb, 100000)
+	out := make([]string, 0, 10*len(base))
+	out = append(out, base...)
+	for r := 1; r <= 9; r++ {
+		suffix := fmt.Sprintf("-r%d", r)
+		for _, n := range base {
+			out = append(out, n+suffix)
+		}
+	}
+	return out
+}

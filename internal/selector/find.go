@@ -223,6 +223,22 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 	var local part
 	out := &local
 	defer func() { *dst = local }()
+	// In chunks, so a cancelled scan (FindAmong) stops soon while the
+	// inner loop stays as tight as before.
+	for c := lo; c < hi; c += scanChunk {
+		if p.done != nil && stopped(p.done) {
+			return
+		}
+		ix.scanRange(p, cand, c, min(c+scanChunk, hi), out)
+	}
+}
+
+// scanChunk is how many positions scan looks at between checks for
+// cancellation.
+const scanChunk = 4096
+
+// scanRange is scan's loop over positions lo..hi-1.
+func (ix *Index) scanRange(p *pattern, cand []int32, lo, hi int, out *part) {
 	np := len(p.runes)
 	for k := lo; k < hi; k++ {
 		i := k
@@ -267,6 +283,16 @@ func (ix *Index) scan(p *pattern, cand []int32, lo, hi int, dst *part) {
 		out.idxs = append(reserve(out.idxs, 1), int32(i))
 		out.scores = append(reserve(out.scores, 1), score)
 		out.subs = append(reserve(out.subs, 1), sub)
+	}
+}
+
+// stopped reports whether done is closed.
+func stopped(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -25,7 +25,11 @@
 //     matches by word start and length, the others by score, which is the
 //     order sort.Stable gives in fuzzy.Find (find.go),
 //   - lets a Narrower scan only the previous matches when the new query
-//     contains an earlier query as a subsequence, as typing does (narrower.go).
+//     contains an earlier query as a subsequence, as typing does (narrower.go),
+//   - for a screen's first screenful, Top ranks only the k best matches and
+//     counts the rest, scoring a name only while it could still rank, and
+//     FindAmong ranks them all afterwards over those matches alone; a
+//     Matcher gives the rows drawn their offsets (top.go).
 //
 // ParseQuery turns the text typed after `/` into a fuzzy, substring,
 // inverse or tag query (query.go); Segments and Highlight split a name into

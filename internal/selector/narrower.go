@@ -42,9 +42,28 @@ func NewNarrower(ix *Index) *Narrower {
 // Find returns exactly what ix.Find(query) returns, scanning as few names
 // as the history allows.
 func (nw *Narrower) Find(query string) Matches {
+	m, _ := nw.run(query, func(p *pattern, cand []int32) (Matches, []int32) {
+		return nw.ix.find(p, cand, runtime.GOMAXPROCS(0))
+	})
+	return m
+}
+
+// Top returns exactly what ix.Top(query, k) returns, scanning as few names
+// as the history allows; it remembers every match's position, so a Find
+// of the same query afterwards scans only the matches.
+func (nw *Narrower) Top(query string, k int) (Matches, []int32) {
+	return nw.run(query, func(p *pattern, cand []int32) (Matches, []int32) {
+		return nw.ix.top(p, cand, k)
+	})
+}
+
+// run compiles query, picks the narrowest earlier query it narrows, scans
+// that query's matches (or every name) with scan, and remembers the
+// positions scan matched.
+func (nw *Narrower) run(query string, scan func(p *pattern, cand []int32) (Matches, []int32)) (Matches, []int32) {
 	p := compile(query)
 	if len(p.runes) == 0 {
-		return nil
+		return nil, nil
 	}
 	nw.clock++
 	base := -1
@@ -62,13 +81,12 @@ func (nw *Narrower) Find(query string) Matches {
 		if len(nw.entries[base].runes) == len(p.runes) {
 			// The same query up to case folding: the same names match, no
 			// need to remember it twice.
-			m, _ := nw.ix.find(p, cand, runtime.GOMAXPROCS(0))
-			return m
+			return scan(p, cand)
 		}
 	}
-	m, idxs := nw.ix.find(p, cand, runtime.GOMAXPROCS(0))
+	m, idxs := scan(p, cand)
 	nw.remember(narrowEntry{runes: p.runes, idxs: idxs, used: nw.clock})
-	return m
+	return m, idxs
 }
 
 // Reset forgets every earlier query.

@@ -23,6 +23,8 @@ type pattern struct {
 	// lowerStr is lower as a string, for the substring search.
 	lowerStr string
 	mask     uint64 // bucket bits every matching name must have
+	// done, when not nil, stops a scan early once closed (FindAmong).
+	done <-chan struct{}
 }
 
 // compile prepares query for scanning.

@@ -33,7 +33,7 @@ func BenchmarkIdleTierFilter100k(b *testing.B) {
 		b.Run(text, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				msg := runFilter(&engine{}, "k", snap, 1, "t", q, ev, 0)().(filterMsg)
+				msg := runFilter(&engine{}, "k", snap, 1, "t", q, ev, 0, false)().(filterMsg)
 				if msg.res.count == 0 {
 					b.Fatal("nothing selected")
 				}

@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"context"
 	"slices"
 	"sync"
 
@@ -27,6 +28,9 @@ type filterState struct {
 	inflight   bool
 	dirty      bool
 	eng        *engine
+	// rankCancel stops the command ranking a first-rows result's tail
+	// (rankRest); nil when none runs.
+	rankCancel context.CancelFunc
 }
 
 // filterResult is one filter's outcome over the rows of one epoch.
@@ -35,13 +39,21 @@ type filterResult struct {
 	n     int    // rows the filter saw (a prefix of all)
 	text  string // the filter text it was computed for
 	q     selector.Query
-	// member[p] != 0 keeps row p; for fuzzy and substring it is 1 + the
-	// row's position in matches (for the highlight).
-	member  []int32
-	count   int
-	ranked  []int32          // fuzzy: rows best first
-	matches selector.Matches // fuzzy (best first) and substring (row order)
-	luGen   int              // the last-use snapshot the attribute terms saw
+	// member[p] != 0 keeps row p.
+	member []int32
+	count  int
+	ranked []int32 // fuzzy: rows best first
+	// matches are the fuzzy (best first) and substring (row order) matches
+	// while the attribute terms narrow them; runFilter then drops them (the
+	// rows shown find their highlight with selector.MatchName).
+	matches selector.Matches
+	// partial: ranked holds the best matches first, then the others in
+	// position order, until rankRest ranks them (firstRows); pos are every
+	// match's positions and ix the index they are in, for rankRest.
+	partial bool
+	pos     []int32
+	ix      *selector.Index
+	luGen   int // the last-use snapshot the attribute terms saw
 	// unknown counts the rows an idle term left out because their last
 	// use is not read yet.
 	unknown int
@@ -74,8 +86,10 @@ func (e *engine) index(snap []cfclient.Script, epoch int) *selector.Index {
 }
 
 // runFilter computes a filter result off the Update goroutine.
+// ranked says the rows will show in rank order: a fuzzy filter over many
+// rows then shows its best rows first (firstRows).
 func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q selector.Query,
-	attrs attrsFunc, luGen int) tea.Cmd {
+	attrs attrsFunc, luGen int, ranked bool) tea.Cmd {
 	return func() tea.Msg {
 		res := &filterResult{epoch: epoch, n: len(snap), text: text, q: q, member: make([]int32, len(snap)), luGen: luGen}
 		switch {
@@ -110,6 +124,8 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.member[mt.Index] = int32(j + 1)
 			}
 			res.count = len(ms)
+		case ranked && len(snap) >= firstRowsMin && len(q.Attrs) == 0:
+			firstRows(eng, snap, epoch, q, res)
 		default:
 			eng.mu.Lock()
 			eng.index(snap, epoch)
@@ -126,6 +142,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 		if len(q.Attrs) > 0 {
 			narrowByAttrs(res, snap, q, attrs)
 		}
+		res.matches = nil // at 1M rows a broad query's matches are tens of MB
 		return filterMsg{key: key, res: res}
 	}
 }
@@ -213,9 +230,10 @@ func (m *Model) requestFilter() tea.Cmd {
 		return nil
 	}
 	m.inflight, m.dirty = true, false
+	m.stopRank()
 	snap := m.all[:len(m.all):len(m.all)]
 	return tea.Batch(m.ensureLastUse(),
-		runFilter(m.eng, m.key, snap, m.epoch, m.text(), m.q, m.attrsFunc(), m.luGen))
+		runFilter(m.eng, m.key, snap, m.epoch, m.text(), m.q, m.attrsFunc(), m.luGen, m.ranked))
 }
 
 // handleFilter applies a result that is still current and starts the next
@@ -224,13 +242,26 @@ func (m *Model) handleFilter(msg filterMsg) tea.Cmd {
 	if msg.key != m.key {
 		return nil
 	}
-	m.inflight = false
 	res := msg.res
 	current := res.epoch == m.epoch && res.n == len(m.all) && res.text == m.text() && res.luGen == m.luGen && m.wantFilter
+	if msg.rank {
+		// The whole ranking of the first rows shown: it replaces them
+		// when they are still the current filter's.
+		if current && m.result != nil && m.result.partial {
+			m.rankCancel = nil
+			m.result = res
+			m.rebuildShown()
+		}
+		return nil
+	}
+	m.inflight = false
 	if current {
 		m.result = res
 		m.dirty = false
 		m.rebuildShown()
+		if res.partial {
+			return m.startRank(res)
+		}
 		return nil
 	}
 	// Stale (the text or the rows changed): drop it, compute the current one.

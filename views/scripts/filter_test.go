@@ -207,23 +207,23 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	good := h.shownNames()
 	// A result computed for an older query (or older rows) arrives late.
 	snap := h.m.all[:len(h.m.all):len(h.m.all)]
-	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"), attrsEval{}, h.m.luGen)()
+	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"), attrsEval{}, h.m.luGen, true)()
 	h.send(old)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("a result for an older query was applied")
 	}
-	oldEpoch := runFilter(&engine{}, h.m.key, snap, h.m.epoch-1, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen)()
+	oldEpoch := runFilter(&engine{}, h.m.key, snap, h.m.epoch-1, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen, true)()
 	h.send(oldEpoch)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("a result for older rows was applied")
 	}
-	other := runFilter(&engine{}, "another screen", snap, h.m.epoch, "web", mustParse(t, "web"), attrsEval{}, h.m.luGen)()
+	other := runFilter(&engine{}, "another screen", snap, h.m.epoch, "web", mustParse(t, "web"), attrsEval{}, h.m.luGen, true)()
 	h.send(other)
 	if !slices.Equal(h.shownNames(), good) {
 		t.Fatal("another screen's result was applied")
 	}
 	// Sanity: the same message for the current query is applied.
-	cur := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen)()
+	cur := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "api", mustParse(t, "api"), attrsEval{}, h.m.luGen, true)()
 	h.m.result = nil
 	h.send(cur)
 	if h.m.result == nil {
@@ -254,7 +254,16 @@ func TestHighlightUnderlinesMatchesWithoutColour(t *testing.T) {
 	// Row 2 (not under the cursor): its matched runs are underlined.
 	p := h.m.shown[1]
 	name := h.m.all[p].Name
-	mt := h.m.result.matches[h.m.result.member[p]-1]
+	want := h.m.eng.ix.Find("tnt")
+	var mt selector.Match
+	for _, w := range want {
+		if int32(w.Index) == p {
+			mt = w
+		}
+	}
+	if mt.MatchedIndexes == nil {
+		t.Fatalf("row %q is not among Find's matches", name)
+	}
 	raw := strings.Split(h.m.View(), "\n")[3+1]
 	ul := lipgloss.NewStyle().Underline(true)
 	for _, seg := range selector.Segments(name, mt.MatchedIndexes) {

@@ -292,6 +292,16 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	ld := m.ld
 	var cmd tea.Cmd
+	if ld.filter.IsEmpty() && ld.total > 0 {
+		// The namespace's count is known: hold the rows in one array of
+		// that size from the start instead of growing it by copies (at a
+		// million rows each copy is a few hundred MB of garbage).
+		if ld.swap && cap(ld.buf) < ld.total {
+			ld.buf = slices.Grow(ld.buf, ld.total-len(ld.buf))
+		} else if !ld.swap && cap(m.all) < ld.total {
+			m.all = slices.Grow(m.all, ld.total-len(m.all))
+		}
+	}
 	for _, p := range msg.pages {
 		ld.count += len(p)
 		if ld.swap {

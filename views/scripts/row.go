@@ -19,8 +19,7 @@ type rowStyles struct {
 	plainHL, cursorHL, markedHL    lipgloss.Style
 	plainZero                      bool
 	highlight                      bool
-	hlMatches                      selector.Matches
-	hlMember                       []int32
+	hl                             *selector.Matcher // the fuzzy or substring text matched
 	lay                            layout
 	gap                            string
 	cursorGlyph, markGlyph, blank1 string
@@ -47,7 +46,7 @@ func (m *Model) rowStyles() rowStyles {
 	rs.cursorHL = st.Cursor.Underline(true)
 	rs.markedHL = st.Marked.Underline(true)
 	if res := m.result; res != nil && (res.q.Kind == selector.Fuzzy || res.q.Kind == selector.Substring) && res.epoch == m.epoch {
-		rs.highlight, rs.hlMatches, rs.hlMember = true, res.matches, res.member
+		rs.highlight, rs.hl = true, selector.NewMatcher(res.q.Text)
 	}
 	rs.lay = layoutFor(m.width, m.sortBy)
 	rs.gap = strings.Repeat(" ", rs.lay.gap)
@@ -92,11 +91,14 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	pre.WriteByte(' ')
 	write(pre.String(), base, zero)
 
-	// Name, with the fuzzy or substring matches highlighted.
+	// Name, with the fuzzy or substring matches highlighted: the offsets
+	// Find gives the name (for a name holding the text as a substring, the
+	// occurrence the substring filter found too), found for the rows drawn
+	// only.
 	var matched []int
-	if rs.highlight && int(p) < len(rs.hlMember) {
-		if j := rs.hlMember[p]; j > 0 && int(j) <= len(rs.hlMatches) {
-			matched = rs.hlMatches[j-1].MatchedIndexes
+	if rs.highlight {
+		if mt, ok := rs.hl.Match(s.Name); ok {
+			matched = mt.MatchedIndexes
 		}
 	}
 	used := 0
@@ -121,6 +123,9 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	}
 	if l.tier > 0 {
 		cell(m.tierText(s), l.tier)
+	}
+	if l.cust > 0 {
+		cell(m.customerText(s), l.cust)
 	}
 	if l.tags > 0 {
 		cell(m.tagsText(s, l.tags), l.tags)
@@ -195,15 +200,34 @@ func (m *Model) tierText(s *cfclient.Script) string {
 	return ui.Sanitize(tier)
 }
 
-// tagsText is the tags column: the tags but the tier tag (it has its own
-// column), the informative ones first (environment-, project-, customer-,
-// then the rest, each group in listing order), comma-joined and cut at the
-// end with "…" to w cells.
+// customerText is the customer column: the customer the tags name (the
+// profile's customers.tag_prefix), "?" after it when they name several,
+// "-" when none.
+func (m *Model) customerText(s *cfclient.Script) string {
+	cust, ambiguous := m.schema.CustomerOf(s.Tags)
+	switch {
+	case cust == "":
+		return "-"
+	case ambiguous:
+		return ui.Sanitize(cust) + "?"
+	}
+	return ui.Sanitize(cust)
+}
+
+// tagsText is the tags column: the tags but the tier tag, and the customer
+// tag when the customer column is shown (they have their own columns), the
+// informative ones first (environment-, project-, customer-, then the rest,
+// each group in listing order), comma-joined and cut at the end with "…" to
+// w cells.
 func (m *Model) tagsText(s *cfclient.Script, w int) string {
 	var buf [16]string
 	tags := buf[:0]
+	withCust := m.frame.lay.cust > 0
 	for i := range s.Tags {
 		if tier, _ := m.src.TierOf(s.Tags[i : i+1]); tier != "" {
+			continue
+		}
+		if cust, _ := m.schema.CustomerOf(s.Tags[i : i+1]); withCust && cust != "" {
 			continue
 		}
 		tags = append(tags, s.Tags[i])

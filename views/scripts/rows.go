@@ -122,7 +122,12 @@ func (m *Model) rebuildShown() {
 	}
 	switch {
 	case res == nil && m.wantFilter:
-		m.shown = nil // the first result for this filter is on its way
+		// The first result for this filter is on its way: the rows (and
+		// the count) stay as they were, unless they are positions of rows
+		// replaced since.
+		if m.shownEpoch != m.epoch {
+			m.shown = nil
+		}
 	case res == nil:
 		m.shown = m.order
 	case m.rankActive():
@@ -136,6 +141,7 @@ func (m *Model) rebuildShown() {
 		}
 		m.shown = shown
 	}
+	m.shownEpoch = m.epoch
 	m.table.SetRows(m.shown)
 	if m.toTop {
 		m.table.GotoTop()

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/platform"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -27,6 +28,9 @@ type Source interface {
 	// a cold load, and whether a cached listing is still whole.
 	GetNamespace(ctx context.Context, name string) (cfclient.Namespace, error)
 	TierOf(tags []string) (tier string, ambiguous bool)
+	// Schema is the platform's tag conventions (the customer column's
+	// customers.tag_prefix).
+	Schema() platform.Schema
 }
 
 var _ Source = (*cfclient.Client)(nil)
@@ -78,6 +82,8 @@ type (
 	filterMsg struct {
 		key string
 		res *filterResult
+		// rank: the whole ranking of a first-rows result (rankRest).
+		rank bool
 	}
 	// facetsMsg is the tag counts of the scripts shown (n of them) when
 	// scope was current.
@@ -114,12 +120,14 @@ type Model struct {
 	// have their own (filter.KeyMap, facets.KeyMap).
 	Keys KeyMap
 
-	c     *ui.Common
-	src   Source
-	cache Cache
-	route ui.Route
-	key   string // route key, tags every result message
-	ns    string
+	c   *ui.Common
+	src Source
+	// schema is src's platform conventions, read once.
+	schema platform.Schema
+	cache  Cache
+	route  ui.Route
+	key    string // route key, tags every result message
+	ns     string
 
 	width, height int
 
@@ -127,14 +135,16 @@ type Model struct {
 	// replacing it (refresh, reload) bumps epoch, because positions then
 	// mean other scripts. Commands read a capped prefix of all, never a
 	// slot Update writes.
-	all      []cfclient.Script
-	epoch    int
-	byName   []int32            // positions in all, sorted by name
-	order    []int32            // positions in the current sort order
-	shown    []int32            // order after the filter (or fuzzy rank)
-	complete bool               // every page of the current listing arrived
-	server   cfclient.TagFilter // tag filter the listing was asked with
-	dataAt   time.Time          // when the rows were listed (cache: saved)
+	all    []cfclient.Script
+	epoch  int
+	byName []int32 // positions in all, sorted by name
+	order  []int32 // positions in the current sort order
+	shown  []int32 // order after the filter (or fuzzy rank)
+	// shownEpoch is the epoch of the rows shown's positions.
+	shownEpoch int
+	complete   bool               // every page of the current listing arrived
+	server     cfclient.TagFilter // tag filter the listing was asked with
+	dataAt     time.Time          // when the rows were listed (cache: saved)
 
 	ld     *loadState // the listing or cache read in progress (nil when idle)
 	tokens int
@@ -173,6 +183,7 @@ func New(c *ui.Common, src Source, store Cache, r ui.Route) *Model {
 		Keys:   DefaultKeyMap(),
 		c:      c,
 		src:    src,
+		schema: src.Schema(),
 		cache:  store,
 		route:  r,
 		key:    r.Key(),
@@ -367,6 +378,7 @@ func (m *Model) SetSize(width, height int) {
 
 // Close stops a listing in progress.
 func (m *Model) Close() {
+	m.stopRank()
 	if m.ld != nil && m.ld.cancel != nil {
 		m.ld.cancel()
 	}

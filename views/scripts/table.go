@@ -21,24 +21,27 @@ const (
 
 // layout is the width of each column (0 hides it) for a terminal width.
 type layout struct {
-	gap                           int
-	name, tier, tags, mod, create int
-	longDates                     bool
+	gap                                 int
+	name, tier, cust, tags, mod, create int
+	longDates                           bool
 }
 
 // layoutFor fits the columns into w cells. Wide terminals get every column
 // and times; at 80 columns created goes (it takes modified's place while
-// rows are sorted by it, so the sort glyph stays visible) and dates lose
-// the time; below ~70 tags go too; the name always keeps the rest.
+// rows are sorted by it, so the sort glyph stays visible), dates lose the
+// time and the name keeps at least 28 cells before tags get the rest (tags
+// go when fewer than 16 cells are left: the customer column says more);
+// below ~70 the customer and tags go too; the name always keeps the rest.
 func layoutFor(w int, by sortKey) layout {
-	const tier, date, stamp = 10, 10, 16
+	const tier, cust, date, stamp, minTags = 10, 12, 10, 16, 16
 	var l layout
 	withTags := true
+	minName := 28
 	switch {
 	case w >= 100:
-		l = layout{gap: 2, tier: tier, mod: stamp, create: date, longDates: true}
+		l = layout{gap: 2, tier: tier, cust: cust, mod: stamp, create: date, longDates: true}
 	case w >= 72:
-		l = layout{gap: 1, tier: tier, mod: date}
+		l = layout{gap: 1, tier: tier, cust: cust, mod: date}
 	case w >= 48:
 		l = layout{gap: 1, tier: tier, mod: date}
 		withTags = false
@@ -50,15 +53,18 @@ func layoutFor(w int, by sortKey) layout {
 		l.create, l.mod = l.mod, 0
 	}
 	rest := w - prefixWidth
-	for _, c := range []int{l.tier, l.mod, l.create} {
+	for _, c := range []int{l.tier, l.cust, l.mod, l.create} {
 		if c > 0 {
 			rest -= c + l.gap
 		}
 	}
 	if withTags && rest-l.gap >= 32 {
 		rest -= l.gap
-		l.name = max(20, min(64, rest*55/100))
+		l.name = max(minName, min(64, rest*55/100))
 		l.tags = rest - l.name
+		if l.tags < minTags {
+			l.name, l.tags = rest+l.gap, 0
+		}
 	} else {
 		l.name = max(1, rest)
 	}
@@ -98,6 +104,7 @@ func (m *Model) syncColumns() {
 	cols := []ui.TableColumn{{Title: name, Width: l.name}}
 	for _, c := range []ui.TableColumn{
 		{Title: "TIER", Width: l.tier},
+		{Title: "CUSTOMER", Width: l.cust},
 		{Title: "TAGS", Width: l.tags},
 		{Title: "MODIFIED" + glyph(byModified), Width: l.mod},
 		{Title: "CREATED" + glyph(byCreated), Width: l.create},

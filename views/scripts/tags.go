@@ -3,8 +3,11 @@ package scripts
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
@@ -26,18 +29,78 @@ func countTags(key string, snap []cfclient.Script, pos []int32, scope facetScope
 }
 
 // tagCounts returns the facets of the rows of snap at pos (all when nil),
-// by count descending then tag, and how many rows it counted. Listings
-// share one tag slice between scripts with the same tags (cfclient's
-// interner), so it remembers the last 16 lists by identity, as the cache
-// encoder does, and counts the tags of a list once per run of its rows: a
-// namespace with few tag combinations costs one identity check per row,
-// and one where most lists are distinct no map entry per row.
+// by count descending then tag, and how many rows it counted. The rows are
+// split over GOMAXPROCS workers (countPart), whose counts are merged; the
+// facets are sorted in two halves at once and merged.
 func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
 	n := len(snap)
 	if pos != nil {
 		n = len(pos)
 	}
-	counts := make(map[string]int, min(n, 1<<12))
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/minRowsPerCounter))
+	parts := make([][]tagCount, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() { parts[w] = countPart(snap, pos, lo, hi) })
+	}
+	wg.Wait()
+	// Merge by text: equal tags held in different strings, and the parts.
+	counts := make(map[string]int, len(parts[0]))
+	for _, p := range parts {
+		for _, tc := range p {
+			counts[tc.tag] += tc.n
+		}
+	}
+	out := make([]facet, 0, len(counts))
+	for t, c := range counts {
+		out = append(out, facet{tag: t, lower: strings.ToLower(t), count: c})
+	}
+	byCount := func(a, b facet) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.tag, b.tag)
+	}
+	if len(out) < 2*minRowsPerCounter {
+		slices.SortFunc(out, byCount)
+		return out, n
+	}
+	half := len(out) / 2
+	wg.Go(func() { slices.SortFunc(out[:half], byCount) })
+	slices.SortFunc(out[half:], byCount)
+	wg.Wait()
+	return mergeFacets(out[:half], out[half:], byCount), n
+}
+
+// minRowsPerCounter is the least number of rows worth a counting goroutine.
+const minRowsPerCounter = 16384
+
+// mergeFacets merges two sorted runs into a new slice.
+func mergeFacets(a, b []facet, less func(x, y facet) int) []facet {
+	out := make([]facet, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if less(b[0], a[0]) < 0 {
+			out = append(out, b[0])
+			b = b[1:]
+		} else {
+			out = append(out, a[0])
+			a = a[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
+}
+
+// countPart counts the tags of the rows lo..hi-1 of pos (of snap when pos
+// is nil). Listings share one tag slice between scripts with the same tags
+// (cfclient's interner), so it remembers the last 16 lists by identity, as
+// the cache encoder does, and counts the tags of a list once per run of its
+// rows: a namespace with few tag combinations costs one identity check per
+// row, and one where most lists are distinct no map entry per row.
+func countPart(snap []cfclient.Script, pos []int32, lo, hi int) []tagCount {
+	c := tagCounter{at: make(map[tagKey]int32, min(hi-lo, 1<<16))}
+	counts := &c
 	type seen struct {
 		tags []string
 		n    int
@@ -62,11 +125,11 @@ func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
 		next = (next + 1) % len(recent)
 	}
 	if pos == nil {
-		for i := range snap {
+		for i := lo; i < hi; i++ {
 			add(snap[i].Tags)
 		}
 	} else {
-		for _, p := range pos {
+		for _, p := range pos[lo:hi] {
 			add(snap[p].Tags)
 		}
 	}
@@ -75,23 +138,41 @@ func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
 			addCounts(counts, r.tags, r.n)
 		}
 	}
-	out := make([]facet, 0, len(counts))
-	for t, c := range counts {
-		out = append(out, facet{tag: t, lower: strings.ToLower(t), count: c})
-	}
-	slices.SortFunc(out, func(a, b facet) int {
-		if c := cmp.Compare(b.count, a.count); c != 0 {
-			return c
-		}
-		return strings.Compare(a.tag, b.tag)
-	})
-	return out, n
+	return counts.list
+}
+
+// tagKey names a tag by where its text is: a listing's tags share their
+// strings (cfclient's interner, the cache's string table), so the same
+// tag is mostly the same bytes, hashed as two words instead of its text.
+// Equal tags in different strings get different keys; tagCounts merges
+// them by text.
+type tagKey struct {
+	p *byte
+	n int
+}
+
+// tagCount is one tag's count.
+type tagCount struct {
+	tag string
+	n   int
+}
+
+// tagCounter counts tags by tagKey.
+type tagCounter struct {
+	at   map[tagKey]int32 // index in list
+	list []tagCount
 }
 
 // addCounts adds n to the count of every tag of tags.
-func addCounts(counts map[string]int, tags []string, n int) {
+func addCounts(c *tagCounter, tags []string, n int) {
 	for _, t := range tags {
-		counts[t] += n
+		k := tagKey{unsafe.StringData(t), len(t)}
+		if i, ok := c.at[k]; ok {
+			c.list[i].n += n
+			continue
+		}
+		c.at[k] = int32(len(c.list))
+		c.list = append(c.list, tagCount{t, n})
 	}
 }
 
