@@ -193,7 +193,7 @@ func (rt *Runtime) applied(op change.Op) {
 // Header takes a header snapshot for a session whose operator is actor.
 // It reads the throttle's and the routing cache's state under their locks,
 // so the App calls it only from a command (see ui.Common.Header).
-func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
+func (rt *Runtime) Header(actor cfclient.Actor, who string) func() ui.HeaderInfo {
 	p := rt.Config.Profile
 	onSandbox := rt.Sandbox != nil
 	return func() ui.HeaderInfo {
@@ -202,7 +202,8 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			Account:    rt.Client.AccountID(),
 			Sandbox:    onSandbox,
 			Production: p.Production && !onSandbox,
-			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly,
+			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly || actor.Role == cfclient.RoleViewer,
+			Who:        who,
 		}
 		// Background work: a read of the routing table, and running jobs.
 		switch rt.Routing.Progress().Phase {
