@@ -27,6 +27,7 @@ import (
 // HTTP as it would to Cloudflare (the token in the server's environment).
 type serveEnv struct {
 	rt   *Runtime
+	sb   *sandbox.Server
 	api  *countingAPI
 	addr string
 	keys map[string]gossh.Signer // user → key
@@ -81,7 +82,7 @@ func startServeEnv(t *testing.T, scripts int, users map[string]string) *serveEnv
 	}
 	api := serveAPI(t, sb)
 	home := t.TempDir()
-	e := &serveEnv{api: api, keys: map[string]gossh.Signer{}, log: &lockedBuffer{}}
+	e := &serveEnv{sb: sb, api: api, keys: map[string]gossh.Signer{}, log: &lockedBuffer{}}
 	var cfg strings.Builder
 	cfg.WriteString("[serve]\nlisten = \"127.0.0.1:0\"\nhost_key = " + fmt.Sprintf("%q", filepath.Join(home, "hostkey")) + "\n")
 	for name, role := range users {
@@ -337,3 +338,20 @@ func TestServeTwoSessionsShareBudgetAndCacheNotScreens(t *testing.T) {
 	time.Sleep(150 * time.Millisecond)
 	ana.scr.waitFor(t, "ana unmarked", "600 scripts · 600 shown · 0 marked")
 }
+
+func TestServeTwoSessionsTailingOneScriptOpenOneTail(t *testing.T) {
+	e := startServeEnv(t, 50, map[string]string{"ana": "viewer", "bo": "operator"})
+	ana := e.open(t, "ana", 100, 30)
+	bo := e.open(t, "bo", 100, 30)
+	for _, s := range []*sshTerm{ana, bo} {
+		s.scr.waitFor(t, "namespaces", "3 namespaces")
+		s.typeKeys(t, ":tail dispatcher\r")
+		s.scr.waitFor(t, "tail", "connected")
+	}
+	if n := e.sandboxTails("dispatcher"); n != 1 {
+		t.Fatalf("two sessions tailing dispatcher opened %d tails, want 1", n)
+	}
+}
+
+// sandboxTails is the number of live tails open on script at the sandbox.
+func (e *serveEnv) sandboxTails(script string) int { return e.sb.OpenTails(script) }

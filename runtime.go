@@ -55,6 +55,9 @@ type Runtime struct {
 	// Tails runs the log streams (live tails and Workers Logs pollers) of
 	// every session; Close waits for them, so no live tail is left open.
 	Tails *tail.Group
+	// LiveTails shares one live tail per script among the sessions (a
+	// script allows 10 open tails); its streams run on Tails.
+	LiveTails *tail.Shared
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
@@ -101,6 +104,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	}
 	p := r.Profile
 	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup(), clock: o.clock}
+	rt.LiveTails = tail.NewShared(rt.Tails)
 	if rt.clock == nil {
 		rt.clock = time.Now
 	}
@@ -264,7 +268,7 @@ func (rt *Runtime) Close() {
 // The stream ends, deleting its tail, when ctx is cancelled.
 func (rt *Runtime) OpenLogs(ctx context.Context, t logs.Target) <-chan tail.Item {
 	if t.Live {
-		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
+		return rt.LiveTails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
 	}
 	o := tail.PollOptions{Target: "namespace " + t.Namespace, Now: rt.clock}
 	if t.Namespace != "" {
