@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,9 @@ type countingAPI struct {
 	URL      string
 	Requests atomic.Int64
 	Writes   atomic.Int64
+	// WriteDelay slows each write (nanoseconds), so a job is still
+	// running when the test disconnects.
+	WriteDelay atomic.Int64
 }
 
 // serveAPI serves sb on 127.0.0.1 until the test ends.
@@ -143,6 +147,7 @@ func serveAPI(t *testing.T, sb *sandbox.Server) *countingAPI {
 			c.Requests.Add(1)
 			if r.Method != http.MethodGet {
 				c.Writes.Add(1)
+				time.Sleep(time.Duration(c.WriteDelay.Load()))
 			}
 			h.ServeHTTP(w, r)
 		}),
@@ -355,3 +360,61 @@ func TestServeTwoSessionsTailingOneScriptOpenOneTail(t *testing.T) {
 
 // sandboxTails is the number of live tails open on script at the sandbox.
 func (e *serveEnv) sandboxTails(script string) int { return e.sb.OpenTails(script) }
+
+func TestServeDisconnectMidJobLeavesItRunning(t *testing.T) {
+	e := startServeEnv(t, 40, map[string]string{"bo": "operator", "ana": "viewer"})
+	bo := e.open(t, "bo", 120, 30)
+	bo.scr.waitFor(t, "namespaces", "3 namespaces", "production")
+	bo.typeKeys(t, "\r")
+	bo.scr.waitFor(t, "production", "40 scripts · 40 shown")
+	e.api.WriteDelay.Store(int64(50 * time.Millisecond))
+	bo.typeKeys(t, "*")
+	bo.scr.waitFor(t, "marked", "40 marked")
+	bo.typeKeys(t, "D")
+	bo.scr.waitFor(t, "plan", "delete", "enter starts it")
+	bo.typeKeys(t, "\r")
+	bo.scr.waitFor(t, "review", "Start a job of")
+	phrase := regexp.MustCompile(`delete \d+ in production`).FindString(bo.scr.text())
+	if phrase == "" {
+		t.Fatalf("no phrase:\n%s", bo.scr.text())
+	}
+	bo.typeKeys(t, phrase+"\r")
+	deadline := time.Now().Add(10 * time.Second)
+	for e.rt.Jobs.Running() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no job started:\n%s", bo.scr.text())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	bo.client.Close() // bo's laptop sleeps
+	// The session ends; the job does not.
+	for e.srv.Active() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the session did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	jobs := e.rt.Jobs.List()
+	if len(jobs) != 1 || e.rt.Jobs.Running() != 1 || jobs[0].Pending == 0 {
+		t.Fatalf("after the disconnect: running %d, jobs %+v; want bo's job still running", e.rt.Jobs.Running(), jobs)
+	}
+	if !strings.HasPrefix(jobs[0].Owner, "bo (SHA256:") {
+		t.Errorf("job owner %q, want bo and his key", jobs[0].Owner)
+	}
+	// Another session sees it under its owner on :jobs.
+	ana := e.open(t, "ana", 120, 30)
+	ana.scr.waitFor(t, "namespaces", "3 namespaces")
+	ana.typeKeys(t, ":jobs\r")
+	ana.scr.waitFor(t, "jobs", "bo (SHA256:")
+	e.api.WriteDelay.Store(0)
+	deadline = time.Now().Add(20 * time.Second)
+	for e.rt.Jobs.Running() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not finish: %+v", e.rt.Jobs.List())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if j := e.rt.Jobs.List()[0]; j.Applied != j.Total {
+		t.Errorf("job ended with %d of %d applied: %+v", j.Applied, j.Total, j)
+	}
+}
