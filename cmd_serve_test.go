@@ -19,6 +19,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/internal/serve"
@@ -34,6 +35,8 @@ type serveEnv struct {
 	keys map[string]gossh.Signer // user → key
 	log  *lockedBuffer
 	srv  *serve.Server
+	// load is the runtime's configuration (for a second process).
+	load config.LoadOptions
 }
 
 // lockedBuffer is a log the server writes while the test reads it.
@@ -101,11 +104,12 @@ func startServeEnv(t *testing.T, scripts int, users map[string]string) *serveEnv
 		"CLOUDFLARE_ACCOUNT_ID":   sb.AccountID(),
 		"CLOUDFLARE_API_BASE_URL": api.URL,
 	}
-	e.rt, err = NewRuntime(runtimeOptions{load: config.LoadOptions{
+	e.load = config.LoadOptions{
 		ConfigPath: cfgPath,
 		Env:        func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Home:       home,
-	}})
+	}
+	e.rt, err = NewRuntime(runtimeOptions{load: e.load})
 	if err != nil {
 		t.Fatalf("NewRuntime: %v", err)
 	}
@@ -416,5 +420,40 @@ func TestServeDisconnectMidJobLeavesItRunning(t *testing.T) {
 	}
 	if j := e.rt.Jobs.List()[0]; j.Applied != j.Total {
 		t.Errorf("job ended with %d of %d applied: %+v", j.Applied, j.Total, j)
+	}
+}
+
+func TestTwoProcessesOnOneTokenShareTheBudget(t *testing.T) {
+	e := startServeEnv(t, 50, map[string]string{"ana": "viewer"})
+	// A second wfp process: another Runtime on the same token and state
+	// directory (its own throttle, as another process would have).
+	other, err := NewRuntime(runtimeOptions{load: e.load})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := e.rt.Client.ListNamespaces(t.Context()); err != nil { // the serving process's own send
+		t.Fatal(err)
+	}
+	for range 7 {
+		if _, err := other.Client.ListNamespaces(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := e.rt.Client.Stats()
+		if st.PeerProcesses == 1 && st.PeerSends == 7 && st.Used >= 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var files []string
+			filepath.Walk(e.rt.Config.Paths.StateDir, func(p string, _ os.FileInfo, _ error) error { files = append(files, p); return nil })
+			t.Fatalf("the serving process does not see the other's sends: %+v\n%s", st, strings.Join(files, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if info := e.rt.Header(cfclient.Actor{}, "")(); !info.OtherProcess {
+		t.Error("the header does not say another process uses the token")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/internal/budgetshare"
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/logs"
 )
@@ -73,6 +74,9 @@ type Runtime struct {
 	// its world is seeded anew every run, so a cache must not outlive it.
 	tmpCache  string
 	closeOnce sync.Once
+	// share is the budget shared with other local processes on the
+	// token (nil on the embedded sandbox).
+	share *budgetshare.Share
 }
 
 // runtimeOptions are what the command line adds to the configuration.
@@ -108,12 +112,23 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	if rt.clock == nil {
 		rt.clock = time.Now
 	}
-	rt.Throttle = throttle.New(throttle.Options{
+	topts := throttle.Options{
 		Requests:     p.Rate.Requests,
 		Window:       p.Rate.Window,
 		SafetyMargin: p.Rate.SafetyMargin,
 		MaxInFlight:  p.Rate.MaxInFlight,
-	}, throttle.NewTransport(60*time.Second))
+	}
+	if !o.sandbox && r.Token.IsSet() {
+		// Other wfp processes on this token share its budget through a
+		// small file under the state directory (never the token).
+		share, err := budgetshare.Open(budgetshare.Options{StateDir: r.Paths.StateDir,
+			Site: p.APIBaseURL, Account: p.AccountID, Token: r.Token.Reveal(), Window: p.Rate.Window, Now: o.clock})
+		if err != nil {
+			return nil, fmt.Errorf("shared budget: %w", err)
+		}
+		rt.share, topts.Peers = share, share
+	}
+	rt.Throttle = throttle.New(topts, throttle.NewTransport(60*time.Second))
 	opts := cfclient.Options{
 		Profile:  p.Name,
 		ReadOnly: p.ReadOnly,
@@ -125,6 +140,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	switch {
 	case !o.sandbox && r.Token.IsSet():
 		if p.AccountID == "" {
+			rt.Close()
 			return nil, fmt.Errorf("profile %q has a token (%s) but no account id: set CLOUDFLARE_ACCOUNT_ID or profiles.%s.account_id in %s",
 				p.Name, r.Sources.Token, p.Name, r.Paths.Config)
 		}
@@ -230,6 +246,7 @@ func (rt *Runtime) Header(actor cfclient.Actor, who string) func() ui.HeaderInfo
 			InFlight:          st.InFlight,
 			LastError:         st.LastError,
 		}
+		info.OtherProcess = st.PeerProcesses > 0
 		return info
 	}
 }
@@ -258,6 +275,9 @@ func (rt *Runtime) Close() {
 		}
 		if rt.tmpCache != "" {
 			os.RemoveAll(rt.tmpCache)
+		}
+		if rt.share != nil {
+			rt.share.Close()
 		}
 	})
 }
