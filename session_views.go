@@ -18,6 +18,7 @@ import (
 	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
 	"github.com/wfpconsole/wfp/views/scripts"
+	"github.com/wfpconsole/wfp/views/tenant"
 	"github.com/wfpconsole/wfp/views/tiers"
 )
 
@@ -39,6 +40,7 @@ func (s *Session) factories() map[string]ui.Factory {
 			Planner: rt.Planner, Applier: rt.Changes}),
 		logs.Kind:   logs.Factory(logs.Deps{Open: rt.OpenLogs}),
 		health.Kind: health.Factory(rt.Client),
+		tenant.Kind: s.tenantFactory(),
 	}
 	s.bulkFactories(f)
 	return f
@@ -54,6 +56,7 @@ func (s *Session) commands() []ui.Command {
 	}
 	rt := s.Runtime
 	return append([]ui.Command{
+		tenantCommand(),
 		{
 			Name:    "ns",
 			Aliases: []string{"namespaces"},

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/tenant"
+)
+
+// tenantFactory is the :tenant screen on the runtime's client and caches.
+func (s *Session) tenantFactory() ui.Factory {
+	rt := s.Runtime
+	return tenant.Factory(tenant.Deps{Source: rt.Client, Routing: rt.Routing, LastUse: rt.LastUsed, AuditLog: rt.Audit.Path()})
+}
+
+// tenantCommand is :tenant <customer>.
+func tenantCommand() ui.Command {
+	return ui.Command{
+		Name: "tenant",
+		Args: "<customer>",
+		Help: "every script of a customer (customer-<id> tag) in every namespace: tier, hosts, last use, errors, recent changes",
+		Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
+			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+				return nil, errors.New("name one customer, as in :tenant acme")
+			}
+			return ui.Navigate(ui.Route{Kind: tenant.Kind, Arg: args[0]}), nil
+		},
+	}
+}
