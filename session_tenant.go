@@ -21,7 +21,7 @@ func tenantCommand() ui.Command {
 	return ui.Command{
 		Name: "tenant",
 		Args: "<customer>",
-		Help: "every script of a customer (customer-<id> tag) in every namespace: tier, hosts, last use, errors, recent changes",
+		Help: "a customer's scripts in every namespace: tier, hosts, use, errors, changes",
 		Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
 			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
 				return nil, errors.New("name one customer, as in :tenant acme")

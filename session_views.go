@@ -56,7 +56,6 @@ func (s *Session) commands() []ui.Command {
 	}
 	rt := s.Runtime
 	return append([]ui.Command{
-		tenantCommand(),
 		{
 			Name:    "ns",
 			Aliases: []string{"namespaces"},
@@ -203,7 +202,7 @@ func (s *Session) commands() []ui.Command {
 				return tea.Sequence(ui.Navigate(r), show), nil
 			},
 		},
-	}, s.jobsCommand())
+	}, s.jobsCommand(), tenantCommand())
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.
