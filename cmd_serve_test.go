@@ -58,7 +58,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // newSigner is a fresh ed25519 client key and its authorized_keys line.
-func newSigner(t *testing.T, comment string) (gossh.Signer, string) {
+func newSigner(t testing.TB, comment string) (gossh.Signer, string) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -78,7 +78,7 @@ func newSigner(t *testing.T, comment string) (gossh.Signer, string) {
 // startServeEnv starts wfp serve with users (name → role) on a sandbox of
 // scripts production scripts, on an ephemeral port with a temporary host
 // key and config.
-func startServeEnv(t *testing.T, scripts int, users map[string]string) *serveEnv {
+func startServeEnv(t testing.TB, scripts int, users map[string]string) *serveEnv {
 	t.Helper()
 	sb, err := sandbox.New(sandbox.Options{Seed: 1, Scripts: scripts})
 	if err != nil {
@@ -142,7 +142,7 @@ type countingAPI struct {
 }
 
 // serveAPI serves sb on 127.0.0.1 until the test ends.
-func serveAPI(t *testing.T, sb *sandbox.Server) *countingAPI {
+func serveAPI(t testing.TB, sb *sandbox.Server) *countingAPI {
 	t.Helper()
 	c := &countingAPI{}
 	h := sb.Handler()
@@ -189,7 +189,7 @@ type sshTerm struct {
 }
 
 // open opens user's interactive session at w×h.
-func (e *serveEnv) open(t *testing.T, user string, w, h int) *sshTerm {
+func (e *serveEnv) open(t testing.TB, user string, w, h int) *sshTerm {
 	t.Helper()
 	c, err := e.dial(user, e.keys[user])
 	if err != nil {
@@ -213,7 +213,7 @@ func (e *serveEnv) open(t *testing.T, user string, w, h int) *sshTerm {
 }
 
 // typeKeys sends keystrokes (raw bytes, as a terminal would).
-func (s *sshTerm) typeKeys(t *testing.T, keys string) {
+func (s *sshTerm) typeKeys(t testing.TB, keys string) {
 	t.Helper()
 	if _, err := io.WriteString(s.in, keys); err != nil {
 		t.Fatalf("type %q: %v", keys, err)
