@@ -11,6 +11,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/find"
 )
 
 // TestTenantFlow is support investigating one customer: :tenant lists
@@ -51,4 +52,34 @@ func TestTenantFlow(t *testing.T) {
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
 	view := apiCount.ReplaceAllString(ansi.Strip(final.View().Content), "API n/")
 	golden.RequireEqual(t, []byte(view))
+}
+
+// TestFindSearchesEveryNamespaceCacheFirst: :find lists the namespaces it
+// has no cached listing of, once; the next search costs one request.
+func TestFindSearchesEveryNamespaceCacheFirst(t *testing.T) {
+	rt := testRuntime(t, 300)
+	d := find.Deps{Source: rt.Client, Listings: rt.Store}
+	first, err := find.Search(t.Context(), d, "GATEWAY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Rows) == 0 || first.Namespaces != 3 || first.Cached != 0 || first.Requests < 4 {
+		t.Fatalf("first search: %d rows, %+v", len(first.Rows), first)
+	}
+	for _, r := range first.Rows {
+		if !strings.Contains(r.Script, "gateway") {
+			t.Errorf("%s/%s does not match", r.Namespace, r.Script)
+		}
+	}
+	before := settledUsed(t, rt)
+	again, err := find.Search(t.Context(), d, "gateway")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Cached != 3 || again.Requests != 1 || len(again.Rows) != len(first.Rows) {
+		t.Fatalf("second search: %+v, want all 3 cached and 1 request", again)
+	}
+	if sent := settledUsed(t, rt) - before; sent != 1 {
+		t.Errorf("second search sent %d requests, want 1 (the namespaces)", sent)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wfpconsole/wfp/ui"
+	"github.com/wfpconsole/wfp/views/find"
 	"github.com/wfpconsole/wfp/views/tenant"
 )
 
@@ -27,6 +28,28 @@ func tenantCommand() ui.Command {
 				return nil, errors.New("name one customer, as in :tenant acme")
 			}
 			return ui.Navigate(ui.Route{Kind: tenant.Kind, Arg: args[0]}), nil
+		},
+	}
+}
+
+// findFactory is the :find screen on the runtime's client and listing
+// cache.
+func (s *Session) findFactory() ui.Factory {
+	return find.Factory(find.Deps{Source: s.Runtime.Client, Listings: s.Runtime.Store})
+}
+
+// findCommand is :find <text>.
+func findCommand() ui.Command {
+	return ui.Command{
+		Name: "find",
+		Args: "<text>",
+		Help: "scripts whose name contains text, in every namespace (cached listings first)",
+		Run: func(_ ui.Route, args []string, _ ui.Completions) (tea.Cmd, error) {
+			text := strings.TrimSpace(strings.Join(args, " "))
+			if text == "" {
+				return nil, errors.New("name a text, as in :find tenant-42")
+			}
+			return ui.Navigate(ui.Route{Kind: find.Kind, Arg: text}), nil
 		},
 	}
 }

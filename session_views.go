@@ -11,6 +11,7 @@ import (
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
+	"github.com/wfpconsole/wfp/views/find"
 	"github.com/wfpconsole/wfp/views/health"
 	"github.com/wfpconsole/wfp/views/inactive"
 	"github.com/wfpconsole/wfp/views/logs"
@@ -41,6 +42,7 @@ func (s *Session) factories() map[string]ui.Factory {
 		logs.Kind:   logs.Factory(logs.Deps{Open: rt.OpenLogs}),
 		health.Kind: health.Factory(rt.Client),
 		tenant.Kind: s.tenantFactory(),
+		find.Kind:   s.findFactory(),
 	}
 	s.bulkFactories(f)
 	return f
@@ -202,7 +204,7 @@ func (s *Session) commands() []ui.Command {
 				return tea.Sequence(ui.Navigate(r), show), nil
 			},
 		},
-	}, s.jobsCommand(), tenantCommand())
+	}, s.jobsCommand(), tenantCommand(), findCommand())
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.
