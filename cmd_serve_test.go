@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -186,6 +187,8 @@ type sshTerm struct {
 	sess   *gossh.Session
 	in     io.WriteCloser
 	scr    *screen
+	// raw is every byte the session sent (escape sequences included).
+	raw *lockedBuffer
 }
 
 // open opens user's interactive session at w×h.
@@ -204,7 +207,8 @@ func (e *serveEnv) open(t testing.TB, user string, w, h int) *sshTerm {
 	}
 	in, _ := sess.StdinPipe()
 	out, _ := sess.StdoutPipe()
-	st := &sshTerm{client: c, sess: sess, in: in, scr: newScreen(t, out, w, h)}
+	raw := &lockedBuffer{}
+	st := &sshTerm{client: c, sess: sess, in: in, raw: raw, scr: newScreen(t, io.TeeReader(out, raw), w, h)}
 	if err := sess.Shell(); err != nil {
 		t.Fatalf("%s: shell: %v", user, err)
 	}
@@ -294,6 +298,17 @@ func TestServeViewerEditSendsNothing(t *testing.T) {
 	e.settle()
 	if w := e.api.Writes.Load(); w != 0 {
 		t.Fatalf("a viewer's attempted delete sent %d writes, want 0; screen:\n%s", w, ana.scr.text())
+	}
+	// c copies the namespace's name to ana's own clipboard (OSC52 on her
+	// session's output).
+	ana.typeKeys(t, "c")
+	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("production"))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(ana.raw.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no OSC52 copy of production on ana's session")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if !strings.Contains(e.log.String(), "session start: ana (SHA256:") {
 		t.Errorf("session start not logged:\n%s", e.log.String())
