@@ -22,6 +22,7 @@ const ErrorWindow = 15 * time.Minute
 type Source interface {
 	ListNamespaces(ctx context.Context) ([]cfclient.Namespace, error)
 	ListScripts(ctx context.Context, ns string, filter cfclient.TagFilter, fn func(page []cfclient.Script) error) error
+	GetSettings(ctx context.Context, ns, name string) (cfclient.ScriptSettings, error)
 	TelemetryCalculations(ctx context.Context, q cfclient.TelemetryQuery, calcs []cfclient.TelemetryCalculation, groupBy []string) ([]cfclient.TelemetryGroup, error)
 	Schema() platform.Schema
 }
@@ -29,6 +30,7 @@ type Source interface {
 // Routing is the routing cache; *cache.RoutingCache satisfies it.
 type Routing interface {
 	Table(ctx context.Context) (*platform.RoutingTable, time.Time, error)
+	Tiers(ctx context.Context) ([]platform.Tier, error)
 }
 
 // LastUse is the last-use cache; *cache.LastUsedCache satisfies it.
@@ -54,16 +56,23 @@ type Row struct {
 	LastUsed          time.Time // zero: unknown or never
 	Errors            int
 	Modified          time.Time
+	// Limits are the script's own limits, overriding its tier's ("" when
+	// it has none, or they were not read).
+	Limits string
 }
+
+// maxLimitReads bounds the settings reads for limit overrides (one
+// request per script).
+const maxLimitReads = 50
 
 // Report is everything the screen shows about one customer.
 type Report struct {
 	Customer, Tag string
 	Rows          []Row
 	Namespaces    int
-	// Routing, Errors and LastUse say what could not be shown ("" when
-	// it was).
-	Routing, ErrorsNote, LastUseNote string
+	// Routing, Errors, LastUse and Limits say what could not be shown
+	// ("" when it was).
+	Routing, ErrorsNote, LastUseNote, LimitsNote string
 	// Audit are the newest audit records about the customer's scripts.
 	Audit []audit.Record
 	// Requests is what the report cost at the API, as far as counted.
@@ -104,6 +113,30 @@ func Load(ctx context.Context, d Deps, customer string, now time.Time) (Report, 
 	slices.SortFunc(r.Rows, func(a, b Row) int {
 		return strings.Compare(a.Namespace+"\x00"+a.Script, b.Namespace+"\x00"+b.Script)
 	})
+	// Limit overrides: each script's own settings, one request each; own
+	// limits equal to its tier's override nothing.
+	tiers := map[string]platform.Tier{}
+	if ts, err := d.Routing.Tiers(ctx); err == nil {
+		for _, t := range ts {
+			tiers[t.Name] = t
+		}
+	}
+	for i := range r.Rows {
+		if i == maxLimitReads {
+			r.LimitsNote = fmt.Sprintf("own limits not read for %d more scripts (a request each)", len(r.Rows)-i)
+			break
+		}
+		st, err := d.Source.GetSettings(ctx, r.Rows[i].Namespace, r.Rows[i].Script)
+		r.Requests++
+		if err != nil {
+			r.LimitsNote = "own limits: " + err.Error()
+			continue
+		}
+		if t, ok := tiers[r.Rows[i].Tier]; ok && sameLimits(st.Limits, t) {
+			continue
+		}
+		r.Rows[i].Limits = describeLimits(st.Limits)
+	}
 	names := map[string]bool{}
 	for _, row := range r.Rows {
 		names[row.Script] = true
@@ -158,4 +191,21 @@ func Load(ctx context.Context, d Deps, customer string, now time.Time) (Report, 
 		}
 	}
 	return r, nil
+}
+
+// describeLimits is a script's own limits in a few words ("" for none).
+func describeLimits(l platform.Limits) string {
+	var parts []string
+	if l.CPUMs != nil {
+		parts = append(parts, fmt.Sprintf("cpu %d ms", *l.CPUMs))
+	}
+	if l.Subrequests != nil {
+		parts = append(parts, fmt.Sprintf("%d subrequests", *l.Subrequests))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sameLimits reports whether a script's own limits are its tier's.
+func sameLimits(l platform.Limits, t platform.Tier) bool {
+	return (l.CPUMs == nil || *l.CPUMs == t.CPUMs) && (l.Subrequests == nil || *l.Subrequests == t.SubRequests)
 }

@@ -73,9 +73,9 @@ func New(c *ui.Common, d Deps, r ui.Route) (*Model, error) {
 	m.table = ui.NewTable(func(r Row) string { return r.Namespace + "/" + r.Script }, m.renderRow,
 		ui.WithIndent(2), ui.WithTableStyles(c.Styles.Table), ui.WithTableKeyMap(m.Keys.MoveKeyMap),
 		ui.WithColumns(
-			ui.TableColumn{Title: "SCRIPT", MinWidth: 20},
+			ui.TableColumn{Title: "SCRIPT", MinWidth: 16},
 			ui.TableColumn{Title: "NAMESPACE", Width: 10},
-			ui.TableColumn{Title: "TIER", Width: 10},
+			ui.TableColumn{Title: "TIER", Width: 11},
 			ui.TableColumn{Title: "HOSTS", Width: 12},
 			ui.TableColumn{Title: "LAST USE", Width: 10},
 			ui.TableColumn{Title: "ERR15m", Width: 6, Right: true},

@@ -45,7 +45,16 @@ func (m *Model) head() []string {
 	if m.err != nil {
 		out = append(out, st.Error.Render(ui.Truncate("✗ "+ui.Sanitize(m.err.Error()), m.width)))
 	}
-	for _, n := range []string{m.report.Routing, m.report.LastUseNote, m.report.ErrorsNote} {
+	var own []string
+	for _, r := range m.report.Rows {
+		if r.Limits != "" {
+			own = append(own, r.Script+": "+r.Limits)
+		}
+	}
+	if len(own) > 0 {
+		out = append(out, st.Subtle.Render(ui.Truncate("  * own limits · "+ui.Sanitize(strings.Join(own, " · ")), m.width)))
+	}
+	for _, n := range []string{m.report.Routing, m.report.LastUseNote, m.report.ErrorsNote, m.report.LimitsNote} {
 		if n != "" {
 			out = append(out, st.Warning.Render(ui.Truncate("  "+ui.Sanitize(n), m.width)))
 		}
@@ -70,6 +79,9 @@ func (m *Model) renderRow(r Row, s ui.RowState) string {
 	tier, last, hosts := r.Tier, "-", "-"
 	if tier == "" {
 		tier = "-"
+	}
+	if r.Limits != "" {
+		tier += "*"
 	}
 	if !r.LastUsed.IsZero() {
 		last = ui.Date(r.LastUsed)
