@@ -94,7 +94,6 @@ func New(o Options) (*Server, error) {
 		wish.WithAddress(o.Serve.Listen),
 		wish.WithHostKeyPEM(pem),
 		wish.WithPublicKeyAuth(s.authorize),
-		wish.WithIdleTimeout(o.Serve.IdleTimeout),
 		wish.WithMiddleware(wishtea.Middleware(s.handler), s.gate),
 	)
 	if err != nil {
@@ -153,7 +152,16 @@ func (s *Server) handler(sess ssh.Session) (tea.Model, []tea.ProgramOption) {
 		wish.Fatalln(sess, "wfp: "+err.Error())
 		return nil, nil
 	}
-	return m, nil
+	last := &atomic.Int64{}
+	last.Store(s.opts.Now().UnixNano())
+	if d := s.opts.Serve.IdleTimeout; d > 0 {
+		go watchIdle(last, d, s.opts.Now, func() {
+			s.logf("idle for %s: closing the session of %s", d, id.Actor())
+			wish.Println(sess, "\r\nwfp: closed after "+d.String()+" without input (idle_timeout)")
+			sess.Close()
+		}, sess.Context().Done())
+	}
+	return idleModel{inner: m, last: last, now: s.opts.Now}, nil
 }
 
 // who names a session's user for a log line.

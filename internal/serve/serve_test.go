@@ -122,3 +122,54 @@ func TestMaxSessionsRefusesTheNext(t *testing.T) {
 		t.Errorf("%d sessions active, want 1", srv.Active())
 	}
 }
+
+func TestIdleSessionIsClosed(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	pk, _ := gossh.NewPublicKey(pub)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	sc := config.DefaultServe()
+	sc.IdleTimeout = 300 * time.Millisecond
+	sc.Users = []config.ServeUser{{Name: "ana", Role: "viewer", Keys: []config.ServeKey{{Key: pk, Fingerprint: gossh.FingerprintSHA256(pk)}}}}
+	log := &syncBuf{}
+	srv, err := New(Options{Serve: sc, HostKey: filepath.Join(t.TempDir(), "hk"), Log: log,
+		Model: func(context.Context, Identity, string, int, int) (tea.Model, error) { return quitModel{}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	c, err := gossh.Dial("tcp", ln.Addr().String(), &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, _ := c.NewSession()
+	s.RequestPty("xterm", 24, 80, nil)
+	in, _ := s.StdinPipe()
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	// Typing keeps it open past the timeout.
+	for range 6 {
+		time.Sleep(100 * time.Millisecond)
+		in.Write([]byte("j"))
+	}
+	if srv.Active() != 1 {
+		t.Fatal("a session with input was closed")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle session was not closed")
+	}
+	if !strings.Contains(log.String(), "idle for 300ms") {
+		t.Errorf("not logged:\n%s", log.String())
+	}
+}
