@@ -191,8 +191,14 @@ type sshTerm struct {
 	raw *lockedBuffer
 }
 
-// open opens user's interactive session at w×h.
+// open opens user's interactive session at w×h, as xterm-256color.
 func (e *serveEnv) open(t testing.TB, user string, w, h int) *sshTerm {
+	t.Helper()
+	return e.openTerm(t, user, "xterm-256color", w, h)
+}
+
+// openTerm opens user's interactive session at w×h with TERM term.
+func (e *serveEnv) openTerm(t testing.TB, user, term string, w, h int) *sshTerm {
 	t.Helper()
 	c, err := e.dial(user, e.keys[user])
 	if err != nil {
@@ -202,7 +208,7 @@ func (e *serveEnv) open(t testing.TB, user string, w, h int) *sshTerm {
 	if err != nil {
 		t.Fatalf("%s: session: %v", user, err)
 	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(term, h, w, gossh.TerminalModes{}); err != nil {
 		t.Fatalf("%s: pty: %v", user, err)
 	}
 	in, _ := sess.StdinPipe()
@@ -470,5 +476,21 @@ func TestTwoProcessesOnOneTokenShareTheBudget(t *testing.T) {
 	}
 	if info := e.rt.Header(cfclient.Actor{}, "")(); !info.OtherProcess {
 		t.Error("the header does not say another process uses the token")
+	}
+}
+
+func TestServeColoursFollowTheClientsTerm(t *testing.T) {
+	e := startServeEnv(t, 50, map[string]string{"ana": "viewer", "bo": "operator"})
+	colour := e.openTerm(t, "ana", "xterm-256color", 100, 30)
+	mono := e.openTerm(t, "bo", "dumb", 100, 30)
+	colour.scr.waitFor(t, "ana", "3 namespaces")
+	mono.scr.waitFor(t, "bo", "3 namespaces")
+	time.Sleep(200 * time.Millisecond)
+	isColour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5;\d+|48;5;\d+|38;2;[0-9;]+|48;2;[0-9;]+)m`)
+	if !isColour.MatchString(colour.raw.String()) {
+		t.Error("an xterm-256color session has no colour")
+	}
+	if m := isColour.FindString(mono.raw.String()); m != "" {
+		t.Errorf("a TERM=dumb session got colour %q", m)
 	}
 }
