@@ -14,6 +14,7 @@ import (
 
 // consoleUsage is the help of `wfp` itself.
 const consoleUsage = `usage: wfp [--profile NAME] [--config FILE] [--read-only] [--sandbox [--scripts N] [--seed N]]
+       wfp serve [flags]        serve the console over SSH (wfp serve -h)
        wfp sandbox [flags]      run the Cloudflare API emulator standalone (wfp sandbox -h)
        wfp config check|path    validate the config / print the paths in use
 

@@ -95,7 +95,7 @@ func TestConsoleUsesTheProfileAccount(t *testing.T) {
 	if rt.Sandbox != nil {
 		t.Fatal("started an embedded sandbox although credentials are set")
 	}
-	info := rt.Header(cfclient.Actor{Name: "tester@host"})()
+	info := rt.Header(cfclient.Actor{Name: "tester@host"}, "")()
 	if info.Sandbox || info.Account != remote.AccountID() || !info.ReadOnly {
 		t.Errorf("header %+v: want the remote account, no SANDBOX badge, RO", info)
 	}
@@ -129,7 +129,7 @@ func TestConsoleTokenWithoutAccount(t *testing.T) {
 // A read of the routing table is background work the header counts.
 func TestHeaderCountsTheRoutingRead(t *testing.T) {
 	rt := testRuntime(t, 50)
-	header := rt.Header(cfclient.Actor{Name: "tester@host"})
+	header := rt.Header(cfclient.Actor{Name: "tester@host"}, "")
 	if got := header().Jobs; got != 0 {
 		t.Fatalf("jobs before any read = %d", got)
 	}

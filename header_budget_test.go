@@ -36,7 +36,7 @@ func TestHeaderBudgetIsTheServersRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	header := rt.Header(cfclient.Actor{Name: "tester@host"})
+	header := rt.Header(cfclient.Actor{Name: "tester@host"}, "")
 	if b := header().Budget; b.Limit != 1140 || b.Window != 5*time.Minute {
 		t.Fatalf("budget before any answer %+v, want the configured 1140 usable per 5m", b)
 	}

@@ -4,6 +4,7 @@
 //
 //	wfp [flags]            the console (on the embedded sandbox without credentials)
 //	wfp sandbox [flags]    run the Cloudflare API emulator standalone
+//	wfp serve [flags]      serve the console over SSH to the [serve] users
 //	wfp config check|path  validate the config file / print the paths in use
 //	wfp scripts ls         list a namespace's scripts (a selector; --json, --csv)
 //	wfp bulk plan|apply    plan a bulk change as JSON; apply it as a job
@@ -33,6 +34,8 @@ func run(args []string) int {
 		switch args[0] {
 		case "sandbox":
 			return runSandbox(args[1:], os.Stdout, os.Stderr)
+		case "serve":
+			return runServe(args[1:], os.Stdout, os.Stderr)
 		case "config":
 			return runConfig(args[1:], os.Stdout, os.Stderr)
 		case "scripts":

@@ -32,7 +32,7 @@ type screen struct {
 	emu *vt.Emulator
 }
 
-func newScreen(t *testing.T, out io.Reader, w, h int) *screen {
+func newScreen(t testing.TB, out io.Reader, w, h int) *screen {
 	s := &screen{emu: vt.NewEmulator(w, h)}
 	done := make(chan struct{})
 	// The emulator answers terminal queries into a pipe; drain it so its
@@ -76,7 +76,7 @@ func (s *screen) text() string {
 }
 
 // waitFor waits until every want is on the screen.
-func (s *screen) waitFor(t *testing.T, what string, want ...string) {
+func (s *screen) waitFor(t testing.TB, what string, want ...string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

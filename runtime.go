@@ -20,6 +20,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/tail"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/config"
+	"github.com/wfpconsole/wfp/internal/budgetshare"
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/logs"
 )
@@ -56,6 +57,9 @@ type Runtime struct {
 	// Tails runs the log streams (live tails and Workers Logs pollers) of
 	// every session; Close waits for them, so no live tail is left open.
 	Tails *tail.Group
+	// LiveTails shares one live tail per script among the sessions (a
+	// script allows 10 open tails); its streams run on Tails.
+	LiveTails *tail.Shared
 	// Sandbox is the embedded sandbox (nil when talking to Cloudflare or a
 	// standalone sandbox).
 	Sandbox *sandbox.Server
@@ -74,6 +78,9 @@ type Runtime struct {
 	// changes are the script changes applied in this process, taken by
 	// each session with its header snapshots.
 	changes changeFeed
+	// share is the budget shared with other local processes on the
+	// token (nil on the embedded sandbox).
+	share *budgetshare.Share
 }
 
 // runtimeOptions are what the command line adds to the configuration.
@@ -105,15 +112,27 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	}
 	p := r.Profile
 	rt := &Runtime{Config: r, Profile: p.Name, Tails: tail.NewGroup(), clock: o.clock}
+	rt.LiveTails = tail.NewShared(rt.Tails)
 	if rt.clock == nil {
 		rt.clock = time.Now
 	}
-	rt.Throttle = throttle.New(throttle.Options{
+	topts := throttle.Options{
 		Requests:     p.Rate.Requests,
 		Window:       p.Rate.Window,
 		SafetyMargin: p.Rate.SafetyMargin,
 		MaxInFlight:  p.Rate.MaxInFlight,
-	}, throttle.NewTransport(60*time.Second))
+	}
+	if !o.sandbox && r.Token.IsSet() {
+		// Other wfp processes on this token share its budget through a
+		// small file under the state directory (never the token).
+		share, err := budgetshare.Open(budgetshare.Options{StateDir: r.Paths.StateDir,
+			Site: p.APIBaseURL, Account: p.AccountID, Token: r.Token.Reveal(), Window: p.Rate.Window, Now: o.clock})
+		if err != nil {
+			return nil, fmt.Errorf("shared budget: %w", err)
+		}
+		rt.share, topts.Peers = share, share
+	}
+	rt.Throttle = throttle.New(topts, throttle.NewTransport(60*time.Second))
 	opts := cfclient.Options{
 		Profile:  p.Name,
 		ReadOnly: p.ReadOnly,
@@ -125,6 +144,7 @@ func NewRuntime(o runtimeOptions) (*Runtime, error) {
 	switch {
 	case !o.sandbox && r.Token.IsSet():
 		if p.AccountID == "" {
+			rt.Close()
 			return nil, fmt.Errorf("profile %q has a token (%s) but no account id: set CLOUDFLARE_ACCOUNT_ID or profiles.%s.account_id in %s",
 				p.Name, r.Sources.Token, p.Name, r.Paths.Config)
 		}
@@ -198,7 +218,7 @@ func (rt *Runtime) applied(op change.Op) {
 // Header takes a header snapshot for a session whose operator is actor.
 // It reads the throttle's and the routing cache's state under their locks,
 // so the App calls it only from a command (see ui.Common.Header).
-func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
+func (rt *Runtime) Header(actor cfclient.Actor, who string) func() ui.HeaderInfo {
 	p := rt.Config.Profile
 	onSandbox := rt.Sandbox != nil
 	// seen is the session's place in the change feed; snapshots are taken
@@ -211,7 +231,8 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			Account:    rt.Client.AccountID(),
 			Sandbox:    onSandbox,
 			Production: p.Production && !onSandbox,
-			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly,
+			ReadOnly:   rt.Client.ReadOnly() || actor.ReadOnly || actor.Role == cfclient.RoleViewer,
+			Who:        who,
 		}
 		// Background work: a read of the routing table, and running jobs.
 		switch rt.Routing.Progress().Phase {
@@ -237,6 +258,7 @@ func (rt *Runtime) Header(actor cfclient.Actor) func() ui.HeaderInfo {
 			InFlight:          st.InFlight,
 			LastError:         st.LastError,
 		}
+		info.OtherProcess = st.PeerProcesses > 0
 		return info
 	}
 }
@@ -266,6 +288,9 @@ func (rt *Runtime) Close() {
 		if rt.tmpCache != "" {
 			os.RemoveAll(rt.tmpCache)
 		}
+		if rt.share != nil {
+			rt.share.Close()
+		}
 	})
 }
 
@@ -275,7 +300,7 @@ func (rt *Runtime) Close() {
 // The stream ends, deleting its tail, when ctx is cancelled.
 func (rt *Runtime) OpenLogs(ctx context.Context, t logs.Target) <-chan tail.Item {
 	if t.Live {
-		return rt.Tails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
+		return rt.LiveTails.Live(ctx, rt.Client, t.Script, tail.LiveOptions{Now: rt.clock})
 	}
 	o := tail.PollOptions{Target: "namespace " + t.Namespace, Now: rt.clock}
 	if t.Namespace != "" {

@@ -14,8 +14,8 @@ import (
 // styles, keys, clock, and a context carrying their Actor, so every change
 // they make is audited under their name and refused by the client's gate
 // when they may only read), the App with its stack of screens, marks and
-// filters. A terminal has one Session; `wfp serve` will run one per SSH
-// connection on one Runtime.
+// filters. A terminal has one Session; `wfp serve` runs one per SSH
+// connection on one Runtime (cmd_serve.go).
 type Session struct {
 	Runtime *Runtime
 	Actor   cfclient.Actor
@@ -31,6 +31,8 @@ type sessionOptions struct {
 	NoColor bool
 	// Clock is the session's clock (default time.Now).
 	Clock func() time.Time
+	// Who is what the header says of the user ("ana · viewer"), over SSH.
+	Who string
 }
 
 // NewSession builds a session on rt, starting at the namespaces screen.
@@ -44,8 +46,8 @@ func NewSession(ctx context.Context, rt *Runtime, o sessionOptions) (*Session, e
 	}
 	ctx = cfclient.WithActor(ctx, o.Actor)
 	s := &Session{Runtime: rt, Actor: o.Actor}
-	s.Common = ui.NewCommon(ctx, o.Clock, rt.Header(o.Actor))
-	s.Common.ReadOnly = rt.Client.ReadOnly() || o.Actor.ReadOnly
+	s.Common = ui.NewCommon(ctx, o.Clock, rt.Header(o.Actor, o.Who))
+	s.Common.ReadOnly = rt.Client.ReadOnly() || o.Actor.ReadOnly || o.Actor.Role == cfclient.RoleViewer
 	s.Common.Production = rt.Config.Profile.Production && rt.Sandbox == nil
 	var start ui.StatusMsg
 	if rt.Sandbox != nil {

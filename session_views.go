@@ -11,6 +11,7 @@ import (
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 	"github.com/wfpconsole/wfp/views/audit"
+	"github.com/wfpconsole/wfp/views/find"
 	"github.com/wfpconsole/wfp/views/health"
 	"github.com/wfpconsole/wfp/views/inactive"
 	"github.com/wfpconsole/wfp/views/logs"
@@ -18,6 +19,7 @@ import (
 	"github.com/wfpconsole/wfp/views/routing"
 	"github.com/wfpconsole/wfp/views/script"
 	"github.com/wfpconsole/wfp/views/scripts"
+	"github.com/wfpconsole/wfp/views/tenant"
 	"github.com/wfpconsole/wfp/views/tiers"
 )
 
@@ -39,6 +41,8 @@ func (s *Session) factories() map[string]ui.Factory {
 			Planner: rt.Planner, Applier: rt.Changes}),
 		logs.Kind:   logs.Factory(logs.Deps{Open: rt.OpenLogs}),
 		health.Kind: health.Factory(rt.Client),
+		tenant.Kind: s.tenantFactory(),
+		find.Kind:   s.findFactory(),
 	}
 	s.bulkFactories(f)
 	return f
@@ -200,7 +204,7 @@ func (s *Session) commands() []ui.Command {
 				return tea.Sequence(ui.Navigate(r), show), nil
 			},
 		},
-	}, s.jobsCommand())
+	}, s.jobsCommand(), tenantCommand(), findCommand())
 }
 
 // namespaceArg is the namespace a command names, or the current screen's.

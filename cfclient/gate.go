@@ -12,8 +12,9 @@ import (
 // The mutation gate. Every call that changes something at Cloudflare goes
 // through Client.mutate, which, in this order:
 //
-//  1. refuses in read-only mode, or for a read-only Actor (WithActor),
-//     before any request is sent (ErrReadOnly);
+//  1. refuses in read-only mode, for a read-only Actor (WithActor) or
+//     a viewer, and an AdminOnly op for an operator, before any request
+//     is sent (ErrReadOnly; see MayDo);
 //  2. validates the input, before any request is sent (ErrValidation);
 //  3. opens the audit log (Options.Audit, a file the client does not own),
 //     and refuses when it cannot (ErrAudit), so that no change is ever made
@@ -43,12 +44,15 @@ type mutation struct {
 }
 
 // Actor is who makes a change: "user@host" on a terminal, a user name and
-// key fingerprint over SSH. ReadOnly is the actor's role: a read-only
-// actor's changes are refused in the gate, before any request, whatever the
-// client's own mode.
+// key fingerprint over SSH. ReadOnly and Role are the actor's rights: a
+// read-only actor's (or a viewer's) changes are refused in the gate, and an
+// operator's namespace and tier-table changes (AdminOnly), before any
+// request, whatever the client's own mode.
 type Actor struct {
 	Name     string
 	ReadOnly bool
+	// Role is what the actor may change (zero: admin, the local console).
+	Role Role
 }
 
 type actorKey struct{}
@@ -89,7 +93,7 @@ func (c *Client) MayWrite(ctx context.Context) error {
 	case c.opts.ReadOnly:
 		return &Error{Kind: ErrReadOnly, Reason: "this profile is read-only; nothing was sent",
 			Hint: "use a profile without read_only (or drop --read-only) to make changes"}
-	case actor.ReadOnly:
+	case actor.ReadOnly || actor.Role == RoleViewer:
 		return &Error{Kind: ErrReadOnly, Reason: actor.Name + " may only read; nothing was sent",
 			Hint: "ask an operator to make this change"}
 	}
@@ -119,7 +123,7 @@ func (c *Client) actorFrom(ctx context.Context) Actor {
 // mutate runs m through the gate; see the comment at the top of this file.
 func (c *Client) mutate(ctx context.Context, m mutation) error {
 	actor := c.actorFrom(ctx)
-	if refused := c.MayWrite(ctx); refused != nil {
+	if refused := c.MayDo(ctx, m.op); refused != nil {
 		err := refused.(*Error)
 		err.Op, err.Target = m.op, m.target
 		if c.opts.Audit != nil {

@@ -47,12 +47,18 @@ type Config struct {
 	DefaultProfile string
 	// Profiles by name.
 	Profiles map[string]*Profile
+	// Serve is the [serve] section (DefaultServe when absent).
+	Serve Serve
 
 	// keys maps every key the file set (joined with keySep) to its line,
 	// 0 when the line is unknown.
 	keys map[string]int
 	// lines are the lines of the keys and tables found by scanning the text.
 	lines lineIndex
+	// data is the file's text; elems indexes the elements of its arrays
+	// (elemLines), built when [serve] needs it.
+	data  []byte
+	elems lineIndex
 	// problems were found while reading (types, unknown keys, tokens).
 	problems []Problem
 }

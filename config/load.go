@@ -119,7 +119,7 @@ func (o LoadOptions) env() func(string) (string, bool) {
 func readConfig(paths Paths) (*Config, error) {
 	f, err := os.Open(paths.Config)
 	if errors.Is(err, fs.ErrNotExist) && !paths.ConfigExplicit() {
-		return &Config{Path: paths.Config, Profiles: map[string]*Profile{}, keys: map[string]int{}, lines: lineIndex{}}, nil
+		return &Config{Path: paths.Config, Profiles: map[string]*Profile{}, Serve: DefaultServe(), keys: map[string]int{}, lines: lineIndex{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config file %s (from %s): %w", paths.Config, paths.ConfigSource, err)

@@ -156,8 +156,10 @@ func Parse(path string, data []byte) (*Config, error) {
 		Path:     path,
 		Exists:   true,
 		Profiles: map[string]*Profile{},
+		Serve:    DefaultServe(),
 		keys:     map[string]int{},
 		lines:    keyLines(data),
+		data:     data,
 	}
 	for k, v := range raw {
 		switch {
@@ -171,10 +173,12 @@ func Parse(path string, data []byte) (*Config, error) {
 			c.keys[k] = c.lines.find([]string{k})
 		case k == "profiles":
 			c.decodeProfiles(v)
+		case k == "serve":
+			c.decodeServe(v)
 		case isTokenKey(k):
 			c.problem([]string{k}, tokenMessage)
 		default:
-			c.problem([]string{k}, "unknown key (known: default_profile, profiles)")
+			c.problem([]string{k}, "unknown key (known: default_profile, profiles, serve)")
 		}
 	}
 	return c, nil

@@ -28,6 +28,12 @@ type HeaderInfo struct {
 	// BulkJobs is how many of Jobs are bulk jobs (:jobs): quitting
 	// interrupts them, and the next start offers to resume them.
 	BulkJobs int
+	// Who is the session's user and role over SSH ("ana · viewer"); ""
+	// on a local terminal.
+	Who string
+	// OtherProcess says another wfp process spends the same token's
+	// budget (its requests count as foreign use).
+	OtherProcess bool
 	// Changes are the changes to scripts applied since the session's
 	// previous snapshot, by any session or job; ChangesLost says some were
 	// missed. The App hands them to every screen as a ScriptsChangedMsg.
@@ -150,6 +156,9 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 	} else {
 		left = append(left, segment{st.BadgeReadWrite.Render(" RW "), 0})
 	}
+	if info.Who != "" {
+		left = append(left, segment{st.Subtle.Render(Truncate(Sanitize(info.Who), 32)), 1})
+	}
 	// The profile leads the breadcrumbs; the account is said here, once.
 	if info.Account != "" {
 		left = append(left, segment{st.HeaderAccount.Render("acct " + Truncate(Sanitize(info.Account), 32)), 5})
@@ -164,6 +173,9 @@ func renderHeader(st *Styles, info HeaderInfo, now time.Time, width int) string 
 			style = st.GaugeCritical
 		}
 		right = append(right, segment{style.Render(gauge), 2})
+	}
+	if info.OtherProcess {
+		right = append(right, segment{st.Subtle.Render("+other wfp"), 4})
 	}
 	if q := info.Budget.QueuedInteractive + info.Budget.QueuedBackground; q > 0 {
 		right = append(right, segment{st.Subtle.Render(fmt.Sprintf("%d queued", q)), 4})

@@ -177,7 +177,7 @@ func (a *Applier) ApplyOp(ctx context.Context, plan *Plan, i int, acceptDone boo
 
 // applyOp applies one op (see Applier).
 func (a *Applier) applyOp(ctx context.Context, plan *Plan, i int, op Op, acceptDone bool) OpResult {
-	if err := a.c.MayWrite(ctx); err != nil {
+	if err := a.c.MayDo(ctx, string(op.Kind)); err != nil {
 		a.refuse(ctx, plan, i, op, err)
 		return OpResult{Outcome: Refused, Op: op, Err: err}
 	}

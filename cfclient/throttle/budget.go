@@ -22,6 +22,7 @@ type tokenBudget struct {
 	reserve     float64
 	defPause    time.Duration
 	now         func() time.Time
+	peers       Peers // other local processes on the token (nil: none known)
 
 	mu          sync.Mutex
 	window      time.Duration // the rule's window: configured, then the server's
@@ -80,7 +81,7 @@ type budgetTicket struct {
 func newTokenBudget(o Options) *tokenBudget {
 	b := &tokenBudget{
 		window: o.Window, maxInFlight: o.MaxInFlight, margin: o.SafetyMargin,
-		reserve: o.InteractiveReserve, defPause: o.DefaultPause, now: o.Now,
+		reserve: o.InteractiveReserve, defPause: o.DefaultPause, now: o.Now, peers: o.Peers,
 		queues: [2]*list.List{list.New(), list.New()},
 	}
 	b.setLimit(o.Requests)
@@ -202,6 +203,9 @@ func (b *tokenBudget) release(tk budgetTicket, req *http.Request, resp *http.Res
 		b.probing = false
 	}
 	b.record(now)
+	if b.peers != nil {
+		b.peers.Sent(now)
+	}
 	b.latency[b.latencyN%len(b.latency)] = latency
 	b.latencyN++
 	switch {
@@ -304,10 +308,13 @@ func (b *tokenBudget) ownUsed(now time.Time) (int, int) {
 // after it was said: by then everything it counted has left the server's
 // window.
 func (b *tokenBudget) foreign(now time.Time) int {
+	// Other local processes' sends (Peers) are foreign use the server
+	// reading may already hold: the larger of the two counts.
+	peers, _ := b.peerForeign(now)
 	if !b.reading.ok || !now.Before(b.reading.at.Add(b.window)) {
-		return 0
+		return peers
 	}
-	return b.reading.foreign
+	return max(b.reading.foreign, peers)
 }
 
 // used is the number of sends the server counts in its window now, as
@@ -501,6 +508,7 @@ func (b *tokenBudget) stats(now time.Time) Stats {
 		QueuedInteractive: b.queues[Interactive].Len(), QueuedBackground: b.queues[Background].Len(),
 		InFlight: b.inFlight, LastError: b.lastErr, LastErrorAt: b.lastErrAt,
 	}
+	s.PeerSends, s.PeerProcesses = b.peerForeign(now)
 	if now.Before(b.paused) {
 		s.PausedUntil = b.paused
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	// timers, so Now must advance like real time; tests may shift it to age
 	// the window seen by Stats.
 	Now func() time.Time
+	// Peers, when set, shares the budget with other local processes on
+	// the same token (see Peers). A Throttle with Peers should carry one
+	// token: every token's budget counts the same peers.
+	Peers Peers
 	// OnAttempt, when set, is called after every attempt (retries included)
 	// with its timing. It runs on the caller's goroutine, outside any lock.
 	OnAttempt func(Attempt)
@@ -109,6 +113,7 @@ func (o Options) withDefaults() Options {
 		SafetyMargin: 0.05, InteractiveReserve: 0.05, MaxInFlight: 4, MaxRetries: 4,
 		RetryBaseDelay: 500 * time.Millisecond, RetryMaxDelay: 30 * time.Second,
 		DefaultPause: 30 * time.Second, Now: time.Now,
+		Peers: o.Peers,
 	}
 	if o.Requests > 0 {
 		d.Requests = o.Requests

@@ -32,6 +32,10 @@ type Stats struct {
 	LastErrorAt       time.Time     // when LastError happened
 	LatencyP50        time.Duration // over the recent attempts
 	LatencyP99        time.Duration //
+	// PeerSends are other local processes' sends on this token in the
+	// window (Options.Peers), counted in Used; PeerProcesses how many
+	// processes sent them.
+	PeerSends, PeerProcesses int
 }
 
 // Throttle is an http.RoundTripper that keeps one budget per API token

@@ -85,7 +85,11 @@ func (m *Model) renderJob(s jobs.Snapshot, rs ui.RowState) string {
 	if s.Rate > 0 {
 		rate = fmt.Sprintf("%.1f/s", s.Rate)
 	}
-	line := m.list.Line(lead, ui.Sanitize(s.Title), string(s.State), m.bar.ViewAs(pct),
+	title := ui.Sanitize(s.Title)
+	if s.Owner != "" && (m.deps.Actor == nil || s.Owner != m.deps.Actor(m.c.Context()).Name) {
+		title += " · by " + ui.Sanitize(s.Owner) // another person's job (wfp serve)
+	}
+	line := m.list.Line(lead, title, string(s.State), m.bar.ViewAs(pct),
 		ui.Commas(s.Processed())+"/"+ui.Commas(s.Total), ui.Commas(s.Failed+s.Refused), rate, eta(s.ETA))
 	if rs.Cursor {
 		return m.c.Styles.Cursor.Render(ui.Clip(line, rs.Width))
