@@ -151,6 +151,18 @@ func TestCrashResume(t *testing.T) {
 	lines := e.auditLines(t, plan.ID)
 	if len(lines) != len(plan.Ops) {
 		t.Errorf("audit lines cover %d ops, want %d", len(lines), len(plan.Ops))
+		_, items, _, _ := eng.Get(plan.ID)
+		recs, bad, _ := audit.Read(e.log.Path())
+		for i := range plan.Ops {
+			if lines[i] == 0 {
+				t.Errorf("op %d (%s) has no ok audit line: item %+v; audit has %d records, %d unreadable", i, plan.Ops[i].Target, items[i], len(recs), bad)
+				for _, r := range recs {
+					if r.PlanID == plan.ID && r.OpIndex == i {
+						t.Errorf("  its line: %+v", r)
+					}
+				}
+			}
+		}
 	}
 	for i, n := range lines {
 		if n != 1 {
