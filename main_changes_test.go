@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ func TestScreensFollowAJobsChanges(t *testing.T) {
 	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
 	scr := newScreen(t, tm.Output(), w, h)
 	scr.waitFor(t, "namespaces", "3 namespaces", "200")
+	tm.Send(key("enter"))
+	scr.waitFor(t, "production", "200 scripts · 200 shown")
 
 	// Three scripts of production, deleted by a job another operator runs.
 	var victims []cfclient.Script
@@ -59,9 +62,14 @@ func TestScreensFollowAJobsChanges(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	used := rt.Client.Stats().Used
-	scr.waitFor(t, "the count after the job", "197")
+	scr.waitFor(t, "the rows after the job", "197 scripts · 197 shown")
+	if txt := scr.text(); strings.Contains(txt, victims[0].Name+" ") {
+		t.Errorf("a deleted script is still shown:\n%s", txt)
+	}
+	tm.Send(key("esc"))
+	scr.waitFor(t, "the count after the job", "3 namespaces", "197")
 	if d := rt.Client.Stats().Used - used; d != 0 {
-		t.Errorf("the screen sent %d requests to learn of the job's deletes", d)
+		t.Errorf("the screens sent %d requests to learn of the job's deletes", d)
 	}
 	tm.Send(key("ctrl+c"))
 	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))

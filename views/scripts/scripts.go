@@ -258,6 +258,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case ui.RefreshMsg:
 		return m.refresh()
+	case ui.ScriptsChangedMsg:
+		return m.applyChanges(msg)
 	case ShowTagsMsg:
 		return m.openFacets()
 	case ui.StylesChangedMsg:
