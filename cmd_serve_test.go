@@ -309,7 +309,7 @@ func TestServeViewerEditSendsNothing(t *testing.T) {
 	// session's output).
 	ana.typeKeys(t, "c")
 	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("production"))
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 5 * time.Second)
 	for !strings.Contains(ana.raw.String(), want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no OSC52 copy of production on ana's session")
@@ -329,7 +329,7 @@ func TestServeResizeReflows(t *testing.T) {
 		t.Fatal(err)
 	}
 	bo.scr.emu.Resize(140, 40)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 10 * time.Second)
 	for {
 		lines := strings.Split(bo.scr.text(), "\n")
 		if len(lines) > 0 && len(strings.TrimRight(lines[0], " ")) > 80 {
@@ -404,7 +404,7 @@ func TestServeDisconnectMidJobLeavesItRunning(t *testing.T) {
 		t.Fatalf("no phrase:\n%s", bo.scr.text())
 	}
 	bo.typeKeys(t, phrase+"\r")
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 10 * time.Second)
 	for e.rt.Jobs.Running() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no job started:\n%s", bo.scr.text())
@@ -461,7 +461,7 @@ func TestTwoProcessesOnOneTokenShareTheBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 10 * time.Second)
 	for {
 		st := e.rt.Client.Stats()
 		if st.PeerProcesses == 1 && st.PeerSends == 7 && st.Used >= 8 {

@@ -46,7 +46,7 @@ func TestBulkFlow(t *testing.T) {
 	scr.waitFor(t, "undone", "applied 1 change")
 	tm.Send(key("ctrl+c"))
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second)).(*ui.App)
 	view := ansi.Strip(final.View().Content)
 	view = maskAPICount(view)
 	view = refreshed.ReplaceAllString(view, "refreshed …")

@@ -47,7 +47,7 @@ func TestScreensFollowAJobsChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 20 * time.Second)
 	for {
 		s, _, _, err := rt.Jobs.Get(id)
 		if err != nil {
@@ -72,5 +72,5 @@ func TestScreensFollowAJobsChanges(t *testing.T) {
 		t.Errorf("the screens sent %d requests to learn of the job's deletes", d)
 	}
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second))
 }

@@ -63,7 +63,7 @@ func TestEditFlow(t *testing.T) {
 	scr.waitFor(t, "undone", "applied 1 change", "3 audit lines")
 	tm.Send(key("ctrl+c"))
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second)).(*ui.App)
 	view := ansi.Strip(final.View().Content)
 	view = maskAPICount(view)
 	view = auditTime.ReplaceAllString(view, "MM-DD hh:mm:ss")
@@ -103,7 +103,7 @@ func TestRouteFlow(t *testing.T) {
 	scr.waitFor(t, "applied", "applied 1 change", "ads-worker-qa-14            ok")
 	tm.Send(key("ctrl+c"))
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second)).(*ui.App)
 	view := ansi.Strip(final.View().Content)
 	view = maskAPICount(view)
 	view = refreshed.ReplaceAllString(view, "refreshed …")

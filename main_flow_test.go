@@ -78,7 +78,7 @@ func (s *screen) text() string {
 // waitFor waits until every want is on the screen.
 func (s *screen) waitFor(t testing.TB, what string, want ...string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 20 * time.Second)
 	for {
 		txt := s.text()
 		ok := true
@@ -165,7 +165,7 @@ func TestConsoleFlow(t *testing.T) {
 			scr.waitFor(t, "help", "Help", "mark shown")
 			tm.Send(key("ctrl+c"))
 
-			final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second)).(*ui.App)
 			// The gauge's count depends on when the header last ticked;
 			// everything else on screen is fixed by the seed and the clock.
 			view := maskAPICount(ansi.Strip(final.View().Content))

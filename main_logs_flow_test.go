@@ -52,7 +52,7 @@ func TestLogsFlow(t *testing.T) {
 	scr.waitFor(t, "back to the list", "/outcome:exception", "shown")
 	tm.Send(key("ctrl+c"))
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*15*time.Second)).(*ui.App)
 	golden.RequireEqual(t, []byte(stable(final.View().Content)))
 }
 
@@ -72,7 +72,7 @@ func TestHealthFlow(t *testing.T) {
 	scr.waitFor(t, "health", "health of production", "failing", "⏱ cpu limit")
 	tm.Send(key("ctrl+c"))
 
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*15*time.Second)).(*ui.App)
 	golden.RequireEqual(t, []byte(stable(final.View().Content)))
 }
 
@@ -96,7 +96,7 @@ func TestTailFlow(t *testing.T) {
 	rt.Sandbox.GenerateTraffic(20)
 	scr.waitFor(t, "events", "live tail of dispatcher · 40 events", "GET")
 	tm.Send(key("ctrl+c"))
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*15*time.Second)).(*ui.App)
 	if !rt.Tails.Wait(15 * time.Second) {
 		t.Fatal("the tail stream did not end")
 	}
@@ -130,5 +130,5 @@ func TestScriptLogsKey(t *testing.T) {
 	tm.Send(key("esc"))
 	scr.waitFor(t, "back on the script", "LIMITS")
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second))
+	tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*15*time.Second))
 }

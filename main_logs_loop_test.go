@@ -100,7 +100,7 @@ func TestClosedLoopRaiseCPULimit(t *testing.T) {
 	scr.waitFor(t, "back to the logs", "logs of "+script, "/outcome:cpu")
 
 	// New traffic: the tenant's new events are ok; no new CPU failure.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 30 * time.Second)
 	var after [2]int
 	for {
 		rt.Sandbox.GenerateTraffic(200)
@@ -124,14 +124,14 @@ func TestClosedLoopRaiseCPULimit(t *testing.T) {
 	}
 	t.Logf("%s: %d events with exceededCpu before the change; %d new events after it, %d ok", script, before[1], after[0]-before[0], ok[1])
 	tm.Send(key("ctrl+c"))
-	tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second))
+	tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*15*time.Second))
 }
 
 // counts waits until the logs screen's "N events · M shown" satisfies ok,
 // and returns N and M.
 func counts(t *testing.T, scr *screen, what string, ok func(total, shown int) bool) [2]int {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(raceSlowdown * 20 * time.Second)
 	for {
 		if m := shownCount.FindStringSubmatch(scr.text()); m != nil {
 			total, _ := strconv.Atoi(m[1])

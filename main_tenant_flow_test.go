@@ -49,7 +49,7 @@ func TestTenantFlow(t *testing.T) {
 	tm.Send(key("esc"))
 	scr.waitFor(t, "back", "customer "+customer)
 	tm.Send(key("ctrl+c"))
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*ui.App)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second)).(*ui.App)
 	view := maskAPICount(ansi.Strip(final.View().Content))
 	golden.RequireEqual(t, []byte(view))
 }

@@ -45,5 +45,5 @@ func TestSessionRoutesAndRouteCommands(t *testing.T) {
 	scr.waitFor(t, ":route's answer", host.Key+" → "+host.Target, "1 KV read")
 
 	tm.Send(key("ctrl+c"))
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second))
 }

@@ -101,8 +101,8 @@ func TestTwoSessionsShareTheRuntimeNotTheScreens(t *testing.T) {
 
 	tmA.Send(key("ctrl+c"))
 	tmB.Send(key("ctrl+c"))
-	tmA.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	tmB.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tmA.WaitFinished(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second))
+	tmB.WaitFinished(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second))
 }
 
 // settledUsed waits until no request is queued or in flight and returns
@@ -175,7 +175,7 @@ func TestSessionChangesTiersAndNamespaces(t *testing.T) {
 		}
 	}
 	tm.Send(key("ctrl+c"))
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(raceSlowdown*10*time.Second))
 }
 
 // A change applied anywhere (here: an undo, as from :audit) keeps the
