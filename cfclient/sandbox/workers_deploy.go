@@ -154,13 +154,9 @@ func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, p para
 // (multipart, as PUT …/scripts/{s}), not deployed until a deployment names
 // it. The script must exist.
 func (s *Server) uploadVersion(w http.ResponseWriter, r *http.Request, p params) {
-	strict := false
-	switch v := r.URL.Query().Get("bindings_inherit"); v {
-	case "":
-	case "strict":
-		strict = true
-	default:
-		fail(w, errInvalid("bindings_inherit %q must be strict", v))
+	strict, e := bindingsInherit(r)
+	if e != nil {
+		fail(w, e)
 		return
 	}
 	up, e := parseUpload(w, r, false)

@@ -113,13 +113,9 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 			fail(w, e)
 			return
 		}
-		strict := false
-		switch v := r.URL.Query().Get("bindings_inherit"); v {
-		case "":
-		case "strict":
-			strict = true
-		default:
-			fail(w, errInvalid("bindings_inherit %q must be strict", v))
+		strict, e := bindingsInherit(r)
+		if e != nil {
+			fail(w, e)
 			return
 		}
 		up, e := parseUpload(w, r, false)
@@ -298,5 +294,18 @@ func (s *Server) putContent(find scopeFunc) handlerFunc {
 			return
 		}
 		ok(w, v)
+	}
+}
+
+// bindingsInherit reads an upload's bindings_inherit query parameter
+// (script uploads and version uploads): absent, or "strict".
+func bindingsInherit(r *http.Request) (strict bool, e *apiError) {
+	switch v := r.URL.Query().Get("bindings_inherit"); v {
+	case "":
+		return false, nil
+	case "strict":
+		return true, nil
+	default:
+		return false, errInvalid("bindings_inherit %q must be strict", v)
 	}
 }
