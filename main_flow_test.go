@@ -188,6 +188,20 @@ func maskAPICount(view string) string {
 	})
 }
 
+// reqPerMin is the poller's cost on the stats line: how many polls ran
+// before the snapshot depends on timing.
+var reqPerMin = regexp.MustCompile(`\d+ req/min`)
+
+// stable masks what depends on timing in a flow's final view (the gauge's
+// count, the poller's cost, the data's age) before it is compared to a
+// golden.
+func stable(view string) string {
+	view = ansi.Strip(view)
+	view = maskAPICount(view)
+	view = reqPerMin.ReplaceAllString(view, "n req/min")
+	return refreshed.ReplaceAllString(view, "refreshed …")
+}
+
 // key is a key press by its name ("enter", "esc", "ctrl+c").
 func key(name string) tea.KeyPressMsg {
 	switch name {

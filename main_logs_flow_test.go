@@ -1,30 +1,16 @@
 package main
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/ui"
 )
-
-// reqPerMin is the poller's cost on the stats line: how many polls ran
-// before the snapshot depends on timing.
-var reqPerMin = regexp.MustCompile(`\d+ req/min`)
-
-// stable masks what depends on timing in a final view.
-func stable(view string) string {
-	view = ansi.Strip(view)
-	view = maskAPICount(view)
-	view = reqPerMin.ReplaceAllString(view, "n req/min")
-	return refreshed.ReplaceAllString(view, "refreshed …")
-}
 
 // TestLogsFlow is an operator reading a namespace's logs at 80×24 from
 // Workers Logs: :logs production streams the simulated traffic's events,
