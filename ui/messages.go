@@ -116,6 +116,20 @@ func Navigate(r Route) tea.Cmd {
 	return func() tea.Msg { return NavigateMsg{Route: r} }
 }
 
+// OpenScript returns a command that opens the script screen of a user
+// script in namespace ns; an account script (ns "") has none, and the
+// footer says so, with what to do instead (why, "" for nothing more).
+func OpenScript(ns, script, why string) tea.Cmd {
+	if ns == "" {
+		text := Sanitize(script) + " is an account script: wfp has no screen for it"
+		if why != "" {
+			text += "; " + why
+		}
+		return ShowStatus(LevelInfo, text)
+	}
+	return Navigate(Route{Kind: KindScript, Namespace: ns, Script: script})
+}
+
 // Back returns a command that pops the active screen.
 func Back() tea.Cmd {
 	return func() tea.Msg { return BackMsg{} }

@@ -226,10 +226,7 @@ func (m *Model) openScript() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if r.Namespace == "" {
-		return ui.ShowStatus(ui.LevelInfo, ui.Sanitize(r.Script)+" is an account script: wfp has no screen for it; enter shows its live tail")
-	}
-	return ui.Navigate(ui.Route{Kind: ui.KindScript, Namespace: r.Namespace, Script: r.Script})
+	return ui.OpenScript(r.Namespace, r.Script, "enter shows its live tail")
 }
 
 // spansNamespaces reports rows of user scripts in more than one namespace.

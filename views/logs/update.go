@@ -127,8 +127,5 @@ func (m *Model) openScript() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if e.ev.Namespace == "" {
-		return ui.ShowStatus(ui.LevelInfo, ui.Sanitize(e.ev.Script)+" is an account script: wfp has no screen for it")
-	}
-	return ui.Navigate(ui.Route{Kind: ui.KindScript, Namespace: e.ev.Namespace, Script: e.ev.Script})
+	return ui.OpenScript(e.ev.Namespace, e.ev.Script, "")
 }
