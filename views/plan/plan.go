@@ -437,17 +437,22 @@ func (m *Model) ask() tea.Cmd {
 	if p == nil {
 		return nil
 	}
-	req := ui.ConfirmRequest{
+	return m.askPhrase(ui.ConfirmRequest{
 		Title:    fmt.Sprintf("Start a job of %s?", ui.Plural(len(p.Ops), "op", "ops")),
 		Body:     m.reviewBody(),
 		YesLabel: "Start",
-		ReadOnly: m.c.ReadOnly,
 		OnYes:    confirmedMsg{key: m.key},
-	}
+	}, p.Bulk.Phrase(ui.Sanitize), "the plan is shown, it cannot be started")
+}
+
+// askPhrase asks to confirm req by typing phrase; a read-only session
+// sees req with why it cannot go on instead of a phrase to type.
+func (m *Model) askPhrase(req ui.ConfirmRequest, phrase, readOnly string) tea.Cmd {
+	req.ReadOnly = m.c.ReadOnly
 	if m.c.ReadOnly {
-		req.Body += "\n\nThis session is read-only: the plan is shown, it cannot be started."
+		req.Body += "\n\nThis session is read-only: " + readOnly + "."
 	} else {
-		req.Phrase = p.Bulk.Phrase(ui.Sanitize)
+		req.Phrase = phrase
 	}
 	return ui.AskConfirm(req)
 }

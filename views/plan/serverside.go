@@ -37,21 +37,14 @@ func (m *Model) askServerSide() tea.Cmd {
 		return nil
 	}
 	bk, ss := m.plan.Bulk, m.plan.Bulk.ServerSide
-	req := ui.ConfirmRequest{
+	return m.askPhrase(ui.ConfirmRequest{
 		Title: fmt.Sprintf("Delete every script tagged %s in %s at the API?", ui.Sanitize(ss.Filter.String()), ui.Sanitize(bk.Namespace)),
 		Body: fmt.Sprintf("DELETE …/scripts?tags=%s: %s for the %s the listing shows (and any tagged since).\n%s.",
 			ui.Sanitize(ss.Filter.String()), ui.Plural(ss.Requests, "request", "requests"),
 			ui.Plural(bk.Scripts, "script", "scripts"), ss.TradeOff),
 		YesLabel: "Delete",
-		ReadOnly: m.c.ReadOnly,
 		OnYes:    serverSideConfirmedMsg{key: m.key},
-	}
-	if m.c.ReadOnly {
-		req.Body += "\n\nThis session is read-only: nothing can be deleted."
-	} else {
-		req.Phrase = m.serverSidePhrase()
-	}
-	return ui.AskConfirm(req)
+	}, m.serverSidePhrase(), "nothing can be deleted")
 }
 
 // deleteServerSide runs the server-side delete in a command (the client's
