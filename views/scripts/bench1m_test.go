@@ -56,34 +56,7 @@ func million1M(tb testing.TB) []cfclient.Script {
 
 // BenchmarkScriptsView1M is one View of the screen holding 1,000,000 rows
 // at 120×40 (the frame budget is 2 ms).
-func BenchmarkScriptsView1M(b *testing.B) {
-	scripts := million1M(b)
-	for _, tc := range []struct{ name, filter string }{
-		{"plain", ""}, {"fuzzy-prod", "prod"}, {"fuzzy-t42api", "t42api"}, {"substring-prod", "=prod"},
-		{"tags", "-t tier-pro,!environment-dev"},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			c := ui.NewCommon(b.Context(), nil, nil)
-			c.Width, c.Height = 120, 40
-			m := New(c, viewClient(b), nil, ui.Route{Kind: ui.KindScripts, Namespace: "production"})
-			m.SetSize(120, 40)
-			m.replaceRows(scripts, cfclient.TagFilter{}, true)
-			if tc.filter != "" {
-				settleFilter(m, m.setText(tc.filter, true))
-			}
-			m.moveTo(len(m.shown) / 2)
-			if len(m.shown) == 0 {
-				b.Fatal("no rows shown")
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				_ = m.View()
-			}
-			b.ReportMetric(float64(len(m.shown)), "rows")
-		})
-	}
-}
+func BenchmarkScriptsView1M(b *testing.B) { benchView(b, million1M(b)) }
 
 // BenchmarkTagCounts1M counts the tags of 1,000,000 rows for the facets
 // panel (about 240,000 distinct tags).
