@@ -1,0 +1,234 @@
+package rows
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/wfpconsole/wfp/cfclient"
+)
+
+// Builder appends scripts to a Scripts. It belongs to one goroutine; the
+// snapshots it hands out (Scripts) may go anywhere.
+type Builder struct {
+	s   Scripts
+	ids map[string]uint32 // string → id in s.strs
+	// last remembers the last string of each fixed field and its id:
+	// neighbouring rows mostly share them, and a compare is cheaper than a
+	// map lookup.
+	last [3]struct {
+		s  string
+		id uint32
+	}
+	err error
+}
+
+// NewBuilder returns a Builder with room for n scripts.
+func NewBuilder(n int) *Builder {
+	b := &Builder{ids: make(map[string]uint32, 64)}
+	b.s.strs = []string{""}
+	b.ids[""] = 0
+	b.grow(n)
+	return b
+}
+
+// From returns a Builder that goes on from s (its strings are shared).
+func From(s Scripts) *Builder {
+	b := &Builder{ids: make(map[string]uint32, len(s.strs)), s: s}
+	if len(b.s.strs) == 0 {
+		b.s.strs = []string{""}
+	}
+	for i, t := range b.s.strs {
+		b.ids[t] = uint32(i)
+	}
+	// Appending must not write into memory the snapshot s can see: cap
+	// every slice at its length so the first append copies.
+	b.s = b.s.capped()
+	return b
+}
+
+// capped returns s with every slice capped at its length.
+func (s Scripts) capped() Scripts {
+	s.names = s.names[:len(s.names):len(s.names)]
+	s.nameOff = s.nameOff[:len(s.nameOff):len(s.nameOff)]
+	s.ids = s.ids[:len(s.ids):len(s.ids)]
+	s.idOff = s.idOff[:len(s.idOff):len(s.idOff)]
+	s.elems = s.elems[:len(s.elems):len(s.elems)]
+	s.meta = s.meta[:len(s.meta):len(s.meta)]
+	s.strs = s.strs[:len(s.strs):len(s.strs)]
+	return s
+}
+
+// grow makes room for n more scripts of about a listing's sizes.
+func (b *Builder) grow(n int) {
+	if n <= 0 {
+		return
+	}
+	s := &b.s
+	if len(s.nameOff) == 0 {
+		s.nameOff = append(s.nameOff, 0)
+		s.idOff = append(s.idOff, 0)
+	}
+	s.names = growCap(s.names, 28*n)
+	s.ids = growCap(s.ids, 48*n)
+	s.nameOff = growCap(s.nameOff, n)
+	s.idOff = growCap(s.idOff, n)
+	s.elems = growCap(s.elems, 6*n)
+	s.meta = growCap(s.meta, n)
+}
+
+func growCap[T any](x []T, n int) []T {
+	if cap(x)-len(x) >= n {
+		return x
+	}
+	y := make([]T, len(x), len(x)+n)
+	copy(y, x)
+	return y
+}
+
+// Grow makes room for n more scripts, so that appending them does not copy
+// the arrays again.
+func (b *Builder) Grow(n int) { b.grow(n) }
+
+// Len is how many scripts have been appended.
+func (b *Builder) Len() int { return len(b.s.meta) }
+
+// Err is the first script that could not be stored (more than 4 GiB of
+// names, or more than 65,535 tags on one script); it was left out.
+func (b *Builder) Err() error { return b.err }
+
+// Scripts returns a snapshot of what has been appended. Later appends do
+// not change it.
+func (b *Builder) Scripts() Scripts { return b.s.capped() }
+
+// str returns the id of t, adding it to the table (as its own copy, so a
+// page's decoding buffer is not kept alive by one of its strings).
+func (b *Builder) str(t string) uint32 {
+	if id, ok := b.ids[t]; ok {
+		return id
+	}
+	id := uint32(len(b.s.strs))
+	t = strings.Clone(t)
+	b.s.strs = append(b.s.strs, t)
+	b.ids[t] = id
+	return id
+}
+
+// fixed returns the id of field k's value t (see last).
+func (b *Builder) fixed(k int, t string) uint32 {
+	l := &b.last[k]
+	if l.s != t {
+		l.s, l.id = t, b.str(t)
+	}
+	return l.id
+}
+
+// Append adds scripts in order.
+func (b *Builder) Append(scripts ...cfclient.Script) {
+	if len(b.s.nameOff) == 0 {
+		b.grow(len(scripts))
+	}
+	for i := range scripts {
+		b.append(&scripts[i])
+	}
+}
+
+// AppendFrom adds script i of src.
+func (b *Builder) AppendFrom(src *Scripts, i int) {
+	sc := src.At(i)
+	b.append(&sc)
+}
+
+func (b *Builder) append(sc *cfclient.Script) {
+	s := &b.s
+	if len(s.nameOff) == 0 {
+		s.nameOff = append(s.nameOff, 0)
+		s.idOff = append(s.idOff, 0)
+	}
+	nElems := len(sc.Tags) + len(sc.Handlers) + len(sc.CompatibilityFlags)
+	packed := isHex(sc.Tag) && isHex(sc.ETag)
+	tagLen := len(sc.Tag)
+	if packed {
+		tagLen /= 2
+	}
+	idBytes := tagLen + len(sc.ETag)
+	if packed {
+		idBytes = tagLen + len(sc.ETag)/2
+	}
+	switch {
+	case len(s.names)+len(sc.Name) > math.MaxUint32 || len(s.ids)+idBytes > math.MaxUint32 ||
+		len(s.elems)+nElems > math.MaxUint32:
+		b.fail(sc, "the listing holds more than 4 GiB")
+		return
+	case len(sc.Tags) > math.MaxUint16 || len(sc.Handlers) > math.MaxUint16 || tagLen > math.MaxUint16:
+		b.fail(sc, "it has more than 65,535 tags or handlers, or a tag id that long")
+		return
+	}
+	m := meta{
+		elems:     uint32(len(s.elems)),
+		nTags:     uint16(len(sc.Tags)),
+		nHandlers: uint16(len(sc.Handlers)),
+		tagLen:    uint16(tagLen),
+		date:      b.fixed(0, sc.CompatibilityDate),
+		usage:     b.fixed(1, sc.UsageModel),
+		from:      b.fixed(2, sc.LastDeployedFrom),
+	}
+	m.created, m.createdNs = sc.CreatedOn.Unix(), uint32(sc.CreatedOn.Nanosecond())
+	m.modified, m.modifiedNs = sc.ModifiedOn.Unix(), uint32(sc.ModifiedOn.Nanosecond())
+	for _, f := range [...]struct {
+		on  bool
+		bit uint8
+	}{
+		{sc.Logpush, bitLogpush}, {sc.HasAssets, bitAssets}, {sc.HasModules, bitModules}, {packed, bitHexIDs},
+		{sc.Tags == nil, bitTagsNil}, {sc.Handlers == nil, bitHandlersNil}, {sc.CompatibilityFlags == nil, bitFlagsNil},
+	} {
+		if f.on {
+			m.bits |= f.bit
+		}
+	}
+	for _, l := range [...][]string{sc.Tags, sc.Handlers, sc.CompatibilityFlags} {
+		for _, t := range l {
+			s.elems = append(s.elems, b.str(t))
+		}
+	}
+	s.names = append(s.names, sc.Name...)
+	s.nameOff = append(s.nameOff, uint32(len(s.names)))
+	if packed {
+		s.ids, _ = hex.AppendDecode(s.ids, []byte(sc.Tag)) // isHex checked it
+		s.ids, _ = hex.AppendDecode(s.ids, []byte(sc.ETag))
+	} else {
+		s.ids = append(s.ids, sc.Tag...)
+		s.ids = append(s.ids, sc.ETag...)
+	}
+	s.idOff = append(s.idOff, uint32(len(s.ids)))
+	s.meta = append(s.meta, m)
+}
+
+func (b *Builder) fail(sc *cfclient.Script, why string) {
+	if b.err == nil {
+		b.err = fmt.Errorf("script %q not kept: %s", sc.Name, why)
+	}
+}
+
+// isHex reports whether t is lower-case hex of even length: then it is
+// stored as the bytes it spells and spelled the same way again.
+func isHex(t string) bool {
+	if len(t)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// FromScripts builds Scripts from a slice.
+func FromScripts(scripts []cfclient.Script) Scripts {
+	b := NewBuilder(len(scripts))
+	b.Append(scripts...)
+	return b.Scripts()
+}
