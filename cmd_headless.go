@@ -176,7 +176,7 @@ func listNamespace(ctx context.Context, rt *Runtime, ns string, cached bool) ([]
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("listing cache of %s: %w (list without --cached first)", ns, err)
 		}
-		return l.Scripts, l.Saved, nil
+		return l.Scripts(), l.Saved, nil
 	}
 	var pages [][]cfclient.Script
 	var all []cfclient.Script

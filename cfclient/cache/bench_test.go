@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 )
@@ -32,16 +33,16 @@ func BenchmarkCachedLoad100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	base := heapMB()
-	var held []cfclient.Script
+	var held rows.Scripts
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		var err error
 		var l Listing
 		l, err = e.store.Scripts("production")
-		held = l.Scripts
-		if err != nil || len(held) != 100000 {
-			b.Fatalf("loaded %d: %v", len(held), err)
+		held = l.Rows
+		if err != nil || held.Len() != 100000 {
+			b.Fatalf("loaded %d: %v", held.Len(), err)
 		}
 	}
 	b.StopTimer()
@@ -80,12 +81,17 @@ func BenchmarkCacheEncode100k(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
+	var all []cfclient.Script
+	for _, p := range pages {
+		all = append(all, p...)
+	}
+	list := rows.FromScripts(all)
 	var n countingWriter
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		n = 0
-		if err := encodeCache(&n, e.c.AccountID(), "production", time.Now().UTC(), pages); err != nil {
+		if err := encodeCache(&n, e.c.AccountID(), "production", time.Now().UTC(), list); err != nil {
 			b.Fatal(err)
 		}
 	}

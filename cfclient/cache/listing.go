@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 )
 
 // The listing cache: each namespace's last complete, unfiltered script list
@@ -16,19 +17,24 @@ import (
 // namespace shows rows at once while a refresh runs. It holds only what
 // listings return (names, tags, dates, ...): no token, no secret.
 //
-// The file keeps its historical .gob name but is the compact format of
-// format.go: a string table for repeated values, length-prefixed rows,
-// account/namespace and a version in the header, and a CRC-32C.
+// The file keeps its historical .gob name but is the format of format.go:
+// the rows' compact layout (cfclient/rows), account/namespace and a
+// version in the header, and a CRC-32C.
 
 // cacheVersion changes whenever the file layout or Script changes. Version
-// 1 was gob; its files fail the magic check and are misses.
-const cacheVersion = 2
+// 1 was gob, version 2 varint rows; their files fail the version check and
+// are misses.
+const cacheVersion = 3
 
 // Listing is a namespace's cached script list and when it was saved.
 type Listing struct {
-	Scripts []cfclient.Script
-	Saved   time.Time
+	Rows  rows.Scripts
+	Saved time.Time
 }
+
+// Scripts returns the listing as cfclient.Script values, for callers that
+// walk it once (the screens read Rows).
+func (l Listing) Scripts() []cfclient.Script { return l.Rows.All() }
 
 // listingPath is where a namespace's listing is cached. The namespace name
 // is escaped so that any name is one safe file name.
@@ -53,11 +59,11 @@ func (s *Store) Scripts(ns string) (Listing, error) {
 		return Listing{}, miss("cache unreadable: %v", err)
 	}
 	defer f.Close()
-	scripts, saved, err := readCache(f, s.account, ns)
+	list, saved, err := readCache(f, s.account, ns)
 	if err != nil {
 		return Listing{}, miss("cache ignored: %v", err)
 	}
-	return Listing{Scripts: scripts, Saved: saved}, nil
+	return Listing{Rows: list, Saved: saved}, nil
 }
 
 // SaveScripts writes a complete, unfiltered listing (pages as listed, or
@@ -66,30 +72,50 @@ func (s *Store) SaveScripts(ns string, pages [][]cfclient.Script) error {
 	if s.dir == "" {
 		return nil
 	}
+	n := 0
+	for _, p := range pages {
+		n += len(p)
+	}
+	b := rows.NewBuilder(n)
+	for _, p := range pages {
+		b.Append(p...)
+	}
+	if err := b.Err(); err != nil {
+		return fmt.Errorf("save listing: %w", err)
+	}
+	return s.SaveRows(ns, b.Scripts())
+}
+
+// SaveRows writes a complete, unfiltered listing held as rows, as
+// SaveScripts does.
+func (s *Store) SaveRows(ns string, list rows.Scripts) error {
+	if s.dir == "" {
+		return nil
+	}
 	if ns == "" {
 		return fmt.Errorf("save listing: no namespace")
 	}
 	at := s.now().UTC()
 	return WriteFileAtomic(s.listingPath(ns), func(w io.Writer) error {
-		return encodeCache(w, s.account, ns, at, pages)
+		return encodeCache(w, s.account, ns, at, list)
 	})
 }
 
 // readCache decodes a whole cache file (mapped, see mapFile), checking that
 // it is whole, uncorrupted and the one asked for. The file's size bounds
 // every allocation.
-func readCache(f *os.File, account, ns string) ([]cfclient.Script, time.Time, error) {
+func readCache(f *os.File, account, ns string) (rows.Scripts, time.Time, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, time.Time{}, err
+		return rows.Scripts{}, time.Time{}, err
 	}
 	size := st.Size()
 	if size > maxCacheFile {
-		return nil, time.Time{}, fmt.Errorf("file too large (%d bytes)", size)
+		return rows.Scripts{}, time.Time{}, fmt.Errorf("file too large (%d bytes)", size)
 	}
 	data, release, err := mapFile(f, size)
 	if err != nil {
-		return nil, time.Time{}, err
+		return rows.Scripts{}, time.Time{}, err
 	}
 	defer release()
 	return decodeCache(data, account, ns)
@@ -105,7 +131,7 @@ const FreshFor = 60 * time.Second
 // namespace's script_count when known (-1 when not): a cache whose length
 // disagrees with it is stale whatever its age.
 func NeedsRefresh(l Listing, now time.Time, count int) bool {
-	if count >= 0 && count != len(l.Scripts) {
+	if count >= 0 && count != l.Rows.Len() {
 		return true
 	}
 	age := now.Sub(l.Saved)

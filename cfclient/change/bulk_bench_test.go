@@ -44,7 +44,7 @@ func BenchmarkPlanBulkFromCache(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				plan, err := p.PlanBulk(BulkRequest{Action: action, Namespace: "big", Scripts: l.Scripts, Tag: "stale"}, "bench", now)
+				plan, err := p.PlanBulk(BulkRequest{Action: action, Namespace: "big", Scripts: l.Scripts(), Tag: "stale"}, "bench", now)
 				if err != nil || len(plan.Ops) != n || plan.Bulk.Scripts != n {
 					b.Fatalf("plan: %v", err)
 				}

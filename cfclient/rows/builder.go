@@ -13,7 +13,7 @@ import (
 // snapshots it hands out (Scripts) may go anywhere.
 type Builder struct {
 	s   Scripts
-	ids map[string]uint32 // string → id in s.strs
+	ids map[string]uint32 // string → id in s.strs; nil until first needed
 	// last remembers the last string of each fixed field and its id:
 	// neighbouring rows mostly share them, and a compare is cheaper than a
 	// map lookup.
@@ -35,12 +35,9 @@ func NewBuilder(n int) *Builder {
 
 // From returns a Builder that goes on from s (its strings are shared).
 func From(s Scripts) *Builder {
-	b := &Builder{ids: make(map[string]uint32, len(s.strs)), s: s}
+	b := &Builder{s: s}
 	if len(b.s.strs) == 0 {
 		b.s.strs = []string{""}
-	}
-	for i, t := range b.s.strs {
-		b.ids[t] = uint32(i)
 	}
 	// Appending must not write into memory the snapshot s can see: cap
 	// every slice at its length so the first append copies.
@@ -105,6 +102,12 @@ func (b *Builder) Scripts() Scripts { return b.s.capped() }
 // str returns the id of t, adding it to the table (as its own copy, so a
 // page's decoding buffer is not kept alive by one of its strings).
 func (b *Builder) str(t string) uint32 {
+	if b.ids == nil {
+		b.ids = make(map[string]uint32, len(b.s.strs))
+		for i, x := range b.s.strs {
+			b.ids[x] = uint32(i)
+		}
+	}
 	if id, ok := b.ids[t]; ok {
 		return id
 	}

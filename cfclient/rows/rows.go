@@ -225,8 +225,12 @@ func (s *Scripts) list(start, n uint32, isNil bool) []string {
 }
 
 // All returns every script as cfclient.Script values (for callers that
-// walk a listing once; the screens read the compact form).
+// walk a listing once; the screens read the compact form). It is nil when
+// there are none.
 func (s *Scripts) All() []cfclient.Script {
+	if s.Len() == 0 {
+		return nil
+	}
 	out := make([]cfclient.Script, s.Len())
 	for i := range out {
 		out[i] = s.At(i)

@@ -192,3 +192,37 @@ func TestDecodeRejectsDamage(t *testing.T) {
 		t.Fatalf("huge header: err %v", err)
 	}
 }
+
+func TestEditDropsAndRetags(t *testing.T) {
+	in := sample()
+	s := FromScripts(in)
+	got := s.Edit(func(i int) bool { return i == 1 }, func(i int) []string {
+		if i == 2 {
+			return []string{"tier-free", "brand-new"}
+		}
+		return nil
+	})
+	if got.Len() != 2 {
+		t.Fatalf("Len %d, want 2", got.Len())
+	}
+	same(t, 0, got.At(0), in[0])
+	want := in[2]
+	want.Tags = []string{"tier-free", "brand-new"}
+	same(t, 1, got.At(1), want)
+	// The original is as it was.
+	for i := range in {
+		same(t, i, s.At(i), in[i])
+	}
+	if _, ok := s.StrID("brand-new"); ok {
+		t.Error("the original's string table grew")
+	}
+	var buf bytes.Buffer
+	if _, err := got.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(buf.Bytes())
+	if err != nil || back.Len() != 2 {
+		t.Fatalf("edited rows do not round-trip: %v", err)
+	}
+	same(t, 1, back.At(1), want)
+}

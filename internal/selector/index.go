@@ -60,13 +60,14 @@ const (
 // never written after NewIndex returns).
 type Index struct {
 	text   string   // every name cut at its first NUL, concatenated
-	starts []int    // name i is text[starts[i]:starts[i+1]]
+	starts []uint32 // name i is text[starts[i]:starts[i+1]]
 	masks  []uint64 // presence mask per name, plus flagUpper and flagNonASCII
 }
 
 // NewIndex prepares names for filtering. Match.Index values returned later
 // are positions in names. The names are copied, so the caller may reuse
-// the slice. Positions are kept as int32: at most math.MaxInt32 names.
+// the slice. Positions are kept as int32: at most math.MaxInt32 names, of
+// at most 4 GiB together.
 func NewIndex(names []string) *Index {
 	asciiMasks := asciiMaskTable()
 	total := 0
@@ -76,17 +77,42 @@ func NewIndex(names []string) *Index {
 	var b strings.Builder
 	b.Grow(total)
 	ix := &Index{
-		starts: make([]int, 0, len(names)+1),
+		starts: make([]uint32, 0, len(names)+1),
 		masks:  make([]uint64, len(names)),
 	}
 	for i, name := range names {
 		clean := cleanName(name)
-		ix.starts = append(ix.starts, b.Len())
+		ix.starts = append(ix.starts, uint32(b.Len()))
 		b.WriteString(clean)
 		ix.masks[i] = nameMask(clean, &asciiMasks)
 	}
-	ix.starts = append(ix.starts, b.Len())
+	ix.starts = append(ix.starts, uint32(b.Len()))
 	ix.text = b.String()
+	return ix
+}
+
+// NewIndexText prepares names that are already back to back in one text
+// (name i is text[starts[i]:starts[i+1]], len(starts) is the count plus
+// one), without copying them: a million names cost only their masks. The
+// text must not change while the index is used. Names holding a NUL are
+// cut there, as NewIndex cuts them (then the names are copied).
+func NewIndexText(text string, starts []uint32) *Index {
+	n := len(starts) - 1
+	if n < 0 {
+		return NewIndex(nil)
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = text[starts[i]:starts[i+1]]
+		}
+		return NewIndex(names)
+	}
+	asciiMasks := asciiMaskTable()
+	ix := &Index{text: text, starts: starts[:n+1:n+1], masks: make([]uint64, n)}
+	for i := range ix.masks {
+		ix.masks[i] = nameMask(text[starts[i]:starts[i+1]], &asciiMasks)
+	}
 	return ix
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -70,27 +71,29 @@ func Search(ctx context.Context, d Deps, text string) (Result, error) {
 	needle := strings.ToLower(text)
 	for _, ns := range nss {
 		r.Namespaces++
-		var scripts []cfclient.Script
+		var scripts rows.Scripts
 		if l, err := d.Listings.Scripts(ns.Name); err == nil {
 			r.Cached++
-			scripts = l.Scripts
+			scripts = l.Rows
 		} else {
 			var pages [][]cfclient.Script
+			b := rows.NewBuilder(ns.ScriptCount)
 			err := d.Source.ListScripts(ctx, ns.Name, cfclient.TagFilter{}, func(p []cfclient.Script) error {
 				pages = append(pages, p)
-				scripts = append(scripts, p...)
+				b.Append(p...)
 				return nil
 			})
+			scripts = b.Scripts()
 			r.Requests += max(1, len(pages))
 			if err != nil {
 				return r, fmt.Errorf("list the scripts of %s: %w", ns.Name, err)
 			}
 			_ = d.Listings.SaveScripts(ns.Name, pages) // a cache: the search stands without it
 		}
-		for _, s := range scripts {
-			if strings.Contains(strings.ToLower(s.Name), needle) {
-				tier, _ := d.Source.TierOf(s.Tags)
-				r.Rows = append(r.Rows, Row{Namespace: ns.Name, Script: s.Name, Tier: tier, Modified: s.ModifiedOn})
+		for i := range scripts.Len() {
+			if name := scripts.Name(i); strings.Contains(strings.ToLower(name), needle) {
+				tier, _ := d.Source.TierOf(scripts.Tags(i))
+				r.Rows = append(r.Rows, Row{Namespace: ns.Name, Script: strings.Clone(name), Tier: tier, Modified: scripts.Modified(i)})
 			}
 		}
 	}

@@ -164,7 +164,7 @@ func (m *Model) load(o cache.LastUsedLoad) tea.Cmd {
 		msg := loadedMsg{key: key, token: tok}
 		l, err := d.Listings.Scripts(ns)
 		if err == nil {
-			msg.scripts, msg.listedAt = l.Scripts, l.Saved
+			msg.scripts, msg.listedAt = l.Scripts(), l.Saved
 		} else {
 			var pages [][]cfclient.Script
 			err = d.Source.ListScripts(ctx, ns, cfclient.TagFilter{}, func(p []cfclient.Script) error {

@@ -380,9 +380,9 @@ func routesIntoOK(ctx context.Context, d Deps, req *change.BulkRequest) error {
 	if err != nil {
 		return fmt.Errorf("dangling routes: the whole listing of %s is needed (open its scripts screen first): %w", ui.Sanitize(req.Namespace), err)
 	}
-	names := make(map[string]bool, len(l.Scripts))
-	for _, s := range l.Scripts {
-		names[s.Name] = true
+	names := make(map[string]bool, l.Rows.Len())
+	for i := range l.Rows.Len() {
+		names[l.Rows.Name(i)] = true
 	}
 	req.Existing = func(n string) bool { return names[n] }
 	return nil

@@ -61,7 +61,11 @@ func benchModel(tb testing.TB, t *platform.RoutingTable, scripts []cfclient.Scri
 	m := New(common, Deps{Source: c}, ui.Route{Kind: Kind})
 	m.SetSize(width, height)
 	m.ns, m.nsCount = "production", len(scripts)
-	m.names = newNamesData("production", scripts, now, true)
+	names := make([]string, len(scripts))
+	for i, s := range scripts {
+		names[i] = s.Name
+	}
+	m.names = newNamesData("production", names, now, true)
 	m.setTable(newTableData(t, now), nil, "")
 	m.handleCheck(checkMsg{check: newCheckData(m.data, m.names)})
 	m.syncKeys()

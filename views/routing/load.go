@@ -84,12 +84,11 @@ func (n *namesData) has(name string) bool {
 }
 
 // newNamesData prepares a namespace's scripts.
-func newNamesData(ns string, scripts []cfclient.Script, at time.Time, cached bool) *namesData {
-	n := &namesData{ns: ns, at: at, cached: cached, sorted: make([]string, len(scripts)),
-		exists: make(map[string]struct{}, len(scripts))}
-	for i, s := range scripts {
-		n.sorted[i] = s.Name
-		n.exists[s.Name] = struct{}{}
+func newNamesData(ns string, names []string, at time.Time, cached bool) *namesData {
+	n := &namesData{ns: ns, at: at, cached: cached, sorted: names,
+		exists: make(map[string]struct{}, len(names))}
+	for _, name := range names {
+		n.exists[name] = struct{}{}
 	}
 	slices.Sort(n.sorted)
 	n.ix = selector.NewIndex(n.sorted)
@@ -153,15 +152,21 @@ func (m *Model) loadNames(fresh bool) tea.Cmd {
 	now := m.c.Now
 	return func() tea.Msg {
 		if !fresh && listings != nil {
-			if l, err := listings.Scripts(ns); err == nil && len(l.Scripts) == count {
-				return namesMsg{key: key, token: token, names: newNamesData(ns, l.Scripts, l.Saved, true)}
+			if l, err := listings.Scripts(ns); err == nil && l.Rows.Len() == count {
+				names := make([]string, l.Rows.Len())
+				for i := range names {
+					names[i] = l.Rows.Name(i)
+				}
+				return namesMsg{key: key, token: token, names: newNamesData(ns, names, l.Saved, true)}
 			}
 		}
 		var pages [][]cfclient.Script
-		var all []cfclient.Script
+		var all []string
 		err := src.ListScripts(ctx, ns, cfclient.TagFilter{}, func(p []cfclient.Script) error {
 			pages = append(pages, p)
-			all = append(all, p...)
+			for _, s := range p {
+				all = append(all, s.Name)
+			}
 			return nil
 		})
 		if err != nil {

@@ -133,9 +133,9 @@ func (m *Model) loadKnownTags() tea.Cmd {
 		}
 		seen := map[string]bool{}
 		var tags []string
-		for _, s := range l.Scripts {
-			for _, t := range s.Tags {
-				if !seen[t] {
+		for i := range l.Rows.Len() {
+			for _, id := range l.Rows.TagIDs(i) {
+				if t := l.Rows.Str(id); !seen[t] {
 					seen[t] = true
 					tags = append(tags, t)
 				}

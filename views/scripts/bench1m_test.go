@@ -61,7 +61,7 @@ func BenchmarkScriptsView1M(b *testing.B) { benchView(b, million1M(b)) }
 // BenchmarkTagCounts1M counts the tags of 1,000,000 rows for the facets
 // panel (about 240,000 distinct tags).
 func BenchmarkTagCounts1M(b *testing.B) {
-	scripts := million1M(b)
+	scripts := asRows(million1M(b))
 	n := 0
 	for b.Loop() {
 		tags, _ := tagCounts(scripts, nil)

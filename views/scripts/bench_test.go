@@ -63,7 +63,8 @@ func BenchmarkScriptsView100k(b *testing.B) {
 
 // benchView times one View at 120×40 of a screen holding scripts, with
 // each filter settled (both steps of a large ranked filter run).
-func benchView(b *testing.B, scripts []cfclient.Script) {
+func benchView(b *testing.B, list []cfclient.Script) {
+	scripts := *asRows(list)
 	for _, tc := range []struct{ name, filter string }{
 		{"plain", ""}, {"fuzzy-prod", "prod"}, {"fuzzy-t42api", "t42api"}, {"substring-prod", "=prod"},
 		{"tags", "-t tier-pro,!environment-dev"},
@@ -112,8 +113,8 @@ func BenchmarkScriptsMemory100k(b *testing.B) {
 		before := heapInUse()
 		h := newHarness(b, e, e.Client, "production", "")
 		h.settle(h.m.Init())
-		if len(h.m.all) != 100000 {
-			b.Fatalf("%d rows, want 100000", len(h.m.all))
+		if h.m.all.Len() != 100000 {
+			b.Fatalf("%d rows, want 100000", h.m.all.Len())
 		}
 		h.out, h.seen = nil, nil // the harness's own record of messages holds every page
 		after := heapInUse()

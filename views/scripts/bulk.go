@@ -45,7 +45,7 @@ func (m *Model) openPlan(action change.Action) tea.Cmd {
 		source = "marked"
 		req.Hidden = m.table.Marked() - m.table.MarkedShown()
 		for _, p := range m.table.SelectedOrCurrent() {
-			req.Scripts = append(req.Scripts, m.all[p])
+			req.Scripts = append(req.Scripts, m.all.At(int(p)))
 		}
 	case action == change.ActionRoutes:
 		source = "namespace"
@@ -55,7 +55,7 @@ func (m *Model) openPlan(action change.Action) tea.Cmd {
 		return ui.ShowStatus(ui.LevelWarn, "the filter is still being applied: plan once its rows are shown")
 	default:
 		for _, p := range m.shown {
-			req.Scripts = append(req.Scripts, m.all[p])
+			req.Scripts = append(req.Scripts, m.all.At(int(p)))
 		}
 		if ts := m.tagSet(); ts != nil {
 			req.TagSet = ts

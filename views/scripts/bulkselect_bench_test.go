@@ -24,6 +24,7 @@ func BenchmarkIdleTierFilter100k(b *testing.B) {
 	m := &Model{src: c, c: &ui.Common{}}
 	m.lastUseState.lu = lu
 	ev := m.attrsFunc()
+	list := *asRows(snap)
 	ev.now = now
 	for _, text := range []string{"-t environment-qa idle>90d tier:free", "idle>90d", "created>90d tier:free"} {
 		q, err := selector.ParseSelection(text)
@@ -33,7 +34,7 @@ func BenchmarkIdleTierFilter100k(b *testing.B) {
 		b.Run(text, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				msg := runFilter(&engine{}, "k", snap, 1, "t", q, ev, 0, false)().(filterMsg)
+				msg := runFilter(&engine{}, "k", list, 1, "t", q, ev, 0, false)().(filterMsg)
 				if msg.res.count == 0 {
 					b.Fatal("nothing selected")
 				}

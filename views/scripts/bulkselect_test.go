@@ -37,8 +37,9 @@ func TestIdleAndAgeTermsSelectByLastUse(t *testing.T) {
 		t.Fatalf("tier:free idle>30d shows %d of 400:\n%s", len(shown), h.view())
 	}
 	want := 0
-	for i := range h.m.all {
-		s := &h.m.all[i]
+	all := h.m.all.All()
+	for i := range all {
+		s := &all[i]
 		tier, _ := e.Client.TierOf(s.Tags)
 		at, state := lu.State(s.Name)
 		idle := state == cache.Never || at.Before(h.now.Add(-30*24*time.Hour))

@@ -1,11 +1,9 @@
 package scripts
 
 import (
-	"slices"
-
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -19,7 +17,7 @@ import (
 // Commands may still read the current rows, so the patched rows are a new
 // array (a new epoch, as a refresh makes); the filter runs again on them.
 func (m *Model) applyChanges(msg ui.ScriptsChangedMsg) tea.Cmd {
-	if m.ld != nil || len(m.all) == 0 {
+	if m.ld != nil || m.all.Len() == 0 {
 		return nil
 	}
 	gone := map[string]bool{}
@@ -31,7 +29,7 @@ func (m *Model) applyChanges(msg ui.ScriptsChangedMsg) tea.Cmd {
 		switch {
 		case c.Script == "" && c.Gone:
 			// The namespace is gone: its screen shows nothing more.
-			m.replaceRows(nil, m.server, true)
+			m.replaceRows(rows.Scripts{}, m.server, true)
 			return m.requestFilter()
 		case c.Gone:
 			gone[c.Script] = true
@@ -49,13 +47,12 @@ func (m *Model) applyChanges(msg ui.ScriptsChangedMsg) tea.Cmd {
 	if !hit {
 		return nil
 	}
-	rows := slices.Clone(m.all)
-	rows = slices.DeleteFunc(rows, func(s cfclient.Script) bool { return gone[s.Name] })
-	for i := range rows {
-		if t, ok := tags[rows[i].Name]; ok {
-			rows[i].Tags = slices.Clone(t)
+	edited := m.all.Edit(func(i int) bool { return gone[m.all.Name(i)] }, func(i int) []string {
+		if t, ok := tags[m.all.Name(i)]; ok {
+			return append([]string{}, t...) // not nil: no tags at all is a change too
 		}
-	}
-	m.replaceRows(rows, m.server, m.complete)
+		return nil
+	})
+	m.replaceRows(edited, m.server, m.complete)
 	return m.requestFilter()
 }

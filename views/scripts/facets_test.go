@@ -19,7 +19,7 @@ import (
 func wantCounts(h *harness) map[string]int {
 	counts := map[string]int{}
 	for _, p := range h.m.shown {
-		for _, tag := range h.m.all[p].Tags {
+		for _, tag := range h.m.all.Tags(int(p)) {
 			counts[tag]++
 		}
 	}
@@ -90,8 +90,8 @@ func TestTagFacetsCountFollowTheFilter(t *testing.T) {
 		h.press("/")
 		h.typeText(filter)
 		h.press("enter")
-		if len(h.m.shown) == 0 || len(h.m.shown) == len(h.m.all) {
-			t.Fatalf("%q shows %d of %d rows; pick a narrowing filter", filter, len(h.m.shown), len(h.m.all))
+		if len(h.m.shown) == 0 || len(h.m.shown) == h.m.all.Len() {
+			t.Fatalf("%q shows %d of %d rows; pick a narrowing filter", filter, len(h.m.shown), h.m.all.Len())
 		}
 		h.press("t")
 		checkFacets(t, h, filter)
@@ -146,6 +146,7 @@ func BenchmarkTagCounts100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	allRows := asRows(all)
 	half := make([]int32, 0, len(all)/2)
 	for i := 0; i < len(all); i += 2 {
 		half = append(half, int32(i))
@@ -157,23 +158,23 @@ func BenchmarkTagCounts100k(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var tags []facet
 			for b.Loop() {
-				tags, _ = tagCounts(all, tc.pos)
+				tags, _ = tagCounts(allRows, tc.pos)
 			}
 			b.ReportMetric(float64(len(tags)), "tags")
 		})
 	}
 	// Few shared tag lists (36, interleaved), as benchScripts makes them.
-	shared := benchScripts(benchNames(b, 100000))
+	sharedRows := asRows(benchScripts(benchNames(b, 100000)))
 	b.Run("shared-lists", func(b *testing.B) {
 		var tags []facet
 		for b.Loop() {
-			tags, _ = tagCounts(shared, nil)
+			tags, _ = tagCounts(sharedRows, nil)
 		}
 		b.ReportMetric(float64(len(tags)), "tags")
 	})
 	b.Run("search", func(b *testing.B) {
 		var f facetsPanel
-		f.tags, _ = tagCounts(all, nil)
+		f.tags, _ = tagCounts(allRows, nil)
 		for b.Loop() {
 			f.refilter("cust", true)
 		}
@@ -249,8 +250,8 @@ func TestTagFacetsAddAndExclude(t *testing.T) {
 	}
 	q, _ := selector.ParseQuery(want)
 	for _, p := range h.m.shown {
-		if !q.Selects(h.m.all[p].Tags) {
-			t.Fatalf("row %s does not satisfy %q", h.m.all[p].Name, want)
+		if !q.Selects(h.m.all.Tags(int(p))) {
+			t.Fatalf("row %s does not satisfy %q", h.m.all.Name(int(p)), want)
 		}
 	}
 	// enter still replaces the selector.
@@ -501,7 +502,7 @@ func TestTagCountsSharedLists(t *testing.T) {
 				want[tag]++
 			}
 		}
-		got, counted := tagCounts(rows, pos)
+		got, counted := tagCounts(asRows(rows), pos)
 		if counted != n || len(got) != len(want) {
 			t.Fatalf("counted %d rows, %d tags; want %d, %d", counted, len(got), n, len(want))
 		}

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/internal/selector"
 )
 
@@ -72,15 +72,13 @@ type engine struct {
 
 // index returns the index of snap's names, building it when the rows
 // changed. Call with e.mu held.
-func (e *engine) index(snap []cfclient.Script, epoch int) *selector.Index {
-	if e.ix == nil || e.epoch != epoch || e.n != len(snap) {
-		names := make([]string, len(snap))
-		for i := range snap {
-			names[i] = snap[i].Name
-		}
-		e.ix = selector.NewIndex(names)
+func (e *engine) index(snap *rows.Scripts, epoch int) *selector.Index {
+	if e.ix == nil || e.epoch != epoch || e.n != snap.Len() {
+		// The index reads the rows' names arena in place: a million
+		// names cost the index only their masks.
+		e.ix = selector.NewIndexText(snap.NamesText())
 		e.nw = selector.NewNarrower(e.ix)
-		e.epoch, e.n = epoch, len(snap)
+		e.epoch, e.n = epoch, snap.Len()
 	}
 	return e.ix
 }
@@ -88,27 +86,29 @@ func (e *engine) index(snap []cfclient.Script, epoch int) *selector.Index {
 // runFilter computes a filter result off the Update goroutine.
 // ranked says the rows will show in rank order: a fuzzy filter over many
 // rows then shows its best rows first (firstRows).
-func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text string, q selector.Query,
+func runFilter(eng *engine, key string, snap rows.Scripts, epoch int, text string, q selector.Query,
 	attrs attrsFunc, luGen int, ranked bool) tea.Cmd {
 	return func() tea.Msg {
-		res := &filterResult{epoch: epoch, n: len(snap), text: text, q: q, member: make([]int32, len(snap)), luGen: luGen}
+		n := snap.Len()
+		res := &filterResult{epoch: epoch, n: n, text: text, q: q, member: make([]int32, n), luGen: luGen}
 		switch {
 		case q.Kind != selector.Tags && q.Text == "":
 			// Attribute terms alone: every row, narrowed below.
-			for i := range snap {
+			for i := range n {
 				res.member[i] = 1
 			}
-			res.count = len(snap)
+			res.count = n
 		case q.Kind == selector.Tags:
-			for i := range snap {
-				if q.Selects(snap[i].Tags) {
+			sel := tagSelector(&snap, q)
+			for i := range n {
+				if sel(i) {
 					res.member[i] = 1
 					res.count++
 				}
 			}
 		case q.Kind == selector.Inverse:
 			eng.mu.Lock()
-			ix := eng.index(snap, epoch)
+			ix := eng.index(&snap, epoch)
 			eng.mu.Unlock()
 			for _, i := range ix.FindInverse(q.Text) {
 				res.member[i] = 1
@@ -116,7 +116,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 			}
 		case q.Kind == selector.Substring:
 			eng.mu.Lock()
-			ix := eng.index(snap, epoch)
+			ix := eng.index(&snap, epoch)
 			eng.mu.Unlock()
 			ms := ix.FindSubstring(q.Text)
 			res.matches = ms
@@ -124,11 +124,11 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 				res.member[mt.Index] = int32(j + 1)
 			}
 			res.count = len(ms)
-		case ranked && len(snap) >= firstRowsMin && len(q.Attrs) == 0:
-			firstRows(eng, snap, epoch, q, res)
+		case ranked && n >= firstRowsMin && len(q.Attrs) == 0:
+			firstRows(eng, &snap, epoch, q, res)
 		default:
 			eng.mu.Lock()
-			eng.index(snap, epoch)
+			eng.index(&snap, epoch)
 			ms := eng.nw.Find(q.Text)
 			eng.mu.Unlock()
 			res.matches = ms
@@ -140,7 +140,7 @@ func runFilter(eng *engine, key string, snap []cfclient.Script, epoch int, text 
 			res.count = len(ms)
 		}
 		if len(q.Attrs) > 0 {
-			narrowByAttrs(res, snap, q, attrs)
+			narrowByAttrs(res, &snap, q, attrs)
 		}
 		res.matches = nil // at 1M rows a broad query's matches are tens of MB
 		return filterMsg{key: key, res: res}
@@ -231,9 +231,8 @@ func (m *Model) requestFilter() tea.Cmd {
 	}
 	m.inflight, m.dirty = true, false
 	m.stopRank()
-	snap := m.all[:len(m.all):len(m.all)]
 	return tea.Batch(m.ensureLastUse(),
-		runFilter(m.eng, m.key, snap, m.epoch, m.text(), m.q, m.attrsFunc(), m.luGen, m.ranked))
+		runFilter(m.eng, m.key, m.all, m.epoch, m.text(), m.q, m.attrsFunc(), m.luGen, m.ranked))
 }
 
 // handleFilter applies a result that is still current and starts the next
@@ -243,7 +242,7 @@ func (m *Model) handleFilter(msg filterMsg) tea.Cmd {
 		return nil
 	}
 	res := msg.res
-	current := res.epoch == m.epoch && res.n == len(m.all) && res.text == m.text() && res.luGen == m.luGen && m.wantFilter
+	current := res.epoch == m.epoch && res.n == m.all.Len() && res.text == m.text() && res.luGen == m.luGen && m.wantFilter
 	if msg.rank {
 		// The whole ranking of the first rows shown: it replaces them
 		// when they are still the current filter's.
@@ -314,4 +313,28 @@ func (m *Model) filterHint() string {
 		return " · names not matching · esc clears"
 	}
 	return " · tags · esc clears"
+}
+
+// tagSelector is q.Selects over the rows' tag ids: each term's tag is
+// looked up once (a tag no row has is never present), then a row is
+// checked by comparing ids.
+func tagSelector(snap *rows.Scripts, q selector.Query) func(i int) bool {
+	type term struct {
+		id     uint32
+		known  bool
+		negate bool
+	}
+	terms := make([]term, len(q.Terms))
+	for k, t := range q.Terms {
+		id, ok := snap.StrID(t.Tag)
+		terms[k] = term{id: id, known: ok, negate: t.Negate}
+	}
+	return func(i int) bool {
+		for _, t := range terms {
+			if (t.known && snap.HasTag(i, t.id)) == t.negate {
+				return false
+			}
+		}
+		return true
+	}
 }

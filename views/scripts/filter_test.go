@@ -23,7 +23,7 @@ func names(ss []cfclient.Script) []string {
 func TestFuzzyFilterRanksLikeFindOnEveryKeystroke(t *testing.T) {
 	e := newEnv(t, 400)
 	h := open(t, e, "production", "")
-	all := names(h.m.all)
+	all := names(h.m.all.All())
 	ix := selector.NewIndex(all)
 
 	h.press("/")
@@ -65,8 +65,8 @@ func TestEscWhileTypingRestoresThePreviousFilter(t *testing.T) {
 	e := newEnv(t, 200)
 	h := open(t, e, "production", "api")
 	withAPI := len(h.m.shown)
-	if withAPI == 0 || withAPI == len(h.m.all) {
-		t.Fatalf("route filter api shows %d of %d", withAPI, len(h.m.all))
+	if withAPI == 0 || withAPI == h.m.all.Len() {
+		t.Fatalf("route filter api shows %d of %d", withAPI, h.m.all.Len())
 	}
 	h.press("/")
 	h.typeText("zz")
@@ -82,7 +82,7 @@ func TestEscWhileTypingRestoresThePreviousFilter(t *testing.T) {
 func TestInverseFilter(t *testing.T) {
 	e := newEnv(t, 300)
 	h := open(t, e, "production", "")
-	all := names(h.m.all)
+	all := names(h.m.all.All())
 	h.press("/")
 	h.typeText("!prod")
 	h.press("enter")
@@ -103,7 +103,7 @@ func TestTagSelectorFiltersLoadedRowsLocally(t *testing.T) {
 	h.typeText("-t tier-pro,!environment-prod")
 	h.press("enter")
 	var want []string
-	for _, s := range h.m.all {
+	for _, s := range h.m.all.All() {
 		if s.HasTag("tier-pro") && !s.HasTag("environment-prod") {
 			want = append(want, s.Name)
 		}
@@ -121,7 +121,7 @@ func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
 	h := newHarness(t, e, e.Client, "production", "")
 	// Start the cold load but commit the selector before it is complete.
 	h.exec(h.m.Init())
-	for len(h.m.all) == 0 {
+	for h.m.all.Len() == 0 {
 		msg := <-h.out
 		h.running--
 		h.dispatch(msg)
@@ -137,8 +137,8 @@ func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
 	h.settle(nil)
 
 	want := listAll(t, e.Client, "production", cfclient.TagFilter{Has: []string{"tier-enterprise"}})
-	if !slices.Equal(names(h.m.all), names(want)) || len(want) == 0 {
-		t.Errorf("rows = %d, want the %d the API selects", len(h.m.all), len(want))
+	if !slices.Equal(names(h.m.all.All()), names(want)) || len(want) == 0 {
+		t.Errorf("rows = %d, want the %d the API selects", h.m.all.Len(), len(want))
 	}
 	calls := h.src.calls()
 	if len(calls) != 2 || !calls[0].filter.IsEmpty() || !slices.Equal(calls[1].filter.Has, []string{"tier-enterprise"}) {
@@ -155,8 +155,8 @@ func TestTagSelectorGoesToTheServerWhileLoading(t *testing.T) {
 	// modification date that is not the namespace's first).
 	h.press("M", "j", "j", "j")
 	h.press("esc")
-	if len(h.m.all) != 3000 || !h.m.server.IsEmpty() {
-		t.Errorf("after esc: %d rows, server filter %+v", len(h.m.all), h.m.server)
+	if h.m.all.Len() != 3000 || !h.m.server.IsEmpty() {
+		t.Errorf("after esc: %d rows, server filter %+v", h.m.all.Len(), h.m.server)
 	}
 	if d := cursorOnTop(h); d != "" {
 		t.Errorf("after clearing the selector: %s", d)
@@ -206,7 +206,7 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	h.typeText("api")
 	good := h.shownNames()
 	// A result computed for an older query (or older rows) arrives late.
-	snap := h.m.all[:len(h.m.all):len(h.m.all)]
+	snap := h.m.all
 	old := runFilter(&engine{}, h.m.key, snap, h.m.epoch, "ap", mustParse(t, "ap"), attrsEval{}, h.m.luGen, true)()
 	h.send(old)
 	if !slices.Equal(h.shownNames(), good) {
@@ -253,7 +253,7 @@ func TestHighlightUnderlinesMatchesWithoutColour(t *testing.T) {
 	}
 	// Row 2 (not under the cursor): its matched runs are underlined.
 	p := h.m.shown[1]
-	name := h.m.all[p].Name
+	name := h.m.all.Name(int(p))
 	want := h.m.eng.ix.Find("tnt")
 	var mt selector.Match
 	for _, w := range want {
@@ -347,7 +347,7 @@ func TestSubstringFilter(t *testing.T) {
 	h := newHarness(t, e, e.Client, "production", "")
 	h.c.Styles = ui.NoColorStyles()
 	h.settle(h.m.Init())
-	all := names(h.m.all)
+	all := names(h.m.all.All())
 	h.press("/")
 	h.typeText("=PROD")
 	h.press("enter")
@@ -371,7 +371,7 @@ func TestSubstringFilter(t *testing.T) {
 	// The occurrence is highlighted as one underlined run (row 2: not
 	// under the cursor).
 	p := h.m.shown[1]
-	name := h.m.all[p].Name
+	name := h.m.all.Name(int(p))
 	at := strings.Index(strings.ToLower(name), "prod")
 	raw := strings.Split(h.m.View(), "\n")[3+1]
 	if ul := lipgloss.NewStyle().Underline(true); !strings.Contains(raw, ul.Render(name[at:at+4])) {

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/internal/selector"
 )
 
@@ -28,7 +28,7 @@ const firstRowsMin = 50000
 const firstRowsK = 128
 
 // firstRows fills res with the first step's result.
-func firstRows(eng *engine, snap []cfclient.Script, epoch int, q selector.Query, res *filterResult) {
+func firstRows(eng *engine, snap *rows.Scripts, epoch int, q selector.Query, res *filterResult) {
 	eng.mu.Lock()
 	ix := eng.index(snap, epoch)
 	top, pos := eng.nw.Top(q.Text, firstRowsK)

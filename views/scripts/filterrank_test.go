@@ -23,7 +23,7 @@ func bigModel(t *testing.T, n int) *Model {
 	c.Width, c.Height = 120, 40
 	m := New(c, viewClient(t), nil, ui.Route{Kind: ui.KindScripts, Namespace: "production"})
 	m.SetSize(120, 40)
-	m.replaceRows(benchScripts(names), cfclient.TagFilter{}, true)
+	m.replaceRows(*asRows(benchScripts(names)), cfclient.TagFilter{}, true)
 	return m
 }
 
@@ -58,9 +58,9 @@ func positions(ms selector.Matches) []int32 {
 
 func TestLargeFuzzyFilterShowsBestRowsFirstThenRanksAll(t *testing.T) {
 	m := bigModel(t, 60000)
-	names := make([]string, len(m.all))
-	for i := range m.all {
-		names[i] = m.all[i].Name
+	names := make([]string, m.all.Len())
+	for i := range m.all.Len() {
+		names[i] = m.all.Name(i)
 	}
 	want := positions(selector.NewIndex(names).Find("t42"))
 	msgs := filterMsgs(m.setText("t42", true))

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/sandboxtest"
@@ -212,7 +213,7 @@ func (h *harness) title() string { return h.lines()[0] }
 func (h *harness) shownNames() []string {
 	out := make([]string, len(h.m.shown))
 	for i, p := range h.m.shown {
-		out[i] = h.m.all[p].Name
+		out[i] = h.m.all.Name(int(p))
 	}
 	return out
 }
@@ -251,4 +252,10 @@ func cachedAt(t testing.TB, e *sandboxtest.Env) time.Time {
 		t.Fatal(err)
 	}
 	return l.Saved
+}
+
+// asRows is scripts in the screen's compact form.
+func asRows(scripts []cfclient.Script) *rows.Scripts {
+	r := rows.FromScripts(scripts)
+	return &r
 }

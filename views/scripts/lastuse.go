@@ -6,8 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -131,38 +131,54 @@ func (m *Model) attrsFunc() attrsEval {
 }
 
 // attrReader reads what q's terms need of a script, and nothing else: a
-// tier only for tier terms (memoised per tag list, which a listing
-// shares between scripts), a last use only for idle terms.
+// tier only for tier terms (found from the row's tags by id: the ids of
+// tier tags are found once per distinct tag), a last use only for idle
+// terms.
 type attrReader struct {
 	ev         attrsEval
+	snap       *rows.Scripts
 	tier, idle bool
-	tiers      map[*string]string
+	// tierOfID is each tag id's tier ("" for a tag that names none), found
+	// when first seen.
+	tierOfID map[uint32]string
 }
 
-func newAttrReader(ev attrsEval, q selector.Query) *attrReader {
-	r := &attrReader{ev: ev, tier: q.Uses(selector.Tier), idle: q.Uses(selector.Idle)}
+func newAttrReader(ev attrsEval, snap *rows.Scripts, q selector.Query) *attrReader {
+	r := &attrReader{ev: ev, snap: snap, tier: q.Uses(selector.Tier), idle: q.Uses(selector.Idle)}
 	if r.tier {
-		r.tiers = map[*string]string{}
+		r.tierOfID = map[uint32]string{}
 	}
 	return r
 }
 
-// of returns the attributes of s that the terms look at.
-func (r *attrReader) of(s *cfclient.Script) selector.Attrs {
-	a := selector.Attrs{Created: s.CreatedOn, Modified: s.ModifiedOn}
-	if r.tier && len(s.Tags) > 0 {
-		k := &s.Tags[0]
-		t, ok := r.tiers[k]
-		if !ok {
-			if tier, ambiguous := r.ev.tierOf(s.Tags); !ambiguous {
-				t = tier
+// of returns the attributes of row i that the terms look at.
+func (r *attrReader) of(i int) selector.Attrs {
+	a := selector.Attrs{Created: r.snap.Created(i), Modified: r.snap.Modified(i)}
+	if r.tier {
+		// The row's tier: the one tier its tags name, none when they
+		// name none or several (as TierOf's ambiguous answer).
+		for _, id := range r.snap.TagIDs(i) {
+			t, ok := r.tierOfID[id]
+			if !ok {
+				t, _ = r.ev.tierOf([]string{r.snap.Str(id)})
+				r.tierOfID[id] = t
 			}
-			r.tiers[k] = t
+			switch {
+			case t == "" || t == a.Tier:
+			case a.Tier == "":
+				a.Tier = t
+			default:
+				a.Tier = ""
+				return r.idleOf(i, a)
+			}
 		}
-		a.Tier = t
 	}
+	return r.idleOf(i, a)
+}
+
+func (r *attrReader) idleOf(i int, a selector.Attrs) selector.Attrs {
 	if r.idle {
-		at, state := r.ev.lu.State(s.Name)
+		at, state := r.ev.lu.State(r.snap.Name(i))
 		a.LastUsed, a.LastUseUnknown = at, state == cache.Unknown
 	}
 	return a
@@ -170,10 +186,10 @@ func (r *attrReader) of(s *cfclient.Script) selector.Attrs {
 
 // narrowByAttrs drops the rows of res whose attributes fail q's attribute
 // terms, keeping the matches (and their order) of the rows that stay.
-func narrowByAttrs(res *filterResult, snap []cfclient.Script, q selector.Query, ev attrsEval) {
-	r := newAttrReader(ev, q)
+func narrowByAttrs(res *filterResult, snap *rows.Scripts, q selector.Query, ev attrsEval) {
+	r := newAttrReader(ev, snap, q)
 	keep := func(i int) bool {
-		a := r.of(&snap[i])
+		a := r.of(i)
 		if q.HoldsAttrs(a, ev.now) {
 			return true
 		}

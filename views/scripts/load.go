@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
@@ -35,9 +36,9 @@ type loadState struct {
 	filter cfclient.TagFilter
 	cancel context.CancelFunc
 	ch     <-chan loadEvent
-	buf    []cfclient.Script
-	count  int // scripts received so far
-	total  int // scripts the listing will bring, when known (else 0)
+	buf    *rows.Builder // a swap load's rows (nil until its first page)
+	count  int           // scripts received so far
+	total  int           // scripts the listing will bring, when known (else 0)
 }
 
 // loadEvent is what the listing goroutine sends: a page, or the end.
@@ -53,17 +54,16 @@ type loadEvent struct {
 func readCache(store Cache, key string, token int, ns string) tea.Cmd {
 	return func() tea.Msg {
 		l, err := store.Scripts(ns)
-		return cacheMsg{key: key, token: token, scripts: l.Scripts, saved: l.Saved, err: err}
+		return cacheMsg{key: key, token: token, rows: l.Rows, saved: l.Saved, err: err}
 	}
 }
 
 // saveCache writes a complete, unfiltered listing to the cache. The rows
-// are not modified once complete (a new listing replaces the slice), so the
-// command may read them while Update goes on. A failed save only costs the
-// next open a listing.
-func saveCache(store Cache, ns string, rows []cfclient.Script) tea.Cmd {
+// are an immutable snapshot, so the command may read them while Update
+// goes on. A failed save only costs the next open a listing.
+func saveCache(store Cache, ns string, list rows.Scripts) tea.Cmd {
 	return func() tea.Msg {
-		_ = store.SaveScripts(ns, [][]cfclient.Script{rows})
+		_ = store.SaveRows(ns, list)
 		return nil
 	}
 }
@@ -152,14 +152,15 @@ func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio throttle.Pr
 	case !filter.IsEmpty():
 		// The namespace's script count is not the count the filter selects.
 	case swap && m.complete && m.server.IsEmpty():
-		m.ld.total = len(m.all) // about as many as last time
+		m.ld.total = m.all.Len() // about as many as last time
 	default:
 		// Not cancelled with the listing: one small request, left to
 		// finish (its answer is dropped once the listing is over).
 		cmds = append(cmds, countScripts(m.c.Context(), m.src, m.key, m.tokens, m.ns))
 	}
 	if !swap {
-		m.replaceRows(nil, filter, false)
+		m.replaceRows(rows.Scripts{}, filter, false)
+		m.bld = rows.NewBuilder(0)
 		m.dataAt = time.Time{}
 	}
 	return tea.Batch(cmds...)
@@ -189,13 +190,13 @@ func (m *Model) refresh() tea.Cmd {
 		}
 		return ui.ShowStatus(ui.LevelInfo, text)
 	}
-	return m.startLoad(len(m.all) > 0, m.server, throttle.Interactive)
+	return m.startLoad(m.all.Len() > 0, m.server, throttle.Interactive)
 }
 
 // progress is "2,000 so far", or "2,000 of 20,000" when the total is known.
 func (m *Model) progress(n int) string {
 	if m.ld != nil && m.ld.total > 0 {
-		if m.ld.swap && m.ld.total == len(m.all) && m.complete {
+		if m.ld.swap && m.ld.total == m.all.Len() && m.complete {
 			return ui.Commas(n) + " of ~" + ui.Commas(m.ld.total)
 		}
 		return ui.Commas(n) + " of " + ui.Commas(max(n, m.ld.total))
@@ -220,7 +221,7 @@ func (m *Model) loading() (bool, int) {
 	if m.ld.swap {
 		return true, m.ld.count
 	}
-	return true, len(m.all)
+	return true, m.all.Len()
 }
 
 // Handlers
@@ -241,9 +242,9 @@ func (m *Model) handleCache(msg cacheMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	m.replaceRows(msg.scripts, cfclient.TagFilter{}, true)
+	m.replaceRows(msg.rows, cfclient.TagFilter{}, true)
 	m.dataAt = msg.saved
-	listing := cache.Listing{Scripts: msg.scripts, Saved: msg.saved}
+	listing := cache.Listing{Rows: msg.rows, Saved: msg.saved}
 	if !cache.NeedsRefresh(listing, m.c.Now(), -1) {
 		// Listed moments ago: show it as it is (DataAge says how old),
 		// unless the namespace's script count says it is no longer whole
@@ -274,7 +275,7 @@ func (m *Model) handleTotal(msg totalMsg) tea.Cmd {
 		// disagrees with it is refreshed at once (someone added or
 		// deleted scripts, or the cache came from another run).
 		m.checking = 0
-		if m.complete && m.server.IsEmpty() && cache.NeedsRefresh(cache.Listing{Scripts: m.all, Saved: m.dataAt}, m.c.Now(), msg.total) {
+		if m.complete && m.server.IsEmpty() && cache.NeedsRefresh(cache.Listing{Rows: m.all, Saved: m.dataAt}, m.c.Now(), msg.total) {
 			return m.startLoad(true, cfclient.TagFilter{}, throttle.Background)
 		}
 		return nil
@@ -292,20 +293,24 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	ld := m.ld
 	var cmd tea.Cmd
+	if ld.swap && ld.buf == nil {
+		ld.buf = rows.NewBuilder(0)
+	}
 	if ld.filter.IsEmpty() && ld.total > 0 {
-		// The namespace's count is known: hold the rows in one array of
-		// that size from the start instead of growing it by copies (at a
-		// million rows each copy is a few hundred MB of garbage).
-		if ld.swap && cap(ld.buf) < ld.total {
-			ld.buf = slices.Grow(ld.buf, ld.total-len(ld.buf))
-		} else if !ld.swap && cap(m.all) < ld.total {
-			m.all = slices.Grow(m.all, ld.total-len(m.all))
+		// The namespace's count is known: size the rows' arrays for it
+		// from the start instead of growing them by copies.
+		b := ld.buf
+		if !ld.swap {
+			b = m.bld
+		}
+		if b != nil && b.Len() < ld.total {
+			b.Grow(ld.total - b.Len())
 		}
 	}
 	for _, p := range msg.pages {
 		ld.count += len(p)
 		if ld.swap {
-			ld.buf = append(ld.buf, p...)
+			ld.buf.Append(p...)
 		}
 	}
 	if !ld.swap && len(msg.pages) > 0 {
@@ -322,10 +327,10 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		if errors.Is(msg.err, context.Canceled) && m.c.Context().Err() != nil {
 			return cmd // shutting down
 		}
-		if ld.swap && !m.complete && len(ld.buf) > len(m.all) && sameFilter(ld.filter, m.server) {
+		if ld.swap && !m.complete && ld.buf != nil && ld.buf.Len() > m.all.Len() && sameFilter(ld.filter, m.server) {
 			// Re-listing incomplete rows got further before it failed too:
 			// show the most that was listed (still incomplete).
-			m.replaceRows(ld.buf, ld.filter, false)
+			m.replaceRows(ld.buf.Compact(), ld.filter, false)
 			cmd = tea.Batch(cmd, m.requestFilter())
 		}
 		st := ui.StatusFromError(msg.err)
@@ -338,15 +343,21 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	m.fail = nil
 	m.dataAt = m.c.Now()
 	if ld.swap {
-		m.replaceRows(ld.buf, ld.filter, true)
+		list := rows.Scripts{}
+		if ld.buf != nil {
+			list = ld.buf.Compact()
+		}
+		m.replaceRows(list, ld.filter, true)
 		return tea.Batch(cmd, m.requestFilter(), m.saveIfWhole())
 	}
 	m.complete = true
-	if cap(m.all)-len(m.all) > len(m.all)/8 {
-		// Appending pages left up to a quarter of the array unused: copy
-		// the rows into one of their size (same positions, same epoch;
-		// commands still reading the old array only read it).
-		m.all = slices.Clone(m.all)
+	if m.bld != nil {
+		// Arrays grown page by page may be up to twice the rows' size:
+		// copy them to their size (same positions, same epoch; commands
+		// still reading the old snapshot only read it). The builder and
+		// its string map are done.
+		m.all = m.bld.Compact()
+		m.bld = nil
 	}
 	m.pruneMarks()
 	return tea.Batch(cmd, m.saveIfWhole())
@@ -363,15 +374,16 @@ func (m *Model) saveIfWhole() tea.Cmd {
 
 // Rows
 
-// replaceRows makes scripts the rows (a new epoch): the name index and the
+// replaceRows makes list the rows (a new epoch): the name index and the
 // sort order are rebuilt; the table finds the cursor and the marks by name.
-func (m *Model) replaceRows(scripts []cfclient.Script, filter cfclient.TagFilter, complete bool) {
-	m.all = scripts
+func (m *Model) replaceRows(list rows.Scripts, filter cfclient.TagFilter, complete bool) {
+	m.all = list
+	m.bld = nil
 	m.epoch++
 	m.server = filter
 	m.complete = complete
 	m.result = nil
-	idx := make([]int32, len(scripts))
+	idx := make([]int32, list.Len())
 	for i := range idx {
 		idx[i] = int32(i)
 	}
@@ -388,11 +400,15 @@ func (m *Model) replaceRows(scripts []cfclient.Script, filter cfclient.TagFilter
 // appendRows adds pages of a cold listing: positions of earlier rows keep
 // their meaning, so the filter result in place stays valid for them.
 func (m *Model) appendRows(pages [][]cfclient.Script) {
-	start := len(m.all)
-	for _, p := range pages {
-		m.all = append(m.all, p...)
+	start := m.all.Len()
+	if m.bld == nil {
+		m.bld = rows.From(m.all)
 	}
-	n := len(m.all)
+	for _, p := range pages {
+		m.bld.Append(p...)
+	}
+	m.all = m.bld.Scripts()
+	n := m.all.Len()
 	fresh := make([]int32, 0, n-start)
 	for i := start; i < n; i++ {
 		fresh = append(fresh, int32(i))
@@ -421,7 +437,7 @@ func (m *Model) lookup(name string) int32 {
 		return -1
 	}
 	i, ok := slices.BinarySearchFunc(m.byName, name, func(p int32, name string) int {
-		return strings.Compare(m.all[p].Name, name)
+		return strings.Compare(m.all.Name(int(p)), name)
 	})
 	if !ok {
 		return -1

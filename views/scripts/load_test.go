@@ -160,7 +160,7 @@ func TestFailedRefreshKeepsRowsAndSaysWhy(t *testing.T) {
 func TestStaleLoadMessagesAreDropped(t *testing.T) {
 	e := newEnv(t, 50)
 	h := open(t, e, "production", "")
-	n := len(h.m.all)
+	n := h.m.all.Len()
 	bogus := []cfclient.Script{{Name: "zzz-not-in-the-listing"}}
 
 	// A refresh is running: pages for an older token, or for another
@@ -169,21 +169,21 @@ func TestStaleLoadMessagesAreDropped(t *testing.T) {
 	tok := h.m.ld.token
 	h.send(pagesMsg{key: h.m.key, token: tok - 1, pages: [][]cfclient.Script{bogus}, done: true})
 	h.send(pagesMsg{key: "another screen", token: tok, pages: [][]cfclient.Script{bogus}, done: true})
-	h.send(cacheMsg{key: h.m.key, token: tok, scripts: bogus})
-	if h.m.ld == nil || h.m.ld.token != tok || len(h.m.ld.buf) != 0 {
+	h.send(cacheMsg{key: h.m.key, token: tok, rows: *asRows(bogus)})
+	if h.m.ld == nil || h.m.ld.token != tok || (h.m.ld.buf != nil && h.m.ld.buf.Len() != 0) {
 		t.Fatal("a stale message touched the running refresh")
 	}
 	h.settle(cmd)
-	if len(h.m.all) != n || slices.Contains(h.shownNames(), bogus[0].Name) {
-		t.Errorf("rows = %d (bogus row present: %v), want %d", len(h.m.all), slices.Contains(h.shownNames(), bogus[0].Name), n)
+	if h.m.all.Len() != n || slices.Contains(h.shownNames(), bogus[0].Name) {
+		t.Errorf("rows = %d (bogus row present: %v), want %d", h.m.all.Len(), slices.Contains(h.shownNames(), bogus[0].Name), n)
 	}
 	// A superseded load (a new server filter while a listing runs) is
 	// dropped as a whole.
 	first := h.update(ui.RefreshMsg{})
 	second := h.m.startLoad(true, cfclient.TagFilter{}, throttle.Interactive)
 	h.settle(tea.Batch(first, second))
-	if len(h.m.all) != n || h.m.ld != nil {
-		t.Errorf("after two refreshes: %d rows, ld %v", len(h.m.all), h.m.ld)
+	if h.m.all.Len() != n || h.m.ld != nil {
+		t.Errorf("after two refreshes: %d rows, ld %v", h.m.all.Len(), h.m.ld)
 	}
 }
 
@@ -251,8 +251,8 @@ func TestFailedFirstLoadSaysIncompleteAndRetryKeepsTheRows(t *testing.T) {
 
 	// ctrl+r keeps the 2,000 rows on screen while the re-list runs...
 	h.exec(h.update(ui.RefreshMsg{}))
-	if len(h.m.all) != 2000 || h.m.ld == nil || !h.m.ld.swap {
-		t.Fatalf("ctrl+r: %d rows, load %+v; want the rows kept while it lists", len(h.m.all), h.m.ld)
+	if h.m.all.Len() != 2000 || h.m.ld == nil || !h.m.ld.swap {
+		t.Fatalf("ctrl+r: %d rows, load %+v; want the rows kept while it lists", h.m.all.Len(), h.m.ld)
 	}
 	if got := h.title(); !strings.HasPrefix(got, "2,000 scripts (incomplete) · 2,000 shown") || !strings.Contains(got, "refreshing…") {
 		t.Errorf("title while re-listing = %q", got)
@@ -303,8 +303,8 @@ func TestRefreshWhileLoadingIsCoalesced(t *testing.T) {
 		}
 	}
 	h.settle(nil)
-	if calls := h.src.calls(); len(calls) != 1 || len(h.m.all) != 3000 {
-		t.Errorf("%d listings, %d rows; want one listing of 3,000", len(calls), len(h.m.all))
+	if calls := h.src.calls(); len(calls) != 1 || h.m.all.Len() != 3000 {
+		t.Errorf("%d listings, %d rows; want one listing of 3,000", len(calls), h.m.all.Len())
 	}
 	// A refresh runs: the same.
 	first := h.update(ui.RefreshMsg{})
@@ -376,7 +376,7 @@ func TestProgressSaysHowManyOfHowMany(t *testing.T) {
 	}
 	h := newHarness(t, e, e.Client, "production", "")
 	h.exec(h.m.Init())
-	for len(h.m.all) == 0 {
+	for h.m.all.Len() == 0 {
 		msg := <-h.out
 		h.running--
 		h.dispatch(msg)
@@ -385,12 +385,12 @@ func TestProgressSaysHowManyOfHowMany(t *testing.T) {
 		t.Skip("the listing completed before its first page was seen")
 	}
 	h.send(totalMsg{key: h.m.key, token: h.m.ld.token, total: 2500})
-	if got := h.title(); !strings.Contains(got, "loading… "+ui.Commas(len(h.m.all))+" of 2,500") {
+	if got := h.title(); !strings.Contains(got, "loading… "+ui.Commas(h.m.all.Len())+" of 2,500") {
 		t.Errorf("title = %q, want how many of how many", got)
 	}
 	// Narrower, the numbers stay readable: "1,000/2,500".
 	h.m.SetSize(ansi.StringWidth(h.title())-2, 24)
-	if got := h.title(); !strings.HasSuffix(got, "loading… "+ui.Commas(len(h.m.all))+"/2,500") {
+	if got := h.title(); !strings.HasSuffix(got, "loading… "+ui.Commas(h.m.all.Len())+"/2,500") {
 		t.Errorf("narrow title = %q", got)
 	}
 	h.m.SetSize(120, 40)
@@ -420,7 +420,7 @@ func TestFreshCacheOfTheWrongSizeRefreshesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The cache now holds 100 scripts of the 1,200.
-	if err := st.SaveScripts("production", [][]cfclient.Script{l.Scripts[:100]}); err != nil {
+	if err := st.SaveScripts("production", [][]cfclient.Script{l.Scripts()[:100]}); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, e, e.Client, "production", "")
@@ -434,8 +434,8 @@ func TestFreshCacheOfTheWrongSizeRefreshesAtOnce(t *testing.T) {
 		t.Errorf("title after the refresh = %q", got)
 	}
 	// The refreshed listing replaced the short cache.
-	if l, err := st.Scripts("production"); err != nil || len(l.Scripts) != 1200 {
-		t.Errorf("cache after the refresh: %d scripts, %v", len(l.Scripts), err)
+	if l, err := st.Scripts("production"); err != nil || l.Rows.Len() != 1200 {
+		t.Errorf("cache after the refresh: %d scripts, %v", l.Rows.Len(), err)
 	}
 }
 
@@ -480,8 +480,8 @@ func TestUnreadableCacheSaysSoOnce(t *testing.T) {
 	e := newEnv(t, 300)
 	// Not cached yet: a plain miss says nothing.
 	h := open(t, e, "production", "")
-	if n := countStatus(h, unreadableNote); n != 0 || len(h.m.all) != 300 {
-		t.Fatalf("first open: %d notes, %d rows", n, len(h.m.all))
+	if n := countStatus(h, unreadableNote); n != 0 || h.m.all.Len() != 300 {
+		t.Fatalf("first open: %d notes, %d rows", n, h.m.all.Len())
 	}
 	// A corrupt file: said once, and the namespace is listed again (and
 	// cached again).
@@ -493,11 +493,11 @@ func TestUnreadableCacheSaysSoOnce(t *testing.T) {
 	if n := countStatus(h, unreadableNote); n != 1 {
 		t.Errorf("corrupt cache: %d notes, want 1 (statuses %q)", n, statuses(h))
 	}
-	if len(h.m.all) != 300 || len(h.src.calls()) != 1 {
-		t.Errorf("corrupt cache: %d rows, %d listings", len(h.m.all), len(h.src.calls()))
+	if h.m.all.Len() != 300 || len(h.src.calls()) != 1 {
+		t.Errorf("corrupt cache: %d rows, %d listings", h.m.all.Len(), len(h.src.calls()))
 	}
-	if l, err := e.Store(e.Client).Scripts("production"); err != nil || len(l.Scripts) != 300 {
-		t.Errorf("the cache was not rebuilt: %d scripts, %v", len(l.Scripts), err)
+	if l, err := e.Store(e.Client).Scripts("production"); err != nil || l.Rows.Len() != 300 {
+		t.Errorf("the cache was not rebuilt: %d scripts, %v", l.Rows.Len(), err)
 	}
 	// A cache directory that cannot be read ("cache unreadable"): said too.
 	dir := filepath.Dir(path)
@@ -512,8 +512,8 @@ func TestUnreadableCacheSaysSoOnce(t *testing.T) {
 		t.Fatalf("store read = %v, want a cache unreadable miss", err)
 	}
 	h = open(t, e, "production", "")
-	if n := countStatus(h, unreadableNote); n != 1 || len(h.m.all) != 300 {
-		t.Errorf("unreadable cache: %d notes, %d rows", n, len(h.m.all))
+	if n := countStatus(h, unreadableNote); n != 1 || h.m.all.Len() != 300 {
+		t.Errorf("unreadable cache: %d notes, %d rows", n, h.m.all.Len())
 	}
 }
 

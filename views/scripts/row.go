@@ -7,7 +7,6 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -58,7 +57,7 @@ func (m *Model) rowStyles() rowStyles {
 func (m *Model) renderRow(p int32, r ui.RowState) string {
 	rs := &m.frame
 	l := rs.lay
-	s := &m.all[p]
+	name, tags := m.all.Name(int(p)), m.all.Tags(int(p))
 	var b strings.Builder
 	b.Grow(m.width * 2)
 	base, hl, zero := rs.plain, rs.plainHL, rs.plainZero
@@ -97,12 +96,12 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 	// only.
 	var matched []int
 	if rs.highlight {
-		if mt, ok := rs.hl.Match(s.Name); ok {
+		if mt, ok := rs.hl.Match(name); ok {
 			matched = mt.MatchedIndexes
 		}
 	}
 	used := 0
-	for _, seg := range nameSegments(s.Name, matched, l.name) {
+	for _, seg := range nameSegments(name, matched, l.name) {
 		used += ansi.StringWidth(seg.Text)
 		if seg.Matched {
 			write(seg.Text, hl, false)
@@ -122,19 +121,19 @@ func (m *Model) renderRow(p int32, r ui.RowState) string {
 		rest.WriteString(ui.PadRight(ui.Truncate(text, w), w))
 	}
 	if l.tier > 0 {
-		cell(m.tierText(s), l.tier)
+		cell(m.tierText(tags), l.tier)
 	}
 	if l.cust > 0 {
-		cell(m.customerText(s), l.cust)
+		cell(m.customerText(tags), l.cust)
 	}
 	if l.tags > 0 {
-		cell(m.tagsText(s, l.tags), l.tags)
+		cell(m.tagsText(tags, l.tags), l.tags)
 	}
 	if l.mod > 0 {
-		cell(dateText(s.ModifiedOn, l.longDates), l.mod)
+		cell(dateText(m.all.Modified(int(p)), l.longDates), l.mod)
 	}
 	if l.create > 0 {
-		cell(ui.Date(s.CreatedOn), l.create)
+		cell(ui.Date(m.all.Created(int(p))), l.create)
 	}
 	line := rest.String()
 	if over := prefixWidth + used + ansi.StringWidth(line) - m.width; over > 0 {
@@ -189,8 +188,8 @@ func nameSegments(name string, matched []int, w int) []selector.Segment {
 
 // tierText is the tier column: the tier the tags name, "?" when they name
 // several, "-" when none.
-func (m *Model) tierText(s *cfclient.Script) string {
-	tier, ambiguous := m.src.TierOf(s.Tags)
+func (m *Model) tierText(tags []string) string {
+	tier, ambiguous := m.src.TierOf(tags)
 	switch {
 	case tier == "":
 		return "-"
@@ -203,8 +202,8 @@ func (m *Model) tierText(s *cfclient.Script) string {
 // customerText is the customer column: the customer the tags name (the
 // profile's customers.tag_prefix), "?" after it when they name several,
 // "-" when none.
-func (m *Model) customerText(s *cfclient.Script) string {
-	cust, ambiguous := m.schema.CustomerOf(s.Tags)
+func (m *Model) customerText(tags []string) string {
+	cust, ambiguous := m.schema.CustomerOf(tags)
 	switch {
 	case cust == "":
 		return "-"
@@ -219,18 +218,18 @@ func (m *Model) customerText(s *cfclient.Script) string {
 // informative ones first (environment-, project-, customer-, then the rest,
 // each group in listing order), comma-joined and cut at the end with "…" to
 // w cells.
-func (m *Model) tagsText(s *cfclient.Script, w int) string {
+func (m *Model) tagsText(all []string, w int) string {
 	var buf [16]string
 	tags := buf[:0]
 	withCust := m.frame.lay.cust > 0
-	for i := range s.Tags {
-		if tier, _ := m.src.TierOf(s.Tags[i : i+1]); tier != "" {
+	for i := range all {
+		if tier, _ := m.src.TierOf(all[i : i+1]); tier != "" {
 			continue
 		}
-		if cust, _ := m.schema.CustomerOf(s.Tags[i : i+1]); withCust && cust != "" {
+		if cust, _ := m.schema.CustomerOf(all[i : i+1]); withCust && cust != "" {
 			continue
 		}
-		tags = append(tags, s.Tags[i])
+		tags = append(tags, all[i])
 	}
 	if len(tags) == 0 {
 		return "-"

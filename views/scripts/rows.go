@@ -12,34 +12,33 @@ import (
 
 // cmpName orders positions by script name.
 func (m *Model) cmpName(a, b int32) int {
-	return strings.Compare(m.all[a].Name, m.all[b].Name)
+	return strings.Compare(m.all.Name(int(a)), m.all.Name(int(b)))
 }
 
 // cmpOrder is the comparison of the current sort: a date column ties by
 // name, so the order is total and stable across reloads.
 func (m *Model) cmpOrder() func(a, b int32) int {
-	all := m.all
+	all := &m.all
 	desc := m.sortDesc
 	switch m.sortBy {
 	case byModified, byCreated:
-		created := m.sortBy == byCreated
+		by := all.CompareModified
+		if m.sortBy == byCreated {
+			by = all.CompareCreated
+		}
 		return func(a, b int32) int {
-			ta, tb := all[a].ModifiedOn, all[b].ModifiedOn
-			if created {
-				ta, tb = all[a].CreatedOn, all[b].CreatedOn
-			}
-			c := ta.Compare(tb)
+			c := by(int(a), int(b))
 			if desc {
 				c = -c
 			}
 			if c == 0 {
-				c = strings.Compare(all[a].Name, all[b].Name)
+				c = strings.Compare(all.Name(int(a)), all.Name(int(b)))
 			}
 			return c
 		}
 	}
 	return func(a, b int32) int {
-		c := strings.Compare(all[a].Name, all[b].Name)
+		c := strings.Compare(all.Name(int(a)), all.Name(int(b)))
 		if desc {
 			c = -c
 		}
@@ -174,16 +173,16 @@ func (m *Model) moveTo(i int) {
 }
 
 // current returns the script under the cursor.
-func (m *Model) current() (*cfclient.Script, bool) {
+func (m *Model) current() (cfclient.Script, bool) {
 	p, ok := m.table.Current()
 	if !ok {
-		return nil, false
+		return cfclient.Script{}, false
 	}
-	return &m.all[p], true
+	return m.all.At(int(p)), true
 }
 
 // rowName is the table's row key: script names are unique in a namespace.
-func (m *Model) rowName(p int32) string { return m.all[p].Name }
+func (m *Model) rowName(p int32) string { return m.all.Name(int(p)) }
 
 // rowID is the table's row id: the script's position in all, which names
 // the same script until the rows are replaced (replaceRows resets the ids).

@@ -21,7 +21,7 @@ func TestTagFacetsCountAndApply(t *testing.T) {
 		t.Fatalf("t: open %v, counted %v", h.m.facets.Visible(), h.m.facets.valid)
 	}
 	counts := map[string]int{}
-	for _, s := range h.m.all {
+	for _, s := range h.m.all.All() {
 		for _, tag := range s.Tags {
 			counts[tag]++
 		}
@@ -95,8 +95,8 @@ func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.settle(h.update(ui.RefreshMsg{}))
-	if len(h.m.all) != 299 {
-		t.Fatalf("after refresh: %d rows, want 299", len(h.m.all))
+	if h.m.all.Len() != 299 {
+		t.Fatalf("after refresh: %d rows, want 299", h.m.all.Len())
 	}
 	if slices.Contains(h.m.table.MarkedKeys(), marked[1]) {
 		t.Error("the deleted script is still marked")
@@ -108,7 +108,7 @@ func TestMarksSurviveRefreshSortAndFilter(t *testing.T) {
 		}
 	}
 	p := h.m.lookup(marked[2])
-	if !slices.Contains(h.m.all[p].Tags, "retagged") {
+	if !slices.Contains(h.m.all.Tags(int(p)), "retagged") {
 		t.Error("the refresh did not bring the new tags")
 	}
 	want = fmt.Sprintf("299 scripts · %s shown · 2 marked (1 hidden by filter)", ui.Commas(len(h.m.shown)))
@@ -135,7 +135,7 @@ func TestSortAndReverseWithGlyph(t *testing.T) {
 	e := newEnv(t, 200)
 	h := open(t, e, "production", "")
 	byMod := func(desc bool) []string {
-		ss := slices.Clone(h.m.all)
+		ss := h.m.all.All()
 		slices.SortStableFunc(ss, func(a, b cfclient.Script) int {
 			c := a.ModifiedOn.Compare(b.ModifiedOn)
 			if desc {
@@ -171,7 +171,7 @@ func TestSortAndReverseWithGlyph(t *testing.T) {
 		t.Errorf("C: header %q", h.lines()[1])
 	}
 	for i := 1; i < len(h.m.shown); i++ {
-		if h.m.all[h.m.shown[i-1]].CreatedOn.Before(h.m.all[h.m.shown[i]].CreatedOn) {
+		if h.m.all.Created(int(h.m.shown[i-1])).Before(h.m.all.Created(int(h.m.shown[i]))) {
 			t.Fatalf("C: row %d is newer than row %d", i, i-1)
 		}
 	}
@@ -320,8 +320,8 @@ func TestAppendedPagesKeepTheCursorAfterASort(t *testing.T) {
 	if batches < 2 {
 		t.Skipf("the listing came in %d batch(es); need pages after the first", batches)
 	}
-	if len(h.m.all) != 2500 {
-		t.Fatalf("%d rows loaded", len(h.m.all))
+	if h.m.all.Len() != 2500 {
+		t.Fatalf("%d rows loaded", h.m.all.Len())
 	}
 	if d := cursorOn(h, name); d != "" {
 		t.Errorf("after the remaining pages: %s", d)
@@ -369,7 +369,7 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 	e := newEnv(t, 50)
 	h := open(t, e, "testing", "")
 	var hostile string
-	for _, s := range h.m.all {
+	for _, s := range h.m.all.All() {
 		for _, tag := range s.Tags {
 			if strings.ContainsRune(tag, 0x1b) {
 				hostile = s.Name
@@ -512,7 +512,7 @@ func TestSortByCreatedStaysVisibleWhenNarrow(t *testing.T) {
 	if !strings.Contains(lines[1], "CREATED ▼") || strings.Contains(lines[1], "MODIFIED") {
 		t.Errorf("80 cols sorted by created: header %q, want CREATED ▼ in MODIFIED's place", lines[1])
 	}
-	first := h.m.all[h.m.shown[0]]
+	first := h.m.all.At(int(h.m.shown[0]))
 	if !strings.Contains(lines[2], dateText(first.CreatedOn, false)) {
 		t.Errorf("row %q does not show its created date %s", lines[2], dateText(first.CreatedOn, false))
 	}
@@ -543,18 +543,19 @@ func TestTagsColumnShowsInformativeTagsFirst(t *testing.T) {
 	e := newEnv(t, 100)
 	h := open(t, e, "production", "")
 	var s *cfclient.Script
-	for i := range h.m.all {
-		tags := h.m.all[i].Tags
+	all := h.m.all.All()
+	for i := range all {
+		tags := all[i].Tags
 		if slices.ContainsFunc(tags, func(t string) bool { return strings.HasPrefix(t, "customer-") }) &&
 			strings.HasPrefix(tags[0], "tier-") {
-			s = &h.m.all[i]
+			s = &all[i]
 			break
 		}
 	}
 	if s == nil {
 		t.Fatal("no script with a tier and a customer tag")
 	}
-	got := h.m.tagsText(s, 500)
+	got := h.m.tagsText(s.Tags, 500)
 	parts := strings.Split(got, ",")
 	if len(parts) != len(s.Tags)-1 || slices.ContainsFunc(parts, func(t string) bool { return strings.HasPrefix(t, "tier-") }) {
 		t.Errorf("tags %v shown as %q: want every tag but the tier", s.Tags, got)
@@ -571,7 +572,7 @@ func TestTagsColumnShowsInformativeTagsFirst(t *testing.T) {
 		t.Errorf("%q does not start with the environment", got)
 	}
 	// Cut at the end with …, at 80 columns too.
-	if short := h.m.tagsText(s, 20); ansi.StringWidth(short) != 20 || !strings.HasSuffix(short, "…") || !strings.HasPrefix(got, strings.TrimSuffix(short, "…")) {
+	if short := h.m.tagsText(s.Tags, 20); ansi.StringWidth(short) != 20 || !strings.HasSuffix(short, "…") || !strings.HasPrefix(got, strings.TrimSuffix(short, "…")) {
 		t.Errorf("cut to 20: %q", short)
 	}
 	h.m.SetSize(80, 24)

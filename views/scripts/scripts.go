@@ -3,9 +3,9 @@
 // the on-disk listing cache and refreshes in the background when the cache
 // is older than a minute), with fuzzy,
 // substring, inverse and tag filters, tag facets, marks, sorting and the raw listing
-// of a row. It holds 100,000 rows cheaply: rows are the listing's own
-// cfclient.Script values addressed by int32 positions, and only the visible
-// rows are formatted.
+// of a row. It holds a million rows cheaply: rows are kept in the compact
+// form of cfclient/rows (no pointer per row) addressed by int32 positions,
+// and only the visible rows are formatted.
 package scripts
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/ui"
 )
 
@@ -39,7 +40,7 @@ var _ Source = (*cfclient.Client)(nil)
 // the screen saves a listing (in a command) once it is complete.
 type Cache interface {
 	Scripts(ns string) (cache.Listing, error)
-	SaveScripts(ns string, pages [][]cfclient.Script) error
+	SaveRows(ns string, list rows.Scripts) error
 }
 
 var _ Cache = (*cache.Store)(nil)
@@ -57,11 +58,11 @@ func (m ShowTagsMsg) RouteKey() string { return m.Route.Key() }
 type (
 	// cacheMsg is the listing cache read at open.
 	cacheMsg struct {
-		key     string
-		token   int
-		scripts []cfclient.Script
-		saved   time.Time
-		err     error
+		key   string
+		token int
+		rows  rows.Scripts
+		saved time.Time
+		err   error
 	}
 	// pagesMsg is a batch of listing pages; done is set with the last one
 	// (err says why a listing stopped early).
@@ -131,11 +132,12 @@ type Model struct {
 
 	width, height int
 
-	// Rows. all is append-only within an epoch (a cold load appends pages);
-	// replacing it (refresh, reload) bumps epoch, because positions then
-	// mean other scripts. Commands read a capped prefix of all, never a
-	// slot Update writes.
-	all    []cfclient.Script
+	// Rows. all is append-only within an epoch (a cold load appends pages
+	// through bld); replacing it (refresh, reload) bumps epoch, because
+	// positions then mean other scripts. all is an immutable snapshot:
+	// commands read it while Update appends.
+	all    rows.Scripts
+	bld    *rows.Builder // a cold listing's rows while pages arrive (else nil)
 	epoch  int
 	byName []int32 // positions in all, sorted by name
 	order  []int32 // positions in the current sort order

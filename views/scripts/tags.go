@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/wfpconsole/wfp/cfclient"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/internal/selector"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -21,40 +21,50 @@ import (
 // countTags counts the tags of the rows of snap at positions pos (all of
 // snap when pos is nil). It runs off the Update goroutine: snap and pos are
 // never written after they are handed over.
-func countTags(key string, snap []cfclient.Script, pos []int32, scope facetScope) tea.Cmd {
+func countTags(key string, snap rows.Scripts, pos []int32, scope facetScope) tea.Cmd {
 	return func() tea.Msg {
-		tags, n := tagCounts(snap, pos)
+		tags, n := tagCounts(&snap, pos)
 		return facetsMsg{key: key, scope: scope, n: n, tags: tags}
 	}
 }
 
 // tagCounts returns the facets of the rows of snap at pos (all when nil),
-// by count descending then tag, and how many rows it counted. The rows are
-// split over GOMAXPROCS workers (countPart), whose counts are merged; the
-// facets are sorted in two halves at once and merged.
-func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
-	n := len(snap)
+// by count descending then tag, and how many rows it counted. Rows hold
+// their tags as ids into one string table, so counting is adding to a
+// slot per id: the rows are split over GOMAXPROCS workers, each with its
+// own slots, which are summed; the facets are sorted in two halves at once
+// and merged.
+func tagCounts(snap *rows.Scripts, pos []int32) ([]facet, int) {
+	n := snap.Len()
 	if pos != nil {
 		n = len(pos)
 	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/minRowsPerCounter))
-	parts := make([][]tagCount, workers)
+	parts := make([][]int32, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*n/workers, (w+1)*n/workers
 		wg.Go(func() { parts[w] = countPart(snap, pos, lo, hi) })
 	}
 	wg.Wait()
-	// Merge by text: equal tags held in different strings, and the parts.
-	counts := make(map[string]int, len(parts[0]))
-	for _, p := range parts {
-		for _, tc := range p {
-			counts[tc.tag] += tc.n
+	counts := parts[0]
+	for _, p := range parts[1:] {
+		for id, c := range p {
+			counts[id] += c
 		}
 	}
-	out := make([]facet, 0, len(counts))
-	for t, c := range counts {
-		out = append(out, facet{tag: t, lower: strings.ToLower(t), count: c})
+	distinct := 0
+	for _, c := range counts {
+		if c > 0 {
+			distinct++
+		}
+	}
+	out := make([]facet, 0, distinct)
+	for id, c := range counts {
+		if c > 0 {
+			t := snap.Str(uint32(id))
+			out = append(out, facet{tag: t, lower: lowerTag(t), count: int(c)})
+		}
 	}
 	byCount := func(a, b facet) int {
 		if c := cmp.Compare(b.count, a.count); c != 0 {
@@ -71,6 +81,17 @@ func tagCounts(snap []cfclient.Script, pos []int32) ([]facet, int) {
 	slices.SortFunc(out[half:], byCount)
 	wg.Wait()
 	return mergeFacets(out[:half], out[half:], byCount), n
+}
+
+// lowerTag is t lower-cased for the tag search, t itself (no allocation)
+// when it has no upper case.
+func lowerTag(t string) string {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c >= utf8.RuneSelf || (c >= 'A' && c <= 'Z') {
+			return strings.ToLower(t)
+		}
+	}
+	return t
 }
 
 // minRowsPerCounter is the least number of rows worth a counting goroutine.
@@ -93,87 +114,23 @@ func mergeFacets(a, b []facet, less func(x, y facet) int) []facet {
 }
 
 // countPart counts the tags of the rows lo..hi-1 of pos (of snap when pos
-// is nil). Listings share one tag slice between scripts with the same tags
-// (cfclient's interner), so it remembers the last 16 lists by identity, as
-// the cache encoder does, and counts the tags of a list once per run of its
-// rows: a namespace with few tag combinations costs one identity check per
-// row, and one where most lists are distinct no map entry per row.
-func countPart(snap []cfclient.Script, pos []int32, lo, hi int) []tagCount {
-	c := tagCounter{at: make(map[tagKey]int32, min(hi-lo, 1<<16))}
-	counts := &c
-	type seen struct {
-		tags []string
-		n    int
-	}
-	var recent [16]seen
-	next := 0
-	add := func(t []string) {
-		if len(t) == 0 {
-			return
-		}
-		for i := range recent {
-			if r := &recent[i]; len(r.tags) == len(t) && &r.tags[0] == &t[0] {
-				r.n++
-				return
-			}
-		}
-		r := &recent[next]
-		if r.n > 0 {
-			addCounts(counts, r.tags, r.n)
-		}
-		*r = seen{tags: t, n: 1}
-		next = (next + 1) % len(recent)
-	}
+// is nil): one slot per string id.
+func countPart(snap *rows.Scripts, pos []int32, lo, hi int) []int32 {
+	counts := make([]int32, snap.NumStrs())
 	if pos == nil {
 		for i := lo; i < hi; i++ {
-			add(snap[i].Tags)
+			for _, id := range snap.TagIDs(i) {
+				counts[id]++
+			}
 		}
-	} else {
-		for _, p := range pos[lo:hi] {
-			add(snap[p].Tags)
+		return counts
+	}
+	for _, p := range pos[lo:hi] {
+		for _, id := range snap.TagIDs(int(p)) {
+			counts[id]++
 		}
 	}
-	for _, r := range recent {
-		if r.n > 0 {
-			addCounts(counts, r.tags, r.n)
-		}
-	}
-	return counts.list
-}
-
-// tagKey names a tag by where its text is: a listing's tags share their
-// strings (cfclient's interner, the cache's string table), so the same
-// tag is mostly the same bytes, hashed as two words instead of its text.
-// Equal tags in different strings get different keys; tagCounts merges
-// them by text.
-type tagKey struct {
-	p *byte
-	n int
-}
-
-// tagCount is one tag's count.
-type tagCount struct {
-	tag string
-	n   int
-}
-
-// tagCounter counts tags by tagKey.
-type tagCounter struct {
-	at   map[tagKey]int32 // index in list
-	list []tagCount
-}
-
-// addCounts adds n to the count of every tag of tags.
-func addCounts(c *tagCounter, tags []string, n int) {
-	for _, t := range tags {
-		k := tagKey{unsafe.StringData(t), len(t)}
-		if i, ok := c.at[k]; ok {
-			c.list[i].n += n
-			continue
-		}
-		c.at[k] = int32(len(c.list))
-		c.list = append(c.list, tagCount{t, n})
-	}
+	return counts
 }
 
 // openFacets opens the panel (closing the JSON view) and counts the tags
@@ -191,7 +148,7 @@ func (m *Model) currentScope() (facetScope, bool) {
 	if m.wantFilter && m.result == nil {
 		return facetScope{}, false
 	}
-	return facetScope{epoch: m.epoch, n: len(m.all), res: m.result}, true
+	return facetScope{epoch: m.epoch, n: m.all.Len(), res: m.result}, true
 }
 
 // countFacets tells the open panel what the table shows and starts counting
@@ -209,7 +166,7 @@ func (m *Model) countFacets() tea.Cmd {
 	if scope.res != nil {
 		pos = m.shown // never written in place: rebuildShown makes a new one
 	}
-	return countTags(m.key, m.all[:len(m.all):len(m.all)], pos, scope)
+	return countTags(m.key, m.all, pos, scope)
 }
 
 // facetsSubject is what the panel's heading says was counted.
@@ -217,7 +174,7 @@ func (m *Model) facetsSubject() string {
 	if m.result != nil || m.wantFilter {
 		return fmt.Sprintf("tags of %s shown scripts", ui.Commas(len(m.shown)))
 	}
-	return fmt.Sprintf("tags of %s scripts", ui.Commas(len(m.all)))
+	return fmt.Sprintf("tags of %s scripts", ui.Commas(m.all.Len()))
 }
 
 // applyFacet applies a tag picked in the panel to the filter (enter, +, -)

@@ -49,7 +49,7 @@ func (m *Model) emptyText() string {
 	switch {
 	case m.ld != nil && m.ld.cache:
 		return "reading the cache…"
-	case m.ld != nil && len(m.all) == 0:
+	case m.ld != nil && m.all.Len() == 0:
 		return "loading…"
 	case m.qErr != nil && m.filter.Focused():
 		return "invalid selector (see above): fix it, or esc to cancel"
@@ -57,7 +57,7 @@ func (m *Model) emptyText() string {
 		return "invalid selector (see above): / edits it, esc clears it"
 	case m.wantFilter && m.result == nil:
 		return "filtering…"
-	case len(m.all) > 0:
+	case m.all.Len() > 0:
 		return "no script matches the filter"
 	case m.fail != nil:
 		return "nothing loaded"
@@ -70,7 +70,7 @@ func (m *Model) emptyText() string {
 // filter text does not parse, the rows are the last valid filter's: the
 // title says the selector is invalid rather than count them as its.
 func (m *Model) titleText() string {
-	n := len(m.all)
+	n := m.all.Len()
 	noun := " scripts"
 	if n == 1 {
 		noun = " script"
@@ -98,7 +98,7 @@ func (m *Model) titleText() string {
 // stopped (a failed load), not the whole namespace or selection. A cold
 // load in progress is not "incomplete": its title says "loading…".
 func (m *Model) incomplete() bool {
-	if m.complete || len(m.all) == 0 {
+	if m.complete || m.all.Len() == 0 {
 		return false
 	}
 	return m.ld == nil || m.ld.swap
@@ -162,7 +162,7 @@ func (m *Model) failLines() []string {
 		out = append(out, st.Error.Render(l))
 	}
 	var parts []string
-	switch n := len(m.all); {
+	switch n := m.all.Len(); {
 	case f.refresh:
 		parts = append(parts, "showing the rows listed before")
 	case n > 0 && f.total > n:

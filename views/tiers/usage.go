@@ -12,6 +12,7 @@ import (
 
 	"github.com/wfpconsole/wfp/cfclient"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/ui"
 )
@@ -111,6 +112,25 @@ func tally(counts map[string]int, scripts []cfclient.Script, prefix string) {
 	}
 }
 
+// tallyRows is tally over a cached listing's rows: each distinct tag is
+// looked at once, each row's tags by id.
+func tallyRows(counts map[string]int, r *rows.Scripts, prefix string) {
+	per := make([]int, r.NumStrs())
+	for i := range r.Len() {
+		for _, id := range r.TagIDs(i) {
+			per[id]++
+		}
+	}
+	for id, n := range per {
+		if n == 0 {
+			continue
+		}
+		if name, ok := strings.CutPrefix(r.Str(uint32(id)), prefix); ok && name != "" {
+			counts[name] += n
+		}
+	}
+}
+
 // countCached counts the tier tags in every namespace's cached listing:
 // one request (the namespaces and their script counts), no listing.
 func countCached(ctx context.Context, src Source, prefix string) usage {
@@ -127,8 +147,8 @@ func countCached(ctx context.Context, src Source, prefix string) usage {
 		} else if l, err := src.Listings.Scripts(ns.Name); err != nil {
 			n.why = err.Error()
 		} else {
-			n.counted, n.at, n.listed = true, l.Saved, len(l.Scripts)
-			tally(u.counts, l.Scripts, prefix)
+			n.counted, n.at, n.listed = true, l.Saved, l.Rows.Len()
+			tallyRows(u.counts, &l.Rows, prefix)
 		}
 		u.nss = append(u.nss, n)
 	}
