@@ -109,7 +109,7 @@ func NewIndexText(text string, starts []uint32) *Index {
 		return NewIndex(names)
 	}
 	asciiMasks := asciiMaskTable()
-	ix := &Index{text: text, starts: starts[:n+1:n+1], masks: make([]uint64, n)}
+	ix := &Index{text: text, starts: starts[: n+1 : n+1], masks: make([]uint64, n)}
 	for i := range ix.masks {
 		ix.masks[i] = nameMask(text[starts[i]:starts[i+1]], &asciiMasks)
 	}
