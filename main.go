@@ -22,6 +22,7 @@ import (
 var version = "dev"
 
 func main() {
+	setMemoryLimit(os.Args[1:])
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -92,7 +92,10 @@ type wireScript struct {
 }
 
 // interner shares repeated strings and string lists across one listing:
-// tags, handlers, dates and flags repeat across thousands of scripts.
+// tags, handlers, dates and flags repeat across thousands of scripts. Its
+// tables are bounded (internMax entries each, then started afresh): in a
+// million-script listing most tag lists are distinct, and remembering all
+// of them until the last page would hold tens of MB for no sharing.
 type interner struct {
 	strs  map[string]string
 	lists map[string][]string
@@ -103,9 +106,15 @@ func newInterner() *interner {
 	return &interner{strs: map[string]string{}, lists: map[string][]string{}}
 }
 
+// internMax bounds each of the interner's tables.
+const internMax = 1 << 15
+
 func (in *interner) str(s string) string {
 	if v, ok := in.strs[s]; ok {
 		return v
+	}
+	if len(in.strs) >= internMax {
+		in.strs = map[string]string{} // a new map: clear would keep its buckets
 	}
 	in.strs[s] = s
 	return s
@@ -128,6 +137,9 @@ func (in *interner) list(l []string) []string {
 	out := make([]string, len(l))
 	for i, s := range l {
 		out[i] = in.str(s)
+	}
+	if len(in.lists) >= internMax {
+		in.lists = map[string][]string{}
 	}
 	in.lists[string(in.key)] = out
 	return out
