@@ -144,3 +144,25 @@ func settleFilter(m *Model, cmd tea.Cmd) {
 		}
 	}
 }
+
+// BenchmarkSort1M is pressing M (newest first) then N on 1,000,000 rows:
+// the sort runs on the Update goroutine, so it is a key's latency.
+func BenchmarkSort1M(b *testing.B) {
+	scripts := *asRows(million1M(b))
+	c := ui.NewCommon(b.Context(), nil, nil)
+	c.Width, c.Height = 120, 40
+	m := New(c, viewClient(b), nil, ui.Route{Kind: ui.KindScripts, Namespace: "production"})
+	m.SetSize(120, 40)
+	m.replaceRows(scripts, cfclient.TagFilter{}, true)
+	for _, k := range []struct {
+		name string
+		key  sortKey
+	}{{"modified", byModified}, {"created", byCreated}, {"name", byName}} {
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				m.sortBy = byName // a new column each time: its natural order
+				m.setSort(k.key)
+			}
+		})
+	}
+}
