@@ -26,6 +26,7 @@ package rows
 
 import (
 	"encoding/hex"
+	"math"
 	"time"
 	"unsafe"
 
@@ -246,4 +247,31 @@ func (s *Scripts) Bytes() int {
 		n += len(t)
 	}
 	return n
+}
+
+// Bounds of the times a key holds exactly (UnixNano's range, years 1678
+// to 2262).
+const (
+	minKeySec = math.MinInt64/int64(1e9) + 1
+	maxKeySec = math.MaxInt64/int64(1e9) - 1
+)
+
+// TimeKey is script i's creation (created) or modification time as an
+// unsigned key that orders as the times do, for a radix sort. A time
+// outside 1678–2262 (the zero time of a script that has none, say) gets
+// the smallest or largest key and false: equal keys then do not mean equal
+// times.
+func (s *Scripts) TimeKey(i int, created bool) (uint64, bool) {
+	m := &s.meta[i]
+	sec, ns := m.modified, m.modifiedNs
+	if created {
+		sec, ns = m.created, m.createdNs
+	}
+	switch {
+	case sec < minKeySec:
+		return 0, false
+	case sec > maxKeySec:
+		return math.MaxUint64, false
+	}
+	return uint64(sec*1e9+int64(ns)) ^ 1<<63, true
 }

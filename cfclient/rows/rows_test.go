@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -225,4 +226,37 @@ func TestEditDropsAndRetags(t *testing.T) {
 		t.Fatalf("edited rows do not round-trip: %v", err)
 	}
 	same(t, 1, back.At(1), want)
+}
+
+func TestTimeKeysOrderAsTimes(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	times := []time.Time{
+		base, base.Add(time.Nanosecond), base.Add(-time.Nanosecond), time.Unix(0, 0), time.Unix(-1, 999999999),
+		time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2250, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	var in []cfclient.Script
+	for _, at := range times {
+		in = append(in, cfclient.Script{CreatedOn: at, ModifiedOn: at})
+	}
+	in = append(in, cfclient.Script{}, cfclient.Script{ModifiedOn: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)})
+	s := FromScripts(in)
+	for i := range in {
+		for j := range in {
+			ki, oki := s.TimeKey(i, false)
+			kj, okj := s.TimeKey(j, false)
+			c := s.CompareModified(i, j)
+			if oki && okj && (ki < kj) != (c < 0) || (ki == kj) != (c == 0) && oki && okj {
+				t.Errorf("keys of %v and %v order wrong", in[i].ModifiedOn, in[j].ModifiedOn)
+			}
+			if c < 0 && ki > kj {
+				t.Errorf("%v < %v but key %x > %x", in[i].ModifiedOn, in[j].ModifiedOn, ki, kj)
+			}
+		}
+	}
+	if _, ok := s.TimeKey(len(in)-2, false); ok {
+		t.Error("the zero time has an exact key")
+	}
+	if k, ok := s.TimeKey(len(in)-1, false); ok || k != math.MaxUint64 {
+		t.Error("year 3000 is not the largest inexact key")
+	}
 }

@@ -3,6 +3,7 @@ package scripts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -131,24 +132,40 @@ func (m *Model) attrsFunc() attrsEval {
 }
 
 // attrReader reads what q's terms need of a script, and nothing else: a
-// tier only for tier terms (found from the row's tags by id: the ids of
-// tier tags are found once per distinct tag), a last use only for idle
-// terms.
+// tier only for tier terms (found from the row's tags by id: each distinct
+// tag's tier is found once), a last use only for idle terms.
 type attrReader struct {
 	ev         attrsEval
 	snap       *rows.Scripts
 	tier, idle bool
-	// tierOfID is each tag id's tier ("" for a tag that names none), found
-	// when first seen.
-	tierOfID map[uint32]string
+	// tierOfID is each tag id's tier index in tiers, +1 (0: not found
+	// yet); a tag that names no tier has the index of "".
+	tierOfID []int32
+	tiers    []string
 }
 
 func newAttrReader(ev attrsEval, snap *rows.Scripts, q selector.Query) *attrReader {
 	r := &attrReader{ev: ev, snap: snap, tier: q.Uses(selector.Tier), idle: q.Uses(selector.Idle)}
 	if r.tier {
-		r.tierOfID = map[uint32]string{}
+		r.tierOfID = make([]int32, snap.NumStrs())
+		r.tiers = []string{""}
 	}
 	return r
+}
+
+// tierOf is the tier tag id names ("" for none).
+func (r *attrReader) tierOf(id uint32) string {
+	k := r.tierOfID[id]
+	if k == 0 {
+		t, _ := r.ev.tierOf([]string{r.snap.Str(id)})
+		k = int32(slices.Index(r.tiers, t)) + 1
+		if k == 0 {
+			r.tiers = append(r.tiers, t)
+			k = int32(len(r.tiers))
+		}
+		r.tierOfID[id] = k
+	}
+	return r.tiers[k-1]
 }
 
 // of returns the attributes of row i that the terms look at.
@@ -158,12 +175,7 @@ func (r *attrReader) of(i int) selector.Attrs {
 		// The row's tier: the one tier its tags name, none when they
 		// name none or several (as TierOf's ambiguous answer).
 		for _, id := range r.snap.TagIDs(i) {
-			t, ok := r.tierOfID[id]
-			if !ok {
-				t, _ = r.ev.tierOf([]string{r.snap.Str(id)})
-				r.tierOfID[id] = t
-			}
-			switch {
+			switch t := r.tierOf(id); {
 			case t == "" || t == a.Tier:
 			case a.Tier == "":
 				a.Tier = t

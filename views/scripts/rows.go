@@ -1,7 +1,6 @@
 package scripts
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/wfpconsole/wfp/cfclient"
@@ -57,8 +56,7 @@ func (m *Model) resort() {
 			m.order[len(m.byName)-1-i] = p
 		}
 	default:
-		m.order = slices.Clone(m.byName)
-		slices.SortStableFunc(m.order, m.cmpOrder())
+		m.order = m.sortByTime(m.sortBy == byCreated, m.sortDesc)
 	}
 	m.rebuildShown()
 }
