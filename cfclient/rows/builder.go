@@ -17,11 +17,19 @@ type Builder struct {
 	// last remembers the last string of each fixed field and its id:
 	// neighbouring rows mostly share them, and a compare is cheaper than a
 	// map lookup.
-	last [3]struct {
-		s  string
-		id uint32
-	}
-	err error
+	last [3]memo
+	// lastElem remembers, per list (tags, handlers, flags) and place in
+	// it, the last string and its id: a listing comes in name order, and
+	// neighbours (one customer's scripts) mostly repeat their tags at the
+	// same places.
+	lastElem [3][8]memo
+	err      error
+}
+
+// memo is a string and its id.
+type memo struct {
+	s  string
+	id uint32
 }
 
 // NewBuilder returns a Builder with room for n scripts.
@@ -190,9 +198,16 @@ func (b *Builder) append(sc *cfclient.Script) {
 			m.bits |= f.bit
 		}
 	}
-	for _, l := range [...][]string{sc.Tags, sc.Handlers, sc.CompatibilityFlags} {
-		for _, t := range l {
-			s.elems = append(s.elems, b.str(t))
+	for f, l := range [...][]string{sc.Tags, sc.Handlers, sc.CompatibilityFlags} {
+		for k, t := range l {
+			if k >= len(b.lastElem[f]) {
+				s.elems = append(s.elems, b.str(t))
+				continue
+			}
+			if e := &b.lastElem[f][k]; e.s != t || (e.id == 0 && t != "") {
+				e.s, e.id = t, b.str(t)
+			}
+			s.elems = append(s.elems, b.lastElem[f][k].id)
 		}
 	}
 	s.names = append(s.names, sc.Name...)
@@ -221,13 +236,20 @@ func isHex(t string) bool {
 		return false
 	}
 	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if !lowerHex[t[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// lowerHex says which bytes are lower-case hex digits.
+var lowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()
 
 // FromScripts builds Scripts from a slice.
 func FromScripts(scripts []cfclient.Script) Scripts {
