@@ -9,7 +9,17 @@ func (s *Scripts) Edit(drop func(i int) bool, retag func(i int) []string) Script
 	if len(b.s.strs) == 0 {
 		b.s.strs = []string{""}
 	}
-	b.grow(s.Len())
+	if n := s.Len(); n > 0 {
+		// Room for every row as it is: dropping rows leaves a little
+		// unused, which Compact keeps unless it is more than an eighth.
+		d := &b.s
+		d.names = make([]byte, 0, len(s.names))
+		d.ids = make([]byte, 0, len(s.ids))
+		d.nameOff = append(make([]uint32, 0, n+1), 0)
+		d.idOff = append(make([]uint32, 0, n+1), 0)
+		d.elems = make([]uint32, 0, len(s.elems)+64)
+		d.meta = make([]meta, 0, n)
+	}
 	for i := range s.Len() {
 		if drop != nil && drop(i) {
 			continue
