@@ -260,3 +260,20 @@ func TestTimeKeysOrderAsTimes(t *testing.T) {
 		t.Error("year 3000 is not the largest inexact key")
 	}
 }
+
+func TestSelectIsAtForEachPosition(t *testing.T) {
+	in := sample()
+	in = append(in, in...)
+	s := FromScripts(in)
+	pos := []int32{5, 0, 3, 1, 2, 4, 0}
+	got := s.Select(pos)
+	for k, p := range pos {
+		same(t, k, got[k], s.At(int(p)))
+	}
+	// The lists are capped: appending to one does not reach the next.
+	_ = append(got[0].Tags, "x")
+	same(t, 1, got[1], s.At(0))
+	if len(s.Select(nil)) != 0 {
+		t.Error("Select(nil) selected something")
+	}
+}

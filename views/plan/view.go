@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -143,26 +142,39 @@ func (m *Model) undoLine() string {
 	return s
 }
 
-// topCounts: "acme 12, globex 3, +4 more".
+// topCounts: "acme 12, globex 3, +4 more": the three largest counts (ties
+// by name), found in one pass (a 500,000-script plan has 100,000 tenants).
 func topCounts(m map[string]int, none string) string {
-	keys := slices.Collect(maps.Keys(m))
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
+	type kv struct {
+		k string
+		n int
+	}
+	before := func(a, b kv) bool { return a.n > b.n || a.n == b.n && a.k < b.k }
+	var top []kv
+	for k, n := range m {
+		e := kv{k, n}
+		if len(top) == 3 && !before(e, top[2]) {
+			continue
 		}
-		return strings.Compare(a, b)
-	})
+		i := len(top)
+		for i > 0 && before(e, top[i-1]) {
+			i--
+		}
+		top = slices.Insert(top, i, e)
+		if len(top) > 3 {
+			top = top[:3]
+		}
+	}
 	var parts []string
-	for i, k := range keys {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("+%d more", len(keys)-3))
-			break
-		}
-		name := k
+	for _, e := range top {
+		name := e.k
 		if name == "" {
 			name = none
 		}
-		parts = append(parts, fmt.Sprintf("%s %s", ui.Sanitize(name), ui.Commas(m[k])))
+		parts = append(parts, fmt.Sprintf("%s %s", ui.Sanitize(name), ui.Commas(e.n)))
+	}
+	if len(m) > 3 {
+		parts = append(parts, fmt.Sprintf("+%d more", len(m)-3))
 	}
 	if len(parts) == 0 {
 		return "-"

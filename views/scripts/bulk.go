@@ -44,9 +44,7 @@ func (m *Model) openPlan(action change.Action) tea.Cmd {
 	case m.table.Marked() > 0:
 		source = "marked"
 		req.Hidden = m.table.Marked() - m.table.MarkedShown()
-		for _, p := range m.table.SelectedOrCurrent() {
-			req.Scripts = append(req.Scripts, m.all.At(int(p)))
-		}
+		req.Scripts = m.all.Select(m.table.SelectedOrCurrent())
 	case action == change.ActionRoutes:
 		source = "namespace"
 	case m.filter.Applied() == "":
@@ -54,9 +52,7 @@ func (m *Model) openPlan(action change.Action) tea.Cmd {
 	case !m.filterSettled() || m.luLoading:
 		return ui.ShowStatus(ui.LevelWarn, "the filter is still being applied: plan once its rows are shown")
 	default:
-		for _, p := range m.shown {
-			req.Scripts = append(req.Scripts, m.all.At(int(p)))
-		}
+		req.Scripts = m.all.Select(m.shown)
 		if ts := m.tagSet(); ts != nil {
 			req.TagSet = ts
 		}
