@@ -1,10 +1,10 @@
 package rows
 
 import (
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/wfpconsole/wfp/cfclient"
 )
@@ -23,7 +23,16 @@ type Builder struct {
 	// neighbours (one customer's scripts) mostly repeat their tags at the
 	// same places.
 	lastElem [3][8]memo
-	err      error
+	// seen finds a string by where its bytes are: listings share one
+	// string for a repeated value (cfclient's interner), so most lookups
+	// compare a pointer instead of hashing the text. Its pointers keep
+	// those strings alive, so an address never holds other text.
+	seen [4096]struct {
+		p  *byte
+		n  int
+		id uint32
+	}
+	err error
 }
 
 // memo is a string and its id.
@@ -110,6 +119,21 @@ func (b *Builder) Scripts() Scripts { return b.s.capped() }
 // str returns the id of t, adding it to the table (as its own copy, so a
 // page's decoding buffer is not kept alive by one of its strings).
 func (b *Builder) str(t string) uint32 {
+	if t == "" {
+		return 0 // strs[0]
+	}
+	p := unsafe.StringData(t)
+	c := &b.seen[(uintptr(unsafe.Pointer(p))>>4^uintptr(len(t)))%uintptr(len(b.seen))]
+	if c.p == p && c.n == len(t) {
+		return c.id
+	}
+	id := b.lookup(t)
+	c.p, c.n, c.id = p, len(t), id
+	return id
+}
+
+// lookup returns the id of t from the map, adding t when it is new.
+func (b *Builder) lookup(t string) uint32 {
 	if b.ids == nil {
 		b.ids = make(map[string]uint32, len(b.s.strs))
 		for i, x := range b.s.strs {
@@ -158,23 +182,26 @@ func (b *Builder) append(sc *cfclient.Script) {
 		s.idOff = append(s.idOff, 0)
 	}
 	nElems := len(sc.Tags) + len(sc.Handlers) + len(sc.CompatibilityFlags)
-	packed := isHex(sc.Tag) && isHex(sc.ETag)
-	tagLen := len(sc.Tag)
-	if packed {
-		tagLen /= 2
-	}
-	idBytes := tagLen + len(sc.ETag)
-	if packed {
-		idBytes = tagLen + len(sc.ETag)/2
-	}
 	switch {
-	case len(s.names)+len(sc.Name) > math.MaxUint32 || len(s.ids)+idBytes > math.MaxUint32 ||
+	case len(s.names)+len(sc.Name) > math.MaxUint32 || len(s.ids)+len(sc.Tag)+len(sc.ETag) > math.MaxUint32 ||
 		len(s.elems)+nElems > math.MaxUint32:
 		b.fail(sc, "the listing holds more than 4 GiB")
 		return
-	case len(sc.Tags) > math.MaxUint16 || len(sc.Handlers) > math.MaxUint16 || tagLen > math.MaxUint16:
+	case len(sc.Tags) > math.MaxUint16 || len(sc.Handlers) > math.MaxUint16 || len(sc.Tag) > math.MaxUint16:
 		b.fail(sc, "it has more than 65,535 tags or handlers, or a tag id that long")
 		return
+	}
+	// The ids: packed when both are lower-case hex, else as they are.
+	start := len(s.ids)
+	var packed bool
+	s.ids, packed = appendHex(s.ids, sc.Tag)
+	tagLen := len(s.ids) - start
+	if packed {
+		s.ids, packed = appendHex(s.ids, sc.ETag)
+	}
+	if !packed {
+		s.ids = append(append(s.ids[:start], sc.Tag...), sc.ETag...)
+		tagLen = len(sc.Tag)
 	}
 	m := meta{
 		elems:     uint32(len(s.elems)),
@@ -212,13 +239,6 @@ func (b *Builder) append(sc *cfclient.Script) {
 	}
 	s.names = append(s.names, sc.Name...)
 	s.nameOff = append(s.nameOff, uint32(len(s.names)))
-	if packed {
-		s.ids, _ = hex.AppendDecode(s.ids, []byte(sc.Tag)) // isHex checked it
-		s.ids, _ = hex.AppendDecode(s.ids, []byte(sc.ETag))
-	} else {
-		s.ids = append(s.ids, sc.Tag...)
-		s.ids = append(s.ids, sc.ETag...)
-	}
 	s.idOff = append(s.idOff, uint32(len(s.ids)))
 	s.meta = append(s.meta, m)
 }
@@ -229,24 +249,32 @@ func (b *Builder) fail(sc *cfclient.Script, why string) {
 	}
 }
 
-// isHex reports whether t is lower-case hex of even length: then it is
-// stored as the bytes it spells and spelled the same way again.
-func isHex(t string) bool {
+// appendHex appends the bytes the lower-case hex t spells and reports
+// true; for anything else (an odd length, another byte) it appends nothing
+// and reports false. Only lower-case hex is packed, so that spelling the
+// bytes again gives t back.
+func appendHex(dst []byte, t string) ([]byte, bool) {
 	if len(t)%2 != 0 {
-		return false
+		return dst, false
 	}
-	for i := 0; i < len(t); i++ {
-		if !lowerHex[t[i]] {
-			return false
+	n := len(dst)
+	for i := 0; i < len(t); i += 2 {
+		hi, lo := hexValue[t[i]], hexValue[t[i+1]]
+		if hi|lo > 0xf {
+			return dst[:n], false
 		}
+		dst = append(dst, hi<<4|lo)
 	}
-	return true
+	return dst, true
 }
 
-// lowerHex says which bytes are lower-case hex digits.
-var lowerHex = func() (t [256]bool) {
-	for _, c := range "0123456789abcdef" {
-		t[c] = true
+// hexValue is each lower-case hex digit's value, 0xff for other bytes.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
 	}
 	return t
 }()
