@@ -24,10 +24,12 @@ import (
 // Scripts carry tier-, customer-, environment-, project- and team- tags (see
 // docs/design.md, "Platform conventions") and limits that match their tier.
 //
-// Memory: seeded scripts share read-only data (Module.Content per template,
-// Binding.Raw, Handlers, Observability and Placement JSON), and the seeded
-// objects are carved from large chunks. Code that changes a script must
-// replace these slices, never write into them.
+// Memory: seeded scripts share read-only data: the module list per
+// template, Handlers, Observability and Placement JSON, compatibility dates
+// and flags, Limits per tier, the whole bindings list when it holds no
+// secret (Binding.Raw otherwise), and tag lists. The rest is carved from
+// large chunks. Code that changes a script must replace these slices and
+// pointers, never write into them.
 
 // Names of the seeded namespaces and account scripts.
 const (
@@ -66,6 +68,7 @@ func seedWorld(st *Store, opts Options) {
 		tpl:   newTemplates(),
 		raw:   map[string]json.RawMessage{},
 		words: map[[2]string]string{},
+		share: newSharing(),
 	}
 	sd.run(opts.Scripts)
 	st.reindex()
@@ -80,6 +83,7 @@ type seeder struct {
 	tpl      map[string]scriptTemplate
 	raw      map[string]json.RawMessage // interned binding and settings JSON
 	words    map[[2]string]string       // interned tags, by prefix and value
+	share    sharing                    // interned lists and limits
 
 	routing, cache *KVNamespace
 
@@ -88,8 +92,6 @@ type seeder struct {
 	scripts  slab[Script]
 	bindings slab[Binding]
 	tags     slab[string]
-	modules  slab[Module]
-	limits   slab[limitPair]
 	entries  slab[KVEntry]
 	bytes    slab[byte]
 }
@@ -170,7 +172,7 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 		ModifiedOn:        modified,
 		Tags:              sd.scriptTags(p, tier),
 		Handlers:          tpl.handlers,
-		CompatibilityDate: created.AddDate(0, 0, -r.IntN(180)).Format(time.DateOnly),
+		CompatibilityDate: sd.date(created.AddDate(0, 0, -r.IntN(180))),
 		UsageModel:        "standard",
 		Limits:            sd.tierLimitsFor(tier),
 		Logpush:           r.IntN(100) < 15,
@@ -179,7 +181,7 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 		Modules:           sd.module(tpl.content),
 	}
 	if r.IntN(2) == 0 {
-		sc.CompatibilityFlags = sd.tags.copyOf("nodejs_compat")
+		sc.CompatibilityFlags = sd.share.nodejsCompat
 	}
 	switch roll := r.IntN(100); {
 	case roll < 65:
@@ -230,7 +232,7 @@ func (sd *seeder) scriptTags(p persona, tier string) []string {
 	}
 	t = append(t, sd.word("environment-", p.env), sd.word("project-", p.service))
 	if p.pr != 0 {
-		t = append(t, "pr-"+strconv.Itoa(p.pr), "ephemeral")
+		t = append(t, sd.word("pr-", strconv.Itoa(p.pr)), "ephemeral")
 	}
 	r := sd.rng
 	if r.IntN(100) < 6 {
@@ -242,7 +244,7 @@ func (sd *seeder) scriptTags(p persona, tier string) []string {
 	if r.IntN(100) < 12 {
 		t = append(t, []string{"region-eu", "region-us", "region-apac"}[r.IntN(3)])
 	}
-	return sd.tags.copyOf(t...)
+	return sd.tagList(t)
 }
 
 // tierLimitsFor returns a tier's limits; about 4% of scripts override them.
@@ -255,9 +257,12 @@ func (sd *seeder) tierLimitsFor(tier string) *Limits {
 			sub = []int{10, 20, 100, 200, 500}[sd.rng.IntN(5)]
 		}
 	}
-	lp := sd.limits.one()
-	lp.cpu, lp.sub = cpu, sub
+	if l, ok := sd.share.limits[[2]int{cpu, sub}]; ok {
+		return l
+	}
+	lp := &limitPair{cpu: cpu, sub: sub}
 	lp.l = Limits{CPUMs: &lp.cpu, Subrequests: &lp.sub}
+	sd.share.limits[[2]int{cpu, sub}] = &lp.l
 	return &lp.l
 }
 
@@ -286,9 +291,7 @@ func (sd *seeder) userBindings(p persona) []Binding {
 	if p.service == "webhook" {
 		b = append(b, sd.secret("WEBHOOK_SECRET", "whsec_"))
 	}
-	out := sd.bindings.many(len(b))
-	copy(out, b)
-	return out
+	return sd.bindingList(b)
 }
 
 // secret returns a secret_text binding with a random value.
@@ -298,11 +301,15 @@ func (sd *seeder) secret(name, prefix string) Binding {
 		Secret: prefix + randHex(sd.rng, 32)}
 }
 
-// module returns a one-module list sharing content.
+// module returns the one-module list of a template, shared by its scripts.
 func (sd *seeder) module(content []byte) []Module {
-	m := sd.modules.many(1)
-	m[0] = Module{Name: "worker.js", ContentType: "application/javascript+module", Content: content}
-	return m
+	k := &content[0]
+	if m, ok := sd.share.modules[k]; ok {
+		return m
+	}
+	m := []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: content}}
+	sd.share.modules[k] = m[:1:1]
+	return m[:1:1]
 }
 
 // intern returns one shared copy of a JSON text (capacity clipped, so an

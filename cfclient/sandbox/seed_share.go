@@ -1,0 +1,74 @@
+package sandbox
+
+import (
+	"strings"
+	"time"
+)
+
+// sharing is what the seeder interns so that a million seeded scripts hold
+// one copy of each distinct list rather than one each (see seed.go,
+// "Memory"). Every list is returned with its capacity clipped, so an append
+// reallocates; handlers replace these values, never write into them.
+type sharing struct {
+	modules      map[*byte][]Module   // by the template content's first byte
+	limits       map[[2]int]*Limits   // by cpu_ms and subrequests
+	dates        map[int]string       // compatibility dates by yyyymmdd
+	tagLists     map[string][]string  // by the tags joined with "\x00"
+	bindingLists map[string][]Binding // secret-free lists, by their raw JSON
+	nodejsCompat []string
+}
+
+func newSharing() sharing {
+	return sharing{
+		modules:      map[*byte][]Module{},
+		limits:       map[[2]int]*Limits{},
+		dates:        map[int]string{},
+		tagLists:     map[string][]string{},
+		bindingLists: map[string][]Binding{},
+		nodejsCompat: []string{"nodejs_compat"},
+	}
+}
+
+// date is t's calendar date (yyyy-mm-dd), one string per distinct date.
+func (sd *seeder) date(t time.Time) string {
+	y, m, d := t.Date()
+	k := y*10000 + int(m)*100 + d
+	s, ok := sd.share.dates[k]
+	if !ok {
+		s = t.Format(time.DateOnly)
+		sd.share.dates[k] = s
+	}
+	return s
+}
+
+// tagList returns a shared copy of tags (which the caller may reuse).
+func (sd *seeder) tagList(tags []string) []string {
+	k := strings.Join(tags, "\x00")
+	if l, ok := sd.share.tagLists[k]; ok {
+		return l
+	}
+	l := sd.tags.copyOf(tags...)
+	sd.share.tagLists[k] = l
+	return l
+}
+
+// bindingList returns bindings as a list of their own when one holds a
+// secret (its value is the script's alone), else a shared copy.
+func (sd *seeder) bindingList(b []Binding) []Binding {
+	var k strings.Builder
+	for _, x := range b {
+		if x.IsSecret() {
+			out := sd.bindings.many(len(b))
+			copy(out, b)
+			return out
+		}
+		k.Write(x.Raw)
+	}
+	if l, ok := sd.share.bindingLists[k.String()]; ok {
+		return l
+	}
+	l := sd.bindings.many(len(b))
+	copy(l, b)
+	sd.share.bindingLists[k.String()] = l
+	return l
+}
