@@ -66,7 +66,7 @@ type stateRecord struct {
 	// this batch (appended to the table of all earlier ones).
 	Owner          string
 	AccountScripts bool
-	Scripts        []Script
+	Scripts        []scriptRecord
 	ModuleBlobs    []int
 	Blobs          [][]byte
 
@@ -158,7 +158,7 @@ func (e *stateEncoder) scripts(set *ScriptSet, rec stateRecord) error {
 	if set == nil {
 		return nil
 	}
-	batch := make([]Script, 0, recordBatch)
+	batch := make([]scriptRecord, 0, recordBatch)
 	var mods []Module
 	flush := func() error {
 		if len(batch) == 0 {
@@ -187,7 +187,7 @@ func (e *stateEncoder) scripts(set *ScriptSet, rec stateRecord) error {
 		return err
 	}
 	for _, sc := range set.ByName {
-		batch = append(batch, *sc)
+		batch = append(batch, sc.record())
 		if len(batch) == recordBatch {
 			if err := flush(); err != nil {
 				return err
@@ -260,7 +260,7 @@ func decodeState(r *bufio.Reader) (*Store, error) {
 	if n != stateVersion && n != stateVersionNoSum {
 		return nil, fmt.Errorf("format version %d is not supported (this wfp reads versions %d and %d)", n, stateVersionNoSum, stateVersion)
 	}
-	d := &stateDecoder{in: newInterner()}
+	d := &stateDecoder{in: newInterner(), bodies: newBodyInterner()}
 	// hr is an io.ByteReader, so gob reads exactly the records from it and
 	// no further: the checksum line is left in r.
 	dec := gob.NewDecoder(hr)
@@ -345,6 +345,7 @@ type stateDecoder struct {
 	st              *Store
 	blobs           [][]byte
 	in              *interner
+	bodies          *bodyInterner
 	nScripts, nKeys int
 }
 
@@ -437,7 +438,7 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 		d.in.strs(sc.CompatibilityFlags)
 		sc.CompatibilityDate = d.in.str(sc.CompatibilityDate)
 		sc.UsageModel = d.in.str(sc.UsageModel)
-		set.ByName[sc.Name] = sc
+		set.ByName[sc.Name] = sc.script(d.bodies)
 	}
 	d.nScripts += len(rec.Scripts)
 	return nil

@@ -80,7 +80,7 @@ type seeder struct {
 	rng      *rand.Rand
 	now      time.Time
 	operator string // the user id that created the namespaces
-	tpl      map[string]scriptTemplate
+	tpl      map[string]*scriptTemplate
 	raw      map[string]json.RawMessage // interned binding and settings JSON
 	words    map[[2]string]string       // interned tags, by prefix and value
 	share    sharing                    // interned lists and limits
@@ -165,33 +165,32 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 	}
 	sc := sd.scripts.one()
 	*sc = Script{
-		Name:              p.name,
-		Tag:               randHex(r, 32),
-		ETag:              randHex(r, 64),
-		CreatedOn:         created,
-		ModifiedOn:        modified,
-		Tags:              sd.scriptTags(p, tier),
-		Handlers:          tpl.handlers,
-		CompatibilityDate: sd.date(created.AddDate(0, 0, -r.IntN(180))),
-		UsageModel:        "standard",
-		Limits:            sd.tierLimitsFor(tier),
-		Logpush:           r.IntN(100) < 15,
-		Bindings:          sd.userBindings(p),
-		MainModule:        "worker.js",
-		Modules:           sd.module(tpl.content),
+		Name:       p.name,
+		Tag:        randHex(r, 32),
+		ETag:       randHex(r, 64),
+		CreatedOn:  created,
+		ModifiedOn: modified,
+		Tags:       sd.scriptTags(p, tier),
 	}
-	if r.IntN(2) == 0 {
-		sc.CompatibilityFlags = sd.share.nodejsCompat
-	}
+	// The generator's draws stay in the order they had when these were
+	// struct fields, so a seed still gives the same world.
+	var body bodyKey
+	body.tpl = tpl
+	body.date = sd.date(created.AddDate(0, 0, -r.IntN(180)))
+	sc.Limits = sd.tierLimitsFor(tier)
+	sc.Logpush = r.IntN(100) < 15
+	sc.Bindings = sd.userBindings(p)
+	body.nodejsCompat = r.IntN(2) == 0
 	switch roll := r.IntN(100); {
 	case roll < 65:
-		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":1}`)
+		body.observability = `{"enabled":true,"head_sampling_rate":1}`
 	case roll < 75:
-		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":0.1,"logs":{"enabled":true,"invocation_logs":true}}`)
+		body.observability = `{"enabled":true,"head_sampling_rate":0.1,"logs":{"enabled":true,"invocation_logs":true}}`
 	}
 	if r.IntN(100) < 8 {
-		sc.Placement = sd.intern(`{"mode":"smart"}`)
+		body.placement = `{"mode":"smart"}`
 	}
+	sc.ScriptBody = sd.body(body)
 	return sc, tier
 }
 

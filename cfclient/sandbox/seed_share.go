@@ -16,6 +16,15 @@ type sharing struct {
 	tagLists     map[string][]string  // by the tags joined with "\x00"
 	bindingLists map[string][]Binding // secret-free lists, by their raw JSON
 	nodejsCompat []string
+	bodies       map[bodyKey]*ScriptBody
+}
+
+// bodyKey is what tells the seeded scripts' bodies apart.
+type bodyKey struct {
+	tpl                      *scriptTemplate
+	date                     string
+	nodejsCompat             bool
+	observability, placement string // JSON, "" for none
 }
 
 func newSharing() sharing {
@@ -26,6 +35,7 @@ func newSharing() sharing {
 		tagLists:     map[string][]string{},
 		bindingLists: map[string][]Binding{},
 		nodejsCompat: []string{"nodejs_compat"},
+		bodies:       map[bodyKey]*ScriptBody{},
 	}
 }
 
@@ -71,4 +81,29 @@ func (sd *seeder) bindingList(b []Binding) []Binding {
 	copy(l, b)
 	sd.share.bindingLists[k.String()] = l
 	return l
+}
+
+// body returns the shared body a seeded user script of k has.
+func (sd *seeder) body(k bodyKey) *ScriptBody {
+	if b, ok := sd.share.bodies[k]; ok {
+		return b
+	}
+	b := &ScriptBody{
+		Handlers:          k.tpl.handlers,
+		CompatibilityDate: k.date,
+		UsageModel:        "standard",
+		MainModule:        "worker.js",
+		Modules:           sd.module(k.tpl.content),
+	}
+	if k.nodejsCompat {
+		b.CompatibilityFlags = sd.share.nodejsCompat
+	}
+	if k.observability != "" {
+		b.Observability = sd.intern(k.observability)
+	}
+	if k.placement != "" {
+		b.Placement = sd.intern(k.placement)
+	}
+	sd.share.bodies[k] = b
+	return b
 }

@@ -109,33 +109,60 @@ func (s *ScriptSet) reindex() {
 }
 
 // Script is a Worker script: a namespace's user script or an account script.
+//
+// What a script's code and version settings are lives in its ScriptBody,
+// which seeded scripts share (a million seeded scripts have a few thousand
+// distinct bodies): code that changes a body field must first give the
+// script a body of its own (ownBody, or clone for a copy). The fields of a
+// Script itself, like every slice and pointer in it, are replaced, never
+// written into.
 type Script struct {
-	Name               string          `json:"id"`
-	Tag                string          `json:"tag"` // immutable id, 32 hex
-	ETag               string          `json:"etag"`
-	CreatedOn          time.Time       `json:"created_on"`
-	ModifiedOn         time.Time       `json:"modified_on"`
-	Tags               []string        `json:"tags"`
-	Handlers           []string        `json:"handlers"`
-	CompatibilityDate  string          `json:"compatibility_date"`
-	CompatibilityFlags []string        `json:"compatibility_flags"`
-	UsageModel         string          `json:"usage_model"`
-	Limits             *Limits         `json:"limits,omitempty"`
-	Logpush            bool            `json:"logpush"`
-	Observability      json.RawMessage `json:"observability,omitempty"`
-	Placement          json.RawMessage `json:"placement,omitempty"`
-	TailConsumers      json.RawMessage `json:"tail_consumers,omitempty"`
-	MigrationTag       string          `json:"migration_tag,omitempty"`
+	Name       string    `json:"id"`
+	Tag        string    `json:"tag"` // immutable id, 32 hex
+	ETag       string    `json:"etag"`
+	CreatedOn  time.Time `json:"created_on"`
+	ModifiedOn time.Time `json:"modified_on"`
+	Tags       []string  `json:"tags"`
+	Logpush    bool      `json:"logpush"`
+	Limits     *Limits   `json:"limits,omitempty"`
 	// Bindings in upload order. Secrets are bindings of type secret_text or
 	// secret_key whose values live in Binding.Secret and are never served.
-	Bindings   []Binding `json:"bindings"`
-	MainModule string    `json:"main_module,omitempty"`
-	BodyPart   string    `json:"body_part,omitempty"`
-	Modules    []Module  `json:"modules"`
+	Bindings []Binding `json:"bindings"`
 	// Account is what only account scripts have (versions, deployments,
 	// workers.dev route); nil until one is recorded, so that 100,000 user
 	// scripts pay one pointer for it. It is replaced, never written into.
 	Account *AccountScriptState `json:"account,omitempty"`
+	*ScriptBody
+}
+
+// ScriptBody is a script's code and the settings that come with it. It is
+// never nil in a stored script, and may be shared (see Script).
+type ScriptBody struct {
+	Handlers           []string        `json:"handlers"`
+	CompatibilityDate  string          `json:"compatibility_date"`
+	CompatibilityFlags []string        `json:"compatibility_flags"`
+	UsageModel         string          `json:"usage_model"`
+	Observability      json.RawMessage `json:"observability,omitempty"`
+	Placement          json.RawMessage `json:"placement,omitempty"`
+	TailConsumers      json.RawMessage `json:"tail_consumers,omitempty"`
+	MigrationTag       string          `json:"migration_tag,omitempty"`
+	MainModule         string          `json:"main_module,omitempty"`
+	BodyPart           string          `json:"body_part,omitempty"`
+	Modules            []Module        `json:"modules"`
+}
+
+// ownBody gives sc a copy of its body, so that its body fields can be set
+// without changing the scripts it shared the body with.
+func (sc *Script) ownBody() {
+	b := *sc.ScriptBody
+	sc.ScriptBody = &b
+}
+
+// clone returns a copy of sc with a body of its own.
+func (sc *Script) clone() *Script {
+	cp := *sc
+	cp.ownBody()
+	return &cp
 }
 
 // AccountScriptState is an account script's versions and deployments

@@ -123,13 +123,13 @@ func fillNamespace(s *Server, ns string, n int, tags func(i int) []string) {
 	now := s.stamp()
 	s.store.Write(func() bool {
 		set := NewScriptSet()
+		body := &ScriptBody{Handlers: []string{"fetch"}, UsageModel: "standard", MainModule: "worker.js",
+			Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}}}
 		for i := range n {
 			name := fmt.Sprintf("script-%06d", i)
 			set.ByName[name] = &Script{
 				Name: name, Tag: randomHex(16), ETag: randomHex(32),
-				CreatedOn: now, ModifiedOn: now, Tags: tags(i), Handlers: []string{"fetch"},
-				UsageModel: "standard", MainModule: "worker.js",
-				Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}},
+				CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body,
 			}
 		}
 		set.reindex()

@@ -138,10 +138,9 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 				e = err
 				return false
 			}
-			sc := &Script{Name: name, Tag: randomHex(16), CreatedOn: now, UsageModel: "standard"}
+			sc := &Script{Name: name, Tag: randomHex(16), CreatedOn: now, ScriptBody: &ScriptBody{UsageModel: "standard"}}
 			if prev != nil {
-				cp := *prev // copy on write; prev may be in a reader's hands
-				sc = &cp
+				sc = prev.clone() // copy on write; prev may be in a reader's hands
 				// Version settings come from this upload alone.
 				sc.CompatibilityFlags, sc.Limits, sc.Placement = nil, nil, nil
 			}
@@ -166,8 +165,10 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 	}
 }
 
-// setModules installs an upload's modules and what derives from them.
+// setModules installs an upload's modules and what derives from them,
+// giving sc a body of its own.
 func setModules(sc *Script, up *upload, now time.Time) {
+	sc.ownBody()
 	sc.Modules = up.modules
 	sc.MainModule, sc.BodyPart = "", ""
 	if up.isModule {

@@ -73,6 +73,7 @@ func versionOfScript(sc *Script, id string, n int, now time.Time, source string,
 
 // deployVersion makes a version the script's current code and settings.
 func deployVersion(sc *Script, v ScriptVersion, now time.Time) {
+	sc.ownBody()
 	sc.ETag, sc.CompatibilityDate, sc.CompatibilityFlags = v.ETag, v.CompatDate, v.CompatFlags
 	sc.UsageModel, sc.Limits, sc.Placement = v.UsageModel, v.Limits, v.Placement
 	sc.MainModule, sc.BodyPart, sc.Handlers, sc.Modules, sc.Bindings = v.MainModule, v.BodyPart, v.Handlers, v.Modules, v.Bindings

@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"time"
+)
+
+// scriptRecord is a script as the state file holds it: every field at the
+// top level, as Script had them before its body was split off (see
+// ScriptBody), so files of either age read the same. Gob matches fields by
+// name, so this type must keep these names and types.
+type scriptRecord struct {
+	Name               string
+	Tag                string
+	ETag               string
+	CreatedOn          time.Time
+	ModifiedOn         time.Time
+	Tags               []string
+	Handlers           []string
+	CompatibilityDate  string
+	CompatibilityFlags []string
+	UsageModel         string
+	Limits             *Limits
+	Logpush            bool
+	Observability      json.RawMessage
+	Placement          json.RawMessage
+	TailConsumers      json.RawMessage
+	MigrationTag       string
+	Bindings           []Binding
+	MainModule         string
+	BodyPart           string
+	Modules            []Module
+	Account            *AccountScriptState
+}
+
+// record returns sc as the state file holds it.
+func (sc *Script) record() scriptRecord {
+	b := sc.ScriptBody
+	if b == nil {
+		b = &ScriptBody{}
+	}
+	return scriptRecord{
+		Name: sc.Name, Tag: sc.Tag, ETag: sc.ETag, CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn,
+		Tags: sc.Tags, Limits: sc.Limits, Logpush: sc.Logpush, Bindings: sc.Bindings, Account: sc.Account,
+		Handlers: b.Handlers, CompatibilityDate: b.CompatibilityDate, CompatibilityFlags: b.CompatibilityFlags,
+		UsageModel: b.UsageModel, Observability: b.Observability, Placement: b.Placement,
+		TailConsumers: b.TailConsumers, MigrationTag: b.MigrationTag, MainModule: b.MainModule,
+		BodyPart: b.BodyPart, Modules: b.Modules,
+	}
+}
+
+// script returns the script a record holds; its body is the shared copy
+// when an equal one was seen before.
+func (r *scriptRecord) script(bodies *bodyInterner) *Script {
+	return &Script{
+		Name: r.Name, Tag: r.Tag, ETag: r.ETag, CreatedOn: r.CreatedOn, ModifiedOn: r.ModifiedOn,
+		Tags: r.Tags, Limits: r.Limits, Logpush: r.Logpush, Bindings: r.Bindings, Account: r.Account,
+		ScriptBody: bodies.body(ScriptBody{
+			Handlers: r.Handlers, CompatibilityDate: r.CompatibilityDate, CompatibilityFlags: r.CompatibilityFlags,
+			UsageModel: r.UsageModel, Observability: r.Observability, Placement: r.Placement,
+			TailConsumers: r.TailConsumers, MigrationTag: r.MigrationTag, MainModule: r.MainModule,
+			BodyPart: r.BodyPart, Modules: r.Modules,
+		}),
+	}
+}
+
+// bodyInterner shares equal bodies between the scripts of a state file, as
+// the seeded world shares them. Module contents are compared by their
+// backing array, which the decoder already shares per blob.
+type bodyInterner struct {
+	seen  map[string]*ScriptBody
+	blobs map[blobKey]int // a number per distinct backing array
+	key   []byte
+}
+
+func newBodyInterner() *bodyInterner {
+	return &bodyInterner{seen: map[string]*ScriptBody{}, blobs: map[blobKey]int{}}
+}
+
+// blobID numbers module contents by backing array (0 for none).
+func (in *bodyInterner) blobID(c []byte) int {
+	if len(c) == 0 {
+		return 0
+	}
+	k := blobKey{&c[0], len(c)}
+	id, ok := in.blobs[k]
+	if !ok {
+		id = len(in.blobs) + 1
+		in.blobs[k] = id
+	}
+	return id
+}
+
+// body returns the shared copy of b.
+func (in *bodyInterner) body(b ScriptBody) *ScriptBody {
+	k := in.key[:0]
+	field := func(s ...string) {
+		for _, x := range s {
+			k = append(k, x...)
+			k = append(k, 0)
+		}
+		k = append(k, 1)
+	}
+	field(b.Handlers...)
+	field(b.CompatibilityFlags...)
+	field(b.CompatibilityDate, b.UsageModel, string(b.Observability), string(b.Placement),
+		string(b.TailConsumers), b.MigrationTag, b.MainModule, b.BodyPart)
+	for _, m := range b.Modules {
+		field(m.Name, m.ContentType)
+		k = binary.LittleEndian.AppendUint64(k, uint64(in.blobID(m.Content)))
+	}
+	in.key = k
+	if prev, ok := in.seen[string(k)]; ok {
+		return prev
+	}
+	p := &b
+	in.seen[string(k)] = p
+	return p
+}
