@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"slices"
 	"testing"
@@ -71,7 +70,7 @@ func BenchmarkKVBulkInsert10kInto100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		k := &KVNamespace{Keys: maps.Clone(base.Keys), names: slices.Clone(base.names)}
+		k := &KVNamespace{names: slices.Clone(base.names), ents: slices.Clone(base.ents)}
 		b.StartTimer()
 		k.putMany(keys[100000:], ents[100000:])
 		if len(k.names) != 110000 {

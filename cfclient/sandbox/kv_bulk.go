@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -220,7 +221,7 @@ func (s *Server) kvBulkGet(w http.ResponseWriter, r *http.Request, p params) {
 		}
 		found = true
 		for i, k := range body.Keys {
-			ents[i] = ns.Keys[k]
+			ents[i] = ns.entry(k)
 		}
 	})
 	if !found {
@@ -285,58 +286,61 @@ func checkBulkGet(body kvBulkGetBody) *apiError {
 const smallBatch = 16
 
 // putMany stores entries under keys (a later duplicate wins) and keeps the
-// name index sorted in O(n + m log m) rather than O(n·m).
+// keys sorted in O(n + m log m) rather than O(n·m).
 func (k *KVNamespace) putMany(keys []string, ents []*KVEntry) {
-	var fresh []string
-	seen := make(map[string]bool)
+	fresh := map[string]*KVEntry{}
 	for i, key := range keys {
-		if _, exists := k.Keys[key]; !exists && !seen[key] {
-			seen[key] = true
-			fresh = append(fresh, key)
+		if j, found := slices.BinarySearch(k.names, key); found {
+			k.ents[j] = ents[i]
+		} else {
+			fresh[key] = ents[i]
 		}
-		k.Keys[key] = ents[i]
 	}
 	if len(fresh) <= smallBatch {
-		for _, key := range fresh {
-			j, _ := slices.BinarySearch(k.names, key)
-			k.names = slices.Insert(k.names, j, key)
+		for key, e := range fresh {
+			k.Put(key, e)
 		}
 		return
 	}
-	slices.Sort(fresh)
-	merged := make([]string, 0, len(k.names)+len(fresh))
+	add := slices.Sorted(maps.Keys(fresh))
+	names := make([]string, 0, len(k.names)+len(add))
+	merged := make([]*KVEntry, 0, len(k.names)+len(add))
 	i, j := 0, 0
-	for i < len(k.names) && j < len(fresh) {
-		if k.names[i] < fresh[j] {
-			merged = append(merged, k.names[i])
+	for i < len(k.names) || j < len(add) {
+		if j == len(add) || i < len(k.names) && k.names[i] < add[j] {
+			names, merged = append(names, k.names[i]), append(merged, k.ents[i])
 			i++
 		} else {
-			merged = append(merged, fresh[j])
+			names, merged = append(names, add[j]), append(merged, fresh[add[j]])
 			j++
 		}
 	}
-	merged = append(merged, k.names[i:]...)
-	merged = append(merged, fresh[j:]...)
-	k.names = merged
+	k.names, k.ents = names, merged
 }
 
 // deleteMany removes keys; it reports whether any existed.
 func (k *KVNamespace) deleteMany(keys []string) bool {
 	gone := make(map[string]bool)
 	for _, key := range keys {
-		if _, exists := k.Keys[key]; exists {
-			delete(k.Keys, key)
+		if _, exists := k.Get(key); exists {
 			gone[key] = true
 		}
 	}
 	if len(gone) <= smallBatch {
 		for key := range gone {
-			if j, found := slices.BinarySearch(k.names, key); found {
-				k.names = slices.Delete(k.names, j, j+1)
-			}
+			k.Delete(key)
 		}
 		return len(gone) > 0
 	}
-	k.names = slices.DeleteFunc(k.names, func(n string) bool { return gone[n] })
+	names := k.names[:0]
+	ents := k.ents[:0]
+	for i, n := range k.names {
+		if !gone[n] {
+			names, ents = append(names, n), append(ents, k.ents[i])
+		}
+	}
+	clear(k.names[len(names):])
+	clear(k.ents[len(ents):])
+	k.names, k.ents = names, ents
 	return true
 }

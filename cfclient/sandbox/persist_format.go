@@ -124,7 +124,7 @@ func encodeRecords(w io.Writer, st *Store) error {
 	}
 	for _, kv := range st.KV {
 		head := *kv
-		head.Keys, head.names = nil, nil
+		head.names, head.ents = nil, nil
 		if err := e.enc.Encode(stateRecord{KV: &head}); err != nil {
 			return err
 		}
@@ -215,7 +215,8 @@ func (e *stateEncoder) blob(content []byte, fresh *[][]byte) int {
 // keys writes a KV namespace's keys in batches.
 func (e *stateEncoder) keys(id string, kv *KVNamespace) error {
 	r := stateRecord{KVID: id, Keys: make([]string, 0, recordBatch), Entries: make([]KVEntry, 0, recordBatch)}
-	for key, entry := range kv.Keys {
+	for i, key := range kv.Names() {
+		entry := kv.EntryAt(i)
 		r.Keys = append(r.Keys, key)
 		r.Entries = append(r.Entries, *entry)
 		if len(r.Keys) == recordBatch {
@@ -371,7 +372,6 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 		if _, dup := d.st.KV[kv.ID]; dup || kv.ID == "" {
 			return false, fmt.Errorf("KV namespace %q is empty or repeated", kv.ID)
 		}
-		kv.Keys = map[string]*KVEntry{}
 		d.st.KV[kv.ID] = kv
 	case len(rec.Scripts) > 0:
 		return false, d.scripts(rec)
@@ -381,16 +381,18 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 			return false, fmt.Errorf("keys of unknown KV namespace %q, or keys without values", rec.KVID)
 		}
 		for i, key := range rec.Keys {
-			if _, dup := kv.Keys[key]; dup {
-				return false, fmt.Errorf("KV namespace %q: key %q is repeated", rec.KVID, key)
-			}
-			kv.Keys[key] = &rec.Entries[i]
+			kv.add(key, &rec.Entries[i])
 		}
 		d.nKeys += len(rec.Keys)
 	case rec.End != nil:
 		if rec.End.Scripts != d.nScripts || rec.End.Keys != d.nKeys {
 			return false, fmt.Errorf("the file should hold %d scripts and %d keys but holds %d and %d",
 				rec.End.Scripts, rec.End.Keys, d.nScripts, d.nKeys)
+		}
+		for id, kv := range d.st.KV {
+			if key := kv.reindex(); key != "" {
+				return false, fmt.Errorf("KV namespace %q: key %q is repeated", id, key)
+			}
 		}
 		return true, nil
 	default:

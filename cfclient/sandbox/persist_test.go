@@ -130,7 +130,7 @@ func TestStateFlushesInBackground(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := findKVByTitle(t, st, seedRoutingKV).Keys["subdomain:later"]; ok {
+		if _, ok := findKVByTitle(t, st, seedRoutingKV).Get("subdomain:later"); ok {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -184,7 +184,7 @@ func TestStateLosesNoChangeDuringFlushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(st.KV["k"].Keys); got != writers*each {
+	if got := st.KV["k"].Len(); got != writers*each {
 		t.Fatalf("file holds %d keys, want %d", got, writers*each)
 	}
 }

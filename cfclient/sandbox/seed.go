@@ -68,6 +68,7 @@ func seedWorld(st *Store, opts Options) {
 		tpl:   newTemplates(),
 		raw:   map[string]json.RawMessage{},
 		words: map[[2]string]string{},
+		hosts: map[string]bool{},
 		share: newSharing(),
 	}
 	sd.run(opts.Scripts)
@@ -83,6 +84,7 @@ type seeder struct {
 	tpl      map[string]*scriptTemplate
 	raw      map[string]json.RawMessage // interned binding and settings JSON
 	words    map[[2]string]string       // interned tags, by prefix and value
+	hosts    map[string]bool            // custom hostnames routed so far
 	share    sharing                    // interned lists and limits
 
 	routing, cache *KVNamespace

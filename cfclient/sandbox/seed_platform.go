@@ -26,7 +26,8 @@ func (sd *seeder) route(p persona, tier string) {
 		return
 	}
 	host := sd.hostname(p)
-	if _, taken := sd.routing.Keys["hostname:"+host]; !taken {
+	if !sd.hosts[host] {
+		sd.hosts[host] = true
 		sd.put(sd.routing, "hostname:"+host, sd.routeValue(p.name, tier))
 	}
 }
@@ -91,12 +92,12 @@ func (sd *seeder) lastUsed(script string) {
 	}
 	ms := sd.now.Add(-age).UnixMilli()
 	key := "last-used:" + script
-	sd.put(sd.routing, key, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
+	e := sd.put(sd.routing, key, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
 	if fnv32(script)%10 != 0 {
 		md := sd.bytes.many(32)[:0]
 		md = append(md, `{"ms":`...)
 		md = strconv.AppendInt(md, ms, 10)
-		sd.routing.Keys[key].Metadata = append(md, '}')
+		e.Metadata = append(md, '}')
 	}
 }
 
@@ -115,11 +116,13 @@ func (sd *seeder) danglingRoutes(gen *nameGen, n int) {
 	sd.put(sd.routing, "subdomain:hostile-tenant", []byte("\x1b[2J\x1b[31mhostile-tenant\x1b]0;pwned\x07"))
 }
 
-// put stores a KV value (no metadata, no expiration).
-func (sd *seeder) put(kv *KVNamespace, key string, value []byte) {
+// put stores a KV value (no metadata, no expiration) and returns its
+// entry. Keys are added unsorted; seedWorld sorts them once at the end.
+func (sd *seeder) put(kv *KVNamespace, key string, value []byte) *KVEntry {
 	e := sd.entries.one()
 	e.Value = value
-	kv.Keys[key] = e
+	kv.add(key, e)
+	return e
 }
 
 // text copies s into the byte slab.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,21 +183,21 @@ func TestSeedRoutingTable(t *testing.T) {
 	st := seededStore(5, n)
 	prod := st.Namespaces[seedProduction].Scripts
 	kv := findKVByTitle(t, st, seedRoutingKV)
-	if len(kv.Names()) != len(kv.Keys) {
-		t.Fatalf("KV index has %d names for %d keys", len(kv.Names()), len(kv.Keys))
+	if len(kv.Names()) != len(kv.ents) || !slices.IsSorted(kv.Names()) {
+		t.Fatalf("KV index has %d names for %d keys", len(kv.Names()), len(kv.ents))
 	}
 	var tiers map[string]struct{ CPUMs, SubRequests int }
-	if err := json.Unmarshal(kv.Keys["tiers"].Value, &tiers); err != nil {
+	if err := json.Unmarshal(kv.entry("tiers").Value, &tiers); err != nil {
 		t.Fatalf("tiers: %v", err)
 	}
-	if string(kv.Keys["tiers"].Value) != seedTiersJSON || tiers["pro"].CPUMs != 50 || tiers["enterprise"].SubRequests != 1000 {
-		t.Errorf("tiers = %s", kv.Keys["tiers"].Value)
+	if string(kv.entry("tiers").Value) != seedTiersJSON || tiers["pro"].CPUMs != 50 || tiers["enterprise"].SubRequests != 1000 {
+		t.Errorf("tiers = %s", kv.entry("tiers").Value)
 	}
 	routed := map[string]bool{}
 	var dangling, jsonValues, hostnames, stale int
 	now := fixedSeedNow()
 	for _, key := range kv.Names() {
-		v := kv.Keys[key].Value
+		v := kv.entry(key).Value
 		switch {
 		case strings.HasPrefix(key, "hostname:"), strings.HasPrefix(key, "subdomain:"):
 			if strings.HasPrefix(key, "hostname:") {
