@@ -41,7 +41,7 @@ func (sc *Script) record() scriptRecord {
 		b = &ScriptBody{}
 	}
 	return scriptRecord{
-		Name: sc.Name, Tag: sc.Tag, ETag: sc.ETag, CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn,
+		Name: sc.Name, Tag: sc.Tag(), ETag: sc.ETag(), CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn,
 		Tags: sc.Tags, Limits: sc.Limits, Logpush: sc.Logpush, Bindings: sc.Bindings, Account: sc.Account,
 		Handlers: b.Handlers, CompatibilityDate: b.CompatibilityDate, CompatibilityFlags: b.CompatibilityFlags,
 		UsageModel: b.UsageModel, Observability: b.Observability, Placement: b.Placement,
@@ -53,8 +53,8 @@ func (sc *Script) record() scriptRecord {
 // script returns the script a record holds; its body is the shared copy
 // when an equal one was seen before.
 func (r *scriptRecord) script(bodies *bodyInterner) *Script {
-	return &Script{
-		Name: r.Name, Tag: r.Tag, ETag: r.ETag, CreatedOn: r.CreatedOn, ModifiedOn: r.ModifiedOn,
+	sc := &Script{
+		Name: r.Name, CreatedOn: r.CreatedOn, ModifiedOn: r.ModifiedOn,
 		Tags: r.Tags, Limits: r.Limits, Logpush: r.Logpush, Bindings: r.Bindings, Account: r.Account,
 		ScriptBody: bodies.body(ScriptBody{
 			Handlers: r.Handlers, CompatibilityDate: r.CompatibilityDate, CompatibilityFlags: r.CompatibilityFlags,
@@ -63,6 +63,8 @@ func (r *scriptRecord) script(bodies *bodyInterner) *Script {
 			BodyPart: r.BodyPart, Modules: r.Modules,
 		}),
 	}
+	sc.setIDs(r.Tag, r.ETag)
+	return sc
 }
 
 // bodyInterner shares equal bodies between the scripts of a state file, as

@@ -168,8 +168,7 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 	sc := sd.scripts.one()
 	*sc = Script{
 		Name:       p.name,
-		Tag:        randHex(r, 32),
-		ETag:       randHex(r, 64),
+		ids:        randIDs(r),
 		CreatedOn:  created,
 		ModifiedOn: modified,
 		Tags:       sd.scriptTags(p, tier),

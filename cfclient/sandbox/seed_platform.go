@@ -146,8 +146,7 @@ func (sd *seeder) accountScripts() {
 	cpu, sub := 50, 1000
 	dispatcher := &Script{
 		Name:       seedDispatcher,
-		Tag:        randHex(sd.rng, 32),
-		ETag:       randHex(sd.rng, 64),
+		ids:        randIDs(sd.rng),
 		CreatedOn:  created,
 		ModifiedOn: sd.now.Add(-3 * day).Truncate(time.Microsecond),
 		Tags:       []string{"platform", "environment-prod"},
@@ -171,8 +170,7 @@ func (sd *seeder) accountScripts() {
 	}
 	outbound := &Script{
 		Name:       seedOutbound,
-		Tag:        randHex(sd.rng, 32),
-		ETag:       randHex(sd.rng, 64),
+		ids:        randIDs(sd.rng),
 		CreatedOn:  created,
 		ModifiedOn: sd.now.Add(-41 * day).Truncate(time.Microsecond),
 		Tags:       []string{"platform", "environment-prod"},

@@ -111,10 +111,10 @@ func TestSeedScriptsFollowConventions(t *testing.T) {
 			if !seedNameRE.MatchString(name) || len(name) > 63 || sc.Name != name {
 				t.Fatalf("bad script name %q", name)
 			}
-			if !isHex32(sc.Tag) || seenTag[sc.Tag] || len(sc.ETag) != 64 {
-				t.Fatalf("%s: tag %q (repeated: %v), etag %q", name, sc.Tag, seenTag[sc.Tag], sc.ETag)
+			if !isHex32(sc.Tag()) || seenTag[sc.Tag()] || len(sc.ETag()) != 64 {
+				t.Fatalf("%s: tag %q (repeated: %v), etag %q", name, sc.Tag(), seenTag[sc.Tag()], sc.ETag())
 			}
-			seenTag[sc.Tag] = true
+			seenTag[sc.Tag()] = true
 			if sc.CreatedOn.After(sc.ModifiedOn) || sc.ModifiedOn.After(now) || now.Sub(sc.CreatedOn) > 731*24*time.Hour {
 				t.Fatalf("%s: created %v modified %v (now %v)", name, sc.CreatedOn, sc.ModifiedOn, now)
 			}

@@ -119,8 +119,7 @@ func (s *ScriptSet) reindex() {
 // written into.
 type Script struct {
 	Name       string    `json:"id"`
-	Tag        string    `json:"tag"` // immutable id, 32 hex
-	ETag       string    `json:"etag"`
+	ids        scriptIDs // Tag and ETag
 	CreatedOn  time.Time `json:"created_on"`
 	ModifiedOn time.Time `json:"modified_on"`
 	Tags       []string  `json:"tags"`

@@ -182,7 +182,7 @@ func sampledIn(r *rand.Rand, sc *Script) bool {
 
 // versionOf is the script's current version id (from its etag).
 func versionOf(sc *Script) string {
-	e := sc.ETag
+	e := sc.ETag()
 	if len(e) < 32 {
 		return ""
 	}

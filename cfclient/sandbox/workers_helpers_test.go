@@ -128,9 +128,9 @@ func fillNamespace(s *Server, ns string, n int, tags func(i int) []string) {
 		for i := range n {
 			name := fmt.Sprintf("script-%06d", i)
 			set.ByName[name] = &Script{
-				Name: name, Tag: randomHex(16), ETag: randomHex(32),
-				CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body,
+				Name: name, CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body,
 			}
+			set.ByName[name].setIDs(randomHex(16), randomHex(32))
 		}
 		set.reindex()
 		s.store.Namespaces[ns] = &Namespace{ID: newUUID(), Name: ns, CreatedOn: now, ModifiedOn: now, Scripts: set}
@@ -213,4 +213,17 @@ func mustContainNone(t *testing.T, what string, body []byte, words ...string) {
 			t.Fatalf("%s contains %q: %s", what, w, body)
 		}
 	}
+}
+
+// MarshalJSON renders a script for the tests' snapshots, its tag and etag
+// included (they live in an unexported field; the sandbox itself never
+// encodes a Script as JSON: the state file has its own record, see
+// persist_script.go).
+func (sc Script) MarshalJSON() ([]byte, error) {
+	type plain Script
+	return json.Marshal(struct {
+		plain
+		Tag  string `json:"tag"`
+		ETag string `json:"etag"`
+	}{plain(sc), sc.Tag(), sc.ETag()})
 }

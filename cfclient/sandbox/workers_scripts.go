@@ -43,8 +43,8 @@ type scriptView struct {
 func viewScript(sc *Script) scriptView {
 	return scriptView{
 		ID:                 sc.Name,
-		Tag:                sc.Tag,
-		ETag:               sc.ETag,
+		Tag:                sc.Tag(),
+		ETag:               sc.ETag(),
 		Handlers:           orEmpty(sc.Handlers),
 		CompatibilityDate:  sc.CompatibilityDate,
 		CompatibilityFlags: orEmpty(sc.CompatibilityFlags),
@@ -138,7 +138,8 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 				e = err
 				return false
 			}
-			sc := &Script{Name: name, Tag: randomHex(16), CreatedOn: now, ScriptBody: &ScriptBody{UsageModel: "standard"}}
+			sc := &Script{Name: name, CreatedOn: now, ScriptBody: &ScriptBody{UsageModel: "standard"}}
+			sc.setIDs(randomHex(16), "")
 			if prev != nil {
 				sc = prev.clone() // copy on write; prev may be in a reader's hands
 				// Version settings come from this upload alone.
@@ -184,7 +185,7 @@ func setModules(sc *Script, up *upload, now time.Time) {
 		h.Write([]byte(m.Name + "\x00" + m.ContentType + "\x00"))
 		h.Write(m.Content)
 	}
-	sc.ETag = hex.EncodeToString(h.Sum(nil))
+	sc.setETag(hex.EncodeToString(h.Sum(nil)))
 	sc.ModifiedOn = now
 }
 

@@ -64,7 +64,7 @@ type ScriptVersion struct {
 // version.
 func versionOfScript(sc *Script, id string, n int, now time.Time, source string, ann map[string]string) ScriptVersion {
 	return ScriptVersion{ID: id, Number: n, CreatedOn: now, Source: source,
-		Message: ann["workers/message"], Tag: ann["workers/tag"], ETag: sc.ETag,
+		Message: ann["workers/message"], Tag: ann["workers/tag"], ETag: sc.ETag(),
 		CompatDate: sc.CompatibilityDate, CompatFlags: sc.CompatibilityFlags,
 		UsageModel: sc.UsageModel, Limits: sc.Limits, Placement: sc.Placement,
 		MainModule: sc.MainModule, BodyPart: sc.BodyPart, Handlers: sc.Handlers,
@@ -74,7 +74,8 @@ func versionOfScript(sc *Script, id string, n int, now time.Time, source string,
 // deployVersion makes a version the script's current code and settings.
 func deployVersion(sc *Script, v ScriptVersion, now time.Time) {
 	sc.ownBody()
-	sc.ETag, sc.CompatibilityDate, sc.CompatibilityFlags = v.ETag, v.CompatDate, v.CompatFlags
+	sc.setETag(v.ETag)
+	sc.CompatibilityDate, sc.CompatibilityFlags = v.CompatDate, v.CompatFlags
 	sc.UsageModel, sc.Limits, sc.Placement = v.UsageModel, v.Limits, v.Placement
 	sc.MainModule, sc.BodyPart, sc.Handlers, sc.Modules, sc.Bindings = v.MainModule, v.BodyPart, v.Handlers, v.Modules, v.Bindings
 	sc.ModifiedOn = now
@@ -142,7 +143,7 @@ func implicitVersions(sc *Script) []ScriptVersion {
 	if a := sc.account(); len(a.Versions) > 0 {
 		return a.Versions
 	}
-	id := sc.Tag
+	id := sc.Tag()
 	if len(id) >= 32 {
 		id = id[0:8] + "-" + id[8:12] + "-4" + id[13:16] + "-8" + id[17:20] + "-" + id[20:32]
 	}
