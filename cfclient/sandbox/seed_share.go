@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"hash/maphash"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,7 +15,8 @@ type sharing struct {
 	modules      map[*byte][]Module   // by the template content's first byte
 	limits       map[[2]int]*Limits   // by cpu_ms and subrequests
 	dates        map[int]string       // compatibility dates by yyyymmdd
-	tagLists     map[string][]string  // by the tags joined with "\x00"
+	tagLists     map[uint64][]string  // by a hash of the tags (see tagList)
+	seed         maphash.Seed
 	bindingLists map[string][]Binding // secret-free lists, by their raw JSON
 	nodejsCompat []string
 	bodies       map[bodyKey]*ScriptBody
@@ -32,7 +35,8 @@ func newSharing() sharing {
 		modules:      map[*byte][]Module{},
 		limits:       map[[2]int]*Limits{},
 		dates:        map[int]string{},
-		tagLists:     map[string][]string{},
+		tagLists:     map[uint64][]string{},
+		seed:         maphash.MakeSeed(),
 		bindingLists: map[string][]Binding{},
 		nodejsCompat: []string{"nodejs_compat"},
 		bodies:       map[bodyKey]*ScriptBody{},
@@ -51,10 +55,19 @@ func (sd *seeder) date(t time.Time) string {
 	return s
 }
 
-// tagList returns a shared copy of tags (which the caller may reuse).
+// tagList returns a shared copy of tags (which the caller may reuse). The
+// lists are found by a hash, not by their text, because most are unique
+// and a map holding each one's text would cost more while seeding than
+// sharing saves; on a collision the newer list simply gets its own copy.
 func (sd *seeder) tagList(tags []string) []string {
-	k := strings.Join(tags, "\x00")
-	if l, ok := sd.share.tagLists[k]; ok {
+	var h maphash.Hash
+	h.SetSeed(sd.share.seed)
+	for _, t := range tags {
+		h.WriteString(t)
+		h.WriteByte(0)
+	}
+	k := h.Sum64()
+	if l, ok := sd.share.tagLists[k]; ok && slices.Equal(l, tags) {
 		return l
 	}
 	l := sd.tags.copyOf(tags...)
