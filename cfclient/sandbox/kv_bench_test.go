@@ -70,11 +70,11 @@ func BenchmarkKVBulkInsert10kInto100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		k := &KVNamespace{names: slices.Clone(base.names), ents: slices.Clone(base.ents)}
+		k := &KVNamespace{keys: sortedMap[*KVEntry]{slices.Clone(base.keys.names), slices.Clone(base.keys.vals)}}
 		b.StartTimer()
 		k.putMany(keys[100000:], ents[100000:])
-		if len(k.names) != 110000 {
-			b.Fatalf("%d names", len(k.names))
+		if k.Len() != 110000 {
+			b.Fatalf("%d names", k.Len())
 		}
 	}
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 )
 
 // kvBulkResult is the result of a bulk write or delete.
@@ -281,66 +279,8 @@ func checkBulkGet(body kvBulkGetBody) *apiError {
 	return nil
 }
 
-// smallBatch is the batch size up to which bulk changes update the sorted
-// name index one key at a time; larger batches merge or filter it once.
-const smallBatch = 16
-
-// putMany stores entries under keys (a later duplicate wins) and keeps the
-// keys sorted in O(n + m log m) rather than O(n·m).
-func (k *KVNamespace) putMany(keys []string, ents []*KVEntry) {
-	fresh := map[string]*KVEntry{}
-	for i, key := range keys {
-		if j, found := slices.BinarySearch(k.names, key); found {
-			k.ents[j] = ents[i]
-		} else {
-			fresh[key] = ents[i]
-		}
-	}
-	if len(fresh) <= smallBatch {
-		for key, e := range fresh {
-			k.Put(key, e)
-		}
-		return
-	}
-	add := slices.Sorted(maps.Keys(fresh))
-	names := make([]string, 0, len(k.names)+len(add))
-	merged := make([]*KVEntry, 0, len(k.names)+len(add))
-	i, j := 0, 0
-	for i < len(k.names) || j < len(add) {
-		if j == len(add) || i < len(k.names) && k.names[i] < add[j] {
-			names, merged = append(names, k.names[i]), append(merged, k.ents[i])
-			i++
-		} else {
-			names, merged = append(names, add[j]), append(merged, fresh[add[j]])
-			j++
-		}
-	}
-	k.names, k.ents = names, merged
-}
+// putMany stores entries under keys (a later duplicate wins).
+func (k *KVNamespace) putMany(keys []string, ents []*KVEntry) { k.keys.putMany(keys, ents) }
 
 // deleteMany removes keys; it reports whether any existed.
-func (k *KVNamespace) deleteMany(keys []string) bool {
-	gone := make(map[string]bool)
-	for _, key := range keys {
-		if _, exists := k.Get(key); exists {
-			gone[key] = true
-		}
-	}
-	if len(gone) <= smallBatch {
-		for key := range gone {
-			k.Delete(key)
-		}
-		return len(gone) > 0
-	}
-	names := k.names[:0]
-	ents := k.ents[:0]
-	for i, n := range k.names {
-		if !gone[n] {
-			names, ents = append(names, n), append(ents, k.ents[i])
-		}
-	}
-	clear(k.names[len(names):])
-	clear(k.ents[len(ents):])
-	k.names, k.ents = names, ents
-	return true
-}
+func (k *KVNamespace) deleteMany(keys []string) bool { return k.keys.removeMany(keys) }

@@ -57,7 +57,7 @@ const recordBatch = 1000
 type stateRecord struct {
 	Account string
 
-	Namespace *Namespace   // a dispatch namespace, Scripts nil
+	Namespace *namespaceRecord // a dispatch namespace, without scripts
 	KV        *KVNamespace // a KV namespace, Keys nil
 
 	// A batch of scripts of namespace Owner (AccountScripts: the account's
@@ -116,15 +116,15 @@ func encodeRecords(w io.Writer, st *Store) error {
 		return err
 	}
 	for _, ns := range st.Namespaces {
-		head := *ns
-		head.Scripts = nil
+		head := namespaceRecord{ID: ns.ID, Name: ns.Name, Trusted: ns.Trusted, CreatedOn: ns.CreatedOn,
+			ModifiedOn: ns.ModifiedOn, CreatedBy: ns.CreatedBy, ModifiedBy: ns.ModifiedBy}
 		if err := e.enc.Encode(stateRecord{Namespace: &head}); err != nil {
 			return err
 		}
 	}
 	for _, kv := range st.KV {
 		head := *kv
-		head.names, head.ents = nil, nil
+		head.keys = sortedMap[*KVEntry]{}
 		if err := e.enc.Encode(stateRecord{KV: &head}); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (e *stateEncoder) scripts(set *ScriptSet, rec stateRecord) error {
 		batch = batch[:0]
 		return err
 	}
-	for _, sc := range set.ByName {
+	for _, sc := range set.All() {
 		batch = append(batch, sc.record())
 		if len(batch) == recordBatch {
 			if err := flush(); err != nil {
@@ -361,12 +361,12 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 	}
 	switch {
 	case rec.Namespace != nil:
-		ns := rec.Namespace
-		if _, dup := d.st.Namespaces[ns.Name]; dup || ns.Name == "" {
-			return false, fmt.Errorf("namespace %q is empty or repeated", ns.Name)
+		h := rec.Namespace
+		if _, dup := d.st.Namespaces[h.Name]; dup || h.Name == "" {
+			return false, fmt.Errorf("namespace %q is empty or repeated", h.Name)
 		}
-		ns.Scripts = NewScriptSet()
-		d.st.Namespaces[ns.Name] = ns
+		d.st.Namespaces[h.Name] = &Namespace{ID: h.ID, Name: h.Name, Trusted: h.Trusted, CreatedOn: h.CreatedOn,
+			ModifiedOn: h.ModifiedOn, CreatedBy: h.CreatedBy, ModifiedBy: h.ModifiedBy, Scripts: NewScriptSet()}
 	case rec.KV != nil:
 		kv := rec.KV
 		if _, dup := d.st.KV[kv.ID]; dup || kv.ID == "" {
@@ -389,10 +389,8 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 			return false, fmt.Errorf("the file should hold %d scripts and %d keys but holds %d and %d",
 				rec.End.Scripts, rec.End.Keys, d.nScripts, d.nKeys)
 		}
-		for id, kv := range d.st.KV {
-			if key := kv.reindex(); key != "" {
-				return false, fmt.Errorf("KV namespace %q: key %q is repeated", id, key)
-			}
+		if err := d.st.reindexLoaded(); err != nil {
+			return false, err
 		}
 		return true, nil
 	default:
@@ -417,7 +415,7 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 	next := 0
 	for i := range rec.Scripts {
 		sc := &rec.Scripts[i]
-		if _, dup := set.ByName[sc.Name]; dup || sc.Name == "" {
+		if sc.Name == "" {
 			return fmt.Errorf("script %q is empty or repeated", sc.Name)
 		}
 		for j := range sc.Modules {
@@ -440,7 +438,7 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 		d.in.strs(sc.CompatibilityFlags)
 		sc.CompatibilityDate = d.in.str(sc.CompatibilityDate)
 		sc.UsageModel = d.in.str(sc.UsageModel)
-		set.ByName[sc.Name] = sc.script(d.bodies)
+		set.add(sc.script(d.bodies))
 	}
 	d.nScripts += len(rec.Scripts)
 	return nil

@@ -34,6 +34,20 @@ type scriptRecord struct {
 	Account            *AccountScriptState
 }
 
+// namespaceRecord is a dispatch namespace's header in the state file: a
+// Namespace without its scripts (which follow in their own records). The
+// names are Namespace's, so files written when the header was a Namespace
+// read the same.
+type namespaceRecord struct {
+	ID         string
+	Name       string
+	Trusted    bool
+	CreatedOn  time.Time
+	ModifiedOn time.Time
+	CreatedBy  string
+	ModifiedBy string
+}
+
 // record returns sc as the state file holds it.
 func (sc *Script) record() scriptRecord {
 	b := sc.ScriptBody

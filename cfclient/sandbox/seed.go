@@ -116,7 +116,7 @@ func (sd *seeder) run(n int) {
 	for range n {
 		p := prodGen.next()
 		sc, tier := sd.userScript(p)
-		prod.Scripts.ByName[sc.Name] = sc
+		prod.Scripts.add(sc)
 		sd.route(p, tier)
 		sd.lastUsed(p.name)
 	}
@@ -127,12 +127,12 @@ func (sd *seeder) run(n int) {
 	stagingGen := newNameGen(sd.rng, n/10+1, []string{"staging", "staging", "qa", "dev", "preview"})
 	for range (n + 9) / 10 {
 		sc, _ := sd.userScript(stagingGen.next())
-		staging.Scripts.ByName[sc.Name] = sc
+		staging.Scripts.add(sc)
 	}
 
 	testing := sd.namespace(seedTesting, 200*day)
 	for _, sc := range sd.smokeScripts() {
-		testing.Scripts.ByName[sc.Name] = sc
+		testing.Scripts.add(sc)
 	}
 
 	sd.accountScripts()

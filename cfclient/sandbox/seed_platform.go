@@ -183,8 +183,8 @@ func (sd *seeder) accountScripts() {
 			Modules:           []Module{{Name: "outbound.js", ContentType: "application/javascript+module", Content: []byte(outboundModule)}},
 		},
 	}
-	sd.st.AccountScripts.ByName[dispatcher.Name] = dispatcher
-	sd.st.AccountScripts.ByName[outbound.Name] = outbound
+	sd.st.AccountScripts.add(dispatcher)
+	sd.st.AccountScripts.add(outbound)
 }
 
 // smokeScripts are the testing namespace: one smoke test per service plus

@@ -11,7 +11,7 @@ func scriptsJSON(t *testing.T, s *Server, ns string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	s.store.Read(func() {
-		for name, sc := range s.store.Namespaces[ns].Scripts.ByName {
+		for name, sc := range s.store.Namespaces[ns].Scripts.All() {
 			b, err := json.Marshal(sc)
 			if err != nil {
 				t.Fatal(err)
@@ -34,14 +34,14 @@ func TestChangingASeededScriptLeavesItsNeighbours(t *testing.T) {
 		set := s.store.Namespaces[seedProduction].Scripts
 		byBody := map[*ScriptBody]string{}
 		limits, bindings := map[*Limits]int{}, map[*Binding]int{}
-		for _, sc := range set.ByName {
+		for _, sc := range set.All() {
 			limits[sc.Limits]++
 			if len(sc.Bindings) > 0 {
 				bindings[&sc.Bindings[0]]++
 			}
 		}
 		for _, n := range set.Names() {
-			sc := set.ByName[n]
+			sc := set.script(n)
 			shared := limits[sc.Limits] > 1 && len(sc.Bindings) > 0 && bindings[&sc.Bindings[0]] > 1
 			if other, ok := byBody[sc.ScriptBody]; ok && shared && len(names) < 3 && other != "" {
 				names = append(names, n)

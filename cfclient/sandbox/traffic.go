@@ -215,14 +215,14 @@ func (g *trafficGen) refreshRoutes(st *Store, now time.Time) {
 		return
 	}
 	*rt = routeTable{at: now, kvID: kvID, ns: ns, entries: kv.Len()}
-	for _, k := range kv.Names() {
+	for i, k := range kv.Names() {
 		_, host := strings.CutPrefix(k, "hostname:")
 		_, sub := strings.CutPrefix(k, "subdomain:")
 		if !host && !sub {
 			continue
 		}
 		rt.keys = append(rt.keys, k)
-		if target, _ := routeTarget(kv.entry(k).Value); target != "" && g.hot(target) {
+		if target, _ := routeTarget(kv.EntryAt(i).Value); target != "" && g.hot(target) {
 			rt.hot = append(rt.hot, k)
 		}
 	}

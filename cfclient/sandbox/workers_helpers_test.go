@@ -127,10 +127,9 @@ func fillNamespace(s *Server, ns string, n int, tags func(i int) []string) {
 			Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}}}
 		for i := range n {
 			name := fmt.Sprintf("script-%06d", i)
-			set.ByName[name] = &Script{
-				Name: name, CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body,
-			}
-			set.ByName[name].setIDs(randomHex(16), randomHex(32))
+			sc := &Script{Name: name, CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body}
+			sc.setIDs(randomHex(16), randomHex(32))
+			set.add(sc)
 		}
 		set.reindex()
 		s.store.Namespaces[ns] = &Namespace{ID: newUUID(), Name: ns, CreatedOn: now, ModifiedOn: now, Scripts: set}
@@ -226,4 +225,18 @@ func (sc Script) MarshalJSON() ([]byte, error) {
 		Tag  string `json:"tag"`
 		ETag string `json:"etag"`
 	}{plain(sc), sc.Tag(), sc.ETag()})
+}
+
+// MarshalJSON renders a script set for the tests' snapshots: its scripts
+// by name, in name order.
+func (s *ScriptSet) MarshalJSON() ([]byte, error) {
+	type named struct {
+		Name   string
+		Script *Script
+	}
+	var all []named
+	for n, sc := range s.All() {
+		all = append(all, named{n, sc})
+	}
+	return json.Marshal(all)
 }

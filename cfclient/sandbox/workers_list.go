@@ -152,7 +152,7 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 		}
 		out = make([]scriptView, 0, min(limit, len(names)-i))
 		for ; i < len(names); i++ {
-			sc := set.ByName[names[i]]
+			sc := set.At(i)
 			if !filter.match(sc.Tags) {
 				continue
 			}
@@ -187,8 +187,8 @@ func (s *Server) listAccountScripts(w http.ResponseWriter, r *http.Request, p pa
 	out := []scriptView{}
 	s.store.Read(func() {
 		set := s.store.AccountScripts
-		for _, n := range set.Names() {
-			if sc := set.ByName[n]; filter.match(sc.Tags) {
+		for _, sc := range set.All() {
+			if filter.match(sc.Tags) {
 				out = append(out, viewScript(sc))
 			}
 		}
@@ -239,8 +239,8 @@ func (s *Server) bulkDeleteScripts(w http.ResponseWriter, r *http.Request, p par
 		}
 		set := ns.Scripts
 		var victims []string
-		for _, n := range set.Names() {
-			if !filter.match(set.ByName[n].Tags) {
+		for n, sc := range set.All() {
+			if !filter.match(sc.Tags) {
 				continue
 			}
 			if len(victims) == limit {
@@ -265,16 +265,4 @@ func (s *Server) bulkDeleteScripts(w http.ResponseWriter, r *http.Request, p par
 
 // deleteMany removes scripts by name with one pass over the sorted index
 // (ScriptSet.Delete would shift the index once per name).
-func (s *ScriptSet) deleteMany(names []string) {
-	if len(names) == 0 {
-		return
-	}
-	gone := make(map[string]bool, len(names))
-	for _, n := range names {
-		if _, found := s.ByName[n]; found {
-			delete(s.ByName, n)
-			gone[n] = true
-		}
-	}
-	s.names = slices.DeleteFunc(s.names, func(n string) bool { return gone[n] })
-}
+func (s *ScriptSet) deleteMany(names []string) { s.byName.removeMany(names) }
