@@ -58,7 +58,7 @@ type stateRecord struct {
 	Account string
 
 	Namespace *namespaceRecord // a dispatch namespace, without scripts
-	KV        *KVNamespace // a KV namespace, Keys nil
+	KV        *KVNamespace     // a KV namespace, Keys nil
 
 	// A batch of scripts of namespace Owner (AccountScripts: the account's
 	// own). Their Module.Content is nil: ModuleBlobs has the blob index of

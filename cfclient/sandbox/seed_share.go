@@ -12,10 +12,10 @@ import (
 // "Memory"). Every list is returned with its capacity clipped, so an append
 // reallocates; handlers replace these values, never write into them.
 type sharing struct {
-	modules      map[*byte][]Module   // by the template content's first byte
-	limits       map[[2]int]*Limits   // by cpu_ms and subrequests
-	dates        map[int]string       // compatibility dates by yyyymmdd
-	tagLists     map[uint64][]string  // by a hash of the tags (see tagList)
+	modules      map[*byte][]Module  // by the template content's first byte
+	limits       map[[2]int]*Limits  // by cpu_ms and subrequests
+	dates        map[int]string      // compatibility dates by yyyymmdd
+	tagLists     map[uint64][]string // by a hash of the tags (see tagList)
 	seed         maphash.Seed
 	bindingLists map[string][]Binding // secret-free lists, by their raw JSON
 	nodejsCompat []string
