@@ -66,18 +66,44 @@ func (m *sortedMap[V]) sort() (repeated string) {
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(m.names[a], m.names[b]) })
-	names := make([]string, 0, len(order))
-	vals := make([]V, 0, len(order))
-	for j, i := range order {
-		if j+1 < len(order) && m.names[order[j+1]] == m.names[i] {
+	m.permute(order)
+	// Of equal names, the last added is now the last of its run.
+	n := 0
+	for i := range m.names {
+		if i+1 < len(m.names) && m.names[i+1] == m.names[i] {
 			repeated = m.names[i]
-			continue // a later value of the same name follows
+			continue
 		}
-		names = append(names, m.names[i])
-		vals = append(vals, m.vals[i])
+		m.names[n], m.vals[n] = m.names[i], m.vals[i]
+		n++
 	}
-	m.names, m.vals = names, vals
+	clear(m.names[n:])
+	clear(m.vals[n:])
+	m.names, m.vals = m.names[:n], m.vals[:n]
 	return repeated
+}
+
+// permute puts the entry at order[i] at i, in place (following each cycle
+// of the permutation), so that sorting 2.3 million keys needs no second
+// copy of them. It leaves order scrambled.
+func (m *sortedMap[V]) permute(order []int32) {
+	for start := range order {
+		if order[start] < 0 {
+			continue // placed with an earlier cycle
+		}
+		name, val := m.names[start], m.vals[start]
+		i := start
+		for {
+			src := int(order[i])
+			order[i] = -1
+			if src == start {
+				m.names[i], m.vals[i] = name, val
+				break
+			}
+			m.names[i], m.vals[i] = m.names[src], m.vals[src]
+			i = src
+		}
+	}
 }
 
 // sortedUnique reports whether s is strictly increasing.
