@@ -244,6 +244,11 @@ func (sd *seeder) scriptTags(p persona, tier string) []string {
 	if r.IntN(100) < 12 {
 		t = append(t, []string{"region-eu", "region-us", "region-apac"}[r.IntN(3)])
 	}
+	if p.customer != "" || p.pr != 0 {
+		// Nearly unique lists: sharing them would cost the seeder more
+		// (a table entry each) than it saves.
+		return sd.tags.copyOf(t...)
+	}
 	return sd.tagList(t)
 }
 
