@@ -55,7 +55,7 @@ func (sc *Script) record() scriptRecord {
 		b = &ScriptBody{}
 	}
 	return scriptRecord{
-		Name: sc.Name, Tag: sc.Tag(), ETag: sc.ETag(), CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn,
+		Name: sc.Name, Tag: sc.Tag(), ETag: sc.ETag(), CreatedOn: sc.CreatedOn(), ModifiedOn: sc.ModifiedOn(),
 		Tags: sc.Tags, Limits: sc.Limits, Logpush: sc.Logpush, Bindings: sc.Bindings, Account: sc.Account,
 		Handlers: b.Handlers, CompatibilityDate: b.CompatibilityDate, CompatibilityFlags: b.CompatibilityFlags,
 		UsageModel: b.UsageModel, Observability: b.Observability, Placement: b.Placement,
@@ -68,7 +68,7 @@ func (sc *Script) record() scriptRecord {
 // when an equal one was seen before.
 func (r *scriptRecord) script(bodies *bodyInterner) *Script {
 	sc := &Script{
-		Name: r.Name, CreatedOn: r.CreatedOn, ModifiedOn: r.ModifiedOn,
+		Name: r.Name, created: microOf(r.CreatedOn), modified: microOf(r.ModifiedOn),
 		Tags: r.Tags, Limits: r.Limits, Logpush: r.Logpush, Bindings: r.Bindings, Account: r.Account,
 		ScriptBody: bodies.body(ScriptBody{
 			Handlers: r.Handlers, CompatibilityDate: r.CompatibilityDate, CompatibilityFlags: r.CompatibilityFlags,

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // Tags and etags of any form come back as they were set: hex ones from
@@ -37,5 +38,25 @@ func TestScriptIDsKeepEveryValue(t *testing.T) {
 	sc := Script{ids: randIDs(a)}
 	if tag, etag := randHex(b, 32), randHex(b, 64); sc.Tag() != tag || sc.ETag() != etag {
 		t.Errorf("randIDs gave %q, %q; randHex %q, %q", sc.Tag(), sc.ETag(), tag, etag)
+	}
+}
+
+// A stored time (UTC, whole microseconds) comes back equal and in UTC.
+func TestMicroTimeKeepsStoredTimes(t *testing.T) {
+	for _, tm := range []time.Time{
+		fixedSeedNow(),
+		time.Date(2025, 2, 8, 18, 59, 9, 78433000, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999000, time.UTC),
+		time.Unix(0, 0).UTC(),
+	} {
+		got := microOf(tm).Time()
+		if !got.Equal(tm) || got.Location() != time.UTC || got.Format(time.RFC3339Nano) != tm.Format(time.RFC3339Nano) {
+			t.Errorf("%v came back as %v", tm, got)
+		}
+	}
+	// Anything else is kept to the microsecond, in UTC.
+	in := time.Date(2026, 1, 2, 3, 4, 5, 6007008, time.FixedZone("x", 3600))
+	if got := microOf(in).Time(); !got.Equal(in.Truncate(time.Microsecond)) || got.Location() != time.UTC {
+		t.Errorf("%v came back as %v", in, got)
 	}
 }

@@ -169,8 +169,8 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 	*sc = Script{
 		Name:       p.name,
 		ids:        randIDs(r),
-		CreatedOn:  created,
-		ModifiedOn: modified,
+		created:    microOf(created),
+		modified:   microOf(modified),
 		Tags:       sd.scriptTags(p, tier),
 	}
 	// The generator's draws stay in the order they had when these were

@@ -147,8 +147,8 @@ func (sd *seeder) accountScripts() {
 	dispatcher := &Script{
 		Name:       seedDispatcher,
 		ids:        randIDs(sd.rng),
-		CreatedOn:  created,
-		ModifiedOn: sd.now.Add(-3 * day).Truncate(time.Microsecond),
+		created:    microOf(created),
+		modified:   microOf(sd.now.Add(-3 * day)),
 		Tags:       []string{"platform", "environment-prod"},
 		Limits:     &Limits{CPUMs: &cpu, Subrequests: &sub},
 		Logpush:    true,
@@ -171,8 +171,8 @@ func (sd *seeder) accountScripts() {
 	outbound := &Script{
 		Name:       seedOutbound,
 		ids:        randIDs(sd.rng),
-		CreatedOn:  created,
-		ModifiedOn: sd.now.Add(-41 * day).Truncate(time.Microsecond),
+		created:    microOf(created),
+		modified:   microOf(sd.now.Add(-41 * day)),
 		Tags:       []string{"platform", "environment-prod"},
 		Bindings:   []Binding{},
 		ScriptBody: &ScriptBody{

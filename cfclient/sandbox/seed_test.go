@@ -115,8 +115,8 @@ func TestSeedScriptsFollowConventions(t *testing.T) {
 				t.Fatalf("%s: tag %q (repeated: %v), etag %q", name, sc.Tag(), seenTag[sc.Tag()], sc.ETag())
 			}
 			seenTag[sc.Tag()] = true
-			if sc.CreatedOn.After(sc.ModifiedOn) || sc.ModifiedOn.After(now) || now.Sub(sc.CreatedOn) > 731*24*time.Hour {
-				t.Fatalf("%s: created %v modified %v (now %v)", name, sc.CreatedOn, sc.ModifiedOn, now)
+			if sc.CreatedOn().After(sc.ModifiedOn()) || sc.ModifiedOn().After(now) || now.Sub(sc.CreatedOn()) > 731*24*time.Hour {
+				t.Fatalf("%s: created %v modified %v (now %v)", name, sc.CreatedOn(), sc.ModifiedOn(), now)
 			}
 			if _, err := time.Parse(time.DateOnly, sc.CompatibilityDate); err != nil {
 				t.Fatalf("%s: compatibility date %q: %v", name, sc.CompatibilityDate, err)

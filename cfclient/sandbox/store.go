@@ -120,8 +120,8 @@ func (s *ScriptSet) reindex() (repeated string) { return s.byName.sort() }
 type Script struct {
 	Name       string    `json:"id"`
 	ids        scriptIDs // Tag and ETag
-	CreatedOn  time.Time `json:"created_on"`
-	ModifiedOn time.Time `json:"modified_on"`
+	created    microTime // CreatedOn
+	modified   microTime // ModifiedOn
 	Tags       []string  `json:"tags"`
 	Logpush    bool      `json:"logpush"`
 	Limits     *Limits   `json:"limits,omitempty"`

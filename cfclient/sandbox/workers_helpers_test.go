@@ -127,7 +127,7 @@ func fillNamespace(s *Server, ns string, n int, tags func(i int) []string) {
 			Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}}}
 		for i := range n {
 			name := fmt.Sprintf("script-%06d", i)
-			sc := &Script{Name: name, CreatedOn: now, ModifiedOn: now, Tags: tags(i), ScriptBody: body}
+			sc := &Script{Name: name, created: microOf(now), modified: microOf(now), Tags: tags(i), ScriptBody: body}
 			sc.setIDs(randomHex(16), randomHex(32))
 			set.add(sc)
 		}
@@ -214,17 +214,19 @@ func mustContainNone(t *testing.T, what string, body []byte, words ...string) {
 	}
 }
 
-// MarshalJSON renders a script for the tests' snapshots, its tag and etag
-// included (they live in an unexported field; the sandbox itself never
+// MarshalJSON renders a script for the tests' snapshots, its tag, etag and
+// times included (they live in unexported fields; the sandbox itself never
 // encodes a Script as JSON: the state file has its own record, see
 // persist_script.go).
 func (sc Script) MarshalJSON() ([]byte, error) {
 	type plain Script
 	return json.Marshal(struct {
 		plain
-		Tag  string `json:"tag"`
-		ETag string `json:"etag"`
-	}{plain(sc), sc.Tag(), sc.ETag()})
+		Tag        string    `json:"tag"`
+		ETag       string    `json:"etag"`
+		CreatedOn  time.Time `json:"created_on"`
+		ModifiedOn time.Time `json:"modified_on"`
+	}{plain(sc), sc.Tag(), sc.ETag(), sc.CreatedOn(), sc.ModifiedOn()})
 }
 
 // MarshalJSON renders a script set for the tests' snapshots: its scripts

@@ -48,8 +48,8 @@ func viewScript(sc *Script) scriptView {
 		Handlers:           orEmpty(sc.Handlers),
 		CompatibilityDate:  sc.CompatibilityDate,
 		CompatibilityFlags: orEmpty(sc.CompatibilityFlags),
-		CreatedOn:          sc.CreatedOn,
-		ModifiedOn:         sc.ModifiedOn,
+		CreatedOn:          sc.CreatedOn(),
+		ModifiedOn:         sc.ModifiedOn(),
 		HasModules:         sc.MainModule != "",
 		Logpush:            sc.Logpush,
 		MigrationTag:       sc.MigrationTag,
@@ -80,7 +80,7 @@ type detailsView struct {
 func (s *Server) scriptDetails(w http.ResponseWriter, r *http.Request, p params) {
 	var v detailsView
 	e := s.readScript(namespaceScope, p, func(sp scope, sc *Script) {
-		v = detailsView{CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn, DispatchNamespace: sp.nsName(), Script: viewScript(sc)}
+		v = detailsView{CreatedOn: sc.CreatedOn(), ModifiedOn: sc.ModifiedOn(), DispatchNamespace: sp.nsName(), Script: viewScript(sc)}
 	})
 	if e != nil {
 		fail(w, e)
@@ -138,7 +138,7 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 				e = err
 				return false
 			}
-			sc := &Script{Name: name, CreatedOn: now, ScriptBody: &ScriptBody{UsageModel: "standard"}}
+			sc := &Script{Name: name, created: microOf(now), ScriptBody: &ScriptBody{UsageModel: "standard"}}
 			sc.setIDs(randomHex(16), "")
 			if prev != nil {
 				sc = prev.clone() // copy on write; prev may be in a reader's hands
@@ -186,7 +186,7 @@ func setModules(sc *Script, up *upload, now time.Time) {
 		h.Write(m.Content)
 	}
 	sc.setETag(hex.EncodeToString(h.Sum(nil)))
-	sc.ModifiedOn = now
+	sc.setModified(now)
 }
 
 // startupMs is a plausible startup time: 1 ms plus 1 per 64 KiB of code.

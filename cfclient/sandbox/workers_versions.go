@@ -78,7 +78,7 @@ func deployVersion(sc *Script, v ScriptVersion, now time.Time) {
 	sc.CompatibilityDate, sc.CompatibilityFlags = v.CompatDate, v.CompatFlags
 	sc.UsageModel, sc.Limits, sc.Placement = v.UsageModel, v.Limits, v.Placement
 	sc.MainModule, sc.BodyPart, sc.Handlers, sc.Modules, sc.Bindings = v.MainModule, v.BodyPart, v.Handlers, v.Modules, v.Bindings
-	sc.ModifiedOn = now
+	sc.setModified(now)
 }
 
 // ScriptDeployment is one deployment: versions and their traffic shares.
@@ -147,7 +147,7 @@ func implicitVersions(sc *Script) []ScriptVersion {
 	if len(id) >= 32 {
 		id = id[0:8] + "-" + id[8:12] + "-4" + id[13:16] + "-8" + id[17:20] + "-" + id[20:32]
 	}
-	return []ScriptVersion{versionOfScript(sc, id, 1, sc.ModifiedOn, "api", nil)}
+	return []ScriptVersion{versionOfScript(sc, id, 1, sc.ModifiedOn(), "api", nil)}
 }
 
 // implicitDeployments are a script's deployments, or one of its only
@@ -195,10 +195,10 @@ func (s *Server) getService(w http.ResponseWriter, _ *http.Request, p params) {
 		json.Unmarshal(script, &m)
 		m["last_deployed_from"] = from
 		out = map[string]any{
-			"id": sc.Name, "created_on": sc.CreatedOn, "modified_on": sc.ModifiedOn,
-			"default_environment": map[string]any{"environment": "production", "created_on": sc.CreatedOn,
-				"modified_on": sc.ModifiedOn, "script": m},
-			"environments": []map[string]any{{"environment": "production", "created_on": sc.CreatedOn, "modified_on": sc.ModifiedOn}},
+			"id": sc.Name, "created_on": sc.CreatedOn(), "modified_on": sc.ModifiedOn(),
+			"default_environment": map[string]any{"environment": "production", "created_on": sc.CreatedOn(),
+				"modified_on": sc.ModifiedOn(), "script": m},
+			"environments": []map[string]any{{"environment": "production", "created_on": sc.CreatedOn(), "modified_on": sc.ModifiedOn()}},
 		}
 	})
 	if e != nil {
