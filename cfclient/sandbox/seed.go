@@ -167,11 +167,11 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 	}
 	sc := sd.scripts.one()
 	*sc = Script{
-		Name:       p.name,
-		ids:        randIDs(r),
-		created:    microOf(created),
-		modified:   microOf(modified),
-		Tags:       sd.scriptTags(p, tier),
+		Name:     p.name,
+		ids:      randIDs(r),
+		created:  microOf(created),
+		modified: microOf(modified),
+		Tags:     sd.scriptTags(p, tier),
 	}
 	// The generator's draws stay in the order they had when these were
 	// struct fields, so a seed still gives the same world.

@@ -145,13 +145,13 @@ func (sd *seeder) accountScripts() {
 	created := sd.now.Add(-740 * day).Truncate(time.Microsecond)
 	cpu, sub := 50, 1000
 	dispatcher := &Script{
-		Name:       seedDispatcher,
-		ids:        randIDs(sd.rng),
-		created:    microOf(created),
-		modified:   microOf(sd.now.Add(-3 * day)),
-		Tags:       []string{"platform", "environment-prod"},
-		Limits:     &Limits{CPUMs: &cpu, Subrequests: &sub},
-		Logpush:    true,
+		Name:     seedDispatcher,
+		ids:      randIDs(sd.rng),
+		created:  microOf(created),
+		modified: microOf(sd.now.Add(-3 * day)),
+		Tags:     []string{"platform", "environment-prod"},
+		Limits:   &Limits{CPUMs: &cpu, Subrequests: &sub},
+		Logpush:  true,
 		Bindings: []Binding{
 			{Name: "DISPATCHER", Type: "dispatch_namespace",
 				Raw: []byte(`{"type":"dispatch_namespace","name":"DISPATCHER","namespace":"production"}`)},
@@ -169,12 +169,12 @@ func (sd *seeder) accountScripts() {
 		},
 	}
 	outbound := &Script{
-		Name:       seedOutbound,
-		ids:        randIDs(sd.rng),
-		created:    microOf(created),
-		modified:   microOf(sd.now.Add(-41 * day)),
-		Tags:       []string{"platform", "environment-prod"},
-		Bindings:   []Binding{},
+		Name:     seedOutbound,
+		ids:      randIDs(sd.rng),
+		created:  microOf(created),
+		modified: microOf(sd.now.Add(-41 * day)),
+		Tags:     []string{"platform", "environment-prod"},
+		Bindings: []Binding{},
 		ScriptBody: &ScriptBody{
 			Handlers:          []string{"fetch"},
 			CompatibilityDate: "2024-09-23",

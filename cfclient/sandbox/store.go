@@ -118,13 +118,13 @@ func (s *ScriptSet) reindex() (repeated string) { return s.byName.sort() }
 // Script itself, like every slice and pointer in it, are replaced, never
 // written into.
 type Script struct {
-	Name       string    `json:"id"`
-	ids        scriptIDs // Tag and ETag
-	created    microTime // CreatedOn
-	modified   microTime // ModifiedOn
-	Tags       []string  `json:"tags"`
-	Logpush    bool      `json:"logpush"`
-	Limits     *Limits   `json:"limits,omitempty"`
+	Name     string    `json:"id"`
+	ids      scriptIDs // Tag and ETag
+	created  microTime // CreatedOn
+	modified microTime // ModifiedOn
+	Tags     []string  `json:"tags"`
+	Logpush  bool      `json:"logpush"`
+	Limits   *Limits   `json:"limits,omitempty"`
 	// Bindings in upload order. Secrets are bindings of type secret_text or
 	// secret_key whose values live in Binding.Secret and are never served.
 	Bindings []Binding `json:"bindings"`
