@@ -46,6 +46,10 @@ const (
 
 const day = 24 * time.Hour
 
+// routingKeysPer4Scripts sizes the ROUTING index: four production tenants
+// get about 8.9 keys (subdomain routes, some hostnames, last-used stamps).
+const routingKeysPer4Scripts = 9
+
 // tierLimits are the per-script limits each tier gets (matching seedTiersJSON).
 func tierLimits(tier string) (cpuMs, subRequests int) {
 	switch tier {
@@ -112,6 +116,10 @@ func (sd *seeder) run(n int) {
 	sd.st.KV[sd.cache.ID] = sd.cache
 
 	prod := sd.namespace(seedProduction, 760*day)
+	// Sized up front: growing a million-entry index by appending holds the
+	// old and the new array at once.
+	prod.Scripts.byName.grow(n)
+	sd.routing.keys.grow(n*routingKeysPer4Scripts/4 + n/200 + 16)
 	prodGen := newNameGen(sd.rng, n, []string{"prod", "prod", "prod", "prod", "canary", "staging", "dev", "qa", "preview"})
 	for range n {
 		p := prodGen.next()

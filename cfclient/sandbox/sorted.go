@@ -17,6 +17,12 @@ type sortedMap[V any] struct {
 	vals  []V // vals[i] belongs to names[i]
 }
 
+// grow makes room for n more entries.
+func (m *sortedMap[V]) grow(n int) {
+	m.names = slices.Grow(m.names, n)
+	m.vals = slices.Grow(m.vals, n)
+}
+
 // get returns a name's value.
 func (m *sortedMap[V]) get(name string) (V, bool) {
 	if i, found := slices.BinarySearch(m.names, name); found {
