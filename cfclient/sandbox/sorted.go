@@ -3,6 +3,7 @@ package sandbox
 import (
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -62,18 +63,19 @@ func (m *sortedMap[V]) add(name string, v V) {
 }
 
 // sort orders what add appended. Of a name added more than once the last
-// value wins, as with put; sort returns such a name ("" when none).
+// value wins, as with put; sort returns such a name ("" when none). It
+// sorts in place (names, values and their positions move together), so
+// sorting 2.3 million keys needs no second copy of them.
 func (m *sortedMap[V]) sort() (repeated string) {
 	if sortedUnique(m.names) {
 		return ""
 	}
-	order := make([]int32, len(m.names))
-	for i := range order {
-		order[i] = int32(i)
+	by := byName[V]{m, make([]int32, len(m.names))}
+	for i := range by.pos {
+		by.pos[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(m.names[a], m.names[b]) })
-	m.permute(order)
-	// Of equal names, the last added is now the last of its run.
+	sort.Sort(by)
+	// Ties went by position, so the last added of a name ends its run.
 	n := 0
 	for i := range m.names {
 		if i+1 < len(m.names) && m.names[i+1] == m.names[i] {
@@ -89,27 +91,26 @@ func (m *sortedMap[V]) sort() (repeated string) {
 	return repeated
 }
 
-// permute puts the entry at order[i] at i, in place (following each cycle
-// of the permutation), so that sorting 2.3 million keys needs no second
-// copy of them. It leaves order scrambled.
-func (m *sortedMap[V]) permute(order []int32) {
-	for start := range order {
-		if order[start] < 0 {
-			continue // placed with an earlier cycle
-		}
-		name, val := m.names[start], m.vals[start]
-		i := start
-		for {
-			src := int(order[i])
-			order[i] = -1
-			if src == start {
-				m.names[i], m.vals[i] = name, val
-				break
-			}
-			m.names[i], m.vals[i] = m.names[src], m.vals[src]
-			i = src
-		}
+// byName sorts a sortedMap's entries by name, then by the position they
+// were added at.
+type byName[V any] struct {
+	m   *sortedMap[V]
+	pos []int32
+}
+
+func (b byName[V]) Len() int { return len(b.pos) }
+
+func (b byName[V]) Less(i, j int) bool {
+	if c := strings.Compare(b.m.names[i], b.m.names[j]); c != 0 {
+		return c < 0
 	}
+	return b.pos[i] < b.pos[j]
+}
+
+func (b byName[V]) Swap(i, j int) {
+	b.m.names[i], b.m.names[j] = b.m.names[j], b.m.names[i]
+	b.m.vals[i], b.m.vals[j] = b.m.vals[j], b.m.vals[i]
+	b.pos[i], b.pos[j] = b.pos[j], b.pos[i]
 }
 
 // sortedUnique reports whether s is strictly increasing.
