@@ -261,7 +261,7 @@ func decodeState(r *bufio.Reader) (*Store, error) {
 	if n != stateVersion && n != stateVersionNoSum {
 		return nil, fmt.Errorf("format version %d is not supported (this wfp reads versions %d and %d)", n, stateVersionNoSum, stateVersion)
 	}
-	d := &stateDecoder{in: newInterner(), bodies: newBodyInterner()}
+	d := &stateDecoder{in: newInterner(), shared: newRecordInterner()}
 	// hr is an io.ByteReader, so gob reads exactly the records from it and
 	// no further: the checksum line is left in r.
 	dec := gob.NewDecoder(hr)
@@ -346,7 +346,7 @@ type stateDecoder struct {
 	st              *Store
 	blobs           [][]byte
 	in              *interner
-	bodies          *bodyInterner
+	shared          *recordInterner
 	nScripts, nKeys int
 }
 
@@ -431,14 +431,16 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 			next++
 		}
 		for j := range sc.Bindings {
-			sc.Bindings[j].Raw = d.in.bytes(sc.Bindings[j].Raw)
+			b := &sc.Bindings[j]
+			b.Raw = d.in.bytes(b.Raw)
+			b.Name, b.Type = d.in.str(b.Name), d.in.str(b.Type)
 		}
 		d.in.strs(sc.Tags)
 		d.in.strs(sc.Handlers)
 		d.in.strs(sc.CompatibilityFlags)
 		sc.CompatibilityDate = d.in.str(sc.CompatibilityDate)
 		sc.UsageModel = d.in.str(sc.UsageModel)
-		set.add(sc.script(d.bodies))
+		set.add(sc.script(d.shared))
 	}
 	d.nScripts += len(rec.Scripts)
 	return nil

@@ -64,13 +64,13 @@ func (sc *Script) record() scriptRecord {
 	}
 }
 
-// script returns the script a record holds; its body is the shared copy
-// when an equal one was seen before.
-func (r *scriptRecord) script(bodies *bodyInterner) *Script {
+// script returns the script a record holds; its body, limits and (secret
+// free) bindings are the shared copies when equal ones were seen before.
+func (r *scriptRecord) script(in *recordInterner) *Script {
 	sc := &Script{
 		Name: r.Name, created: microOf(r.CreatedOn), modified: microOf(r.ModifiedOn),
-		Tags: r.Tags, Limits: r.Limits, Logpush: r.Logpush, Bindings: r.Bindings, Account: r.Account,
-		ScriptBody: bodies.body(ScriptBody{
+		Tags: r.Tags, Limits: in.limits(r.Limits), Logpush: r.Logpush, Bindings: in.bindings(r.Bindings), Account: r.Account,
+		ScriptBody: in.body(ScriptBody{
 			Handlers: r.Handlers, CompatibilityDate: r.CompatibilityDate, CompatibilityFlags: r.CompatibilityFlags,
 			UsageModel: r.UsageModel, Observability: r.Observability, Placement: r.Placement,
 			TailConsumers: r.TailConsumers, MigrationTag: r.MigrationTag, MainModule: r.MainModule,
@@ -81,21 +81,71 @@ func (r *scriptRecord) script(bodies *bodyInterner) *Script {
 	return sc
 }
 
-// bodyInterner shares equal bodies between the scripts of a state file, as
-// the seeded world shares them. Module contents are compared by their
-// backing array, which the decoder already shares per blob.
-type bodyInterner struct {
-	seen  map[string]*ScriptBody
-	blobs map[blobKey]int // a number per distinct backing array
-	key   []byte
+// recordInterner shares equal bodies, limits and secret-free binding lists
+// between the scripts of a state file, as the seeded world shares them.
+// Module contents are compared by their backing array, which the decoder
+// already shares per blob.
+type recordInterner struct {
+	seen      map[string]*ScriptBody
+	blobs     map[blobKey]int // a number per distinct backing array
+	lists     map[string][]Binding
+	allLimits map[[4]int]*Limits
+	key       []byte
 }
 
-func newBodyInterner() *bodyInterner {
-	return &bodyInterner{seen: map[string]*ScriptBody{}, blobs: map[blobKey]int{}}
+func newRecordInterner() *recordInterner {
+	return &recordInterner{seen: map[string]*ScriptBody{}, blobs: map[blobKey]int{},
+		lists: map[string][]Binding{}, allLimits: map[[4]int]*Limits{}}
+}
+
+// limits returns the shared copy of l.
+func (in *recordInterner) limits(l *Limits) *Limits {
+	if l == nil {
+		return nil
+	}
+	var k [4]int
+	if l.CPUMs != nil {
+		k[0], k[1] = 1, *l.CPUMs
+	}
+	if l.Subrequests != nil {
+		k[2], k[3] = 1, *l.Subrequests
+	}
+	if prev, ok := in.allLimits[k]; ok {
+		return prev
+	}
+	in.allLimits[k] = l
+	return l
+}
+
+// bindings returns the shared copy of a list without secrets (capacity
+// clipped), or b itself.
+func (in *recordInterner) bindings(b []Binding) []Binding {
+	if len(b) == 0 {
+		return b
+	}
+	k := in.key[:0]
+	for _, x := range b {
+		if x.IsSecret() || x.Secret != "" {
+			return b
+		}
+		k = append(k, x.Name...)
+		k = append(k, 0)
+		k = append(k, x.Type...)
+		k = append(k, 0)
+		k = append(k, x.Raw...)
+		k = append(k, 1)
+	}
+	in.key = k
+	if prev, ok := in.lists[string(k)]; ok {
+		return prev
+	}
+	b = b[:len(b):len(b)]
+	in.lists[string(k)] = b
+	return b
 }
 
 // blobID numbers module contents by backing array (0 for none).
-func (in *bodyInterner) blobID(c []byte) int {
+func (in *recordInterner) blobID(c []byte) int {
 	if len(c) == 0 {
 		return 0
 	}
@@ -109,7 +159,7 @@ func (in *bodyInterner) blobID(c []byte) int {
 }
 
 // body returns the shared copy of b.
-func (in *bodyInterner) body(b ScriptBody) *ScriptBody {
+func (in *recordInterner) body(b ScriptBody) *ScriptBody {
 	k := in.key[:0]
 	field := func(s ...string) {
 		for _, x := range s {

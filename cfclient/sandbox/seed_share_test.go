@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"testing"
 )
 
@@ -26,7 +27,28 @@ func scriptsJSON(t *testing.T, s *Server, ns string) map[string]string {
 // script (settings PATCH, tag edits, a new upload, a secret) must leave
 // every script it shared them with as it was.
 func TestChangingASeededScriptLeavesItsNeighbours(t *testing.T) {
-	s := startSandbox(t, Options{Seed: 1, Scripts: 2000, Now: fixedSeedNow})
+	changeOneLeaveTheRest(t, startSandbox(t, Options{Seed: 1, Scripts: 2000, Now: fixedSeedNow}))
+}
+
+// A world loaded from a state file shares bodies, limits and binding lists
+// as the seeded one does; the same holds there.
+func TestChangingALoadedScriptLeavesItsNeighbours(t *testing.T) {
+	opts := Options{Seed: 1, Scripts: 2000, Now: fixedSeedNow, StatePath: filepath.Join(t.TempDir(), "state")}
+	if err := startSandbox(t, opts).Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := startSandbox(t, opts)
+	if !s.StateLoaded() {
+		t.Fatal("the state file was not loaded")
+	}
+	changeOneLeaveTheRest(t, s)
+}
+
+// changeOneLeaveTheRest changes three production scripts of s that share
+// their body, limits and bindings with others, and checks that no other
+// script changed.
+func changeOneLeaveTheRest(t *testing.T, s *Server) {
+	t.Helper()
 	// Three scripts that each share their body with another, and their
 	// limits and bindings list with others.
 	var names []string
