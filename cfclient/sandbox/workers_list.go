@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -136,7 +137,9 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 			return
 		}
 	}
-	var out []scriptView
+	pb := s.pageBuffers()
+	defer s.pages.Put(pb)
+	out := pb.views[:0]
 	next := ""
 	s.store.Read(func() {
 		ns, found := s.store.Namespaces[p["ns"]]
@@ -150,7 +153,6 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 		if resume {
 			i = set.After(after)
 		}
-		out = make([]scriptView, 0, min(limit, len(names)-i))
 		for ; i < len(names); i++ {
 			sc := set.At(i)
 			if !filter.match(sc.Tags) {
@@ -164,11 +166,31 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 			out = append(out, viewScript(sc))
 		}
 	})
+	pb.views = out
+	defer clear(out) // the pool must not keep 1000 scripts' strings alive
 	if e != nil {
 		fail(w, e)
 		return
 	}
-	okInfo(w, out, listInfo{Count: len(out), Cursor: next})
+	if out == nil {
+		out = []scriptView{}
+	}
+	writeJSONWith(w, &pb.json, http.StatusOK, envelope{Success: true, Errors: []wireError{}, Messages: []wireError{},
+		Result: out, ResultInfo: listInfo{Count: len(out), Cursor: next}})
+}
+
+// pageBuffers are what one listing page needs, kept between requests.
+type pageBuffers struct {
+	views []scriptView
+	json  bytes.Buffer
+}
+
+// pageBuffers returns buffers from the pool, or new ones.
+func (s *Server) pageBuffers() *pageBuffers {
+	if pb, ok := s.pages.Get().(*pageBuffers); ok {
+		return pb
+	}
+	return &pageBuffers{}
 }
 
 // listAccountScripts serves GET /accounts/{a}/workers/scripts: every
