@@ -34,8 +34,8 @@ const sandboxMemoryLimit = 900 << 20
 
 // setSandboxMemoryLimit sets sandboxMemoryLimit unless GOMEMLIMIT (which
 // the runtime has already applied) is set; it reports whether it did.
-func setSandboxMemoryLimit(lookupEnv func(string) (string, bool)) bool {
-	if _, set := lookupEnv("GOMEMLIMIT"); set {
+func setSandboxMemoryLimit(getenv func(string) string) bool {
+	if getenv("GOMEMLIMIT") != "" {
 		return false
 	}
 	debug.SetMemoryLimit(sandboxMemoryLimit)
@@ -62,7 +62,7 @@ type sandboxFlags struct {
 // to stdout; everything else goes to stderr. Exit status: 0 after a clean
 // stop, 1 when the sandbox fails, 2 for bad flags.
 func runSandbox(args []string, stdout, stderr io.Writer) int {
-	setSandboxMemoryLimit(os.LookupEnv)
+	setSandboxMemoryLimit(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return runSandboxContext(ctx, args, stdout, stderr)

@@ -313,11 +313,11 @@ func TestSandboxMemoryLimit(t *testing.T) {
 	old := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(old) })
 	debug.SetMemoryLimit(math.MaxInt64)
-	set := func(string) (string, bool) { return "2GiB", true }
+	set := func(string) string { return "2GiB" }
 	if setSandboxMemoryLimit(set) || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Fatal("the limit was changed although GOMEMLIMIT is set")
 	}
-	unset := func(string) (string, bool) { return "", false }
+	unset := func(string) string { return "" }
 	if !setSandboxMemoryLimit(unset) || debug.SetMemoryLimit(-1) != sandboxMemoryLimit {
 		t.Fatalf("limit %d without GOMEMLIMIT, want %d", debug.SetMemoryLimit(-1), sandboxMemoryLimit)
 	}
