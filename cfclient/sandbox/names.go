@@ -30,7 +30,7 @@ type nameGen struct {
 	services  []string
 	teams     []string
 	companies []string
-	customers int // size of the tenant-<id> customer pool
+	customers int                 // size of the tenant-<id> customer pool
 	seen      map[string]struct{} // a set: no value keeps a million-name table smaller
 }
 
