@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -303,5 +305,20 @@ func TestSandboxTrafficFeedsWorkersLogs(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no events within 10 s at 200 requests/s")
 		}
+	}
+}
+
+// wfp sandbox runs with a soft memory limit unless GOMEMLIMIT chose one.
+func TestSandboxMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	debug.SetMemoryLimit(math.MaxInt64)
+	set := func(string) string { return "2GiB" }
+	if setSandboxMemoryLimit(set) || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Fatal("the limit was changed although GOMEMLIMIT is set")
+	}
+	unset := func(string) string { return "" }
+	if !setSandboxMemoryLimit(unset) || debug.SetMemoryLimit(-1) != sandboxMemoryLimit {
+		t.Fatalf("limit %d without GOMEMLIMIT, want %d", debug.SetMemoryLimit(-1), sandboxMemoryLimit)
 	}
 }

@@ -89,3 +89,22 @@ func BenchmarkStateLoad100k(b *testing.B) {
 	runtime.KeepAlive(st)
 	runtime.KeepAlive(data)
 }
+
+// BenchmarkSeed1M seeds the 1,000,000-script world `wfp sandbox --scripts
+// 1000000` serves (production 1M, staging 100k, the routing KV). It reports
+// the live heap of the world after a GC (heap-MB). It takes seconds per
+// seed; run it once:
+//
+//	go test ./cfclient/sandbox -run '^$' -bench Seed1M -benchtime 1x
+func BenchmarkSeed1M(b *testing.B) {
+	var st *Store
+	base := heapMB()
+	for b.Loop() {
+		st = nil
+		st = NewStore(fixedAccountID)
+		seedWorld(st, Options{Seed: 1, Scripts: 1000000, Now: fixedSeedNow})
+	}
+	b.StopTimer()
+	b.ReportMetric(heapMB()-base, "heap-MB")
+	runtime.KeepAlive(st)
+}

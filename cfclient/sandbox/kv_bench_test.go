@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"slices"
 	"testing"
@@ -71,11 +70,11 @@ func BenchmarkKVBulkInsert10kInto100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		k := &KVNamespace{Keys: maps.Clone(base.Keys), names: slices.Clone(base.names)}
+		k := &KVNamespace{keys: sortedMap[*KVEntry]{slices.Clone(base.keys.names), slices.Clone(base.keys.vals)}}
 		b.StartTimer()
 		k.putMany(keys[100000:], ents[100000:])
-		if len(k.names) != 110000 {
-			b.Fatalf("%d names", len(k.names))
+		if k.Len() != 110000 {
+			b.Fatalf("%d names", k.Len())
 		}
 	}
 }

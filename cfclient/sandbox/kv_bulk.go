@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 )
 
 // kvBulkResult is the result of a bulk write or delete.
@@ -220,7 +219,7 @@ func (s *Server) kvBulkGet(w http.ResponseWriter, r *http.Request, p params) {
 		}
 		found = true
 		for i, k := range body.Keys {
-			ents[i] = ns.Keys[k]
+			ents[i] = ns.entry(k)
 		}
 	})
 	if !found {
@@ -280,63 +279,8 @@ func checkBulkGet(body kvBulkGetBody) *apiError {
 	return nil
 }
 
-// smallBatch is the batch size up to which bulk changes update the sorted
-// name index one key at a time; larger batches merge or filter it once.
-const smallBatch = 16
-
-// putMany stores entries under keys (a later duplicate wins) and keeps the
-// name index sorted in O(n + m log m) rather than O(n·m).
-func (k *KVNamespace) putMany(keys []string, ents []*KVEntry) {
-	var fresh []string
-	seen := make(map[string]bool)
-	for i, key := range keys {
-		if _, exists := k.Keys[key]; !exists && !seen[key] {
-			seen[key] = true
-			fresh = append(fresh, key)
-		}
-		k.Keys[key] = ents[i]
-	}
-	if len(fresh) <= smallBatch {
-		for _, key := range fresh {
-			j, _ := slices.BinarySearch(k.names, key)
-			k.names = slices.Insert(k.names, j, key)
-		}
-		return
-	}
-	slices.Sort(fresh)
-	merged := make([]string, 0, len(k.names)+len(fresh))
-	i, j := 0, 0
-	for i < len(k.names) && j < len(fresh) {
-		if k.names[i] < fresh[j] {
-			merged = append(merged, k.names[i])
-			i++
-		} else {
-			merged = append(merged, fresh[j])
-			j++
-		}
-	}
-	merged = append(merged, k.names[i:]...)
-	merged = append(merged, fresh[j:]...)
-	k.names = merged
-}
+// putMany stores entries under keys (a later duplicate wins).
+func (k *KVNamespace) putMany(keys []string, ents []*KVEntry) { k.keys.putMany(keys, ents) }
 
 // deleteMany removes keys; it reports whether any existed.
-func (k *KVNamespace) deleteMany(keys []string) bool {
-	gone := make(map[string]bool)
-	for _, key := range keys {
-		if _, exists := k.Keys[key]; exists {
-			delete(k.Keys, key)
-			gone[key] = true
-		}
-	}
-	if len(gone) <= smallBatch {
-		for key := range gone {
-			if j, found := slices.BinarySearch(k.names, key); found {
-				k.names = slices.Delete(k.names, j, j+1)
-			}
-		}
-		return len(gone) > 0
-	}
-	k.names = slices.DeleteFunc(k.names, func(n string) bool { return gone[n] })
-	return true
-}
+func (k *KVNamespace) deleteMany(keys []string) bool { return k.keys.removeMany(keys) }

@@ -23,7 +23,7 @@ func checkKVIndex(t *testing.T, s *Server, ns string) []string {
 	var keys int
 	s.store.Read(func() {
 		names = slices.Clone(s.store.KV[ns].Names())
-		keys = len(s.store.KV[ns].Keys)
+		keys = s.store.KV[ns].Len()
 	})
 	if !slices.IsSorted(names) || len(slices.Compact(slices.Clone(names))) != len(names) || len(names) != keys {
 		t.Fatalf("index of %d names (sorted %v) for %d keys", len(names), slices.IsSorted(names), keys)
@@ -162,8 +162,8 @@ func TestKVPutManyDeleteManyKeepIndex(t *testing.T) {
 	k.putMany(keys[:5], ents[:5]) // one at a time
 	k.putMany(keys, ents)         // merge
 	k.putMany(keys[:3], ents[:3]) // existing keys only
-	if len(k.Keys) != 100 || len(k.names) != 100 || !slices.IsSorted(k.names) {
-		t.Fatalf("after puts: %d keys, %d names, sorted %v", len(k.Keys), len(k.names), slices.IsSorted(k.names))
+	if len(k.keys.vals) != 100 || len(k.keys.names) != 100 || !slices.IsSorted(k.keys.names) {
+		t.Fatalf("after puts: %d keys, %d names, sorted %v", len(k.keys.vals), len(k.keys.names), slices.IsSorted(k.keys.names))
 	}
 	if k.deleteMany([]string{"nope"}) {
 		t.Fatal("deleting a missing key reported a change")
@@ -171,8 +171,8 @@ func TestKVPutManyDeleteManyKeepIndex(t *testing.T) {
 	if !k.deleteMany(keys[:3]) || !k.deleteMany(keys[3:50]) {
 		t.Fatal("deletes reported no change")
 	}
-	if len(k.Keys) != 50 || !slices.Equal(k.names, slices.Sorted(slices.Values(keys[50:]))) {
-		t.Fatalf("after deletes: %d keys, names %v", len(k.Keys), k.names)
+	if len(k.keys.vals) != 50 || !slices.Equal(k.keys.names, slices.Sorted(slices.Values(keys[50:]))) {
+		t.Fatalf("after deletes: %d keys, names %v", len(k.keys.vals), k.keys.names)
 	}
 }
 

@@ -121,7 +121,7 @@ func kvSnapshot(s *Server) string {
 			ns := s.store.KV[id]
 			fmt.Fprintf(&b, "ns %s %q index=%q\n", id, ns.Title, ns.Names())
 			for _, k := range ns.Names() {
-				e := ns.Keys[k]
+				e := ns.entry(k)
 				// A checksum keeps 25 MiB values cheap to compare.
 				fmt.Fprintf(&b, "  %q=%d/%08x md=%s exp=%d\n", k, len(e.Value), crc32.ChecksumIEEE(e.Value), e.Metadata, e.Expiration)
 			}

@@ -64,7 +64,7 @@ func (s *Server) kvListKeys(w http.ResponseWriter, r *http.Request, p params) {
 			i = max(i, j)
 		}
 		for ; i < len(names) && strings.HasPrefix(names[i], prefix); i++ {
-			ent := ns.Keys[names[i]]
+			ent := ns.EntryAt(i)
 			if !visible(ent, now) {
 				continue
 			}
@@ -95,7 +95,7 @@ func (s *Server) lookupKV(nsID, key string) (*KVEntry, *apiError) {
 			e = errKVNamespaceNotFound(nsID)
 			return
 		}
-		ent = ns.Keys[key]
+		ent = ns.entry(key)
 	})
 	if e != nil {
 		return nil, e
@@ -193,7 +193,7 @@ func (s *Server) kvPutValue(w http.ResponseWriter, r *http.Request, p params) {
 			e = errKVNamespaceNotFound(p["ns"])
 			return false
 		}
-		s.noteWrite(p["ns"], key, ns.Keys[key])
+		s.noteWrite(p["ns"], key, ns.entry(key))
 		ns.Put(key, ent)
 		return true
 	})
@@ -222,7 +222,7 @@ func (s *Server) kvDeleteValue(w http.ResponseWriter, r *http.Request, p params)
 			e = errKVNamespaceNotFound(p["ns"])
 			return false
 		}
-		if prev, ok := ns.Keys[p["key"]]; ok {
+		if prev, ok := ns.Get(p["key"]); ok {
 			s.noteWrite(p["ns"], p["key"], prev)
 		}
 		return ns.Delete(p["key"])

@@ -30,8 +30,8 @@ type nameGen struct {
 	services  []string
 	teams     []string
 	companies []string
-	customers int // size of the tenant-<id> customer pool
-	seen      map[string]bool
+	customers int                 // size of the tenant-<id> customer pool
+	seen      map[string]struct{} // a set: no value keeps a million-name table smaller
 }
 
 // newNameGen returns a generator for about n names drawn from envs.
@@ -48,7 +48,7 @@ func newNameGen(rng *rand.Rand, n int, envs []string) *nameGen {
 		// A third as many customers as scripts: most customers run a few
 		// scripts each, which is what customer-<id> tag filters are for.
 		customers: max(50, min(n/3, 100000)),
-		seen:      make(map[string]bool, n),
+		seen:      make(map[string]struct{}, n),
 	}
 }
 
@@ -56,8 +56,8 @@ func newNameGen(rng *rand.Rand, n int, envs []string) *nameGen {
 func (g *nameGen) next() persona {
 	for {
 		p := g.draw()
-		if !g.seen[p.name] {
-			g.seen[p.name] = true
+		if _, dup := g.seen[p.name]; !dup {
+			g.seen[p.name] = struct{}{}
 			return p
 		}
 	}

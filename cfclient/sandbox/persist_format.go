@@ -57,8 +57,8 @@ const recordBatch = 1000
 type stateRecord struct {
 	Account string
 
-	Namespace *Namespace   // a dispatch namespace, Scripts nil
-	KV        *KVNamespace // a KV namespace, Keys nil
+	Namespace *namespaceRecord // a dispatch namespace, without scripts
+	KV        *KVNamespace     // a KV namespace, Keys nil
 
 	// A batch of scripts of namespace Owner (AccountScripts: the account's
 	// own). Their Module.Content is nil: ModuleBlobs has the blob index of
@@ -66,7 +66,7 @@ type stateRecord struct {
 	// this batch (appended to the table of all earlier ones).
 	Owner          string
 	AccountScripts bool
-	Scripts        []Script
+	Scripts        []scriptRecord
 	ModuleBlobs    []int
 	Blobs          [][]byte
 
@@ -116,15 +116,15 @@ func encodeRecords(w io.Writer, st *Store) error {
 		return err
 	}
 	for _, ns := range st.Namespaces {
-		head := *ns
-		head.Scripts = nil
+		head := namespaceRecord{ID: ns.ID, Name: ns.Name, Trusted: ns.Trusted, CreatedOn: ns.CreatedOn,
+			ModifiedOn: ns.ModifiedOn, CreatedBy: ns.CreatedBy, ModifiedBy: ns.ModifiedBy}
 		if err := e.enc.Encode(stateRecord{Namespace: &head}); err != nil {
 			return err
 		}
 	}
 	for _, kv := range st.KV {
 		head := *kv
-		head.Keys, head.names = nil, nil
+		head.keys = sortedMap[*KVEntry]{}
 		if err := e.enc.Encode(stateRecord{KV: &head}); err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (e *stateEncoder) scripts(set *ScriptSet, rec stateRecord) error {
 	if set == nil {
 		return nil
 	}
-	batch := make([]Script, 0, recordBatch)
+	batch := make([]scriptRecord, 0, recordBatch)
 	var mods []Module
 	flush := func() error {
 		if len(batch) == 0 {
@@ -186,8 +186,8 @@ func (e *stateEncoder) scripts(set *ScriptSet, rec stateRecord) error {
 		batch = batch[:0]
 		return err
 	}
-	for _, sc := range set.ByName {
-		batch = append(batch, *sc)
+	for _, sc := range set.All() {
+		batch = append(batch, sc.record())
 		if len(batch) == recordBatch {
 			if err := flush(); err != nil {
 				return err
@@ -215,7 +215,8 @@ func (e *stateEncoder) blob(content []byte, fresh *[][]byte) int {
 // keys writes a KV namespace's keys in batches.
 func (e *stateEncoder) keys(id string, kv *KVNamespace) error {
 	r := stateRecord{KVID: id, Keys: make([]string, 0, recordBatch), Entries: make([]KVEntry, 0, recordBatch)}
-	for key, entry := range kv.Keys {
+	for i, key := range kv.Names() {
+		entry := kv.EntryAt(i)
 		r.Keys = append(r.Keys, key)
 		r.Entries = append(r.Entries, *entry)
 		if len(r.Keys) == recordBatch {
@@ -260,7 +261,7 @@ func decodeState(r *bufio.Reader) (*Store, error) {
 	if n != stateVersion && n != stateVersionNoSum {
 		return nil, fmt.Errorf("format version %d is not supported (this wfp reads versions %d and %d)", n, stateVersionNoSum, stateVersion)
 	}
-	d := &stateDecoder{in: newInterner()}
+	d := &stateDecoder{in: newInterner(), shared: newRecordInterner()}
 	// hr is an io.ByteReader, so gob reads exactly the records from it and
 	// no further: the checksum line is left in r.
 	dec := gob.NewDecoder(hr)
@@ -345,6 +346,7 @@ type stateDecoder struct {
 	st              *Store
 	blobs           [][]byte
 	in              *interner
+	shared          *recordInterner
 	nScripts, nKeys int
 }
 
@@ -359,18 +361,17 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 	}
 	switch {
 	case rec.Namespace != nil:
-		ns := rec.Namespace
-		if _, dup := d.st.Namespaces[ns.Name]; dup || ns.Name == "" {
-			return false, fmt.Errorf("namespace %q is empty or repeated", ns.Name)
+		h := rec.Namespace
+		if _, dup := d.st.Namespaces[h.Name]; dup || h.Name == "" {
+			return false, fmt.Errorf("namespace %q is empty or repeated", h.Name)
 		}
-		ns.Scripts = NewScriptSet()
-		d.st.Namespaces[ns.Name] = ns
+		d.st.Namespaces[h.Name] = &Namespace{ID: h.ID, Name: h.Name, Trusted: h.Trusted, CreatedOn: h.CreatedOn,
+			ModifiedOn: h.ModifiedOn, CreatedBy: h.CreatedBy, ModifiedBy: h.ModifiedBy, Scripts: NewScriptSet()}
 	case rec.KV != nil:
 		kv := rec.KV
 		if _, dup := d.st.KV[kv.ID]; dup || kv.ID == "" {
 			return false, fmt.Errorf("KV namespace %q is empty or repeated", kv.ID)
 		}
-		kv.Keys = map[string]*KVEntry{}
 		d.st.KV[kv.ID] = kv
 	case len(rec.Scripts) > 0:
 		return false, d.scripts(rec)
@@ -380,16 +381,16 @@ func (d *stateDecoder) apply(rec *stateRecord) (bool, error) {
 			return false, fmt.Errorf("keys of unknown KV namespace %q, or keys without values", rec.KVID)
 		}
 		for i, key := range rec.Keys {
-			if _, dup := kv.Keys[key]; dup {
-				return false, fmt.Errorf("KV namespace %q: key %q is repeated", rec.KVID, key)
-			}
-			kv.Keys[key] = &rec.Entries[i]
+			kv.add(key, &rec.Entries[i])
 		}
 		d.nKeys += len(rec.Keys)
 	case rec.End != nil:
 		if rec.End.Scripts != d.nScripts || rec.End.Keys != d.nKeys {
 			return false, fmt.Errorf("the file should hold %d scripts and %d keys but holds %d and %d",
 				rec.End.Scripts, rec.End.Keys, d.nScripts, d.nKeys)
+		}
+		if err := d.st.reindexLoaded(); err != nil {
+			return false, err
 		}
 		return true, nil
 	default:
@@ -414,7 +415,7 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 	next := 0
 	for i := range rec.Scripts {
 		sc := &rec.Scripts[i]
-		if _, dup := set.ByName[sc.Name]; dup || sc.Name == "" {
+		if sc.Name == "" {
 			return fmt.Errorf("script %q is empty or repeated", sc.Name)
 		}
 		for j := range sc.Modules {
@@ -430,14 +431,16 @@ func (d *stateDecoder) scripts(rec *stateRecord) error {
 			next++
 		}
 		for j := range sc.Bindings {
-			sc.Bindings[j].Raw = d.in.bytes(sc.Bindings[j].Raw)
+			b := &sc.Bindings[j]
+			b.Raw = d.in.bytes(b.Raw)
+			b.Name, b.Type = d.in.str(b.Name), d.in.str(b.Type)
 		}
 		d.in.strs(sc.Tags)
 		d.in.strs(sc.Handlers)
 		d.in.strs(sc.CompatibilityFlags)
 		sc.CompatibilityDate = d.in.str(sc.CompatibilityDate)
 		sc.UsageModel = d.in.str(sc.UsageModel)
-		set.ByName[sc.Name] = sc
+		set.add(sc.script(d.shared))
 	}
 	d.nScripts += len(rec.Scripts)
 	return nil

@@ -130,7 +130,7 @@ func TestStateFlushesInBackground(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := findKVByTitle(t, st, seedRoutingKV).Keys["subdomain:later"]; ok {
+		if _, ok := findKVByTitle(t, st, seedRoutingKV).Get("subdomain:later"); ok {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -184,7 +184,7 @@ func TestStateLosesNoChangeDuringFlushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(st.KV["k"].Keys); got != writers*each {
+	if got := st.KV["k"].Len(); got != writers*each {
 		t.Fatalf("file holds %d keys, want %d", got, writers*each)
 	}
 }
@@ -230,9 +230,9 @@ func TestStateBadFileIsAnErrorAndLeftAlone(t *testing.T) {
 		{"wrong totals", "should hold 5 scripts", handMadeState(t, acc, stateRecord{End: &stateEnd{Scripts: 5}})},
 		{"bad account", "account id", handMadeState(t, stateRecord{Account: "nope"})},
 		{"scripts of no namespace", "unknown namespace", handMadeState(t, acc,
-			stateRecord{Owner: "ghost", Scripts: []Script{{Name: "a"}}})},
+			stateRecord{Owner: "ghost", Scripts: []scriptRecord{{Name: "a"}}})},
 		{"dangling content", "missing content", handMadeState(t, acc, stateRecord{AccountScripts: true,
-			Scripts: []Script{{Name: "a", Modules: []Module{{Name: "m.js"}}}}, ModuleBlobs: []int{3}})},
+			Scripts: []scriptRecord{{Name: "a", Modules: []Module{{Name: "m.js"}}}}, ModuleBlobs: []int{3}})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -24,10 +24,12 @@ import (
 // Scripts carry tier-, customer-, environment-, project- and team- tags (see
 // docs/design.md, "Platform conventions") and limits that match their tier.
 //
-// Memory: seeded scripts share read-only data (Module.Content per template,
-// Binding.Raw, Handlers, Observability and Placement JSON), and the seeded
-// objects are carved from large chunks. Code that changes a script must
-// replace these slices, never write into them.
+// Memory: seeded scripts share read-only data: the module list per
+// template, Handlers, Observability and Placement JSON, compatibility dates
+// and flags, Limits per tier, the whole bindings list when it holds no
+// secret (Binding.Raw otherwise), and tag lists. The rest is carved from
+// large chunks. Code that changes a script must replace these slices and
+// pointers, never write into them.
 
 // Names of the seeded namespaces and account scripts.
 const (
@@ -43,6 +45,10 @@ const (
 )
 
 const day = 24 * time.Hour
+
+// routingKeysPer4Scripts sizes the ROUTING index: four production tenants
+// get about 8.9 keys (subdomain routes, some hostnames, last-used stamps).
+const routingKeysPer4Scripts = 9
 
 // tierLimits are the per-script limits each tier gets (matching seedTiersJSON).
 func tierLimits(tier string) (cpuMs, subRequests int) {
@@ -66,6 +72,8 @@ func seedWorld(st *Store, opts Options) {
 		tpl:   newTemplates(),
 		raw:   map[string]json.RawMessage{},
 		words: map[[2]string]string{},
+		hosts: map[string]bool{},
+		share: newSharing(),
 	}
 	sd.run(opts.Scripts)
 	st.reindex()
@@ -77,9 +85,11 @@ type seeder struct {
 	rng      *rand.Rand
 	now      time.Time
 	operator string // the user id that created the namespaces
-	tpl      map[string]scriptTemplate
+	tpl      map[string]*scriptTemplate
 	raw      map[string]json.RawMessage // interned binding and settings JSON
 	words    map[[2]string]string       // interned tags, by prefix and value
+	hosts    map[string]bool            // custom hostnames routed so far
+	share    sharing                    // interned lists and limits
 
 	routing, cache *KVNamespace
 
@@ -88,8 +98,6 @@ type seeder struct {
 	scripts  slab[Script]
 	bindings slab[Binding]
 	tags     slab[string]
-	modules  slab[Module]
-	limits   slab[limitPair]
 	entries  slab[KVEntry]
 	bytes    slab[byte]
 }
@@ -108,11 +116,15 @@ func (sd *seeder) run(n int) {
 	sd.st.KV[sd.cache.ID] = sd.cache
 
 	prod := sd.namespace(seedProduction, 760*day)
+	// Sized up front: growing a million-entry index by appending holds the
+	// old and the new array at once.
+	prod.Scripts.byName.grow(n)
+	sd.routing.keys.grow(n*routingKeysPer4Scripts/4 + n/200 + 16)
 	prodGen := newNameGen(sd.rng, n, []string{"prod", "prod", "prod", "prod", "canary", "staging", "dev", "qa", "preview"})
 	for range n {
 		p := prodGen.next()
 		sc, tier := sd.userScript(p)
-		prod.Scripts.ByName[sc.Name] = sc
+		prod.Scripts.add(sc)
 		sd.route(p, tier)
 		sd.lastUsed(p.name)
 	}
@@ -123,12 +135,12 @@ func (sd *seeder) run(n int) {
 	stagingGen := newNameGen(sd.rng, n/10+1, []string{"staging", "staging", "qa", "dev", "preview"})
 	for range (n + 9) / 10 {
 		sc, _ := sd.userScript(stagingGen.next())
-		staging.Scripts.ByName[sc.Name] = sc
+		staging.Scripts.add(sc)
 	}
 
 	testing := sd.namespace(seedTesting, 200*day)
 	for _, sc := range sd.smokeScripts() {
-		testing.Scripts.ByName[sc.Name] = sc
+		testing.Scripts.add(sc)
 	}
 
 	sd.accountScripts()
@@ -163,33 +175,31 @@ func (sd *seeder) userScript(p persona) (*Script, string) {
 	}
 	sc := sd.scripts.one()
 	*sc = Script{
-		Name:              p.name,
-		Tag:               randHex(r, 32),
-		ETag:              randHex(r, 64),
-		CreatedOn:         created,
-		ModifiedOn:        modified,
-		Tags:              sd.scriptTags(p, tier),
-		Handlers:          tpl.handlers,
-		CompatibilityDate: created.AddDate(0, 0, -r.IntN(180)).Format(time.DateOnly),
-		UsageModel:        "standard",
-		Limits:            sd.tierLimitsFor(tier),
-		Logpush:           r.IntN(100) < 15,
-		Bindings:          sd.userBindings(p),
-		MainModule:        "worker.js",
-		Modules:           sd.module(tpl.content),
+		Name:     p.name,
+		ids:      randIDs(r),
+		created:  microOf(created),
+		modified: microOf(modified),
+		Tags:     sd.scriptTags(p, tier),
 	}
-	if r.IntN(2) == 0 {
-		sc.CompatibilityFlags = sd.tags.copyOf("nodejs_compat")
-	}
+	// The generator's draws stay in the order they had when these were
+	// struct fields, so a seed still gives the same world.
+	var body bodyKey
+	body.tpl = tpl
+	body.date = sd.date(created.AddDate(0, 0, -r.IntN(180)))
+	sc.Limits = sd.tierLimitsFor(tier)
+	sc.Logpush = r.IntN(100) < 15
+	sc.Bindings = sd.userBindings(p)
+	body.nodejsCompat = r.IntN(2) == 0
 	switch roll := r.IntN(100); {
 	case roll < 65:
-		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":1}`)
+		body.observability = `{"enabled":true,"head_sampling_rate":1}`
 	case roll < 75:
-		sc.Observability = sd.intern(`{"enabled":true,"head_sampling_rate":0.1,"logs":{"enabled":true,"invocation_logs":true}}`)
+		body.observability = `{"enabled":true,"head_sampling_rate":0.1,"logs":{"enabled":true,"invocation_logs":true}}`
 	}
 	if r.IntN(100) < 8 {
-		sc.Placement = sd.intern(`{"mode":"smart"}`)
+		body.placement = `{"mode":"smart"}`
 	}
+	sc.ScriptBody = sd.body(body)
 	return sc, tier
 }
 
@@ -230,7 +240,7 @@ func (sd *seeder) scriptTags(p persona, tier string) []string {
 	}
 	t = append(t, sd.word("environment-", p.env), sd.word("project-", p.service))
 	if p.pr != 0 {
-		t = append(t, "pr-"+strconv.Itoa(p.pr), "ephemeral")
+		t = append(t, sd.word("pr-", strconv.Itoa(p.pr)), "ephemeral")
 	}
 	r := sd.rng
 	if r.IntN(100) < 6 {
@@ -242,7 +252,12 @@ func (sd *seeder) scriptTags(p persona, tier string) []string {
 	if r.IntN(100) < 12 {
 		t = append(t, []string{"region-eu", "region-us", "region-apac"}[r.IntN(3)])
 	}
-	return sd.tags.copyOf(t...)
+	if p.customer != "" || p.pr != 0 {
+		// Nearly unique lists: sharing them would cost the seeder more
+		// (a table entry each) than it saves.
+		return sd.tags.copyOf(t...)
+	}
+	return sd.tagList(t)
 }
 
 // tierLimitsFor returns a tier's limits; about 4% of scripts override them.
@@ -255,9 +270,12 @@ func (sd *seeder) tierLimitsFor(tier string) *Limits {
 			sub = []int{10, 20, 100, 200, 500}[sd.rng.IntN(5)]
 		}
 	}
-	lp := sd.limits.one()
-	lp.cpu, lp.sub = cpu, sub
+	if l, ok := sd.share.limits[[2]int{cpu, sub}]; ok {
+		return l
+	}
+	lp := &limitPair{cpu: cpu, sub: sub}
 	lp.l = Limits{CPUMs: &lp.cpu, Subrequests: &lp.sub}
+	sd.share.limits[[2]int{cpu, sub}] = &lp.l
 	return &lp.l
 }
 
@@ -286,9 +304,7 @@ func (sd *seeder) userBindings(p persona) []Binding {
 	if p.service == "webhook" {
 		b = append(b, sd.secret("WEBHOOK_SECRET", "whsec_"))
 	}
-	out := sd.bindings.many(len(b))
-	copy(out, b)
-	return out
+	return sd.bindingList(b)
 }
 
 // secret returns a secret_text binding with a random value.
@@ -298,11 +314,15 @@ func (sd *seeder) secret(name, prefix string) Binding {
 		Secret: prefix + randHex(sd.rng, 32)}
 }
 
-// module returns a one-module list sharing content.
+// module returns the one-module list of a template, shared by its scripts.
 func (sd *seeder) module(content []byte) []Module {
-	m := sd.modules.many(1)
-	m[0] = Module{Name: "worker.js", ContentType: "application/javascript+module", Content: content}
-	return m
+	k := &content[0]
+	if m, ok := sd.share.modules[k]; ok {
+		return m
+	}
+	m := []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: content}}
+	sd.share.modules[k] = m[:1:1]
+	return m[:1:1]
 }
 
 // intern returns one shared copy of a JSON text (capacity clipped, so an

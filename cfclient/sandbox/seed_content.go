@@ -13,13 +13,13 @@ type scriptTemplate struct {
 
 // newTemplates returns the user-script templates by service. Each call
 // returns fresh slices (the world owns them).
-func newTemplates() map[string]scriptTemplate {
+func newTemplates() map[string]*scriptTemplate {
 	fetch := []string{"fetch"}
-	api := scriptTemplate{content: []byte(apiModule), handlers: fetch}
-	site := scriptTemplate{content: []byte(siteModule), handlers: fetch}
-	hook := scriptTemplate{content: []byte(webhookModule), handlers: fetch}
-	cron := scriptTemplate{content: []byte(cronModule), handlers: []string{"fetch", "scheduled"}}
-	return map[string]scriptTemplate{
+	api := &scriptTemplate{content: []byte(apiModule), handlers: fetch}
+	site := &scriptTemplate{content: []byte(siteModule), handlers: fetch}
+	hook := &scriptTemplate{content: []byte(webhookModule), handlers: fetch}
+	cron := &scriptTemplate{content: []byte(cronModule), handlers: []string{"fetch", "scheduled"}}
+	return map[string]*scriptTemplate{
 		"api": api, "auth": api, "gateway": api, "search": api,
 		"edge": site, "images": site, "web": site,
 		"webhook": hook, "billing": hook, "queue": hook,

@@ -26,7 +26,8 @@ func (sd *seeder) route(p persona, tier string) {
 		return
 	}
 	host := sd.hostname(p)
-	if _, taken := sd.routing.Keys["hostname:"+host]; !taken {
+	if !sd.hosts[host] {
+		sd.hosts[host] = true
 		sd.put(sd.routing, "hostname:"+host, sd.routeValue(p.name, tier))
 	}
 }
@@ -91,12 +92,12 @@ func (sd *seeder) lastUsed(script string) {
 	}
 	ms := sd.now.Add(-age).UnixMilli()
 	key := "last-used:" + script
-	sd.put(sd.routing, key, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
+	e := sd.put(sd.routing, key, strconv.AppendInt(sd.bytes.many(13)[:0], ms, 10))
 	if fnv32(script)%10 != 0 {
 		md := sd.bytes.many(32)[:0]
 		md = append(md, `{"ms":`...)
 		md = strconv.AppendInt(md, ms, 10)
-		sd.routing.Keys[key].Metadata = append(md, '}')
+		e.Metadata = append(md, '}')
 	}
 }
 
@@ -115,11 +116,13 @@ func (sd *seeder) danglingRoutes(gen *nameGen, n int) {
 	sd.put(sd.routing, "subdomain:hostile-tenant", []byte("\x1b[2J\x1b[31mhostile-tenant\x1b]0;pwned\x07"))
 }
 
-// put stores a KV value (no metadata, no expiration).
-func (sd *seeder) put(kv *KVNamespace, key string, value []byte) {
+// put stores a KV value (no metadata, no expiration) and returns its
+// entry. Keys are added unsorted; seedWorld sorts them once at the end.
+func (sd *seeder) put(kv *KVNamespace, key string, value []byte) *KVEntry {
 	e := sd.entries.one()
 	e.Value = value
-	kv.Keys[key] = e
+	kv.add(key, e)
+	return e
 }
 
 // text copies s into the byte slab.
@@ -142,44 +145,46 @@ func (sd *seeder) accountScripts() {
 	created := sd.now.Add(-740 * day).Truncate(time.Microsecond)
 	cpu, sub := 50, 1000
 	dispatcher := &Script{
-		Name:               seedDispatcher,
-		Tag:                randHex(sd.rng, 32),
-		ETag:               randHex(sd.rng, 64),
-		CreatedOn:          created,
-		ModifiedOn:         sd.now.Add(-3 * day).Truncate(time.Microsecond),
-		Tags:               []string{"platform", "environment-prod"},
-		Handlers:           []string{"fetch"},
-		CompatibilityDate:  "2025-03-10",
-		CompatibilityFlags: []string{"nodejs_compat"},
-		UsageModel:         "standard",
-		Limits:             &Limits{CPUMs: &cpu, Subrequests: &sub},
-		Logpush:            true,
-		Observability:      []byte(`{"enabled":true,"head_sampling_rate":0.05}`),
+		Name:     seedDispatcher,
+		ids:      randIDs(sd.rng),
+		created:  microOf(created),
+		modified: microOf(sd.now.Add(-3 * day)),
+		Tags:     []string{"platform", "environment-prod"},
+		Limits:   &Limits{CPUMs: &cpu, Subrequests: &sub},
+		Logpush:  true,
 		Bindings: []Binding{
 			{Name: "DISPATCHER", Type: "dispatch_namespace",
 				Raw: []byte(`{"type":"dispatch_namespace","name":"DISPATCHER","namespace":"production"}`)},
 			{Name: "ROUTING", Type: "kv_namespace",
 				Raw: []byte(`{"type":"kv_namespace","name":"ROUTING","namespace_id":"` + sd.routing.ID + `"}`)},
 		},
-		MainModule: "dispatcher.js",
-		Modules:    []Module{{Name: "dispatcher.js", ContentType: "application/javascript+module", Content: []byte(dispatcherModule)}},
+		ScriptBody: &ScriptBody{
+			Handlers:           []string{"fetch"},
+			CompatibilityDate:  "2025-03-10",
+			CompatibilityFlags: []string{"nodejs_compat"},
+			UsageModel:         "standard",
+			Observability:      []byte(`{"enabled":true,"head_sampling_rate":0.05}`),
+			MainModule:         "dispatcher.js",
+			Modules:            []Module{{Name: "dispatcher.js", ContentType: "application/javascript+module", Content: []byte(dispatcherModule)}},
+		},
 	}
 	outbound := &Script{
-		Name:              seedOutbound,
-		Tag:               randHex(sd.rng, 32),
-		ETag:              randHex(sd.rng, 64),
-		CreatedOn:         created,
-		ModifiedOn:        sd.now.Add(-41 * day).Truncate(time.Microsecond),
-		Tags:              []string{"platform", "environment-prod"},
-		Handlers:          []string{"fetch"},
-		CompatibilityDate: "2024-09-23",
-		UsageModel:        "standard",
-		Bindings:          []Binding{},
-		MainModule:        "outbound.js",
-		Modules:           []Module{{Name: "outbound.js", ContentType: "application/javascript+module", Content: []byte(outboundModule)}},
+		Name:     seedOutbound,
+		ids:      randIDs(sd.rng),
+		created:  microOf(created),
+		modified: microOf(sd.now.Add(-41 * day)),
+		Tags:     []string{"platform", "environment-prod"},
+		Bindings: []Binding{},
+		ScriptBody: &ScriptBody{
+			Handlers:          []string{"fetch"},
+			CompatibilityDate: "2024-09-23",
+			UsageModel:        "standard",
+			MainModule:        "outbound.js",
+			Modules:           []Module{{Name: "outbound.js", ContentType: "application/javascript+module", Content: []byte(outboundModule)}},
+		},
 	}
-	sd.st.AccountScripts.ByName[dispatcher.Name] = dispatcher
-	sd.st.AccountScripts.ByName[outbound.Name] = outbound
+	sd.st.AccountScripts.add(dispatcher)
+	sd.st.AccountScripts.add(outbound)
 }
 
 // smokeScripts are the testing namespace: one smoke test per service plus

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,12 +111,12 @@ func TestSeedScriptsFollowConventions(t *testing.T) {
 			if !seedNameRE.MatchString(name) || len(name) > 63 || sc.Name != name {
 				t.Fatalf("bad script name %q", name)
 			}
-			if !isHex32(sc.Tag) || seenTag[sc.Tag] || len(sc.ETag) != 64 {
-				t.Fatalf("%s: tag %q (repeated: %v), etag %q", name, sc.Tag, seenTag[sc.Tag], sc.ETag)
+			if !isHex32(sc.Tag()) || seenTag[sc.Tag()] || len(sc.ETag()) != 64 {
+				t.Fatalf("%s: tag %q (repeated: %v), etag %q", name, sc.Tag(), seenTag[sc.Tag()], sc.ETag())
 			}
-			seenTag[sc.Tag] = true
-			if sc.CreatedOn.After(sc.ModifiedOn) || sc.ModifiedOn.After(now) || now.Sub(sc.CreatedOn) > 731*24*time.Hour {
-				t.Fatalf("%s: created %v modified %v (now %v)", name, sc.CreatedOn, sc.ModifiedOn, now)
+			seenTag[sc.Tag()] = true
+			if sc.CreatedOn().After(sc.ModifiedOn()) || sc.ModifiedOn().After(now) || now.Sub(sc.CreatedOn()) > 731*24*time.Hour {
+				t.Fatalf("%s: created %v modified %v (now %v)", name, sc.CreatedOn(), sc.ModifiedOn(), now)
 			}
 			if _, err := time.Parse(time.DateOnly, sc.CompatibilityDate); err != nil {
 				t.Fatalf("%s: compatibility date %q: %v", name, sc.CompatibilityDate, err)
@@ -182,21 +183,21 @@ func TestSeedRoutingTable(t *testing.T) {
 	st := seededStore(5, n)
 	prod := st.Namespaces[seedProduction].Scripts
 	kv := findKVByTitle(t, st, seedRoutingKV)
-	if len(kv.Names()) != len(kv.Keys) {
-		t.Fatalf("KV index has %d names for %d keys", len(kv.Names()), len(kv.Keys))
+	if len(kv.Names()) != len(kv.keys.vals) || !slices.IsSorted(kv.Names()) {
+		t.Fatalf("KV index has %d names for %d keys", len(kv.Names()), len(kv.keys.vals))
 	}
 	var tiers map[string]struct{ CPUMs, SubRequests int }
-	if err := json.Unmarshal(kv.Keys["tiers"].Value, &tiers); err != nil {
+	if err := json.Unmarshal(kv.entry("tiers").Value, &tiers); err != nil {
 		t.Fatalf("tiers: %v", err)
 	}
-	if string(kv.Keys["tiers"].Value) != seedTiersJSON || tiers["pro"].CPUMs != 50 || tiers["enterprise"].SubRequests != 1000 {
-		t.Errorf("tiers = %s", kv.Keys["tiers"].Value)
+	if string(kv.entry("tiers").Value) != seedTiersJSON || tiers["pro"].CPUMs != 50 || tiers["enterprise"].SubRequests != 1000 {
+		t.Errorf("tiers = %s", kv.entry("tiers").Value)
 	}
 	routed := map[string]bool{}
 	var dangling, jsonValues, hostnames, stale int
 	now := fixedSeedNow()
 	for _, key := range kv.Names() {
-		v := kv.Keys[key].Value
+		v := kv.entry(key).Value
 		switch {
 		case strings.HasPrefix(key, "hostname:"), strings.HasPrefix(key, "subdomain:"):
 			if strings.HasPrefix(key, "hostname:") {

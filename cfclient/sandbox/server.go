@@ -138,6 +138,8 @@ type Server struct {
 	traffic *trafficGen
 	events  *eventRing
 	tails   *tailHub
+	// pages holds *pageBuffers, reused by the namespace script listing.
+	pages sync.Pool
 
 	mu      sync.Mutex
 	ln      net.Listener

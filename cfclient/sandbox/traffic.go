@@ -211,18 +211,18 @@ func (g *trafficGen) refreshRoutes(st *Store, now time.Time) {
 		return
 	}
 	rt := &g.routes
-	if rt.kvID == kvID && rt.ns == ns && rt.entries == len(kv.Keys) && now.Sub(rt.at) < 5*time.Second && now.After(rt.at.Add(-time.Second)) {
+	if rt.kvID == kvID && rt.ns == ns && rt.entries == kv.Len() && now.Sub(rt.at) < 5*time.Second && now.After(rt.at.Add(-time.Second)) {
 		return
 	}
-	*rt = routeTable{at: now, kvID: kvID, ns: ns, entries: len(kv.Keys)}
-	for _, k := range kv.Names() {
+	*rt = routeTable{at: now, kvID: kvID, ns: ns, entries: kv.Len()}
+	for i, k := range kv.Names() {
 		_, host := strings.CutPrefix(k, "hostname:")
 		_, sub := strings.CutPrefix(k, "subdomain:")
 		if !host && !sub {
 			continue
 		}
 		rt.keys = append(rt.keys, k)
-		if target, _ := routeTarget(kv.Keys[k].Value); target != "" && g.hot(target) {
+		if target, _ := routeTarget(kv.EntryAt(i).Value); target != "" && g.hot(target) {
 			rt.hot = append(rt.hot, k)
 		}
 	}
@@ -297,7 +297,7 @@ func (g *trafficGen) flaky(script string) bool { return g.hash("flaky", script)%
 // tierCPU returns the tier table's cpuMs by tier name, re-parsed when the
 // "tiers" value changed. Caller holds the store read lock.
 func (g *trafficGen) tierCPU(kv *KVNamespace) map[string]int {
-	e := kv.Keys["tiers"]
+	e := kv.entry("tiers")
 	if e == nil {
 		return nil
 	}

@@ -74,7 +74,7 @@ func (s *Server) request(at time.Time) []*traceEvent {
 			key = rt.hot[r.IntN(len(rt.hot))]
 		}
 		kv := s.store.KV[rt.kvID]
-		entry := kv.Keys[key]
+		entry := kv.entry(key)
 		if entry == nil || !visible(entry, at.Unix()) {
 			return
 		}
@@ -103,7 +103,7 @@ func (s *Server) request(at time.Time) []*traceEvent {
 			d.status = 502
 		}
 		evs = append(evs, u, d)
-		if e := kv.Keys["last-used:"+sc.Name]; e == nil || stampOlder(e.Value, ts, lastUsedEvery) {
+		if e := kv.entry("last-used:" + sc.Name); e == nil || stampOlder(e.Value, ts, lastUsedEvery) {
 			touch = sc.Name
 		}
 	})
@@ -182,7 +182,7 @@ func sampledIn(r *rand.Rand, sc *Script) bool {
 
 // versionOf is the script's current version id (from its etag).
 func versionOf(sc *Script) string {
-	e := sc.ETag
+	e := sc.ETag()
 	if len(e) < 32 {
 		return ""
 	}

@@ -208,7 +208,7 @@ func TestTrafficWritesLastUsedWithMetadata(t *testing.T) {
 	}
 	s.store.Read(func() {
 		kvID, _ := dispatcherTargets(s.store)
-		e := s.store.KV[kvID].Keys["last-used:"+name]
+		e := s.store.KV[kvID].entry("last-used:" + name)
 		var md struct{ MS int64 }
 		if e == nil || json.Unmarshal(e.Metadata, &md) != nil || fmt.Sprint(md.MS) != string(e.Value) {
 			t.Fatalf("last-used:%s = %+v", name, e)
@@ -236,7 +236,7 @@ func TestTrafficLastUsedSurvivesARestart(t *testing.T) {
 	s2 := startSandbox(t, Options{Seed: 3, Scripts: 50, Now: clock.Now, StatePath: path})
 	s2.store.Read(func() {
 		kvID, _ := dispatcherTargets(s2.store)
-		if e := s2.store.KV[kvID].Keys["last-used:"+name]; e == nil || string(e.Metadata) == "" {
+		if e := s2.store.KV[kvID].entry("last-used:" + name); e == nil || string(e.Metadata) == "" {
 			t.Fatalf("last-used:%s was not saved on close: %+v", name, e)
 		}
 	})

@@ -95,7 +95,7 @@ func TestConcurrentWriters(t *testing.T) {
 		if len(set.Names()) != set.Len() || !slices.IsSorted(set.Names()) {
 			t.Fatalf("index out of step: %d names, %d scripts", len(set.Names()), set.Len())
 		}
-		for name, sc := range set.ByName {
+		for name, sc := range set.All() {
 			if strings.HasPrefix(name, "c-") && (len(sc.Tags) != 2 || *sc.Limits.CPUMs != 50 || len(sc.Bindings) != 1) {
 				t.Errorf("%s: tags %v, bindings %d", name, sc.Tags, len(sc.Bindings))
 			}

@@ -167,9 +167,11 @@ func (c *scriptConfig) validate() ([]bindingInput, *apiError) {
 	return bindings, nil
 }
 
-// apply writes the configuration (all but bindings) into sc. It always
-// installs fresh slices: seeded scripts share theirs.
+// apply writes the configuration (all but bindings) into sc, giving it a
+// body of its own. It always installs fresh slices: seeded scripts share
+// theirs.
 func (c *scriptConfig) apply(sc *Script) {
+	sc.ownBody()
 	if c.CompatibilityDate != nil {
 		sc.CompatibilityDate = *c.CompatibilityDate
 	}

@@ -171,13 +171,13 @@ func (s *Server) uploadVersion(w http.ResponseWriter, r *http.Request, p params)
 		if err != nil {
 			return err
 		}
-		cand := *sc
+		cand := sc.clone()
 		cand.CompatibilityFlags, cand.Limits, cand.Placement = nil, nil, nil
-		up.meta.apply(&cand)
+		up.meta.apply(cand)
 		cand.Bindings = bindings
-		setModules(&cand, up, now)
+		setModules(cand, up, now)
 		vs := implicitVersions(sc)
-		v := versionOfScript(&cand, newUUID(), nextNumber(vs), now, uploadSource(r), up.meta.Annotations)
+		v := versionOfScript(cand, newUUID(), nextNumber(vs), now, uploadSource(r), up.meta.Annotations)
 		a := sc.account()
 		a.Deployments = implicitDeployments(sc, vs)
 		a.Versions = lastN(append(slices.Clone(vs), v), maxVersionsKept)

@@ -123,14 +123,13 @@ func fillNamespace(s *Server, ns string, n int, tags func(i int) []string) {
 	now := s.stamp()
 	s.store.Write(func() bool {
 		set := NewScriptSet()
+		body := &ScriptBody{Handlers: []string{"fetch"}, UsageModel: "standard", MainModule: "worker.js",
+			Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}}}
 		for i := range n {
 			name := fmt.Sprintf("script-%06d", i)
-			set.ByName[name] = &Script{
-				Name: name, Tag: randomHex(16), ETag: randomHex(32),
-				CreatedOn: now, ModifiedOn: now, Tags: tags(i), Handlers: []string{"fetch"},
-				UsageModel: "standard", MainModule: "worker.js",
-				Modules: []Module{{Name: "worker.js", ContentType: "application/javascript+module", Content: []byte(testModule)}},
-			}
+			sc := &Script{Name: name, created: microOf(now), modified: microOf(now), Tags: tags(i), ScriptBody: body}
+			sc.setIDs(randomHex(16), randomHex(32))
+			set.add(sc)
 		}
 		set.reindex()
 		s.store.Namespaces[ns] = &Namespace{ID: newUUID(), Name: ns, CreatedOn: now, ModifiedOn: now, Scripts: set}
@@ -213,4 +212,33 @@ func mustContainNone(t *testing.T, what string, body []byte, words ...string) {
 			t.Fatalf("%s contains %q: %s", what, w, body)
 		}
 	}
+}
+
+// MarshalJSON renders a script for the tests' snapshots, its tag, etag and
+// times included (they live in unexported fields; the sandbox itself never
+// encodes a Script as JSON: the state file has its own record, see
+// persist_script.go).
+func (sc Script) MarshalJSON() ([]byte, error) {
+	type plain Script
+	return json.Marshal(struct {
+		plain
+		Tag        string    `json:"tag"`
+		ETag       string    `json:"etag"`
+		CreatedOn  time.Time `json:"created_on"`
+		ModifiedOn time.Time `json:"modified_on"`
+	}{plain(sc), sc.Tag(), sc.ETag(), sc.CreatedOn(), sc.ModifiedOn()})
+}
+
+// MarshalJSON renders a script set for the tests' snapshots: its scripts
+// by name, in name order.
+func (s *ScriptSet) MarshalJSON() ([]byte, error) {
+	type named struct {
+		Name   string
+		Script *Script
+	}
+	var all []named
+	for n, sc := range s.All() {
+		all = append(all, named{n, sc})
+	}
+	return json.Marshal(all)
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -136,7 +137,9 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 			return
 		}
 	}
-	var out []scriptView
+	pb := s.pageBuffers()
+	defer s.pages.Put(pb)
+	out := pb.views[:0]
 	next := ""
 	s.store.Read(func() {
 		ns, found := s.store.Namespaces[p["ns"]]
@@ -150,9 +153,8 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 		if resume {
 			i = set.After(after)
 		}
-		out = make([]scriptView, 0, min(limit, len(names)-i))
 		for ; i < len(names); i++ {
-			sc := set.ByName[names[i]]
+			sc := set.At(i)
 			if !filter.match(sc.Tags) {
 				continue
 			}
@@ -164,11 +166,31 @@ func (s *Server) listNamespaceScripts(w http.ResponseWriter, r *http.Request, p 
 			out = append(out, viewScript(sc))
 		}
 	})
+	pb.views = out
+	defer clear(out) // the pool must not keep 1000 scripts' strings alive
 	if e != nil {
 		fail(w, e)
 		return
 	}
-	okInfo(w, out, listInfo{Count: len(out), Cursor: next})
+	if out == nil {
+		out = []scriptView{}
+	}
+	writeJSONWith(w, &pb.json, http.StatusOK, envelope{Success: true, Errors: []wireError{}, Messages: []wireError{},
+		Result: out, ResultInfo: listInfo{Count: len(out), Cursor: next}})
+}
+
+// pageBuffers are what one listing page needs, kept between requests.
+type pageBuffers struct {
+	views []scriptView
+	json  bytes.Buffer
+}
+
+// pageBuffers returns buffers from the pool, or new ones.
+func (s *Server) pageBuffers() *pageBuffers {
+	if pb, ok := s.pages.Get().(*pageBuffers); ok {
+		return pb
+	}
+	return &pageBuffers{}
 }
 
 // listAccountScripts serves GET /accounts/{a}/workers/scripts: every
@@ -187,8 +209,8 @@ func (s *Server) listAccountScripts(w http.ResponseWriter, r *http.Request, p pa
 	out := []scriptView{}
 	s.store.Read(func() {
 		set := s.store.AccountScripts
-		for _, n := range set.Names() {
-			if sc := set.ByName[n]; filter.match(sc.Tags) {
+		for _, sc := range set.All() {
+			if filter.match(sc.Tags) {
 				out = append(out, viewScript(sc))
 			}
 		}
@@ -239,8 +261,8 @@ func (s *Server) bulkDeleteScripts(w http.ResponseWriter, r *http.Request, p par
 		}
 		set := ns.Scripts
 		var victims []string
-		for _, n := range set.Names() {
-			if !filter.match(set.ByName[n].Tags) {
+		for n, sc := range set.All() {
+			if !filter.match(sc.Tags) {
 				continue
 			}
 			if len(victims) == limit {
@@ -265,16 +287,4 @@ func (s *Server) bulkDeleteScripts(w http.ResponseWriter, r *http.Request, p par
 
 // deleteMany removes scripts by name with one pass over the sorted index
 // (ScriptSet.Delete would shift the index once per name).
-func (s *ScriptSet) deleteMany(names []string) {
-	if len(names) == 0 {
-		return
-	}
-	gone := make(map[string]bool, len(names))
-	for _, n := range names {
-		if _, found := s.ByName[n]; found {
-			delete(s.ByName, n)
-			gone[n] = true
-		}
-	}
-	s.names = slices.DeleteFunc(s.names, func(n string) bool { return gone[n] })
-}
+func (s *ScriptSet) deleteMany(names []string) { s.byName.removeMany(names) }

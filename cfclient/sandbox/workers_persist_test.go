@@ -48,7 +48,7 @@ func TestWorkersChangesPersist(t *testing.T) {
 		if ns == nil || len(s2.store.Namespaces) != 1 || !slices.Equal(ns.Scripts.Names(), []string{"app"}) {
 			t.Fatalf("namespaces after restart: %v", s2.store.Namespaces)
 		}
-		sc = ns.Scripts.ByName["app"]
+		sc = ns.Scripts.script("app")
 	})
 	if !slices.Equal(sc.Tags, []string{"a", "b"}) || *sc.Limits.CPUMs != 77 || len(sc.Bindings) != 1 || sc.Bindings[0].Secret != "kept" {
 		t.Fatalf("script after restart %+v", sc)

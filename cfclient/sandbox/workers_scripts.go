@@ -43,13 +43,13 @@ type scriptView struct {
 func viewScript(sc *Script) scriptView {
 	return scriptView{
 		ID:                 sc.Name,
-		Tag:                sc.Tag,
-		ETag:               sc.ETag,
+		Tag:                sc.Tag(),
+		ETag:               sc.ETag(),
 		Handlers:           orEmpty(sc.Handlers),
 		CompatibilityDate:  sc.CompatibilityDate,
 		CompatibilityFlags: orEmpty(sc.CompatibilityFlags),
-		CreatedOn:          sc.CreatedOn,
-		ModifiedOn:         sc.ModifiedOn,
+		CreatedOn:          sc.CreatedOn(),
+		ModifiedOn:         sc.ModifiedOn(),
 		HasModules:         sc.MainModule != "",
 		Logpush:            sc.Logpush,
 		MigrationTag:       sc.MigrationTag,
@@ -80,7 +80,7 @@ type detailsView struct {
 func (s *Server) scriptDetails(w http.ResponseWriter, r *http.Request, p params) {
 	var v detailsView
 	e := s.readScript(namespaceScope, p, func(sp scope, sc *Script) {
-		v = detailsView{CreatedOn: sc.CreatedOn, ModifiedOn: sc.ModifiedOn, DispatchNamespace: sp.nsName(), Script: viewScript(sc)}
+		v = detailsView{CreatedOn: sc.CreatedOn(), ModifiedOn: sc.ModifiedOn(), DispatchNamespace: sp.nsName(), Script: viewScript(sc)}
 	})
 	if e != nil {
 		fail(w, e)
@@ -138,10 +138,10 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 				e = err
 				return false
 			}
-			sc := &Script{Name: name, Tag: randomHex(16), CreatedOn: now, UsageModel: "standard"}
+			sc := &Script{Name: name, created: microOf(now), ScriptBody: &ScriptBody{UsageModel: "standard"}}
+			sc.setIDs(randomHex(16), "")
 			if prev != nil {
-				cp := *prev // copy on write; prev may be in a reader's hands
-				sc = &cp
+				sc = prev.clone() // copy on write; prev may be in a reader's hands
 				// Version settings come from this upload alone.
 				sc.CompatibilityFlags, sc.Limits, sc.Placement = nil, nil, nil
 			}
@@ -166,8 +166,10 @@ func (s *Server) uploadScript(find scopeFunc) handlerFunc {
 	}
 }
 
-// setModules installs an upload's modules and what derives from them.
+// setModules installs an upload's modules and what derives from them,
+// giving sc a body of its own.
 func setModules(sc *Script, up *upload, now time.Time) {
+	sc.ownBody()
 	sc.Modules = up.modules
 	sc.MainModule, sc.BodyPart = "", ""
 	if up.isModule {
@@ -183,8 +185,8 @@ func setModules(sc *Script, up *upload, now time.Time) {
 		h.Write([]byte(m.Name + "\x00" + m.ContentType + "\x00"))
 		h.Write(m.Content)
 	}
-	sc.ETag = hex.EncodeToString(h.Sum(nil))
-	sc.ModifiedOn = now
+	sc.setETag(hex.EncodeToString(h.Sum(nil)))
+	sc.setModified(now)
 }
 
 // startupMs is a plausible startup time: 1 ms plus 1 per 64 KiB of code.

@@ -104,7 +104,7 @@ func TestScriptContent(t *testing.T) {
 		t.Fatalf("content after PUT %q", r.Body)
 	}
 	s.store.Read(func() {
-		if sc := s.store.Namespaces["prod"].Scripts.ByName["app"]; len(sc.Bindings) != 1 {
+		if sc := s.store.Namespaces["prod"].Scripts.script("app"); len(sc.Bindings) != 1 {
 			t.Errorf("bindings lost by content PUT: %+v", sc.Bindings)
 		}
 	})

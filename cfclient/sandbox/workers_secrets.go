@@ -96,7 +96,7 @@ func (s *Server) putSecret(find scopeFunc) handlerFunc {
 				list = append(list, in.b)
 			}
 			sc.Bindings = list
-			sc.ModifiedOn = now
+			sc.setModified(now)
 			v = viewBinding(in.b)
 			return nil
 		})
@@ -148,7 +148,7 @@ func (s *Server) deleteSecret(find scopeFunc) handlerFunc {
 				return errNoSecret(name)
 			}
 			sc.Bindings = slices.Delete(slices.Clone(sc.Bindings), i, i+1)
-			sc.ModifiedOn = now
+			sc.setModified(now)
 			return nil
 		})
 		if e != nil {

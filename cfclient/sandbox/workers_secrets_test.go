@@ -48,7 +48,7 @@ func TestSecrets(t *testing.T) {
 		t.Fatalf("Secrets.List = %+v, %v", page, err)
 	}
 	s.store.Read(func() {
-		if b := s.store.Namespaces["prod"].Scripts.ByName["app"].Bindings; len(b) != 3 || b[1].Secret != "second-value" {
+		if b := s.store.Namespaces["prod"].Scripts.script("app").Bindings; len(b) != 3 || b[1].Secret != "second-value" {
 			t.Errorf("stored bindings %+v", b)
 		}
 	})
@@ -134,7 +134,7 @@ func TestSecretValuesNeverServed(t *testing.T) {
 	}
 	s.store.Read(func() {
 		n := 0
-		for _, b := range s.store.Namespaces["prod"].Scripts.ByName["app"].Bindings {
+		for _, b := range s.store.Namespaces["prod"].Scripts.script("app").Bindings {
 			if b.Secret == v1 || b.Secret == v2 || b.Secret == v3 || b.Secret == v4 {
 				n++
 			}

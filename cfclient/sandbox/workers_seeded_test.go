@@ -17,7 +17,7 @@ func TestSeededWorldThroughSDK(t *testing.T) {
 	var secrets []string
 	s.store.Read(func() {
 		for _, set := range append([]*ScriptSet{s.store.AccountScripts}, setsOf(s.store)...) {
-			for _, sc := range set.ByName {
+			for _, sc := range set.All() {
 				for _, b := range sc.Bindings {
 					if b.Secret != "" {
 						secrets = append(secrets, b.Secret)

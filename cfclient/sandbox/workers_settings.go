@@ -129,7 +129,7 @@ func (s *Server) patchSettings(find scopeFunc) handlerFunc {
 			if cfg.Bindings != nil {
 				sc.Bindings = list
 			}
-			sc.ModifiedOn = now
+			sc.setModified(now)
 			v = viewSettings(sc)
 			return nil
 		})
@@ -193,7 +193,7 @@ func (s *Server) patchScriptSettings(w http.ResponseWriter, r *http.Request, p p
 	var v scriptSettingsView
 	e = s.writeScript(accountScope, p, func(_ scope, sc *Script) *apiError {
 		cfg.apply(sc)
-		sc.ModifiedOn = now
+		sc.setModified(now)
 		v = viewScriptSettings(sc)
 		return nil
 	})

@@ -64,7 +64,7 @@ func TestSettingsWithSDK(t *testing.T) {
 	}
 	// The secret survived the PATCH (bindings were not in it).
 	s.store.Read(func() {
-		if b := s.store.Namespaces["prod"].Scripts.ByName["app"].Bindings[1]; b.Secret != "sk_live_hunter2" {
+		if b := s.store.Namespaces["prod"].Scripts.script("app").Bindings[1]; b.Secret != "sk_live_hunter2" {
 			t.Errorf("secret after PATCH %+v", b)
 		}
 	})
@@ -97,7 +97,7 @@ func TestSettingsJSONBodyAndBindings(t *testing.T) {
 		t.Fatalf("after JSON PATCH %+v", v)
 	}
 	s.store.Read(func() {
-		if b := s.store.Namespaces["prod"].Scripts.ByName["app"].Bindings[0]; b.Name != "API_KEY" || b.Secret != "sk_live_hunter2" {
+		if b := s.store.Namespaces["prod"].Scripts.script("app").Bindings[0]; b.Name != "API_KEY" || b.Secret != "sk_live_hunter2" {
 			t.Errorf("secret after bindings PATCH %+v", b)
 		}
 	})

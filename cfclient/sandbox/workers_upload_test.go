@@ -55,7 +55,7 @@ func TestUploadWithSDK(t *testing.T) {
 		t.Fatalf("upload result %+v", res)
 	}
 	s.store.Read(func() {
-		sc := s.store.Namespaces["prod"].Scripts.ByName["tenant-1"]
+		sc := s.store.Namespaces["prod"].Scripts.script("tenant-1")
 		if sc.MainModule != "worker.js" || len(sc.Modules) != 2 || sc.Modules[1].Name != "lib/util.js" ||
 			*sc.Limits.CPUMs != 50 || len(sc.Bindings) != 1 || sc.Bindings[0].Name != "GREETING" {
 			t.Errorf("stored %+v", sc)
@@ -273,7 +273,7 @@ func TestUploadKeepsConfigAndBindings(t *testing.T) {
 	}
 	stored := func() *Script {
 		var sc *Script
-		s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.ByName["app"] })
+		s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.script("app") })
 		return sc
 	}
 
@@ -329,13 +329,13 @@ func TestReuploadTakesVersionSettingsFromItsMetadata(t *testing.T) {
 		t.Fatalf("re-upload kept the previous version's settings: %+v", v)
 	}
 	var sc *Script
-	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.ByName["app"] })
+	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.script("app") })
 	if sc.Limits != nil {
 		t.Fatalf("limits kept: %+v", sc.Limits)
 	}
 	// A re-upload that sends them sets them.
 	v = uploadOK(t, s, "prod", "app", `{"main_module":"worker.js","compatibility_flags":["a"],"limits":{"cpu_ms":70}}`)
-	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.ByName["app"] })
+	s.store.Read(func() { sc = s.store.Namespaces["prod"].Scripts.script("app") })
 	if !slices.Equal(v.CompatibilityFlags, []string{"a"}) || sc.Limits == nil || *sc.Limits.CPUMs != 70 {
 		t.Fatalf("re-upload with settings: %+v %+v", v, sc.Limits)
 	}

@@ -64,7 +64,7 @@ type ScriptVersion struct {
 // version.
 func versionOfScript(sc *Script, id string, n int, now time.Time, source string, ann map[string]string) ScriptVersion {
 	return ScriptVersion{ID: id, Number: n, CreatedOn: now, Source: source,
-		Message: ann["workers/message"], Tag: ann["workers/tag"], ETag: sc.ETag,
+		Message: ann["workers/message"], Tag: ann["workers/tag"], ETag: sc.ETag(),
 		CompatDate: sc.CompatibilityDate, CompatFlags: sc.CompatibilityFlags,
 		UsageModel: sc.UsageModel, Limits: sc.Limits, Placement: sc.Placement,
 		MainModule: sc.MainModule, BodyPart: sc.BodyPart, Handlers: sc.Handlers,
@@ -73,10 +73,12 @@ func versionOfScript(sc *Script, id string, n int, now time.Time, source string,
 
 // deployVersion makes a version the script's current code and settings.
 func deployVersion(sc *Script, v ScriptVersion, now time.Time) {
-	sc.ETag, sc.CompatibilityDate, sc.CompatibilityFlags = v.ETag, v.CompatDate, v.CompatFlags
+	sc.ownBody()
+	sc.setETag(v.ETag)
+	sc.CompatibilityDate, sc.CompatibilityFlags = v.CompatDate, v.CompatFlags
 	sc.UsageModel, sc.Limits, sc.Placement = v.UsageModel, v.Limits, v.Placement
 	sc.MainModule, sc.BodyPart, sc.Handlers, sc.Modules, sc.Bindings = v.MainModule, v.BodyPart, v.Handlers, v.Modules, v.Bindings
-	sc.ModifiedOn = now
+	sc.setModified(now)
 }
 
 // ScriptDeployment is one deployment: versions and their traffic shares.
@@ -141,11 +143,11 @@ func implicitVersions(sc *Script) []ScriptVersion {
 	if a := sc.account(); len(a.Versions) > 0 {
 		return a.Versions
 	}
-	id := sc.Tag
+	id := sc.Tag()
 	if len(id) >= 32 {
 		id = id[0:8] + "-" + id[8:12] + "-4" + id[13:16] + "-8" + id[17:20] + "-" + id[20:32]
 	}
-	return []ScriptVersion{versionOfScript(sc, id, 1, sc.ModifiedOn, "api", nil)}
+	return []ScriptVersion{versionOfScript(sc, id, 1, sc.ModifiedOn(), "api", nil)}
 }
 
 // implicitDeployments are a script's deployments, or one of its only
@@ -193,10 +195,10 @@ func (s *Server) getService(w http.ResponseWriter, _ *http.Request, p params) {
 		json.Unmarshal(script, &m)
 		m["last_deployed_from"] = from
 		out = map[string]any{
-			"id": sc.Name, "created_on": sc.CreatedOn, "modified_on": sc.ModifiedOn,
-			"default_environment": map[string]any{"environment": "production", "created_on": sc.CreatedOn,
-				"modified_on": sc.ModifiedOn, "script": m},
-			"environments": []map[string]any{{"environment": "production", "created_on": sc.CreatedOn, "modified_on": sc.ModifiedOn}},
+			"id": sc.Name, "created_on": sc.CreatedOn(), "modified_on": sc.ModifiedOn(),
+			"default_environment": map[string]any{"environment": "production", "created_on": sc.CreatedOn(),
+				"modified_on": sc.ModifiedOn(), "script": m},
+			"environments": []map[string]any{{"environment": "production", "created_on": sc.CreatedOn(), "modified_on": sc.ModifiedOn()}},
 		}
 	})
 	if e != nil {
