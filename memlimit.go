@@ -14,8 +14,9 @@ import (
 // makes the collector run sooner instead, so the console stays near
 // 550 MB at its peak. It is a soft limit: a console holding more than
 // this collects more often (at most half the CPU, the runtime's cap), it
-// never fails. serve (many sessions in one process), the sandbox and the
-// headless commands keep the runtime's default.
+// never fails. serve (many sessions in one process) and the headless
+// commands keep the runtime's default; the sandbox sets its own
+// (cmd_sandbox.go).
 const consoleMemoryLimit = 512 << 20
 
 // setMemoryLimit applies consoleMemoryLimit when args run the console and
