@@ -80,10 +80,6 @@ func (b *Builder) grow(n int) {
 		return
 	}
 	s := &b.s
-	if len(s.nameOff) == 0 {
-		s.nameOff = append(s.nameOff, 0)
-		s.idOff = append(s.idOff, 0)
-	}
 	s.names = growCap(s.names, 28*n)
 	s.ids = growCap(s.ids, 48*n)
 	s.nameOff = growCap(s.nameOff, n)
@@ -161,18 +157,12 @@ func (b *Builder) fixed(k int, t string) uint32 {
 
 // Append adds scripts in order.
 func (b *Builder) Append(scripts ...cfclient.Script) {
-	if len(b.s.nameOff) == 0 {
+	if b.Len() == 0 {
 		b.grow(len(scripts))
 	}
 	for i := range scripts {
 		b.append(&scripts[i])
 	}
-}
-
-// AppendFrom adds script i of src.
-func (b *Builder) AppendFrom(src *Scripts, i int) {
-	sc := src.At(i)
-	b.append(&sc)
 }
 
 func (b *Builder) append(sc *cfclient.Script) {
@@ -231,7 +221,7 @@ func (b *Builder) append(sc *cfclient.Script) {
 				s.elems = append(s.elems, b.str(t))
 				continue
 			}
-			if e := &b.lastElem[f][k]; e.s != t || (e.id == 0 && t != "") {
+			if e := &b.lastElem[f][k]; e.s != t {
 				e.s, e.id = t, b.str(t)
 			}
 			s.elems = append(s.elems, b.lastElem[f][k].id)

@@ -38,11 +38,7 @@ func (s *Scripts) Edit(drop func(i int) bool, retag func(i int) []string) Script
 func (b *Builder) copyRow(src *Scripts, i int, tags []string) {
 	d := &b.s
 	m := src.meta[i]
-	end := uint32(len(src.elems))
-	if i+1 < len(src.meta) {
-		end = src.meta[i+1].elems
-	}
-	elems := src.elems[m.elems:end]
+	elems := src.elems[m.elems:src.elemEnd(i)]
 	m.elems = uint32(len(d.elems))
 	if tags != nil {
 		m.nTags = uint16(min(len(tags), 1<<16-1))

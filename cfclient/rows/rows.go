@@ -184,35 +184,7 @@ func unixUTC(sec int64, ns uint32) time.Time {
 
 // At returns script i as a cfclient.Script. Its Name shares the arena; its
 // slices and hex ids are new.
-func (s *Scripts) At(i int) cfclient.Script {
-	m := &s.meta[i]
-	tag, etag := s.ids[s.idOff[i]:s.idOff[i]+uint32(m.tagLen)], s.ids[s.idOff[i]+uint32(m.tagLen):s.idOff[i+1]]
-	nh := uint32(m.nTags) + uint32(m.nHandlers)
-	end := uint32(len(s.elems))
-	if i+1 < len(s.meta) {
-		end = s.meta[i+1].elems
-	}
-	sc := cfclient.Script{
-		Name:               s.Name(i),
-		Tags:               s.list(m.elems, uint32(m.nTags), m.bits&bitTagsNil != 0),
-		Handlers:           s.list(m.elems+uint32(m.nTags), uint32(m.nHandlers), m.bits&bitHandlersNil != 0),
-		CompatibilityFlags: s.list(m.elems+nh, end-m.elems-nh, m.bits&bitFlagsNil != 0),
-		CreatedOn:          unixUTC(m.created, m.createdNs),
-		ModifiedOn:         unixUTC(m.modified, m.modifiedNs),
-		CompatibilityDate:  s.strs[m.date],
-		UsageModel:         s.strs[m.usage],
-		LastDeployedFrom:   s.strs[m.from],
-		Logpush:            m.bits&bitLogpush != 0,
-		HasAssets:          m.bits&bitAssets != 0,
-		HasModules:         m.bits&bitModules != 0,
-	}
-	if m.bits&bitHexIDs != 0 {
-		sc.Tag, sc.ETag = hex.EncodeToString(tag), hex.EncodeToString(etag)
-	} else {
-		sc.Tag, sc.ETag = string(tag), string(etag)
-	}
-	return sc
-}
+func (s *Scripts) At(i int) cfclient.Script { return s.Select([]int32{int32(i)})[0] }
 
 func (s *Scripts) list(start, n uint32, isNil bool) []string {
 	if isNil {
@@ -232,21 +204,11 @@ func (s *Scripts) All() []cfclient.Script {
 	if s.Len() == 0 {
 		return nil
 	}
-	out := make([]cfclient.Script, s.Len())
-	for i := range out {
-		out[i] = s.At(i)
+	pos := make([]int32, s.Len())
+	for i := range pos {
+		pos[i] = int32(i)
 	}
-	return out
-}
-
-// Bytes is roughly how much memory the rows hold.
-func (s *Scripts) Bytes() int {
-	n := cap(s.names) + cap(s.ids) + 4*(cap(s.nameOff)+cap(s.idOff)+cap(s.elems)) +
-		int(unsafe.Sizeof(meta{}))*cap(s.meta) + 16*cap(s.strs)
-	for _, t := range s.strs {
-		n += len(t)
-	}
-	return n
+	return s.Select(pos)
 }
 
 // Bounds of the times a key holds exactly (UnixNano's range, years 1678
@@ -276,10 +238,10 @@ func (s *Scripts) TimeKey(i int, created bool) (uint64, bool) {
 	return uint64(sec*1e9+int64(ns)) ^ 1<<63, true
 }
 
-// Select returns the scripts at positions pos as cfclient.Script values,
-// as At does but in a few allocations for all of them (one backing array
-// for every list, one for every hex id), so selecting half a million rows
-// for a plan does not make millions of small objects.
+// Select returns the scripts at positions pos as cfclient.Script values
+// (At, All) in a few allocations for all of them (one backing array for
+// every list, one for every hex id), so selecting half a million rows for
+// a plan does not make millions of small objects.
 func (s *Scripts) Select(pos []int32) []cfclient.Script {
 	out := make([]cfclient.Script, len(pos))
 	nElems, nHex := 0, 0
