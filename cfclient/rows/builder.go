@@ -50,18 +50,6 @@ func NewBuilder(n int) *Builder {
 	return b
 }
 
-// From returns a Builder that goes on from s (its strings are shared).
-func From(s Scripts) *Builder {
-	b := &Builder{s: s}
-	if len(b.s.strs) == 0 {
-		b.s.strs = []string{""}
-	}
-	// Appending must not write into memory the snapshot s can see: cap
-	// every slice at its length so the first append copies.
-	b.s = b.s.capped()
-	return b
-}
-
 // capped returns s with every slice capped at its length.
 func (s Scripts) capped() Scripts {
 	s.names = s.names[:len(s.names):len(s.names)]

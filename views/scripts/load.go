@@ -36,7 +36,7 @@ type loadState struct {
 	filter cfclient.TagFilter
 	cancel context.CancelFunc
 	ch     <-chan loadEvent
-	buf    *rows.Builder // a swap load's rows (nil until its first page)
+	buf    *rows.Builder // the listing's rows (a cold load shows them as they come)
 	count  int           // scripts received so far
 	total  int           // scripts the listing will bring, when known (else 0)
 }
@@ -145,7 +145,7 @@ func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio throttle.Pr
 	m.tokens++
 	ctx, cancel := context.WithCancel(throttle.WithPriority(m.c.Context(), prio))
 	ch := make(chan loadEvent, 4)
-	m.ld = &loadState{token: m.tokens, swap: swap, filter: filter, cancel: cancel, ch: ch}
+	m.ld = &loadState{token: m.tokens, swap: swap, filter: filter, cancel: cancel, ch: ch, buf: rows.NewBuilder(0)}
 	m.fail = nil
 	cmds := []tea.Cmd{listScripts(ctx, m.src, m.ns, filter, ch), waitPages(m.key, m.tokens, ch)}
 	switch {
@@ -160,7 +160,6 @@ func (m *Model) startLoad(swap bool, filter cfclient.TagFilter, prio throttle.Pr
 	}
 	if !swap {
 		m.replaceRows(rows.Scripts{}, filter, false)
-		m.bld = rows.NewBuilder(0)
 		m.dataAt = time.Time{}
 	}
 	return tea.Batch(cmds...)
@@ -293,28 +292,17 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	ld := m.ld
 	var cmd tea.Cmd
-	if ld.swap && ld.buf == nil {
-		ld.buf = rows.NewBuilder(0)
-	}
-	if ld.filter.IsEmpty() && ld.total > 0 {
+	if ld.filter.IsEmpty() && ld.total > ld.buf.Len() {
 		// The namespace's count is known: size the rows' arrays for it
 		// from the start instead of growing them by copies.
-		b := ld.buf
-		if !ld.swap {
-			b = m.bld
-		}
-		if b != nil && b.Len() < ld.total {
-			b.Grow(ld.total - b.Len())
-		}
+		ld.buf.Grow(ld.total - ld.buf.Len())
 	}
 	for _, p := range msg.pages {
 		ld.count += len(p)
-		if ld.swap {
-			ld.buf.Append(p...)
-		}
+		ld.buf.Append(p...)
 	}
 	if !ld.swap && len(msg.pages) > 0 {
-		m.appendRows(msg.pages)
+		m.appendRows(ld.buf.Scripts())
 		cmd = m.requestFilter()
 	}
 	if !msg.done {
@@ -327,7 +315,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		if errors.Is(msg.err, context.Canceled) && m.c.Context().Err() != nil {
 			return cmd // shutting down
 		}
-		if ld.swap && !m.complete && ld.buf != nil && ld.buf.Len() > m.all.Len() && sameFilter(ld.filter, m.server) {
+		if ld.swap && !m.complete && ld.buf.Len() > m.all.Len() && sameFilter(ld.filter, m.server) {
 			// Re-listing incomplete rows got further before it failed too:
 			// show the most that was listed (still incomplete).
 			m.replaceRows(ld.buf.Compact(), ld.filter, false)
@@ -343,22 +331,14 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	m.fail = nil
 	m.dataAt = m.c.Now()
 	if ld.swap {
-		list := rows.Scripts{}
-		if ld.buf != nil {
-			list = ld.buf.Compact()
-		}
-		m.replaceRows(list, ld.filter, true)
+		m.replaceRows(ld.buf.Compact(), ld.filter, true)
 		return tea.Batch(cmd, m.requestFilter(), m.saveIfWhole())
 	}
 	m.complete = true
-	if m.bld != nil {
-		// Arrays grown page by page may be up to twice the rows' size:
-		// copy them to their size (same positions, same epoch; commands
-		// still reading the old snapshot only read it). The builder and
-		// its string map are done.
-		m.all = m.bld.Compact()
-		m.bld = nil
-	}
+	// Arrays grown page by page may be up to twice the rows' size: copy
+	// them to their size (same positions, same epoch; commands still
+	// reading the old snapshot only read it).
+	m.all = ld.buf.Compact()
 	m.pruneMarks()
 	return tea.Batch(cmd, m.saveIfWhole())
 }
@@ -378,7 +358,6 @@ func (m *Model) saveIfWhole() tea.Cmd {
 // sort order are rebuilt; the table finds the cursor and the marks by name.
 func (m *Model) replaceRows(list rows.Scripts, filter cfclient.TagFilter, complete bool) {
 	m.all = list
-	m.bld = nil
 	m.epoch++
 	m.server = filter
 	m.complete = complete
@@ -397,17 +376,12 @@ func (m *Model) replaceRows(list rows.Scripts, filter cfclient.TagFilter, comple
 	m.pruneMarks()
 }
 
-// appendRows adds pages of a cold listing: positions of earlier rows keep
-// their meaning, so the filter result in place stays valid for them.
-func (m *Model) appendRows(pages [][]cfclient.Script) {
+// appendRows shows the rows of a cold listing, which are the rows shown
+// and the pages that came since: positions of earlier rows keep their
+// meaning, so the filter result in place stays valid for them.
+func (m *Model) appendRows(list rows.Scripts) {
 	start := m.all.Len()
-	if m.bld == nil {
-		m.bld = rows.From(m.all)
-	}
-	for _, p := range pages {
-		m.bld.Append(p...)
-	}
-	m.all = m.bld.Scripts()
+	m.all = list
 	n := m.all.Len()
 	fresh := make([]int32, 0, n-start)
 	for i := start; i < n; i++ {

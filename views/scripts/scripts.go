@@ -132,12 +132,11 @@ type Model struct {
 
 	width, height int
 
-	// Rows. all is append-only within an epoch (a cold load appends pages
-	// through bld); replacing it (refresh, reload) bumps epoch, because
-	// positions then mean other scripts. all is an immutable snapshot:
-	// commands read it while Update appends.
+	// Rows. all is append-only within an epoch (a cold load shows its
+	// listing's rows as pages come); replacing it (refresh, reload) bumps
+	// epoch, because positions then mean other scripts. all is an
+	// immutable snapshot: commands read it while the listing appends.
 	all    rows.Scripts
-	bld    *rows.Builder // a cold listing's rows while pages arrive (else nil)
 	epoch  int
 	byName []int32 // positions in all, sorted by name
 	order  []int32 // positions in the current sort order
