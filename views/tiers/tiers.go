@@ -19,6 +19,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/cache"
 	"github.com/wfpconsole/wfp/cfclient/change"
 	"github.com/wfpconsole/wfp/cfclient/platform"
+	"github.com/wfpconsole/wfp/cfclient/rows"
 	"github.com/wfpconsole/wfp/cfclient/throttle"
 	"github.com/wfpconsole/wfp/internal/review"
 	"github.com/wfpconsole/wfp/ui"
@@ -48,7 +49,7 @@ type Tables interface {
 // Listings is the listing cache; *cache.Store satisfies it.
 type Listings interface {
 	Scripts(ns string) (cache.Listing, error)
-	SaveScripts(ns string, pages [][]cfclient.Script) error
+	SaveRows(ns string, list rows.Scripts) error
 }
 
 var (

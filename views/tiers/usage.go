@@ -101,20 +101,9 @@ func (u usage) listCost() int {
 	return n
 }
 
-// tally adds the tier tags of scripts to counts.
-func tally(counts map[string]int, scripts []cfclient.Script, prefix string) {
-	for _, s := range scripts {
-		for _, t := range s.Tags {
-			if name, ok := strings.CutPrefix(t, prefix); ok && name != "" {
-				counts[name]++
-			}
-		}
-	}
-}
-
-// tallyRows is tally over a cached listing's rows: each distinct tag is
-// looked at once, each row's tags by id.
-func tallyRows(counts map[string]int, r *rows.Scripts, prefix string) {
+// tally adds the tier tags of a listing's rows to counts: each distinct
+// tag is looked at once, each row's tags by id.
+func tally(counts map[string]int, r *rows.Scripts, prefix string) {
 	per := make([]int, r.NumStrs())
 	for i := range r.Len() {
 		for _, id := range r.TagIDs(i) {
@@ -148,7 +137,7 @@ func countCached(ctx context.Context, src Source, prefix string) usage {
 			n.why = err.Error()
 		} else {
 			n.counted, n.at, n.listed = true, l.Saved, l.Rows.Len()
-			tallyRows(u.counts, &l.Rows, prefix)
+			tally(u.counts, &l.Rows, prefix)
 		}
 		u.nss = append(u.nss, n)
 	}
@@ -166,23 +155,26 @@ func countListed(ctx context.Context, src Source, prefix string, at time.Time) (
 	}
 	var saveErr error
 	for _, ns := range nss {
-		var pages [][]cfclient.Script
+		b := rows.NewBuilder(ns.ScriptCount)
 		listed := 0
 		err := src.Client.ListScripts(ctx, ns.Name, cfclient.TagFilter{}, func(p []cfclient.Script) error {
-			pages = append(pages, p)
+			b.Append(p...)
 			listed += len(p)
 			return nil
 		})
 		if err != nil {
 			return u, err
 		}
-		for _, p := range pages {
-			tally(u.counts, p, prefix)
-		}
+		list := b.Scripts()
+		tally(u.counts, &list, prefix)
 		// The namespace's count is the listing's own: it was just made.
 		u.nss = append(u.nss, nsCount{name: ns.Name, scripts: listed, counted: true, fromAPI: true, at: at, listed: listed})
 		if src.Listings != nil {
-			if err := src.Listings.SaveScripts(ns.Name, pages); err != nil && saveErr == nil {
+			err := b.Err() // a script the rows could not hold: the listing is not whole
+			if err == nil {
+				err = src.Listings.SaveRows(ns.Name, list)
+			}
+			if err != nil && saveErr == nil {
 				saveErr = err
 			}
 		}
