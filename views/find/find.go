@@ -35,7 +35,7 @@ type Source interface {
 // Listings is the listing cache; *cache.Store satisfies it.
 type Listings interface {
 	Scripts(ns string) (cache.Listing, error)
-	SaveScripts(ns string, pages [][]cfclient.Script) error
+	SaveRows(ns string, list rows.Scripts) error
 }
 
 // Deps are the screen's dependencies.
@@ -76,19 +76,21 @@ func Search(ctx context.Context, d Deps, text string) (Result, error) {
 			r.Cached++
 			scripts = l.Rows
 		} else {
-			var pages [][]cfclient.Script
+			pages := 0
 			b := rows.NewBuilder(ns.ScriptCount)
 			err := d.Source.ListScripts(ctx, ns.Name, cfclient.TagFilter{}, func(p []cfclient.Script) error {
-				pages = append(pages, p)
+				pages++
 				b.Append(p...)
 				return nil
 			})
 			scripts = b.Scripts()
-			r.Requests += max(1, len(pages))
+			r.Requests += max(1, pages)
 			if err != nil {
 				return r, fmt.Errorf("list the scripts of %s: %w", ns.Name, err)
 			}
-			_ = d.Listings.SaveScripts(ns.Name, pages) // a cache: the search stands without it
+			if b.Err() == nil { // rows that left a script out are not the whole listing
+				_ = d.Listings.SaveRows(ns.Name, scripts) // a cache: the search stands without it
+			}
 		}
 		for i := range scripts.Len() {
 			if name := scripts.Name(i); strings.Contains(strings.ToLower(name), needle) {
