@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,12 +39,12 @@ func runAudit(args []string, h headlessEnv) int {
 	plan := fs.String("plan", "", "")
 	limit := fs.Int("limit", 0, "")
 	all := fs.Bool("all-accounts", false, "")
-	pos, err := parseMixed(fs, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, auditUsage)
-		return exitOK
+	pos, code, done := h.parseArgs(fs, args[1:], "audit ls", auditUsage)
+	if done {
+		return code
 	}
-	if err == nil && len(pos) > 0 {
+	var err error
+	if len(pos) > 0 {
 		err = fmt.Errorf("unexpected argument %q", termsafe.Line(pos[0]))
 	}
 	if err == nil && *limit < 0 {

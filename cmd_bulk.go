@@ -84,13 +84,9 @@ func bulkPlan(args []string, h headlessEnv) int {
 	cached := fs.Bool("cached", false, "")
 	readValues := fs.Bool("read-values", false, "")
 	countSecrets := fs.Bool("count-secrets", false, "")
-	pos, err := parseMixed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, bulkUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage("bulk plan", "%v", err)
+	pos, code, done := h.parseArgs(fs, args, "bulk plan", bulkUsage)
+	if done {
+		return code
 	}
 	setRO()
 	if len(pos) < 2 {

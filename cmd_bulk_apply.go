@@ -58,13 +58,9 @@ func bulkApply(args []string, h headlessEnv) int {
 	setRO := c.register(fs)
 	confirm := fs.String("confirm", "", "")
 	serverSide := fs.Bool("server-side", false, "")
-	pos, err := parseMixed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, bulkUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage("bulk apply", "%v", err)
+	pos, code, done := h.parseArgs(fs, args, "bulk apply", bulkUsage)
+	if done {
+		return code
 	}
 	setRO()
 	if len(pos) != 1 {

@@ -162,6 +162,21 @@ func (h headlessEnv) fail(name string, err error) int {
 }
 
 // usage prints a usage error for command name and returns exitUsage.
+// parseArgs parses a headless command's args with parseMixed. -h prints
+// text and ends the command (exitOK); a bad flag ends it as a usage error
+// of cmd. done says the command is over, with code.
+func (h headlessEnv) parseArgs(fs *flag.FlagSet, args []string, cmd, text string) (pos []string, code int, done bool) {
+	pos, err := parseMixed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(h.stdout, text)
+		return nil, exitOK, true
+	}
+	if err != nil {
+		return nil, h.usage(cmd, "%v", err), true
+	}
+	return pos, 0, false
+}
+
 func (h headlessEnv) usage(name, format string, args ...any) int {
 	fmt.Fprintf(h.stderr, "wfp %s: %s (see wfp %s -h)\n", name, fmt.Sprintf(format, args...), strings.Fields(name)[0])
 	return exitUsage

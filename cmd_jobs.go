@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -89,13 +88,9 @@ func runJobs(args []string, h headlessEnv) int {
 	setRO := c.register(fs)
 	asJSON := fs.Bool("json", false, "")
 	allItems := fs.Bool("all", false, "")
-	pos, err := parseMixed(fs, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, jobsUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage(name, "%v", err)
+	pos, code, done := h.parseArgs(fs, args[1:], name, jobsUsage)
+	if done {
+		return code
 	}
 	setRO()
 	if want := map[bool]int{true: 0, false: 1}[sub == "ls"]; len(pos) != want {

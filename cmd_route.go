@@ -52,13 +52,9 @@ func runRoute(args []string, h headlessEnv) int {
 	setRO := c.register(fs)
 	ns := fs.String("namespace", "", "")
 	asJSON := fs.Bool("json", false, "")
-	pos, err := parseMixed(fs, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, routeUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage("route get", "%v", err)
+	pos, code, done := h.parseArgs(fs, args[1:], "route get", routeUsage)
+	if done {
+		return code
 	}
 	setRO()
 	if len(pos) != 1 || pos[0] == "" {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -69,13 +68,9 @@ func runScripts(args []string, h headlessEnv) int {
 	asCSV := fs.Bool("csv", false, "")
 	cached := fs.Bool("cached", false, "")
 	readValues := fs.Bool("read-values", false, "")
-	pos, err := parseMixed(fs, args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(h.stdout, scriptsUsage)
-		return exitOK
-	}
-	if err != nil {
-		return h.usage("scripts ls", "%v", err)
+	pos, code, done := h.parseArgs(fs, args[1:], "scripts ls", scriptsUsage)
+	if done {
+		return code
 	}
 	setRO()
 	if len(pos) == 0 {
