@@ -215,8 +215,17 @@ func (u ScriptUpload) multipart() ([]byte, string, error) {
 			return nil, "", fmt.Errorf("encode upload: %w", err)
 		}
 	}
+	if err := closeWithJSONPart(w, "metadata", js); err != nil {
+		return nil, "", fmt.Errorf("encode upload: %w", err)
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
+}
+
+// closeWithJSONPart writes js as the form's part name
+// (application/json) and closes the form.
+func closeWithJSONPart(w *multipart.Writer, name string, js []byte) error {
 	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", `form-data; name="metadata"`)
+	h.Set("Content-Disposition", `form-data; name="`+name+`"`)
 	h.Set("Content-Type", "application/json")
 	part, err := w.CreatePart(h)
 	if err == nil {
@@ -225,10 +234,7 @@ func (u ScriptUpload) multipart() ([]byte, string, error) {
 	if err == nil {
 		err = w.Close()
 	}
-	if err != nil {
-		return nil, "", fmt.Errorf("encode upload: %w", err)
-	}
-	return buf.Bytes(), w.FormDataContentType(), nil
+	return err
 }
 
 // UploadScript creates or replaces a namespace script (PUT

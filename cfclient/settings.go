@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"time"
 
@@ -230,17 +229,7 @@ func settingsMultipart(b settingsBody) ([]byte, string, error) {
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", `form-data; name="settings"`)
-	h.Set("Content-Type", "application/json")
-	part, err := w.CreatePart(h)
-	if err == nil {
-		_, err = part.Write(js)
-	}
-	if err == nil {
-		err = w.Close()
-	}
-	if err != nil {
+	if err := closeWithJSONPart(w, "settings", js); err != nil {
 		return nil, "", fmt.Errorf("encode settings: %w", err)
 	}
 	return buf.Bytes(), w.FormDataContentType(), nil
