@@ -55,9 +55,8 @@ type hit struct {
 func serve(t testing.TB, sb *sandbox.Server) *front {
 	t.Helper()
 	f := &front{sb: sb, deletes: map[string]int{}}
-	h := sb.Handler()
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.URL = testenv.ServeWith(t, sb, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if f.revoked.Load() {
 				r.Header.Set("Authorization", "Bearer revoked-token-0000000000000000000000")
 			}
@@ -71,19 +70,8 @@ func serve(t testing.TB, sb *sandbox.Server) *front {
 				f.deletes[r.URL.Path]++
 				f.mu.Unlock()
 			}
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		sb.Close()
+		})
 	})
-	f.URL = "http://" + ln.Addr().String() + sandbox.APIPrefix
 	return f
 }
 

@@ -46,14 +46,20 @@ type Server struct {
 func Serve(t testing.TB, sb *sandbox.Server) *Server {
 	t.Helper()
 	s := &Server{}
-	h := sb.Handler()
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.URL = ServeWith(t, sb, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.Requests.Add(1)
 			h.ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+		})
+	})
+	return s
+}
+
+// ServeWith serves sb's handler, as wrap wraps it, on 127.0.0.1 until the
+// test ends (then closes both), and returns the API's base URL.
+func ServeWith(t testing.TB, sb *sandbox.Server, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	srv := &http.Server{Handler: wrap(sb.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -63,6 +69,5 @@ func Serve(t testing.TB, sb *sandbox.Server) *Server {
 		srv.Close()
 		sb.Close()
 	})
-	s.URL = "http://" + ln.Addr().String() + sandbox.APIPrefix
-	return s
+	return "http://" + ln.Addr().String() + sandbox.APIPrefix
 }
