@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
 	"github.com/wfpconsole/wfp/config"
 	"github.com/wfpconsole/wfp/internal/serve"
+	"github.com/wfpconsole/wfp/internal/testenv"
 )
 
 // serveEnv is `wfp serve` on loopback, talking to a counting sandbox over
@@ -146,28 +146,16 @@ type countingAPI struct {
 func serveAPI(t testing.TB, sb *sandbox.Server) *countingAPI {
 	t.Helper()
 	c := &countingAPI{}
-	h := sb.Handler()
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.URL = testenv.ServeWith(t, sb, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c.Requests.Add(1)
 			if r.Method != http.MethodGet {
 				c.Writes.Add(1)
 				time.Sleep(time.Duration(c.WriteDelay.Load()))
 			}
 			h.ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		sb.Close()
+		})
 	})
-	c.URL = "http://" + ln.Addr().String() + sandbox.APIPrefix
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wfpconsole/wfp/cfclient/sandbox"
+	"github.com/wfpconsole/wfp/internal/testenv"
 )
 
 // thrServer is a sandbox served by our own loopback http.Server, which logs
@@ -45,34 +46,25 @@ func startThrServer(t testing.TB, opts sandbox.Options) *thrServer {
 		t.Fatalf("sandbox.New: %v", err)
 	}
 	s := &thrServer{sb: sb}
-	h := sb.Handler()
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		hit := thrHit{at: time.Now(), method: r.Method, status: -1, body: string(body)}
-		s.mu.Lock()
-		s.active++
-		s.maxActive = max(s.maxActive, s.active)
-		s.mu.Unlock()
-		rec := &thrRecorder{ResponseWriter: w, status: &hit.status}
-		defer func() {
+	s.url = testenv.ServeWith(t, sb, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			hit := thrHit{at: time.Now(), method: r.Method, status: -1, body: string(body)}
 			s.mu.Lock()
-			s.active--
-			s.hits = append(s.hits, hit)
+			s.active++
+			s.maxActive = max(s.maxActive, s.active)
 			s.mu.Unlock()
-		}()
-		h.ServeHTTP(rec, r)
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		sb.Close()
+			rec := &thrRecorder{ResponseWriter: w, status: &hit.status}
+			defer func() {
+				s.mu.Lock()
+				s.active--
+				s.hits = append(s.hits, hit)
+				s.mu.Unlock()
+			}()
+			h.ServeHTTP(rec, r)
+		})
 	})
-	s.url = "http://" + ln.Addr().String() + sandbox.APIPrefix
 	return s
 }
 
