@@ -67,12 +67,22 @@ func (s *syncBuf) String() string {
 	return s.b.String()
 }
 
-func TestMaxSessionsRefusesTheNext(t *testing.T) {
+// testServer serves quitModel on 127.0.0.1 to one viewer, ana, with sc
+// adjusted by adjust, until the test ends; dial opens an SSH connection as
+// ana.
+type testServer struct {
+	srv  *Server
+	log  *syncBuf
+	dial func() *gossh.Client
+}
+
+func startTestServer(t *testing.T, adjust func(*config.Serve)) testServer {
+	t.Helper()
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	pk, _ := gossh.NewPublicKey(pub)
 	signer, _ := gossh.NewSignerFromKey(priv)
 	sc := config.DefaultServe()
-	sc.MaxSessions = 1
+	adjust(&sc)
 	sc.Users = []config.ServeUser{{Name: "ana", Role: "viewer", Keys: []config.ServeKey{{Key: pk, Fingerprint: gossh.FingerprintSHA256(pk)}}}}
 	log := &syncBuf{}
 	srv, err := New(Options{Serve: sc, HostKey: filepath.Join(t.TempDir(), "hk"), Log: log,
@@ -85,13 +95,23 @@ func TestMaxSessionsRefusesTheNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
-	open := func() (*gossh.Client, io.Reader) {
+	t.Cleanup(func() { srv.Close() })
+	dial := func() *gossh.Client {
 		c, err := gossh.Dial("tcp", ln.Addr().String(), &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 			HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
+		return c
+	}
+	return testServer{srv: srv, log: log, dial: dial}
+}
+
+func TestMaxSessionsRefusesTheNext(t *testing.T) {
+	ts := startTestServer(t, func(sc *config.Serve) { sc.MaxSessions = 1 })
+	srv, log := ts.srv, ts.log
+	open := func() (*gossh.Client, io.Reader) {
+		c := ts.dial()
 		s, _ := c.NewSession()
 		s.RequestPty("xterm", 24, 80, nil)
 		out, _ := s.StdoutPipe()
@@ -124,29 +144,9 @@ func TestMaxSessionsRefusesTheNext(t *testing.T) {
 }
 
 func TestIdleSessionIsClosed(t *testing.T) {
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	pk, _ := gossh.NewPublicKey(pub)
-	signer, _ := gossh.NewSignerFromKey(priv)
-	sc := config.DefaultServe()
-	sc.IdleTimeout = 300 * time.Millisecond
-	sc.Users = []config.ServeUser{{Name: "ana", Role: "viewer", Keys: []config.ServeKey{{Key: pk, Fingerprint: gossh.FingerprintSHA256(pk)}}}}
-	log := &syncBuf{}
-	srv, err := New(Options{Serve: sc, HostKey: filepath.Join(t.TempDir(), "hk"), Log: log,
-		Model: func(context.Context, Identity, string, int, int) (tea.Model, error) { return quitModel{}, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	c, err := gossh.Dial("tcp", ln.Addr().String(), &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := startTestServer(t, func(sc *config.Serve) { sc.IdleTimeout = 300 * time.Millisecond })
+	srv, log := ts.srv, ts.log
+	c := ts.dial()
 	defer c.Close()
 	s, _ := c.NewSession()
 	s.RequestPty("xterm", 24, 80, nil)
