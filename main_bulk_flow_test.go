@@ -21,9 +21,7 @@ import (
 func TestBulkFlow(t *testing.T) {
 	const w, h = 80, 24
 	rt := testRuntime(t, 200)
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Send(key("enter"))

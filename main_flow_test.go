@@ -121,6 +121,15 @@ func testRuntime(t *testing.T, scripts int) *Runtime {
 	return rt
 }
 
+// startConsole runs a session of actor on rt in a w×h test terminal and
+// returns it with the screen it draws.
+func startConsole(t *testing.T, rt *Runtime, actor cfclient.Actor, w, h int) (*teatest.TestModel, *screen) {
+	t.Helper()
+	sess := testSession(t, rt, actor)
+	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
+	return tm, newScreen(t, tm.Output(), w, h)
+}
+
 // testSession is a session on rt as the console builds it, on the flow
 // clock.
 func testSession(t *testing.T, rt *Runtime, actor cfclient.Actor) *Session {
@@ -139,9 +148,7 @@ func TestConsoleFlow(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
-			sess := testSession(t, testRuntime(t, 200), cfclient.Actor{Name: "tester@host"})
-			tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-			scr := newScreen(t, tm.Output(), w, h)
+			tm, scr := startConsole(t, testRuntime(t, 200), cfclient.Actor{Name: "tester@host"}, w, h)
 
 			scr.waitFor(t, "namespaces", "SANDBOX", "3 namespaces", "production", "staging", "testing")
 			tm.Send(key("enter"))

@@ -20,9 +20,7 @@ func TestLogsFlow(t *testing.T) {
 	const w, h = 80, 24
 	rt := testRuntime(t, 200)
 	rt.Sandbox.GenerateTraffic(150)
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":logs production")
@@ -48,9 +46,7 @@ func TestHealthFlow(t *testing.T) {
 	const w, h = 80, 24
 	rt := testRuntime(t, 200)
 	rt.Sandbox.GenerateTraffic(300)
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":health production")
@@ -68,9 +64,7 @@ func TestHealthFlow(t *testing.T) {
 func TestTailFlow(t *testing.T) {
 	const w, h = 80, 24
 	rt := testRuntime(t, 200)
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":tail dispatcher")
@@ -97,9 +91,7 @@ func TestScriptLogsKey(t *testing.T) {
 	const w, h = 80, 24
 	rt := testRuntime(t, 200)
 	rt.Sandbox.GenerateTraffic(150)
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Send(key("enter"))
 	scr.waitFor(t, "production", "200 scripts · 200 shown")

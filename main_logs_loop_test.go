@@ -68,9 +68,7 @@ func TestClosedLoopRaiseCPULimit(t *testing.T) {
 	}
 	script := rows[pick].Script
 
-	sess := testSession(t, rt, cfclient.Actor{Name: "ana@bastion"})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "ana@bastion"}, w, h)
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":health production")
 	tm.Send(key("enter"))

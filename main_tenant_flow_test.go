@@ -34,9 +34,7 @@ func TestTenantFlow(t *testing.T) {
 	if err != nil || customer == "" {
 		t.Fatalf("no customer in the sandbox: %v", err)
 	}
-	sess := testSession(t, rt, cfclient.Actor{Name: "support@host", ReadOnly: true})
-	tm := teatest.NewTestModel(t, sess.App, teatest.WithInitialTermSize(w, h))
-	scr := newScreen(t, tm.Output(), w, h)
+	tm, scr := startConsole(t, rt, cfclient.Actor{Name: "support@host", ReadOnly: true}, w, h)
 	scr.waitFor(t, "namespaces", "3 namespaces")
 	tm.Type(":tenant " + customer)
 	tm.Send(key("enter"))
