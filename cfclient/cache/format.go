@@ -49,19 +49,13 @@ const (
 
 // --- writing ---
 
-// cacheEncoder appends to a buffer that it writes out in large blocks,
-// keeping a running CRC of everything written.
+// cacheEncoder buffers the header, then passes the rows' writes through
+// (they buffer their own), keeping a running CRC of everything written.
 type cacheEncoder struct {
 	w   io.Writer
 	buf []byte
 	crc uint32
 	err error
-}
-
-func (e *cacheEncoder) maybeFlush() {
-	if len(e.buf) >= 256<<10 {
-		e.flush()
-	}
 }
 
 func (e *cacheEncoder) flush() {
@@ -72,12 +66,10 @@ func (e *cacheEncoder) flush() {
 	e.buf = e.buf[:0]
 }
 
-func (e *cacheEncoder) uv(v uint64)     { e.buf = binary.AppendUvarint(e.buf, v) }
-func (e *cacheEncoder) str(s string)    { e.uv(uint64(len(s))); e.buf = append(e.buf, s...) }
-func (e *cacheEncoder) raw(s string)    { e.buf = append(e.buf, s...) }
-func (e *cacheEncoder) byte1(b byte)    { e.buf = append(e.buf, b) }
-func (e *cacheEncoder) idx(i uint32)    { e.uv(uint64(i)) }
-func (e *cacheEncoder) length(s string) { e.uv(uint64(len(s))) }
+func (e *cacheEncoder) uv(v uint64)  { e.buf = binary.AppendUvarint(e.buf, v) }
+func (e *cacheEncoder) str(s string) { e.uv(uint64(len(s))); e.buf = append(e.buf, s...) }
+func (e *cacheEncoder) raw(s string) { e.buf = append(e.buf, s...) }
+func (e *cacheEncoder) byte1(b byte) { e.buf = append(e.buf, b) }
 
 func (e *cacheEncoder) time(t time.Time) {
 	switch {
