@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/wfpconsole/wfp/cfclient/rows"
@@ -63,7 +62,7 @@ func tagCounts(snap *rows.Scripts, pos []int32) ([]facet, int) {
 	for id, c := range counts {
 		if c > 0 {
 			t := snap.Str(uint32(id))
-			out = append(out, facet{tag: t, lower: lowerTag(t), count: int(c)})
+			out = append(out, facet{tag: t, lower: strings.ToLower(t), count: int(c)})
 		}
 	}
 	byCount := func(a, b facet) int {
@@ -81,17 +80,6 @@ func tagCounts(snap *rows.Scripts, pos []int32) ([]facet, int) {
 	slices.SortFunc(out[half:], byCount)
 	wg.Wait()
 	return mergeFacets(out[:half], out[half:], byCount), n
-}
-
-// lowerTag is t lower-cased for the tag search, t itself (no allocation)
-// when it has no upper case.
-func lowerTag(t string) string {
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; c >= utf8.RuneSelf || (c >= 'A' && c <= 'Z') {
-			return strings.ToLower(t)
-		}
-	}
-	return t
 }
 
 // minRowsPerCounter is the least number of rows worth a counting goroutine.
